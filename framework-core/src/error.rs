@@ -1,0 +1,56 @@
+//! The error type shared by every crate of the framework at the application level.
+
+use crate::config::ConfigError;
+use crate::context::{BoxError, Stage};
+
+/// What can go wrong while starting, using or stopping an [`ApplicationContext`](crate::ApplicationContext).
+///
+/// ```
+/// use framework_core::{ApplicationContext, Error};
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let err = ApplicationContext::builder()
+///     .config_dir("/does/not/exist")
+///     .start()
+///     .await
+///     .err()
+///     .unwrap();
+/// assert!(matches!(err, Error::Config(_)));
+/// # }
+/// ```
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Bad or missing configuration.
+    #[error("configuration error: {0}")]
+    Config(#[from] ConfigError),
+    /// A start-up stage failed; `source` says why.
+    #[error("start-up failed at {stage} ({component}): {source}")]
+    Startup {
+        /// The stage that failed.
+        stage: Stage,
+        /// The auto-configuration that failed.
+        component: &'static str,
+        /// The underlying error (a `DataError` for DataSources, ...).
+        #[source]
+        source: BoxError,
+    },
+    /// A bean that should have been registered at start-up is missing (its starter is absent?).
+    #[error("no bean of type {0} is registered; is the crate that provides it a dependency?")]
+    MissingBean(&'static str),
+    /// An application-level failure, for `main` functions that return this error type.
+    #[error(transparent)]
+    Other(BoxError),
+}
+
+impl Error {
+    /// The underlying error of a failed start-up stage, as `E`, if it is one.
+    ///
+    /// ```ignore
+    /// let data_error: Option<&DataError> = err.startup_source();
+    /// ```
+    pub fn startup_source<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            Error::Startup { source, .. } => source.downcast_ref::<E>(),
+            _ => None,
+        }
+    }
+}

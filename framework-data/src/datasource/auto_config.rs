@@ -1,0 +1,104 @@
+//! Creates the DataSource beans at start-up.
+
+use std::sync::Arc;
+
+use framework_core::config::{Config, ConfigError};
+use framework_core::context::{AutoConfiguration, BoxError, BoxFuture, Stage, StartContext};
+
+use super::{DEFAULT_DATASOURCE, DataSource, DataSourceConfig, DataSources};
+
+/// Reads `[datasource]` and `[datasources.NAME]`, opens one pool each, registers the
+/// [`DataSources`] bean and closes the pools at shutdown. Discovered automatically.
+pub struct DataSourcesAutoConfiguration;
+
+#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
+#[linkme(crate = framework_core::__private::linkme)]
+static DATASOURCES: &'static dyn AutoConfiguration = &DataSourcesAutoConfiguration;
+
+impl AutoConfiguration for DataSourcesAutoConfiguration {
+    fn name(&self) -> &'static str {
+        "datasources"
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::DataSources
+    }
+
+    fn config_sections(&self) -> &'static [&'static str] {
+        &["datasource", "datasources"]
+    }
+
+    fn configure<'a>(&'a self, ctx: &'a mut StartContext) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move {
+            let configs = read_configs(ctx.config())?;
+            let mut all = DataSources::default();
+            for (name, config) in &configs {
+                match DataSource::connect(name, config).await {
+                    Ok(ds) => all.insert(ds),
+                    Err(e) => {
+                        all.close_all().await;
+                        return Err(e.into());
+                    }
+                }
+            }
+            let beans = Arc::new(all);
+            ctx.beans().insert(beans.clone());
+            ctx.on_shutdown(
+                "datasources",
+                move || async move { beans.close_all().await },
+            );
+            Ok(())
+        })
+    }
+}
+
+/// The default DataSource first, then the named ones by name.
+fn read_configs(config: &Config) -> Result<Vec<(String, DataSourceConfig)>, ConfigError> {
+    let mut out = Vec::new();
+    if let Some(default) = config.section::<DataSourceConfig>("datasource")? {
+        validate(config, "datasource", &default)?;
+        out.push((DEFAULT_DATASOURCE.to_owned(), default));
+    }
+    let named: std::collections::BTreeMap<String, DataSourceConfig> =
+        config.section_or_default("datasources")?;
+    for (name, ds) in named {
+        let key = format!("datasources.{name}");
+        if name == DEFAULT_DATASOURCE {
+            return Err(ConfigError::InvalidValue {
+                source_name: config.source_of(&key),
+                key,
+                problem: "`default` is the name of [datasource]; choose another name".to_owned(),
+            });
+        }
+        validate(config, &key, &ds)?;
+        out.push((name, ds));
+    }
+    Ok(out)
+}
+
+fn validate(config: &Config, prefix: &str, ds: &DataSourceConfig) -> Result<(), ConfigError> {
+    let invalid = |field: &str, problem: &str| {
+        let key = format!("{prefix}.{field}");
+        ConfigError::InvalidValue {
+            source_name: config.source_of(&key),
+            key,
+            problem: problem.to_owned(),
+        }
+    };
+    if ds.url.trim().is_empty() {
+        return Err(invalid("url", "must not be empty"));
+    }
+    if ds.pool.max_connections == 0 {
+        return Err(invalid("pool.max_connections", "must be at least 1"));
+    }
+    if ds.pool.min_connections > ds.pool.max_connections {
+        return Err(invalid(
+            "pool.min_connections",
+            "must not exceed pool.max_connections",
+        ));
+    }
+    if ds.pool.acquire_timeout.is_zero() {
+        return Err(invalid("pool.acquire_timeout", "must be greater than zero"));
+    }
+    Ok(())
+}

@@ -1,0 +1,264 @@
+//! DataSource beans: one named pool each, configured from `[datasource]` (the default) and
+//! `[datasources.NAME]`.
+
+mod auto_config;
+mod config;
+mod context_ext;
+mod executor;
+mod url;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use auto_config::DataSourcesAutoConfiguration;
+pub use config::{DataSourceConfig, PoolConfig};
+pub use context_ext::DataContextExt;
+pub use executor::ExecResult;
+pub use url::mask_url;
+
+use crate::driver::{Dialect, Pool, PooledConnection};
+use crate::error::{DataError, DataResult};
+
+/// The name of the DataSource configured by `[datasource]`.
+pub const DEFAULT_DATASOURCE: &str = "default";
+
+/// A named database with its pool. Cloning is cheap; clones share the pool.
+///
+/// ```no_run
+/// use framework_data::datasource::{DataSource, DataSourceConfig};
+/// # async fn run() -> framework_data::DataResult<()> {
+/// let ds = DataSource::connect("default", &DataSourceConfig::new("sqlite::memory:")).await?;
+/// let round_trip = ds.ping().await?;
+/// println!("{} answered in {round_trip:?}", ds.dialect());
+/// ds.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct DataSource {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    name: String,
+    masked_url: String,
+    pool: Pool,
+    config: PoolConfig,
+    statements: std::sync::atomic::AtomicU64,
+}
+
+impl DataSource {
+    /// Builds the pool for `config` and opens its first connection, failing within
+    /// `acquire_timeout` when the database cannot be reached.
+    pub async fn connect(name: &str, config: &DataSourceConfig) -> DataResult<DataSource> {
+        let masked_url = mask_url(&config.url);
+        let scheme = url::scheme(&config.url).to_owned();
+        let dialect = url::dialect_of(&config.url).ok_or_else(|| DataError::InvalidUrl {
+            datasource: name.to_owned(),
+            url: masked_url.clone(),
+            reason: format!(
+                "unknown scheme `{scheme}` (expected sqlite:, postgres:, postgresql:, mysql: or mariadb:)"
+            ),
+        })?;
+        let pool = Pool::connect_lazy(dialect, &config.url, &config.pool)
+            .map_err(|e| DataError::InvalidUrl {
+                datasource: name.to_owned(),
+                url: masked_url.clone(),
+                reason: url::scrub(&e.to_string(), &config.url),
+            })?
+            .ok_or_else(|| DataError::DriverNotEnabled {
+                datasource: name.to_owned(),
+                scheme,
+                driver: dialect.product_name(),
+                starter: dialect.starter(),
+            })?;
+
+        let ds = DataSource {
+            inner: Arc::new(Inner {
+                name: name.to_owned(),
+                masked_url,
+                pool,
+                config: config.pool.clone(),
+                statements: std::sync::atomic::AtomicU64::new(0),
+            }),
+        };
+        // The pool's own acquire already stops at `acquire_timeout`; the outer timeout also
+        // bounds drivers that retry refused connections until then.
+        let first =
+            tokio::time::timeout(config.pool.acquire_timeout, ds.inner.pool.acquire()).await;
+        let failure = match first {
+            Ok(Ok(conn)) => {
+                drop(conn);
+                None
+            }
+            Ok(Err(sqlx::Error::PoolTimedOut)) | Err(_) => Some(format!(
+                "no connection within acquire_timeout ({})",
+                humantime::format_duration(config.pool.acquire_timeout)
+            )),
+            Ok(Err(e)) => Some(url::scrub(&e.to_string(), &config.url)),
+        };
+        if let Some(reason) = failure {
+            ds.inner.pool.close().await;
+            return Err(DataError::Unreachable {
+                datasource: ds.inner.name.clone(),
+                url: ds.inner.masked_url.clone(),
+                reason,
+            });
+        }
+        tracing::info!(
+            datasource = %ds.inner.name,
+            url = %ds.inner.masked_url,
+            database = %dialect,
+            max_connections = config.pool.max_connections,
+            "DataSource ready"
+        );
+        Ok(ds)
+    }
+
+    /// The DataSource's name (`"default"` for `[datasource]`).
+    pub fn name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// Its URL with the password masked.
+    pub fn url(&self) -> &str {
+        &self.inner.masked_url
+    }
+
+    /// The SQL dialect it speaks.
+    pub fn dialect(&self) -> Dialect {
+        self.inner.pool.dialect()
+    }
+
+    /// The pool, for statistics or raw sqlx work beside the framework.
+    pub fn pool(&self) -> &Pool {
+        &self.inner.pool
+    }
+
+    /// The pool settings it was built with.
+    pub fn pool_config(&self) -> &PoolConfig {
+        &self.inner.config
+    }
+
+    /// Borrows a connection; [`DataError::PoolTimeout`] when none frees up within
+    /// `acquire_timeout`.
+    pub async fn acquire(&self) -> DataResult<PooledConnection> {
+        self.inner.pool.acquire().await.map_err(|e| self.error(e))
+    }
+
+    /// Runs `SELECT 1` through the pool and returns the round trip's duration.
+    pub async fn ping(&self) -> DataResult<Duration> {
+        let start = Instant::now();
+        self.inner
+            .pool
+            .select_one()
+            .await
+            .map_err(|e| self.error(e))?;
+        Ok(start.elapsed())
+    }
+
+    /// The database server's version, as the server reports it.
+    pub async fn server_version(&self) -> DataResult<String> {
+        self.inner
+            .pool
+            .server_version()
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Pool statistics.
+    pub fn status(&self) -> PoolStatus {
+        let size = self.inner.pool.size();
+        let idle = self.inner.pool.num_idle() as u32;
+        PoolStatus {
+            size,
+            idle,
+            in_use: size.saturating_sub(idle),
+            max: self.inner.config.max_connections,
+        }
+    }
+
+    /// Closes the pool, waiting for borrowed connections to come back.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+        tracing::debug!(datasource = %self.inner.name, "DataSource closed");
+    }
+
+    /// Maps a driver error met on this DataSource.
+    pub(crate) fn error(&self, e: sqlx::Error) -> DataError {
+        DataError::from_sqlx(&self.inner.name, self.inner.config.acquire_timeout, e)
+    }
+}
+
+impl std::fmt::Debug for DataSource {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataSource")
+            .field("name", &self.inner.name)
+            .field("url", &self.inner.masked_url)
+            .field("status", &self.status())
+            .finish()
+    }
+}
+
+/// A snapshot of a pool's connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PoolStatus {
+    /// Open connections.
+    pub size: u32,
+    /// Open and idle.
+    pub idle: u32,
+    /// Borrowed.
+    pub in_use: u32,
+    /// Configured maximum.
+    pub max: u32,
+}
+
+/// Every DataSource of the application, by name; a bean of the context.
+#[derive(Debug, Clone, Default)]
+pub struct DataSources {
+    by_name: BTreeMap<String, DataSource>,
+}
+
+impl DataSources {
+    /// The DataSource called `name` (`"default"` for `[datasource]`).
+    pub fn get(&self, name: &str) -> DataResult<DataSource> {
+        self.by_name
+            .get(name)
+            .cloned()
+            .ok_or_else(|| DataError::NoSuchDataSource {
+                name: name.to_owned(),
+                available: self.by_name.keys().cloned().collect(),
+            })
+    }
+
+    /// The default DataSource (`[datasource]`).
+    pub fn default_datasource(&self) -> DataResult<DataSource> {
+        self.get(DEFAULT_DATASOURCE)
+    }
+
+    /// All of them, by name.
+    pub fn iter(&self) -> impl Iterator<Item = &DataSource> {
+        self.by_name.values()
+    }
+
+    /// How many there are.
+    pub fn len(&self) -> usize {
+        self.by_name.len()
+    }
+
+    /// Whether there are none.
+    pub fn is_empty(&self) -> bool {
+        self.by_name.is_empty()
+    }
+
+    pub(crate) fn insert(&mut self, ds: DataSource) {
+        self.by_name.insert(ds.name().to_owned(), ds);
+    }
+
+    /// Closes every pool.
+    pub async fn close_all(&self) {
+        for ds in self.by_name.values() {
+            ds.close().await;
+        }
+    }
+}

@@ -1,0 +1,102 @@
+//! The drivers behind one narrow interface: a [`Pool`] per DataSource and the [`Dialect`] it
+//! speaks. Each driver lives in its own module, compiled in by its cargo feature (which the
+//! starters turn on).
+
+#[cfg(feature = "mysql")]
+mod mysql;
+mod pool;
+#[cfg(feature = "postgres")]
+mod postgres;
+#[cfg(feature = "sqlite")]
+mod sqlite;
+
+use std::fmt;
+
+pub use pool::{Pool, PooledConnection};
+
+/// The SQL dialect of a DataSource.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Dialect {
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL and MariaDB.
+    MySql,
+    /// SQLite.
+    Sqlite,
+}
+
+impl Dialect {
+    /// The product name, as shown to users (`"PostgreSQL"`).
+    pub fn product_name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "PostgreSQL",
+            Dialect::MySql => "MySQL",
+            Dialect::Sqlite => "SQLite",
+        }
+    }
+
+    /// The starter crate that compiles this driver in.
+    pub fn starter(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "starter-postgres",
+            Dialect::MySql => "starter-mysql",
+            Dialect::Sqlite => "starter-sqlite",
+        }
+    }
+
+    /// The statement that returns the server's version as text.
+    pub(crate) fn version_query(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "SELECT version()",
+            Dialect::MySql => "SELECT VERSION()",
+            Dialect::Sqlite => "SELECT 'SQLite ' || sqlite_version()",
+        }
+    }
+
+    /// Whether this driver is compiled into the binary.
+    ///
+    /// ```
+    /// use framework_data::driver::Dialect;
+    /// // true when the `starter-sqlite` crate (the `sqlite` feature) is a dependency
+    /// let _ = Dialect::Sqlite.is_enabled();
+    /// ```
+    pub fn is_enabled(self) -> bool {
+        match self {
+            Dialect::Postgres => cfg!(feature = "postgres"),
+            Dialect::MySql => cfg!(feature = "mysql"),
+            Dialect::Sqlite => cfg!(feature = "sqlite"),
+        }
+    }
+}
+
+impl fmt::Display for Dialect {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.product_name())
+    }
+}
+
+/// Pool options shared by every driver: sizes, timeouts, and validation only of connections idle
+/// longer than the window instead of a ping on every checkout.
+#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+fn pool_options<DB: sqlx::Database>(
+    cfg: &crate::datasource::PoolConfig,
+) -> sqlx::pool::PoolOptions<DB> {
+    use sqlx::Connection;
+    let window = cfg.validation_window;
+    sqlx::pool::PoolOptions::<DB>::new()
+        .max_connections(cfg.max_connections)
+        .min_connections(cfg.min_connections)
+        .acquire_timeout(cfg.acquire_timeout)
+        .idle_timeout(cfg.idle_timeout)
+        .max_lifetime(cfg.max_lifetime)
+        .test_before_acquire(false)
+        .before_acquire(move |conn, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= window {
+                    // An error here makes sqlx close this connection and try another.
+                    conn.ping().await?;
+                }
+                Ok(true)
+            })
+        })
+}

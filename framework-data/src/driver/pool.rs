@@ -1,0 +1,202 @@
+//! The pool of one DataSource, whichever driver it uses.
+//!
+//! Today this wraps `sqlx::Pool` with validation-window checkout (see `PoolConfig`); callers only
+//! see this type, so the pool implementation can change without touching them.
+
+use std::time::Duration;
+
+use super::Dialect;
+use crate::datasource::PoolConfig;
+
+/// A connection pool of one of the compiled-in drivers.
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub enum Pool {
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::PgPool),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::MySqlPool),
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::SqlitePool),
+    /// Keeps the type inhabited-by-nothing but matchable when no driver is compiled in.
+    #[doc(hidden)]
+    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+    NoDriver(std::convert::Infallible),
+}
+
+/// A connection borrowed from a [`Pool`]; it goes back when dropped.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum PooledConnection {
+    /// PostgreSQL.
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
+    /// MySQL / MariaDB.
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
+    /// SQLite.
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    /// Keeps the type matchable when no driver is compiled in.
+    #[doc(hidden)]
+    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+    NoDriver(std::convert::Infallible),
+}
+
+/// Runs `$body` with `$p` bound to the inner sqlx pool, whatever the driver.
+macro_rules! with_pool {
+    ($self:expr, $p:ident => $body:expr) => {
+        match $self {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres($p) => $body,
+            #[cfg(feature = "mysql")]
+            Pool::MySql($p) => $body,
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite($p) => $body,
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Pool::NoDriver(never) => match *never {},
+        }
+    };
+}
+
+impl Pool {
+    /// Creates the pool without opening a connection yet. `url` must be of `dialect`, and that
+    /// driver must be compiled in (checked by the caller).
+    pub(crate) fn connect_lazy(
+        dialect: Dialect,
+        url: &str,
+        cfg: &PoolConfig,
+    ) -> Result<Option<Pool>, sqlx::Error> {
+        let _ = (url, cfg);
+        Ok(match dialect {
+            #[cfg(feature = "postgres")]
+            Dialect::Postgres => Some(Pool::Postgres(super::postgres::connect_lazy(url, cfg)?)),
+            #[cfg(feature = "mysql")]
+            Dialect::MySql => Some(Pool::MySql(super::mysql::connect_lazy(url, cfg)?)),
+            #[cfg(feature = "sqlite")]
+            Dialect::Sqlite => Some(Pool::Sqlite(super::sqlite::connect_lazy(url, cfg)?)),
+            #[allow(unreachable_patterns)]
+            _ => None,
+        })
+    }
+
+    /// The dialect this pool speaks.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            Pool::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Pool::NoDriver(never) => match *never {},
+        }
+    }
+
+    /// Borrows a connection, waiting at most `acquire_timeout`.
+    #[cfg_attr(
+        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+        allow(unreachable_code)
+    )]
+    pub(crate) async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
+        Ok(match self {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => PooledConnection::Postgres(p.acquire().await?),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => PooledConnection::MySql(p.acquire().await?),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => PooledConnection::Sqlite(p.acquire().await?),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Pool::NoDriver(never) => match *never {},
+        })
+    }
+
+    /// Runs `SELECT 1` on a pooled connection.
+    pub(crate) async fn select_one(&self) -> Result<(), sqlx::Error> {
+        with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+    }
+
+    /// The server's version string.
+    pub(crate) async fn server_version(&self) -> Result<String, sqlx::Error> {
+        let sql = self.dialect().version_query();
+        with_pool!(self, p => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await)
+    }
+
+    /// Connections currently open, idle or in use.
+    pub fn size(&self) -> u32 {
+        with_pool!(self, p => p.size())
+    }
+
+    /// Connections open and idle.
+    pub fn num_idle(&self) -> usize {
+        with_pool!(self, p => p.num_idle())
+    }
+
+    /// Whether [`close`](Self::close) was called.
+    pub fn is_closed(&self) -> bool {
+        with_pool!(self, p => p.is_closed())
+    }
+
+    /// Closes every connection, waiting for borrowed ones to come back.
+    pub async fn close(&self) {
+        with_pool!(self, p => p.close().await)
+    }
+
+    /// The configured acquire timeout.
+    pub fn acquire_timeout(&self) -> Duration {
+        with_pool!(self, p => p.options().get_acquire_timeout())
+    }
+
+    /// The inner PostgreSQL pool, for raw sqlx work beside the framework.
+    #[cfg(feature = "postgres")]
+    pub fn as_postgres(&self) -> Option<&sqlx::PgPool> {
+        #[allow(irrefutable_let_patterns)]
+        if let Pool::Postgres(p) = self {
+            Some(p)
+        } else {
+            None
+        }
+    }
+
+    /// The inner MySQL pool, for raw sqlx work beside the framework.
+    #[cfg(feature = "mysql")]
+    pub fn as_mysql(&self) -> Option<&sqlx::MySqlPool> {
+        #[allow(irrefutable_let_patterns)]
+        if let Pool::MySql(p) = self {
+            Some(p)
+        } else {
+            None
+        }
+    }
+
+    /// The inner SQLite pool, for raw sqlx work beside the framework.
+    #[cfg(feature = "sqlite")]
+    pub fn as_sqlite(&self) -> Option<&sqlx::SqlitePool> {
+        #[allow(irrefutable_let_patterns)]
+        if let Pool::Sqlite(p) = self {
+            Some(p)
+        } else {
+            None
+        }
+    }
+}
+
+impl PooledConnection {
+    /// The dialect of this connection.
+    pub fn dialect(&self) -> Dialect {
+        match self {
+            #[cfg(feature = "postgres")]
+            PooledConnection::Postgres(_) => Dialect::Postgres,
+            #[cfg(feature = "mysql")]
+            PooledConnection::MySql(_) => Dialect::MySql,
+            #[cfg(feature = "sqlite")]
+            PooledConnection::Sqlite(_) => Dialect::Sqlite,
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            PooledConnection::NoDriver(never) => match *never {},
+        }
+    }
+}

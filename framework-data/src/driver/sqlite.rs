@@ -1,0 +1,29 @@
+//! SQLite (bundled).
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
+
+use crate::datasource::PoolConfig;
+
+pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePool, sqlx::Error> {
+    let mut options = SqliteConnectOptions::from_str(url)?
+        .foreign_keys(true)
+        .busy_timeout(Duration::from_secs(5));
+    let file = options.get_filename().to_path_buf();
+    let in_memory = file.as_os_str().is_empty()
+        || file.to_string_lossy().contains(":memory:")
+        || url.contains("mode=memory");
+    if !in_memory {
+        // WAL lets readers run beside the writer; NORMAL sync is safe with WAL.
+        options = options
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal);
+        // A dev database under `data/` should just work on a fresh clone.
+        if let Some(parent) = file.parent().filter(|p| !p.as_os_str().is_empty()) {
+            std::fs::create_dir_all(parent)?;
+        }
+    }
+    Ok(super::pool_options(cfg).connect_lazy_with(options))
+}

@@ -1,0 +1,142 @@
+//! Entities: the [`Entity`] trait that `#[derive(Entity)]` implements, and the metadata every
+//! later feature (SQL generation, sort validation, schema validation) reads at run time.
+
+mod audit;
+mod id;
+
+use std::fmt::Debug;
+
+pub use audit::AuditTimestamp;
+pub use id::{GeneratedId, VersionValue};
+
+use crate::sql::EntitySql;
+use crate::value::{Args, BoxDynError, Row, SqlType, SqlValue};
+
+/// One persistent field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnMeta {
+    /// The Rust field name (the property name in sorts and derived queries).
+    pub field: &'static str,
+    /// The column name.
+    pub column: &'static str,
+    /// The logical type.
+    pub sql_type: SqlType,
+    /// Whether the field is an `Option<T>`.
+    pub nullable: bool,
+}
+
+/// What the framework knows about an entity type.
+#[derive(Debug, Clone, Copy)]
+pub struct EntityMetadata {
+    /// The Rust type's name.
+    pub name: &'static str,
+    /// The table.
+    pub table: &'static str,
+    /// Persistent columns, in declaration order; the generated SELECT lists them in this order.
+    pub columns: &'static [ColumnMeta],
+    /// Index of the id column in `columns`.
+    pub id: usize,
+    /// Whether the database generates the id.
+    pub id_generated: bool,
+    /// Index of the `#[version]` column.
+    pub version: Option<usize>,
+    /// Index of the `#[created_at]` column.
+    pub created_at: Option<usize>,
+    /// Index of the `#[updated_at]` column.
+    pub updated_at: Option<usize>,
+    /// The cache region, when the entity opts in.
+    pub cache_region: Option<&'static str>,
+}
+
+impl EntityMetadata {
+    /// The id column.
+    pub fn id_column(&self) -> &ColumnMeta {
+        &self.columns[self.id]
+    }
+
+    /// The column of property (field) `name`.
+    pub fn property(&self, name: &str) -> Option<(usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.field == name)
+    }
+
+    /// Columns written by INSERT: all but a generated id.
+    pub fn insert_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| !(self.id_generated && *i == self.id))
+    }
+
+    /// Columns written by UPDATE: all but the id and `created_at`.
+    pub fn update_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| *i != self.id && Some(*i) != self.created_at)
+    }
+}
+
+/// A persistent type. Implement it with `#[derive(Entity)]`:
+///
+/// ```ignore
+/// #[derive(Entity, Debug, Clone)]
+/// #[entity(table = "accounts")]
+/// pub struct Account {
+///     #[id(generated)] pub id: i64,
+///     #[column(name = "email_address")] pub email: String,
+///     pub closed_at: Option<DateTime<Utc>>,
+///     #[version] pub version: i64,
+///     #[created_at] pub created_at: DateTime<Utc>,
+///     #[updated_at] pub updated_at: DateTime<Utc>,
+/// }
+/// ```
+///
+/// **New or existing?** `save` inserts a new entity and updates an existing one. With a
+/// generated id, an entity is new while its id is `0`. With an assigned id and a `#[version]`,
+/// it is new while its version is `0` (the first insert sets it to 1). With an assigned id and
+/// no version, `save` tries an UPDATE and inserts when no row matched.
+pub trait Entity: Clone + Send + Sync + Sized + 'static {
+    /// The id's type.
+    type Id: SqlValue + Clone + Debug + PartialEq + Send + Sync;
+
+    /// The entity's metadata.
+    fn metadata() -> &'static EntityMetadata;
+
+    /// The per-dialect statement texts, built once.
+    fn sql() -> &'static EntitySql;
+
+    /// The id.
+    fn id(&self) -> &Self::Id;
+
+    /// Sets the id (after a generated-id insert).
+    fn set_id(&mut self, id: Self::Id);
+
+    /// Sets a database-generated integer id (`i64` or `i32` ids).
+    fn set_generated_id(&mut self, _raw: i64) {}
+
+    /// Whether `save` should insert (see the trait docs).
+    fn is_new(&self) -> bool;
+
+    /// Binds the value of column `idx` (an index into `metadata().columns`).
+    fn bind_column(&self, idx: usize, args: &mut Args) -> Result<(), BoxDynError>;
+
+    /// Builds the entity from a row holding every column in metadata order, read by position.
+    fn from_row(row: &Row) -> Result<Self, sqlx::Error>;
+
+    /// The `#[version]` value, if the entity has one.
+    fn version(&self) -> Option<i64> {
+        None
+    }
+
+    /// Sets the `#[version]` value.
+    fn set_version(&mut self, _version: i64) {}
+
+    /// Sets `#[created_at]`.
+    fn set_created_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
+
+    /// Sets `#[updated_at]`.
+    fn set_updated_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
+}

@@ -1,0 +1,296 @@
+//! Typed errors of the data layer.
+
+use std::time::Duration;
+
+/// The result type of every data-layer operation.
+pub type DataResult<T> = Result<T, DataError>;
+
+/// What can go wrong in the data layer. Messages never contain a password: URLs are masked and
+/// driver messages are scrubbed before they are stored here.
+///
+/// ```
+/// use framework_data::DataError;
+/// let e = DataError::PoolTimeout { datasource: "default".into(), timeout: std::time::Duration::from_secs(5) };
+/// assert_eq!(e.to_string(), "DataSource `default`: no connection available within 5s (pool exhausted)");
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DataError {
+    /// The URL's scheme names a driver whose starter is not a dependency.
+    #[error(
+        "DataSource `{datasource}`: URL scheme `{scheme}` needs the {driver} driver, which is not compiled in; add the `{starter}` crate to your dependencies"
+    )]
+    DriverNotEnabled {
+        /// The DataSource's name.
+        datasource: String,
+        /// The URL scheme.
+        scheme: String,
+        /// The driver it needs.
+        driver: &'static str,
+        /// The starter crate that brings it.
+        starter: &'static str,
+    },
+    /// The URL could not be understood.
+    #[error("DataSource `{datasource}`: invalid URL {url}: {reason}")]
+    InvalidUrl {
+        /// The DataSource's name.
+        datasource: String,
+        /// The URL, password masked.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The database could not be reached at start-up.
+    #[error("DataSource `{datasource}` at {url} is unreachable: {reason}")]
+    Unreachable {
+        /// The DataSource's name.
+        datasource: String,
+        /// The URL, password masked.
+        url: String,
+        /// The driver's reason, password scrubbed.
+        reason: String,
+    },
+    /// No connection became free within `acquire_timeout`.
+    #[error("DataSource `{datasource}`: no connection available within {} (pool exhausted)", humantime::format_duration(*timeout))]
+    PoolTimeout {
+        /// The DataSource's name.
+        datasource: String,
+        /// The configured `acquire_timeout`.
+        timeout: Duration,
+    },
+    /// The pool was closed (the context is shutting down).
+    #[error("DataSource `{datasource}`: the pool is closed")]
+    PoolClosed {
+        /// The DataSource's name.
+        datasource: String,
+    },
+    /// `ctx.datasource(name)` named a DataSource that is not configured.
+    #[error("no DataSource named `{name}` (configured: {})", if available.is_empty() { "none".to_owned() } else { available.join(", ") })]
+    NoSuchDataSource {
+        /// The name asked for.
+        name: String,
+        /// The configured names.
+        available: Vec<String>,
+    },
+    /// A unique or primary-key constraint rejected the write.
+    #[error(
+        "DataSource `{datasource}`: unique constraint violated{}: {message}",
+        fmt_name(constraint)
+    )]
+    UniqueViolation {
+        /// The DataSource's name.
+        datasource: String,
+        /// The constraint, index or column the database named, when it did.
+        constraint: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+    /// A NOT NULL column was given no value.
+    #[error(
+        "DataSource `{datasource}`: not-null constraint violated{}: {message}",
+        fmt_name(column)
+    )]
+    NotNullViolation {
+        /// The DataSource's name.
+        datasource: String,
+        /// The column, when the database named it.
+        column: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+    /// A foreign key rejected the write.
+    #[error(
+        "DataSource `{datasource}`: foreign-key constraint violated{}: {message}",
+        fmt_name(constraint)
+    )]
+    ForeignKeyViolation {
+        /// The DataSource's name.
+        datasource: String,
+        /// The constraint, when the database named it.
+        constraint: Option<String>,
+        /// The database's message.
+        message: String,
+    },
+    /// The database could not serialize the transaction (or the database was busy); retrying
+    /// the whole transaction may succeed.
+    #[error("DataSource `{datasource}`: serialization failure: {message}")]
+    SerializationFailure {
+        /// The DataSource's name.
+        datasource: String,
+        /// The database's message.
+        message: String,
+    },
+    /// A deadlock or lock-wait timeout; retrying the whole transaction may succeed.
+    #[error("DataSource `{datasource}`: deadlock: {message}")]
+    Deadlock {
+        /// The DataSource's name.
+        datasource: String,
+        /// The database's message.
+        message: String,
+    },
+    /// An update found the row changed (or deleted) since it was read.
+    #[error(
+        "optimistic lock conflict: {entity} with id {id} was changed or deleted by someone else"
+    )]
+    OptimisticLock {
+        /// The entity type.
+        entity: &'static str,
+        /// The id, formatted.
+        id: String,
+    },
+    /// An update of an entity without a version matched no row.
+    #[error("{entity} with id {id} does not exist")]
+    NotFound {
+        /// The entity type.
+        entity: &'static str,
+        /// The id, formatted.
+        id: String,
+    },
+    /// A sort or query named a property the entity does not have.
+    #[error("{entity} has no property `{property}` (properties: {})", known.join(", "))]
+    UnknownProperty {
+        /// The entity type.
+        entity: &'static str,
+        /// The property asked for.
+        property: String,
+        /// The entity's properties.
+        known: Vec<&'static str>,
+    },
+    /// A caller passed an argument the operation cannot use (a page size of 0, ...).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+    /// A value could not be bound or a column could not be decoded.
+    #[error("DataSource `{datasource}`: cannot map a value: {message}")]
+    Mapping {
+        /// The DataSource's name.
+        datasource: String,
+        /// What went wrong.
+        message: String,
+    },
+    /// Any other database error, with the driver's message.
+    #[error("DataSource `{datasource}`: database error: {message}")]
+    Database {
+        /// The DataSource's name.
+        datasource: String,
+        /// The driver's message.
+        message: String,
+        /// The SQLSTATE or vendor code, when the driver gives one.
+        code: Option<String>,
+    },
+}
+
+impl DataError {
+    /// Whether retrying the whole transaction may succeed (serialization failure, deadlock).
+    pub fn is_transient(&self) -> bool {
+        matches!(
+            self,
+            DataError::SerializationFailure { .. } | DataError::Deadlock { .. }
+        )
+    }
+
+    /// Maps a driver error met while using DataSource `datasource`.
+    pub(crate) fn from_sqlx(datasource: &str, timeout: Duration, err: sqlx::Error) -> Self {
+        match err {
+            sqlx::Error::PoolTimedOut => DataError::PoolTimeout {
+                datasource: datasource.to_owned(),
+                timeout,
+            },
+            sqlx::Error::PoolClosed => DataError::PoolClosed {
+                datasource: datasource.to_owned(),
+            },
+            sqlx::Error::Database(db) => from_database(datasource, db.as_ref()),
+            e @ (sqlx::Error::ColumnDecode { .. }
+            | sqlx::Error::Decode(_)
+            | sqlx::Error::Encode(_)
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }) => DataError::Mapping {
+                datasource: datasource.to_owned(),
+                message: e.to_string(),
+            },
+            other => DataError::Database {
+                datasource: datasource.to_owned(),
+                message: other.to_string(),
+                code: None,
+            },
+        }
+    }
+}
+
+fn fmt_name(name: &Option<String>) -> String {
+    name.as_ref().map(|n| format!(" ({n})")).unwrap_or_default()
+}
+
+/// Maps a database's error by its portable kind first, then by vendor codes.
+fn from_database(datasource: &str, db: &dyn sqlx::error::DatabaseError) -> DataError {
+    use sqlx::error::ErrorKind;
+    let datasource = datasource.to_owned();
+    let message = db.message().to_owned();
+    let code = db.code().map(|c| c.into_owned());
+    let named = || {
+        db.constraint()
+            .map(str::to_owned)
+            .or_else(|| name_in_message(&message))
+    };
+    match db.kind() {
+        ErrorKind::UniqueViolation => {
+            return DataError::UniqueViolation {
+                constraint: named(),
+                datasource,
+                message,
+            };
+        }
+        ErrorKind::ForeignKeyViolation => {
+            return DataError::ForeignKeyViolation {
+                constraint: named(),
+                datasource,
+                message,
+            };
+        }
+        ErrorKind::NotNullViolation => {
+            return DataError::NotNullViolation {
+                column: name_in_message(&message),
+                datasource,
+                message,
+            };
+        }
+        _ => {}
+    }
+    match code.as_deref() {
+        // PostgreSQL serialization_failure; SQLite BUSY and its extended codes.
+        Some("40001") | Some("5") | Some("517") | Some("261") => DataError::SerializationFailure {
+            datasource,
+            message,
+        },
+        // PostgreSQL deadlock_detected; MySQL ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT
+        // (sqlx reports MySQL's SQLSTATE 40001 for 1213).
+        Some("40P01") | Some("1213") | Some("1205") => DataError::Deadlock {
+            datasource,
+            message,
+        },
+        _ if message.contains("Deadlock found") || message.contains("Lock wait timeout") => {
+            DataError::Deadlock {
+                datasource,
+                message,
+            }
+        }
+        _ => DataError::Database {
+            datasource,
+            message,
+            code,
+        },
+    }
+}
+
+/// The constraint or column a message names: MySQL's `for key 'x'`, `Column 'x'`, SQLite's
+/// `constraint failed: t.c`.
+fn name_in_message(message: &str) -> Option<String> {
+    if let Some(rest) = message.split("for key '").nth(1) {
+        return rest.split('\'').next().map(str::to_owned);
+    }
+    if let Some(rest) = message.split("Column '").nth(1) {
+        return rest.split('\'').next().map(str::to_owned);
+    }
+    if let Some(rest) = message.split("constraint failed: ").nth(1) {
+        return Some(rest.trim().to_owned());
+    }
+    None
+}

@@ -1,0 +1,33 @@
+//! # framework-data
+//!
+//! DataSources with their pools, one per configured database, on PostgreSQL, MySQL/MariaDB and
+//! SQLite. The URL's scheme picks the driver at run time; a driver is compiled in by its cargo
+//! feature, which the starters turn on.
+//!
+//! ```no_run
+//! use framework_core::ApplicationContext;
+//! use framework_data::prelude::*;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = ApplicationContext::builder().config_dir("config").start().await?;
+//! let ds = ctx.datasource_default()?;
+//! println!("{} via {}", ds.name(), ds.url());
+//! ctx.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod datasource;
+pub mod driver;
+pub mod entity;
+mod error;
+pub mod prelude;
+pub mod repository;
+pub mod sql;
+pub mod value;
+
+pub use error::{DataError, DataResult};
+
+#[doc(hidden)]
+pub mod __private {
+    //! Re-exports for generated code; not a public API.
+    pub use chrono;
+}

@@ -1,0 +1,12 @@
+//! Everything an application usually needs, in one `use`.
+
+pub use crate::datasource::{DataContextExt, DataSource, DataSources};
+pub use crate::driver::Dialect;
+pub use crate::entity::Entity;
+pub use crate::error::{DataError, DataResult};
+pub use crate::repository::{CrudRepository, Page, Pageable, Repository, Sort};
+pub use framework_core::{ApplicationContext, Beans, Error};
+pub use framework_tx_macros::{DbEnum, Entity};
+
+/// Date and time types for entity fields.
+pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -1,0 +1,519 @@
+//! [`CrudRepository`] and its implementation over a DataSource, [`Repository`].
+
+use std::marker::PhantomData;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use framework_core::context::BoxFuture;
+
+use super::page::{Direction, Page, Pageable, Sort};
+use crate::datasource::DataSource;
+use crate::driver::Dialect;
+use crate::entity::Entity;
+use crate::error::{DataError, DataResult};
+use crate::sql::builder::SortKey;
+use crate::sql::{Builder, Sql};
+use crate::value::{Args, Row};
+
+/// Spring Data's `CrudRepository` (plus paging and sorting), for entity `E`.
+///
+/// Object-safe, so `Arc<dyn CrudRepository<Account>>` works; the methods return boxed futures.
+pub trait CrudRepository<E: Entity>: Send + Sync {
+    /// Inserts a new entity or updates an existing one (see [`Entity`] for how "new" is decided)
+    /// and returns it with its id, version and timestamps as stored.
+    fn save(&self, entity: E) -> BoxFuture<'_, DataResult<E>>;
+    /// Saves many: new ones in multi-row INSERTs, existing ones one UPDATE each.
+    fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// The entity with this id.
+    fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>>;
+    /// Every entity.
+    fn find_all(&self) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// The entities with these ids (missing ids are skipped).
+    fn find_all_by_id(&self, ids: Vec<E::Id>) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// Every entity, ordered.
+    fn find_all_sorted(&self, sort: Sort) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// One page.
+    fn find_all_paged(&self, pageable: Pageable) -> BoxFuture<'_, DataResult<Page<E>>>;
+    /// How many entities exist.
+    fn count(&self) -> BoxFuture<'_, DataResult<u64>>;
+    /// Whether the id exists.
+    fn exists_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
+    /// Deletes the entity (by its id; with a version, only that version).
+    fn delete(&self, entity: E) -> BoxFuture<'_, DataResult<()>>;
+    /// Deletes by id; returns whether a row was deleted.
+    fn delete_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
+    /// Deletes every entity; returns how many.
+    fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>>;
+}
+
+/// The CRUD repository of `E` on one DataSource.
+///
+/// ```ignore
+/// let accounts: Repository<Account> = ctx.repository::<Account>()?;
+/// let saved = accounts.save(account).await?;
+/// ```
+pub struct Repository<E: Entity> {
+    ds: DataSource,
+    _entity: PhantomData<fn() -> E>,
+}
+
+impl<E: Entity> Clone for Repository<E> {
+    fn clone(&self) -> Self {
+        Self::new(self.ds.clone())
+    }
+}
+
+/// Most values one statement may bind, per dialect (PostgreSQL and MySQL: 65,535; SQLite:
+/// 32,766 since 3.32).
+fn bind_limit(dialect: Dialect) -> usize {
+    match dialect {
+        Dialect::Sqlite => 32_766,
+        _ => 65_535,
+    }
+}
+
+/// Rows per multi-row INSERT at most, whatever the bind limit allows.
+const MAX_BATCH_ROWS: usize = 1_000;
+
+/// The current time as the databases store it (microseconds), so a saved entity equals the
+/// one read back.
+fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+fn id_string<E: Entity>(e: &E) -> String {
+    format!("{:?}", e.id())
+}
+
+impl<E: Entity> Repository<E> {
+    /// The repository of `E` on `ds`.
+    pub fn new(ds: DataSource) -> Self {
+        Self {
+            ds,
+            _entity: PhantomData,
+        }
+    }
+
+    /// The DataSource it uses.
+    pub fn datasource(&self) -> &DataSource {
+        &self.ds
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.ds.dialect()
+    }
+
+    fn sql(&self) -> &'static crate::sql::Statements {
+        E::sql().statements(E::metadata(), self.dialect())
+    }
+
+    fn bind_err(&self, e: crate::value::BoxDynError) -> DataError {
+        DataError::Mapping {
+            datasource: self.ds.name().to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    fn decode(&self, row: &Row) -> DataResult<E> {
+        E::from_row(row).map_err(|e| self.ds.error(e))
+    }
+
+    fn bind_id(&self, args: &mut Args, id: &E::Id) -> DataResult<()> {
+        args.add(id).map_err(|e| self.bind_err(e))
+    }
+
+    fn bind_columns(
+        &self,
+        args: &mut Args,
+        e: &E,
+        columns: impl Iterator<Item = usize>,
+    ) -> DataResult<()> {
+        for i in columns {
+            e.bind_column(i, args).map_err(|err| self.bind_err(err))?;
+        }
+        Ok(())
+    }
+
+    /// Stamps a new entity: version 1, both timestamps.
+    fn prepare_insert(e: &mut E, now: DateTime<Utc>) {
+        if E::metadata().version.is_some() {
+            e.set_version(1);
+        }
+        e.set_created_at(now);
+        e.set_updated_at(now);
+    }
+
+    /// Saves one entity.
+    pub async fn save(&self, entity: E) -> DataResult<E> {
+        if entity.is_new() {
+            self.insert_one(entity).await
+        } else {
+            self.update_one(entity).await
+        }
+    }
+
+    async fn insert_one(&self, mut e: E) -> DataResult<E> {
+        let meta = E::metadata();
+        Self::prepare_insert(&mut e, now());
+        let mut args = self.ds.args();
+        self.bind_columns(&mut args, &e, meta.insert_columns().map(|(i, _)| i))?;
+        let sql = self.sql().insert.clone();
+        if meta.id_generated && Builder::has_returning(self.dialect()) {
+            let row = self.ds.fetch_optional(sql, args).await?;
+            let row =
+                row.ok_or_else(|| DataError::InvalidArgument("INSERT returned no id".into()))?;
+            let id = row.get::<E::Id>(0).map_err(|err| self.ds.error(err))?;
+            e.set_id(id);
+        } else {
+            let done = self.ds.execute(sql, args).await?;
+            if meta.id_generated {
+                e.set_generated_id(done.last_insert_id);
+            }
+        }
+        Ok(e)
+    }
+
+    async fn update_one(&self, mut e: E) -> DataResult<E> {
+        let meta = E::metadata();
+        if meta.update_columns().next().is_none() {
+            // Nothing but the id to write: the row either exists already or is inserted.
+            return if self.exists_by_id(e.id().clone()).await? {
+                Ok(e)
+            } else {
+                self.insert_one(e).await
+            };
+        }
+        let old_version = e.version();
+        if let Some(v) = old_version {
+            e.set_version(v + 1);
+        }
+        e.set_updated_at(now());
+        let mut args = self.ds.args();
+        self.bind_columns(&mut args, &e, meta.update_columns().map(|(i, _)| i))?;
+        self.bind_id(&mut args, e.id())?;
+        if let Some(v) = old_version {
+            args.add(&v).map_err(|err| self.bind_err(err))?;
+        }
+        let done = self.ds.execute(self.sql().update.clone(), args).await?;
+        if done.rows_affected > 0 {
+            return Ok(e);
+        }
+        match (old_version, meta.id_generated) {
+            (Some(_), _) => Err(DataError::OptimisticLock {
+                entity: meta.name,
+                id: id_string(&e),
+            }),
+            // An assigned id without a version: "save" means insert when the row is absent.
+            (None, false) => self.insert_one(e).await,
+            (None, true) => Err(DataError::NotFound {
+                entity: meta.name,
+                id: id_string(&e),
+            }),
+        }
+    }
+
+    /// Saves many entities; new ones go in multi-row INSERTs sized to the dialect's bind limit.
+    pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
+        let mut out = Vec::with_capacity(entities.len());
+        let mut new = Vec::new();
+        for e in entities {
+            if e.is_new() {
+                new.push(e);
+            } else {
+                out.push(self.update_one(e).await?);
+            }
+        }
+        if !new.is_empty() {
+            out.extend(self.insert_many(new).await?);
+        }
+        Ok(out)
+    }
+
+    async fn insert_many(&self, mut rows: Vec<E>) -> DataResult<Vec<E>> {
+        let meta = E::metadata();
+        let width = meta.insert_columns().count().max(1);
+        let per_statement = (bind_limit(self.dialect()) / width).clamp(1, MAX_BATCH_ROWS);
+        let stamp = now();
+        for e in rows.iter_mut() {
+            Self::prepare_insert(e, stamp);
+        }
+        let mut done = 0;
+        while done < rows.len() {
+            // Full batches, then the rest in power-of-two batches: few distinct statement texts.
+            let left = rows.len() - done;
+            let n = if left >= per_statement {
+                per_statement
+            } else {
+                1 << (usize::BITS - 1 - left.leading_zeros())
+            };
+            self.insert_batch(&mut rows[done..done + n]).await?;
+            done += n;
+        }
+        Ok(rows)
+    }
+
+    async fn insert_batch(&self, batch: &mut [E]) -> DataResult<()> {
+        let meta = E::metadata();
+        let dialect = self.dialect();
+        let n = batch.len();
+        let sql = if n == 1 {
+            self.sql().insert.clone()
+        } else {
+            E::sql().variable(dialect, &format!("insert:{n}"), || {
+                Builder::new(meta, dialect).insert_text(n)
+            })
+        };
+        let mut args = self.ds.args();
+        for e in batch.iter() {
+            self.bind_columns(&mut args, e, meta.insert_columns().map(|(i, _)| i))?;
+        }
+        if meta.id_generated && Builder::has_returning(dialect) {
+            let rows = self.ds.fetch_all(sql, args).await?;
+            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+            for row in &rows {
+                ids.push(self.generated_id_of(row)?);
+            }
+            // Generated keys rise in VALUES order; RETURNING's row order is not promised.
+            ids.sort_unstable();
+            for (e, id) in batch.iter_mut().zip(ids) {
+                e.set_generated_id(id);
+            }
+        } else {
+            let done = self.ds.execute(sql, args).await?;
+            if meta.id_generated {
+                // MySQL reports the first id of a multi-row INSERT; the rest follow it
+                // (innodb_autoinc_lock_mode 0 or 1, MariaDB's default).
+                for (k, e) in batch.iter_mut().enumerate() {
+                    e.set_generated_id(done.last_insert_id + k as i64);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn generated_id_of(&self, row: &Row) -> DataResult<i64> {
+        row.get::<i64>(0)
+            .or_else(|_| row.get::<i32>(0).map(i64::from))
+            .map_err(|e| self.ds.error(e))
+    }
+
+    /// The entity with this id.
+    pub async fn find_by_id(&self, id: E::Id) -> DataResult<Option<E>> {
+        let mut args = self.ds.args();
+        self.bind_id(&mut args, &id)?;
+        match self
+            .ds
+            .fetch_optional(self.sql().find_by_id.clone(), args)
+            .await?
+        {
+            Some(row) => self.decode(&row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Every entity.
+    pub async fn find_all(&self) -> DataResult<Vec<E>> {
+        let rows = self
+            .ds
+            .fetch_all(self.sql().find_all.clone(), self.ds.args())
+            .await?;
+        rows.iter().map(|r| self.decode(r)).collect()
+    }
+
+    /// The entities with these ids, in one statement per bind-limit chunk.
+    pub async fn find_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
+        let mut out = Vec::with_capacity(ids.len());
+        for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
+            let (sql, args) = self.in_list(chunk, "select_in", |b, n| b.select_in(n))?;
+            for row in self.ds.fetch_all(sql, args).await? {
+                out.push(self.decode(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// An `IN (...)` statement padded to a power of two (repeating the last id), so that the
+    /// number of distinct texts stays small.
+    fn in_list(
+        &self,
+        ids: &[E::Id],
+        kind: &str,
+        build: impl FnOnce(&Builder<'_>, usize) -> String,
+    ) -> DataResult<(Sql, Args)> {
+        let padded = ids.len().next_power_of_two();
+        let dialect = self.dialect();
+        let sql = E::sql().variable(dialect, &format!("{kind}:{padded}"), || {
+            build(&Builder::new(E::metadata(), dialect), padded)
+        });
+        let mut args = self.ds.args();
+        for id in ids {
+            self.bind_id(&mut args, id)?;
+        }
+        if let Some(last) = ids.last() {
+            for _ in ids.len()..padded {
+                self.bind_id(&mut args, last)?;
+            }
+        }
+        Ok((sql, args))
+    }
+
+    /// Validates a sort and returns its statement text, built once per distinct sort.
+    fn sorted_sql(&self, sort: &Sort, paged: bool) -> DataResult<Sql> {
+        let meta = E::metadata();
+        let mut keys = Vec::with_capacity(sort.orders().len() + 1);
+        let mut signature = String::from(if paged { "paged:" } else { "sorted:" });
+        for order in sort.orders() {
+            let (_, col) =
+                meta.property(&order.property)
+                    .ok_or_else(|| DataError::UnknownProperty {
+                        entity: meta.name,
+                        property: order.property.clone(),
+                        known: meta.columns.iter().map(|c| c.field).collect(),
+                    })?;
+            let descending = order.direction == Direction::Desc;
+            keys.push(SortKey {
+                column: col.column,
+                descending,
+            });
+            signature.push_str(col.field);
+            signature.push(if descending { '-' } else { '+' });
+        }
+        if paged && !keys.iter().any(|k| k.column == meta.id_column().column) {
+            // A total order, so that pages neither repeat nor skip rows.
+            keys.push(SortKey {
+                column: meta.id_column().column,
+                descending: false,
+            });
+        }
+        let dialect = self.dialect();
+        Ok(E::sql().variable(dialect, &signature, || {
+            Builder::new(meta, dialect).select_sorted(&keys, paged)
+        }))
+    }
+
+    /// Every entity, ordered.
+    pub async fn find_all_sorted(&self, sort: Sort) -> DataResult<Vec<E>> {
+        let sql = self.sorted_sql(&sort, false)?;
+        let rows = self.ds.fetch_all(sql, self.ds.args()).await?;
+        rows.iter().map(|r| self.decode(r)).collect()
+    }
+
+    /// One page, with the total count.
+    pub async fn find_all_paged(&self, pageable: Pageable) -> DataResult<Page<E>> {
+        if pageable.size() == 0 {
+            return Err(DataError::InvalidArgument(
+                "page size must be at least 1".into(),
+            ));
+        }
+        let sql = self.sorted_sql(pageable.sort(), true)?;
+        let total = self.count().await?;
+        let mut args = self.ds.args();
+        let limit = i64::try_from(pageable.size()).unwrap_or(i64::MAX);
+        let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
+        args.add(&limit).map_err(|e| self.bind_err(e))?;
+        args.add(&offset).map_err(|e| self.bind_err(e))?;
+        let rows = self.ds.fetch_all(sql, args).await?;
+        let content = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        Ok(Page::new(content, &pageable, total))
+    }
+
+    /// How many entities exist.
+    pub async fn count(&self) -> DataResult<u64> {
+        let row = self
+            .ds
+            .fetch_optional(self.sql().count.clone(), self.ds.args())
+            .await?;
+        let n = match row {
+            Some(r) => r.get::<i64>(0).map_err(|e| self.ds.error(e))?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Whether the id exists.
+    pub async fn exists_by_id(&self, id: E::Id) -> DataResult<bool> {
+        let mut args = self.ds.args();
+        self.bind_id(&mut args, &id)?;
+        Ok(self
+            .ds
+            .fetch_optional(self.sql().exists_by_id.clone(), args)
+            .await?
+            .is_some())
+    }
+
+    /// Deletes the entity by id.
+    pub async fn delete(&self, entity: E) -> DataResult<()> {
+        self.delete_by_id(entity.id().clone()).await.map(|_| ())
+    }
+
+    /// Deletes by id; returns whether a row was deleted.
+    pub async fn delete_by_id(&self, id: E::Id) -> DataResult<bool> {
+        let mut args = self.ds.args();
+        self.bind_id(&mut args, &id)?;
+        let done = self
+            .ds
+            .execute(self.sql().delete_by_id.clone(), args)
+            .await?;
+        Ok(done.rows_affected > 0)
+    }
+
+    /// Deletes these ids in one statement per bind-limit chunk; returns how many rows went.
+    pub async fn delete_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<u64> {
+        let mut total = 0;
+        for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
+            let (sql, args) = self.in_list(chunk, "delete_in", |b, n| b.delete_in(n))?;
+            total += self.ds.execute(sql, args).await?.rows_affected;
+        }
+        Ok(total)
+    }
+
+    /// Deletes every entity.
+    pub async fn delete_all(&self) -> DataResult<u64> {
+        Ok(self
+            .ds
+            .execute(self.sql().delete_all.clone(), self.ds.args())
+            .await?
+            .rows_affected)
+    }
+}
+
+impl<E: Entity> CrudRepository<E> for Repository<E> {
+    fn save(&self, entity: E) -> BoxFuture<'_, DataResult<E>> {
+        Box::pin(Repository::save(self, entity))
+    }
+    fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::save_all(self, entities))
+    }
+    fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>> {
+        Box::pin(Repository::find_by_id(self, id))
+    }
+    fn find_all(&self) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::find_all(self))
+    }
+    fn find_all_by_id(&self, ids: Vec<E::Id>) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::find_all_by_id(self, ids))
+    }
+    fn find_all_sorted(&self, sort: Sort) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::find_all_sorted(self, sort))
+    }
+    fn find_all_paged(&self, pageable: Pageable) -> BoxFuture<'_, DataResult<Page<E>>> {
+        Box::pin(Repository::find_all_paged(self, pageable))
+    }
+    fn count(&self) -> BoxFuture<'_, DataResult<u64>> {
+        Box::pin(Repository::count(self))
+    }
+    fn exists_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>> {
+        Box::pin(Repository::exists_by_id(self, id))
+    }
+    fn delete(&self, entity: E) -> BoxFuture<'_, DataResult<()>> {
+        Box::pin(Repository::delete(self, entity))
+    }
+    fn delete_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>> {
+        Box::pin(Repository::delete_by_id(self, id))
+    }
+    fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>> {
+        Box::pin(Repository::delete_all(self))
+    }
+}

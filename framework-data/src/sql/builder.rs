@@ -1,0 +1,179 @@
+//! Statement texts from sea-query, one backend per dialect. Values are placeholders only: the
+//! dummy values sea-query collects are thrown away and real ones are bound per call.
+
+use sea_query::{
+    Alias, Asterisk, DeleteStatement, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, Order,
+    PostgresQueryBuilder, Query, QueryStatementWriter, SelectStatement, SqliteQueryBuilder,
+    UpdateStatement,
+};
+
+use super::{cache::Statements, sql_from};
+use crate::driver::Dialect;
+use crate::entity::EntityMetadata;
+
+/// One sort key, already validated against the entity's properties.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SortKey<'a> {
+    pub column: &'a str,
+    pub descending: bool,
+}
+
+pub(crate) struct Builder<'m> {
+    meta: &'m EntityMetadata,
+    dialect: Dialect,
+}
+
+fn placeholder() -> Expr {
+    Expr::val(sea_query::Value::BigInt(Some(0)))
+}
+
+fn ident(name: &str) -> Alias {
+    Alias::new(name)
+}
+
+impl<'m> Builder<'m> {
+    pub(crate) fn new(meta: &'m EntityMetadata, dialect: Dialect) -> Self {
+        Self { meta, dialect }
+    }
+
+    fn render<S: QueryStatementWriter>(&self, stmt: &S) -> String {
+        match self.dialect {
+            Dialect::Postgres => stmt.build(PostgresQueryBuilder).0,
+            Dialect::MySql => stmt.build(MysqlQueryBuilder).0,
+            Dialect::Sqlite => stmt.build(SqliteQueryBuilder).0,
+        }
+    }
+
+    fn select_all_columns(&self) -> SelectStatement {
+        let mut q = Query::select();
+        q.columns(self.meta.columns.iter().map(|c| ident(c.column)))
+            .from(ident(self.meta.table));
+        q
+    }
+
+    fn id_eq(&self) -> Expr {
+        Expr::col(ident(self.meta.id_column().column)).eq(placeholder())
+    }
+
+    /// Whether INSERT can return the generated id in the same statement.
+    pub(crate) fn has_returning(dialect: Dialect) -> bool {
+        !matches!(dialect, Dialect::MySql)
+    }
+
+    pub(crate) fn statements(&self) -> Statements {
+        let find_by_id = {
+            let mut q = self.select_all_columns();
+            q.and_where(self.id_eq());
+            sql_from(self.render(&q))
+        };
+        let exists_by_id = {
+            let mut q = Query::select();
+            q.expr(Expr::cust("1"))
+                .from(ident(self.meta.table))
+                .and_where(self.id_eq());
+            sql_from(self.render(&q))
+        };
+        let find_all = sql_from(self.render(&self.select_all_columns()));
+        let count = {
+            let mut q = Query::select();
+            q.expr(Expr::col(Asterisk).count())
+                .from(ident(self.meta.table));
+            sql_from(self.render(&q))
+        };
+        let insert = sql_from(self.insert_text(1));
+        // An entity with nothing but its id has no UPDATE; the repository never sends one.
+        let update = if self.meta.update_columns().next().is_none() {
+            exists_by_id.clone()
+        } else {
+            let mut q = UpdateStatement::new();
+            q.table(ident(self.meta.table));
+            q.values(
+                self.meta
+                    .update_columns()
+                    .map(|(_, c)| (ident(c.column), placeholder())),
+            );
+            q.and_where(self.id_eq());
+            if let Some(v) = self.meta.version {
+                q.and_where(Expr::col(ident(self.meta.columns[v].column)).eq(placeholder()));
+            }
+            sql_from(self.render(&q))
+        };
+        let delete_by_id = {
+            let mut q = DeleteStatement::new();
+            q.from_table(ident(self.meta.table)).and_where(self.id_eq());
+            sql_from(self.render(&q))
+        };
+        let delete_all = {
+            let mut q = DeleteStatement::new();
+            q.from_table(ident(self.meta.table));
+            sql_from(self.render(&q))
+        };
+        Statements {
+            find_by_id,
+            exists_by_id,
+            find_all,
+            count,
+            insert,
+            update,
+            delete_by_id,
+            delete_all,
+        }
+    }
+
+    /// A multi-row INSERT of `rows` rows.
+    pub(crate) fn insert_text(&self, rows: usize) -> String {
+        let mut q = InsertStatement::new();
+        q.into_table(ident(self.meta.table));
+        let cols: Vec<Alias> = self
+            .meta
+            .insert_columns()
+            .map(|(_, c)| ident(c.column))
+            .collect();
+        let width = cols.len();
+        q.columns(cols);
+        for _ in 0..rows {
+            q.values_panic((0..width).map(|_| placeholder()));
+        }
+        if self.meta.id_generated && Self::has_returning(self.dialect) {
+            q.returning_col(ident(self.meta.id_column().column));
+        }
+        self.render(&q)
+    }
+
+    /// `SELECT cols FROM t ORDER BY ...` and, when `paged`, `LIMIT ? OFFSET ?`.
+    pub(crate) fn select_sorted(&self, sort: &[SortKey<'_>], paged: bool) -> String {
+        let mut q = self.select_all_columns();
+        for key in sort {
+            q.order_by(
+                ident(key.column),
+                if key.descending {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                },
+            );
+        }
+        if paged {
+            q.limit(0).offset(0);
+        }
+        self.render(&q)
+    }
+
+    /// `SELECT cols FROM t WHERE id IN (?, ...)` with `n` placeholders.
+    pub(crate) fn select_in(&self, n: usize) -> String {
+        let mut q = self.select_all_columns();
+        q.and_where(
+            Expr::col(ident(self.meta.id_column().column)).is_in((0..n).map(|_| placeholder())),
+        );
+        self.render(&q)
+    }
+
+    /// `DELETE FROM t WHERE id IN (?, ...)` with `n` placeholders.
+    pub(crate) fn delete_in(&self, n: usize) -> String {
+        let mut q = DeleteStatement::new();
+        q.from_table(ident(self.meta.table)).and_where(
+            Expr::col(ident(self.meta.id_column().column)).is_in((0..n).map(|_| placeholder())),
+        );
+        self.render(&q)
+    }
+}

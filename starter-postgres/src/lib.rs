@@ -1,0 +1,28 @@
+//! # starter-postgres
+//!
+//! The one dependency a postgres application needs, like `spring-boot-starter-*`: it compiles
+//! the postgres driver into `framework-data` (whose DataSource auto-configuration then accepts
+//! postgres URLs) and re-exports the prelude.
+//!
+//! ```no_run
+//! use starter_postgres::prelude::*;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = ApplicationContext::builder().config_dir("config").start().await?;
+//! let ds = ctx.datasource_default()?;
+//! ds.ping().await?;
+//! ctx.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub use framework_core;
+pub use framework_data;
+
+/// Everything an application usually needs, in one `use`.
+pub mod prelude {
+    pub use framework_data::prelude::*;
+}
+
+/// The README's examples, compiled as doc-tests so they cannot rot.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+pub struct ReadmeDoctests;

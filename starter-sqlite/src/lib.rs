@@ -1,0 +1,23 @@
+//! # starter-sqlite
+//!
+//! The one dependency a sqlite application needs, like `spring-boot-starter-*`: it compiles
+//! the sqlite driver into `framework-data` (whose DataSource auto-configuration then accepts
+//! sqlite URLs) and re-exports the prelude.
+//!
+//! ```no_run
+//! use starter_sqlite::prelude::*;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = ApplicationContext::builder().config_dir("config").start().await?;
+//! let ds = ctx.datasource_default()?;
+//! ds.ping().await?;
+//! ctx.shutdown().await?;
+//! # Ok(()) }
+//! ```
+
+pub use framework_core;
+pub use framework_data;
+
+/// Everything an application usually needs, in one `use`.
+pub mod prelude {
+    pub use framework_data::prelude::*;
+}

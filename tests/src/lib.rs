@@ -1,0 +1,289 @@
+//! # The test harness
+//!
+//! Runs one test body against every database: SQLite (a fresh temporary file), PostgreSQL
+//! (`TEST_POSTGRES_URL`, default `postgres://postgres@127.0.0.1:5432/test`) and MySQL/MariaDB
+//! (`TEST_MYSQL_URL`, default `mysql://root@127.0.0.1:3306/test`). Each test gets its own database,
+//! created for it and dropped afterwards, so tests run in parallel without seeing each other.
+//!
+//! A server that cannot be reached makes the test skip with a message on stderr, unless
+//! `REQUIRE_ALL_DATABASES=1`, when it fails.
+//!
+//! ```ignore
+//! use tests::{db_test, TestDatabase};
+//!
+//! db_test!(async fn select_one(db: TestDatabase) {
+//!     let ctx = db.context().start().await.unwrap();
+//!     ctx.datasource_default().unwrap().ping().await.unwrap();
+//! });
+//! ```
+//! expands to `mod select_one { fn sqlite(); fn postgres(); fn mysql(); }`.
+
+use std::future::Future;
+use std::io::Write;
+use std::panic::AssertUnwindSafe;
+use std::time::Duration;
+
+use framework_core::{ApplicationContext, ApplicationContextBuilder, NoModule};
+use futures_util::FutureExt;
+use sqlx::Connection;
+
+/// Default PostgreSQL server for tests.
+pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+/// Default MySQL/MariaDB server for tests.
+pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
+
+/// The databases a test runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A temporary SQLite file.
+    Sqlite,
+    /// A fresh PostgreSQL database.
+    Postgres,
+    /// A fresh MySQL/MariaDB database.
+    MySql,
+}
+
+impl Backend {
+    /// Every backend.
+    pub const ALL: [Backend; 3] = [Backend::Sqlite, Backend::Postgres, Backend::MySql];
+
+    fn server_url(self) -> Option<String> {
+        match self {
+            Backend::Sqlite => None,
+            Backend::Postgres => Some(
+                std::env::var("TEST_POSTGRES_URL").unwrap_or_else(|_| DEFAULT_POSTGRES_URL.into()),
+            ),
+            Backend::MySql => {
+                Some(std::env::var("TEST_MYSQL_URL").unwrap_or_else(|_| DEFAULT_MYSQL_URL.into()))
+            }
+        }
+    }
+}
+
+/// One isolated database for one test.
+pub struct TestDatabase {
+    backend: Backend,
+    url: String,
+    name: String,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl TestDatabase {
+    /// Which database this is.
+    pub fn backend(&self) -> Backend {
+        self.backend
+    }
+
+    /// The URL of the test's own database.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The database's name (the file name for SQLite).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// A context builder with this database as the default DataSource, no configuration files
+    /// and an empty environment (so the developer's `APP_*` variables cannot leak in).
+    pub fn context(&self) -> ApplicationContextBuilder<NoModule> {
+        ApplicationContext::builder()
+            .environment(Vec::<(String, String)>::new())
+            .set("datasource.url", self.url.clone())
+    }
+}
+
+/// Waits until `condition` holds, checking every 10 ms, for at most `limit`; returns whether it
+/// held. For state that settles asynchronously (a pool takes a released connection back on a
+/// background task).
+pub async fn eventually(limit: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = tokio::time::Instant::now() + limit;
+    loop {
+        if condition() {
+            return true;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Whether `REQUIRE_ALL_DATABASES=1` is set.
+pub fn require_all() -> bool {
+    matches!(
+        std::env::var("REQUIRE_ALL_DATABASES").as_deref(),
+        Ok("1") | Ok("true")
+    )
+}
+
+/// Runs `body` on a fresh database of `backend`, then drops the database (also when the body
+/// panics; the panic then continues).
+pub async fn run<F, Fut>(backend: Backend, test: &str, body: F)
+where
+    F: FnOnce(TestDatabase) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let db = match create(backend).await {
+        Ok(db) => db,
+        Err(reason) => {
+            if require_all() {
+                panic!(
+                    "{backend:?} is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
+                );
+            }
+            let _ = writeln!(
+                std::io::stderr(),
+                "SKIPPED {test} on {backend:?}: database unavailable: {reason}"
+            );
+            return;
+        }
+    };
+    let server = backend.server_url();
+    let name = db.name.clone();
+    let outcome = AssertUnwindSafe(body(db)).catch_unwind().await;
+    if let Some(server) = server
+        && let Err(e) = drop_database(backend, &server, &name).await
+    {
+        let _ = writeln!(
+            std::io::stderr(),
+            "warning: could not drop test database {name}: {e}"
+        );
+    }
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
+async fn create(backend: Backend) -> Result<TestDatabase, String> {
+    let name = format!("fwt_{}", uuid::Uuid::new_v4().simple());
+    match backend {
+        Backend::Sqlite => {
+            let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+            let path = dir.path().join(format!("{name}.db"));
+            Ok(TestDatabase {
+                backend,
+                url: format!("sqlite://{}?mode=rwc", path.display()),
+                name,
+                _dir: Some(dir),
+            })
+        }
+        Backend::Postgres | Backend::MySql => {
+            let server = backend.server_url().unwrap_or_default();
+            let create = match backend {
+                // utf8mb4 so that any Unicode text round-trips, whatever the server's default.
+                Backend::MySql => format!(
+                    "CREATE DATABASE {name} CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+                ),
+                _ => format!("CREATE DATABASE {name}"),
+            };
+            admin(backend, &server, &create).await?;
+            Ok(TestDatabase {
+                backend,
+                url: with_database(&server, &name),
+                name,
+                _dir: None,
+            })
+        }
+    }
+}
+
+async fn drop_database(backend: Backend, server: &str, name: &str) -> Result<(), String> {
+    let sql = match backend {
+        Backend::Postgres => format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"),
+        _ => format!("DROP DATABASE IF EXISTS {name}"),
+    };
+    admin(backend, server, &sql).await
+}
+
+/// Runs one administrative statement on the server's maintenance database.
+async fn admin(backend: Backend, server: &str, sql: &str) -> Result<(), String> {
+    let work = async {
+        match backend {
+            Backend::Postgres => {
+                let mut c = sqlx::PgConnection::connect(server).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await?;
+                c.close().await
+            }
+            Backend::MySql => {
+                let mut c = sqlx::MySqlConnection::connect(server).await?;
+                sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+                    .execute(&mut c)
+                    .await?;
+                c.close().await
+            }
+            Backend::Sqlite => Ok(()),
+        }
+    };
+    match tokio::time::timeout(Duration::from_secs(10), work).await {
+        Ok(r) => r.map_err(|e| format!("{server}: {e}")),
+        Err(_) => Err(format!("{server}: no answer within 10s")),
+    }
+}
+
+/// `server` with its database path replaced by `name`, query kept.
+pub fn with_database(server: &str, name: &str) -> String {
+    let (base, query) = match server.split_once('?') {
+        Some((b, q)) => (b, Some(q)),
+        None => (server, None),
+    };
+    let authority_start = base.find("://").map(|i| i + 3).unwrap_or(0);
+    let root = match base[authority_start..].find('/') {
+        Some(i) => &base[..authority_start + i],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{root}/{name}?{q}"),
+        None => format!("{root}/{name}"),
+    }
+}
+
+/// Declares one test per database for a body that takes a [`TestDatabase`].
+#[macro_export]
+macro_rules! db_test {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident : TestDatabase) $body:block) => {
+        $(#[$meta])*
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn sqlite() {
+                $crate::run($crate::Backend::Sqlite, stringify!($name), |$db: $crate::TestDatabase| async move $body).await
+            }
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn postgres() {
+                $crate::run($crate::Backend::Postgres, stringify!($name), |$db: $crate::TestDatabase| async move $body).await
+            }
+
+            #[::tokio::test(flavor = "multi_thread", worker_threads = 2)]
+            async fn mysql() {
+                $crate::run($crate::Backend::MySql, stringify!($name), |$db: $crate::TestDatabase| async move $body).await
+            }
+        }
+    };
+}
+
+#[cfg(test)]
+mod unit {
+    use super::with_database;
+
+    #[test]
+    fn replaces_the_database_path() {
+        assert_eq!(
+            with_database("postgres://postgres@127.0.0.1:5432/test", "x"),
+            "postgres://postgres@127.0.0.1:5432/x"
+        );
+        assert_eq!(
+            with_database("mysql://root@h:3306/test?ssl-mode=disabled", "y"),
+            "mysql://root@h:3306/y?ssl-mode=disabled"
+        );
+        assert_eq!(
+            with_database("mysql://root@h:3306", "z"),
+            "mysql://root@h:3306/z"
+        );
+    }
+}

@@ -1,0 +1,9 @@
+//! Compile errors of the derive macros, with spans on the user's tokens.
+
+#![allow(missing_docs)]
+
+#[test]
+fn derive_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/entity_*.rs");
+}
