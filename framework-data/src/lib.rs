@@ -15,6 +15,13 @@
 //! # Ok(()) }
 //! ```
 
+// With no driver compiled in, the driver-specific paths vanish and leave the rest unused; such a
+// build exists only to tell the user which starter to add.
+#![cfg_attr(
+    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
+    allow(unused, unreachable_code)
+)]
+
 pub mod datasource;
 pub mod driver;
 pub mod entity;

@@ -61,7 +61,7 @@ impl DataSource {
 
     /// Runs a query expected to return at most one row.
     pub async fn fetch_optional(&self, sql: Sql, args: Args) -> DataResult<Option<Row>> {
-        let row = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
+        let row: Result<Option<Row>, sqlx::Error> = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
             .fetch_optional(p)
             .await
             .map(|r| r.map(Into::into)));
@@ -70,7 +70,7 @@ impl DataSource {
 
     /// Runs a query and collects every row.
     pub async fn fetch_all(&self, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        let rows = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
+        let rows: Result<Vec<Row>, sqlx::Error> = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
             .fetch_all(p)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect()));
