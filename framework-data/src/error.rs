@@ -167,6 +167,9 @@ pub enum DataError {
         /// What went wrong.
         message: String,
     },
+    /// A transaction management failure (see [`TxError`](crate::tx::TxError)).
+    #[error(transparent)]
+    Transaction(Box<crate::tx::TxError>),
     /// Any other database error, with the driver's message.
     #[error("DataSource `{datasource}`: database error: {message}")]
     Database {
@@ -185,7 +188,7 @@ impl DataError {
         matches!(
             self,
             DataError::SerializationFailure { .. } | DataError::Deadlock { .. }
-        )
+        ) || matches!(self, DataError::Transaction(t) if t.is_transient())
     }
 
     /// Maps a driver error met while using DataSource `datasource`.

@@ -29,6 +29,7 @@ mod error;
 pub mod prelude;
 pub mod repository;
 pub mod sql;
+pub mod tx;
 pub mod value;
 
 pub use error::{DataError, DataResult};

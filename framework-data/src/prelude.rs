@@ -5,8 +5,11 @@ pub use crate::driver::Dialect;
 pub use crate::entity::Entity;
 pub use crate::error::{DataError, DataResult};
 pub use crate::repository::{CrudRepository, Page, Pageable, Repository, Sort};
+pub use crate::tx::{
+    Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,
+};
 pub use framework_core::{ApplicationContext, Beans, Error};
-pub use framework_tx_macros::{DbEnum, Entity};
+pub use framework_tx_macros::{DbEnum, Entity, transactional};
 
 /// Date and time types for entity fields.
 pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

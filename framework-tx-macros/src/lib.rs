@@ -5,10 +5,12 @@
 //!
 //! - `#[derive(Entity)]`: see `framework_data::entity::Entity`.
 //! - `#[derive(DbEnum)]`: a fieldless enum stored as text.
+//! - `#[transactional(...)]`: runs an `async fn` as a transactional scope.
 
 mod crate_path;
 mod db_enum;
 mod entity;
+mod transactional;
 
 use proc_macro::TokenStream;
 
@@ -35,6 +37,31 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
 pub fn derive_db_enum(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     db_enum::expand(input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Runs an `async fn` (a free function or a method) as a transactional scope of
+/// `framework_data::tx::TransactionManager`, with Spring's semantics.
+///
+/// Options, all optional: `propagation = Required | RequiresNew | Nested | Supports |
+/// NotSupported | Mandatory | Never`, `isolation = Default | ReadUncommitted | ReadCommitted |
+/// RepeatableRead | Serializable`, `read_only` (or `read_only = bool`), `timeout = "5s"`,
+/// `datasource = "name"` (default `"default"`), `rollback_for = PATTERN` (roll back only on
+/// errors matching it), `no_rollback_for = PATTERN` (commit on errors matching it), `retry = N`
+/// (re-run on serialization failures and deadlocks), `manager = EXPR` (a `TransactionManager`,
+/// a reference or an `Arc` of one, instead of the lookup).
+///
+/// The function must return a `Result` whose error type implements `From<TxError>` or
+/// `From<DataError>`. Without `manager`, the TransactionManager is found by
+/// `TransactionManager::lookup(datasource)`: the caller's transaction's manager, else the
+/// context of `ctx.scope(...)`, else the one started context with that DataSource.
+///
+/// With `retry`, the body runs again from the start: it must not move its arguments out
+/// (borrow or clone them).
+#[proc_macro_attribute]
+pub fn transactional(attr: TokenStream, item: TokenStream) -> TokenStream {
+    transactional::expand(attr.into(), item.into())
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

@@ -6,9 +6,20 @@ use framework_core::config::{Config, ConfigError};
 use framework_core::context::{AutoConfiguration, BoxError, BoxFuture, Stage, StartContext};
 
 use super::{DEFAULT_DATASOURCE, DataSource, DataSourceConfig, DataSources};
+use crate::tx::TransactionManagers;
+
+/// `[transaction]`: settings of every TransactionManager.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct TransactionConfig {
+    /// Joining a transaction with another isolation level or read-only flag is an error.
+    validate_existing: bool,
+}
 
 /// Reads `[datasource]` and `[datasources.NAME]`, opens one pool each, registers the
-/// [`DataSources`] bean and closes the pools at shutdown. Discovered automatically.
+/// [`DataSources`] bean and a [`TransactionManagers`] bean (one TransactionManager per
+/// DataSource, `[transaction]` settings) and closes the pools at shutdown. Discovered
+/// automatically.
 pub struct DataSourcesAutoConfiguration;
 
 #[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
@@ -25,7 +36,7 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
     }
 
     fn config_sections(&self) -> &'static [&'static str] {
-        &["datasource", "datasources"]
+        &["datasource", "datasources", "transaction"]
     }
 
     fn configure<'a>(&'a self, ctx: &'a mut StartContext) -> BoxFuture<'a, Result<(), BoxError>> {
@@ -41,12 +52,16 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
                     }
                 }
             }
+            let tx_config: TransactionConfig = ctx.config().section_or_default("transaction")?;
+            let managers = Arc::new(TransactionManagers::new(&all, tx_config.validate_existing));
+            crate::tx::register(&managers);
             let beans = Arc::new(all);
             ctx.beans().insert(beans.clone());
-            ctx.on_shutdown(
-                "datasources",
-                move || async move { beans.close_all().await },
-            );
+            ctx.beans().insert(managers.clone());
+            ctx.on_shutdown("datasources", move || async move {
+                crate::tx::deregister(&managers);
+                beans.close_all().await
+            });
             Ok(())
         })
     }

@@ -1,14 +1,17 @@
 //! DataSource lookups on the [`ApplicationContext`].
 
+use std::future::Future;
 use std::sync::Arc;
 
 use framework_core::ApplicationContext;
 use shaku::Module;
 
-use super::{DataSource, DataSources};
+use super::{DEFAULT_DATASOURCE, DataSource, DataSources};
 use crate::entity::Entity;
 use crate::error::DataResult;
 use crate::repository::Repository;
+use crate::tx::ambient::Ambient;
+use crate::tx::{TransactionManager, TransactionManagers, TxError};
 
 /// Adds DataSource lookups to [`ApplicationContext`] (in the prelude).
 ///
@@ -28,6 +31,16 @@ pub trait DataContextExt {
     fn datasource(&self, name: &str) -> DataResult<DataSource>;
     /// The default DataSource (`[datasource]`).
     fn datasource_default(&self) -> DataResult<DataSource>;
+    /// The TransactionManager of the DataSource called `name`.
+    fn transaction_manager(&self, name: &str) -> DataResult<TransactionManager>;
+    /// The TransactionManager of the default DataSource.
+    fn transaction_manager_default(&self) -> DataResult<TransactionManager> {
+        self.transaction_manager(DEFAULT_DATASOURCE)
+    }
+    /// Runs `fut` with this context's TransactionManagers as the ones `#[transactional]` and
+    /// [`TransactionManager::lookup`] find, whatever other contexts the process has started
+    /// (tests running in parallel, say).
+    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output>;
     /// The CRUD repository of `E` on the default DataSource.
     fn repository<E: Entity>(&self) -> DataResult<Repository<E>> {
         self.datasource_default().map(Repository::new)
@@ -46,5 +59,29 @@ impl<M: Module> DataContextExt for ApplicationContext<M> {
 
     fn datasource_default(&self) -> DataResult<DataSource> {
         self.datasources().default_datasource()
+    }
+
+    fn transaction_manager(&self, name: &str) -> DataResult<TransactionManager> {
+        let managers = self
+            .beans()
+            .get::<TransactionManagers>()
+            .unwrap_or_default();
+        match managers.get(name) {
+            Some(m) => Ok(m.clone()),
+            None => Err(self.datasource(name).err().unwrap_or_else(|| {
+                TxError::NoManager {
+                    datasource: name.to_owned(),
+                }
+                .into()
+            })),
+        }
+    }
+
+    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+        let managers = self
+            .beans()
+            .get::<TransactionManagers>()
+            .unwrap_or_default();
+        Ambient::snapshot().with_managers(managers).run(fut)
     }
 }

@@ -6,7 +6,7 @@
 use std::sync::atomic::Ordering;
 
 use super::DataSource;
-use crate::driver::Pool;
+use crate::driver::{Pool, TxConn};
 use crate::error::{DataError, DataResult};
 use crate::sql::Sql;
 use crate::value::{Args, Row};
@@ -20,18 +20,56 @@ pub struct ExecResult {
     pub last_insert_id: i64,
 }
 
-macro_rules! dispatch {
-    ($ds:expr, $args:expr, |$p:ident, $a:ident| $body:expr) => {{
-        $ds.count_statement();
-        match ($ds.pool(), $args) {
-            #[cfg(feature = "postgres")]
-            (Pool::Postgres($p), Args::Postgres($a)) => $body,
-            #[cfg(feature = "mysql")]
-            (Pool::MySql($p), Args::MySql($a)) => $body,
-            #[cfg(feature = "sqlite")]
-            (Pool::Sqlite($p), Args::Sqlite($a)) => $body,
-            #[allow(unreachable_patterns)]
-            _ => return Err($ds.mismatch()),
+/// Runs `$body` with `$c` bound to the executor of the statement and `$a` to its arguments:
+/// the connection of the task's current transaction on this DataSource if there is one (held
+/// locked for the statement), else the pool (auto-commit). Evaluates to
+/// `Result<_, DataError>`.
+macro_rules! route {
+    ($ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+        let ds = $ds;
+        ds.count_statement();
+        match crate::tx::ambient::current(ds) {
+            Some(tx) => {
+                let mut conn = tx.lock().await?;
+                let done = match (&mut *conn, $args) {
+                    #[cfg(feature = "postgres")]
+                    (TxConn::Postgres(t), Args::Postgres($a)) => {
+                        let $c = &mut **t;
+                        $body
+                    }
+                    #[cfg(feature = "mysql")]
+                    (TxConn::MySql(t), Args::MySql($a)) => {
+                        let $c = &mut **t;
+                        $body
+                    }
+                    #[cfg(feature = "sqlite")]
+                    (TxConn::Sqlite(t), Args::Sqlite($a)) => {
+                        let $c = &mut **t;
+                        $body
+                    }
+                    #[allow(unreachable_patterns)]
+                    _ => return Err(ds.mismatch()),
+                };
+                drop(conn);
+                done.map_err(|e| {
+                    let e = ds.error(e);
+                    tx.statement_failed(&e);
+                    e
+                })
+            }
+            None => {
+                let done = match (ds.pool(), $args) {
+                    #[cfg(feature = "postgres")]
+                    (Pool::Postgres($c), Args::Postgres($a)) => $body,
+                    #[cfg(feature = "mysql")]
+                    (Pool::MySql($c), Args::MySql($a)) => $body,
+                    #[cfg(feature = "sqlite")]
+                    (Pool::Sqlite($c), Args::Sqlite($a)) => $body,
+                    #[allow(unreachable_patterns)]
+                    _ => return Err(ds.mismatch()),
+                };
+                done.map_err(|e| ds.error(e))
+            }
         }
     }};
 }
@@ -59,59 +97,42 @@ impl DataSource {
         Args::new(self.dialect())
     }
 
-    /// Runs a query expected to return at most one row.
+    /// Runs a query expected to return at most one row, in the task's current transaction on
+    /// this DataSource if there is one.
     pub async fn fetch_optional(&self, sql: Sql, args: Args) -> DataResult<Option<Row>> {
-        let row: Result<Option<Row>, sqlx::Error> = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
-            .fetch_optional(p)
+        route!(self, args, |c, a| sqlx::query_with(sql, a)
+            .fetch_optional(c)
             .await
-            .map(|r| r.map(Into::into)));
-        row.map_err(|e| self.error(e))
+            .map(|r| r.map(Into::into)))
     }
 
-    /// Runs a query and collects every row.
+    /// Runs a query and collects every row, in the task's current transaction on this
+    /// DataSource if there is one.
     pub async fn fetch_all(&self, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        let rows: Result<Vec<Row>, sqlx::Error> = dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
-            .fetch_all(p)
+        route!(self, args, |c, a| sqlx::query_with(sql, a)
+            .fetch_all(c)
             .await
-            .map(|rows| rows.into_iter().map(Into::into).collect()));
-        rows.map_err(|e| self.error(e))
+            .map(|rows| rows.into_iter().map(Into::into).collect()))
     }
 
     /// Runs SQL text as given, unprepared and without arguments; it may hold several statements
     /// separated by `;` (DDL scripts). Never pass user input here: nothing is bound.
     pub async fn execute_script(&self, sql: &str) -> DataResult<u64> {
-        self.count_statement();
         let text = sqlx::AssertSqlSafe(sql.to_owned());
-        let done: Result<u64, sqlx::Error> = match self.pool() {
-            #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => sqlx::raw_sql(text)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            #[cfg(feature = "mysql")]
-            Pool::MySql(p) => sqlx::raw_sql(text)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => sqlx::raw_sql(text)
-                .execute(p)
-                .await
-                .map(|r| r.rows_affected()),
-            #[allow(unreachable_patterns)]
-            _ => return Err(self.mismatch()),
-        };
-        done.map_err(|e| self.error(e))
+        let args = self.args();
+        route!(self, args, |c, _a| sqlx::raw_sql(text)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))
     }
 
-    /// Runs a statement that returns no rows.
+    /// Runs a statement that returns no rows, in the task's current transaction on this
+    /// DataSource if there is one.
     pub async fn execute(&self, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        let done: Result<ExecResult, sqlx::Error> =
-            dispatch!(self, args, |p, a| sqlx::query_with(sql, a)
-                .execute(p)
-                .await
-                .map(Into::into));
-        done.map_err(|e| self.error(e))
+        route!(self, args, |c, a| sqlx::query_with(sql, a)
+            .execute(c)
+            .await
+            .map(Into::into))
     }
 }
 

@@ -184,6 +184,12 @@ impl DataSource {
         tracing::debug!(datasource = %self.inner.name, "DataSource closed");
     }
 
+    /// Identifies this DataSource (not a clone's copy of the same config) while it lives: the
+    /// key of its transactions in the ambient context.
+    pub(crate) fn identity(&self) -> usize {
+        Arc::as_ptr(&self.inner) as usize
+    }
+
     /// Maps a driver error met on this DataSource.
     pub(crate) fn error(&self, e: sqlx::Error) -> DataError {
         DataError::from_sqlx(&self.inner.name, self.inner.config.acquire_timeout, e)

@@ -9,10 +9,12 @@ mod pool;
 mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
+mod transaction;
 
 use std::fmt;
 
 pub use pool::{Pool, PooledConnection};
+pub(crate) use transaction::{BeginSpec, TxConn};
 
 /// The SQL dialect of a DataSource.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -66,6 +68,14 @@ impl Dialect {
             Dialect::MySql => cfg!(feature = "mysql"),
             Dialect::Sqlite => cfg!(feature = "sqlite"),
         }
+    }
+
+    /// Whether a failed statement leaves the whole transaction unusable until it ends (or
+    /// rolls back to a savepoint): PostgreSQL's "current transaction is aborted". There a
+    /// COMMIT after a swallowed error would silently roll back, so the framework treats the
+    /// transaction as rollback-only instead.
+    pub(crate) fn error_aborts_transaction(self) -> bool {
+        matches!(self, Dialect::Postgres)
     }
 }
 

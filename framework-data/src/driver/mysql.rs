@@ -4,6 +4,8 @@ use std::str::FromStr;
 
 use sqlx::mysql::MySqlConnectOptions;
 
+use sqlx::SqlSafeStr;
+
 use crate::datasource::PoolConfig;
 
 pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::MySqlPool, sqlx::Error> {
@@ -14,4 +16,25 @@ pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::MySqlPoo
     };
     let options = MySqlConnectOptions::from_str(&url)?;
     Ok(super::pool_options(cfg).connect_lazy_with(options))
+}
+
+/// Begins a transaction on a pooled connection. The isolation level is set for the next
+/// transaction only (`SET TRANSACTION`, no session leak), then `START TRANSACTION [READ ONLY]`.
+pub(crate) async fn begin(
+    pool: &sqlx::MySqlPool,
+    spec: &crate::driver::BeginSpec,
+) -> Result<sqlx::Transaction<'static, sqlx::MySql>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    if let Some(level) = spec.isolation.sql_name() {
+        let set = format!("SET TRANSACTION ISOLATION LEVEL {level}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+            .execute(&mut *conn)
+            .await?;
+    }
+    let statement = if spec.read_only {
+        "START TRANSACTION READ ONLY"
+    } else {
+        "START TRANSACTION"
+    };
+    sqlx::Transaction::begin(conn, Some(statement.into_sql_str())).await
 }

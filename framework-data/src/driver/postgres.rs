@@ -4,9 +4,39 @@ use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
 
+use sqlx::SqlSafeStr;
+
 use crate::datasource::PoolConfig;
 
 pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?;
     Ok(super::pool_options(cfg).connect_lazy_with(options))
+}
+
+/// Begins a transaction on a pooled connection: one `BEGIN ...` carrying isolation and
+/// read-only, plus `SET LOCAL statement_timeout` when a timeout is set.
+pub(crate) async fn begin(
+    pool: &sqlx::PgPool,
+    spec: &crate::driver::BeginSpec,
+) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+    let mut statement = String::from("BEGIN");
+    if let Some(level) = spec.isolation.sql_name() {
+        statement.push_str(" ISOLATION LEVEL ");
+        statement.push_str(level);
+    }
+    if spec.read_only {
+        statement.push_str(" READ ONLY");
+    }
+    let conn = pool.acquire().await?;
+    let mut tx =
+        sqlx::Transaction::begin(conn, Some(sqlx::AssertSqlSafe(statement).into_sql_str())).await?;
+    if let Some(timeout) = spec.timeout {
+        // Transaction-scoped: gone at COMMIT/ROLLBACK, never leaks to the next borrower.
+        let ms = timeout.as_millis().max(1);
+        let set = format!("SET LOCAL statement_timeout = {ms}");
+        sqlx::raw_sql(sqlx::AssertSqlSafe(set))
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
 }

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+use sqlx::SqlSafeStr;
+
 use crate::datasource::PoolConfig;
 
 pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePool, sqlx::Error> {
@@ -26,4 +28,19 @@ pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePo
         }
     }
     Ok(super::pool_options(cfg).connect_lazy_with(options))
+}
+
+/// Begins a transaction on a pooled connection: `BEGIN IMMEDIATE` for serializable (the write
+/// lock is taken up front), plain deferred `BEGIN` otherwise. SQLite has no per-transaction
+/// read-only mode.
+pub(crate) async fn begin(
+    pool: &sqlx::SqlitePool,
+    spec: &crate::driver::BeginSpec,
+) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+    let statement = match spec.isolation {
+        crate::tx::Isolation::Serializable => "BEGIN IMMEDIATE",
+        _ => "BEGIN",
+    };
+    let conn = pool.acquire().await?;
+    sqlx::Transaction::begin(conn, Some(statement.into_sql_str())).await
 }

@@ -1,0 +1,81 @@
+//! A database transaction on a connection of one of the compiled-in drivers.
+//!
+//! Built on `sqlx::Transaction`, which queues a ROLLBACK when dropped open: a transaction whose
+//! owner was cancelled or panicked is rolled back before its connection is reused (sqlx flushes
+//! the queued ROLLBACK when the connection goes back to the pool).
+
+use std::time::Duration;
+
+use super::Pool;
+use crate::tx::Isolation;
+
+/// What a new transaction begins with.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct BeginSpec {
+    pub(crate) isolation: Isolation,
+    pub(crate) read_only: bool,
+    pub(crate) timeout: Option<Duration>,
+}
+
+/// An open transaction holding its pooled connection.
+#[derive(Debug)]
+pub(crate) enum TxConn {
+    #[cfg(feature = "postgres")]
+    Postgres(sqlx::Transaction<'static, sqlx::Postgres>),
+    #[cfg(feature = "mysql")]
+    MySql(sqlx::Transaction<'static, sqlx::MySql>),
+    #[cfg(feature = "sqlite")]
+    Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
+    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+    #[allow(dead_code)]
+    NoDriver(std::convert::Infallible),
+}
+
+/// Runs `$body` with `$t` bound to the inner `sqlx::Transaction`, whatever the driver.
+macro_rules! with_tx {
+    ($self:expr, $t:ident => $body:expr) => {
+        match $self {
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres($t) => $body,
+            #[cfg(feature = "mysql")]
+            TxConn::MySql($t) => $body,
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite($t) => $body,
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            TxConn::NoDriver(never) => match never {},
+        }
+    };
+}
+
+impl TxConn {
+    /// Borrows a connection from `pool` and begins a transaction on it.
+    pub(crate) async fn begin(pool: &Pool, spec: &BeginSpec) -> Result<TxConn, sqlx::Error> {
+        let _ = spec;
+        Ok(match pool {
+            #[cfg(feature = "postgres")]
+            Pool::Postgres(p) => TxConn::Postgres(super::postgres::begin(p, spec).await?),
+            #[cfg(feature = "mysql")]
+            Pool::MySql(p) => TxConn::MySql(super::mysql::begin(p, spec).await?),
+            #[cfg(feature = "sqlite")]
+            Pool::Sqlite(p) => TxConn::Sqlite(super::sqlite::begin(p, spec).await?),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Pool::NoDriver(never) => match *never {},
+        })
+    }
+
+    /// COMMIT.
+    pub(crate) async fn commit(self) -> Result<(), sqlx::Error> {
+        with_tx!(self, t => t.commit().await)
+    }
+
+    /// ROLLBACK.
+    pub(crate) async fn rollback(self) -> Result<(), sqlx::Error> {
+        with_tx!(self, t => t.rollback().await)
+    }
+
+    /// Runs a fixed control statement (savepoints), unprepared.
+    pub(crate) async fn control(&mut self, sql: String) -> Result<(), sqlx::Error> {
+        let sql = sqlx::AssertSqlSafe(sql);
+        with_tx!(self, t => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()))
+    }
+}

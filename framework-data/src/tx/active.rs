@@ -1,0 +1,212 @@
+//! One running transaction: its connection, definition, rollback-only flag, savepoints and
+//! synchronizations. Shared (`Arc`) by the scopes that joined it; owned by the scope that began
+//! it, which alone commits or rolls it back.
+
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use tokio::sync::{MappedMutexGuard, MutexGuard};
+
+use super::synchronization::{CompletionStatus, TransactionSynchronization};
+use super::{TransactionDefinition, TransactionManager, TxError};
+use crate::datasource::DataSource;
+use crate::driver::{BeginSpec, TxConn};
+use crate::error::DataError;
+
+pub(crate) struct ActiveTransaction {
+    pub(crate) manager: TransactionManager,
+    pub(crate) ds: DataSource,
+    pub(crate) def: TransactionDefinition,
+    /// `None` once committed or rolled back. The async mutex is the guard that keeps two tasks
+    /// sharing the transaction (see `tx::carry`) from interleaving statements on one connection.
+    conn: tokio::sync::Mutex<Option<TxConn>>,
+    rollback_only: AtomicBool,
+    transient_failure: AtomicBool,
+    savepoints: AtomicU32,
+    synchronizations: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
+}
+
+impl ActiveTransaction {
+    pub(crate) async fn begin(
+        manager: &TransactionManager,
+        def: &TransactionDefinition,
+    ) -> Result<ActiveTransaction, sqlx::Error> {
+        let ds = manager.datasource();
+        let spec = BeginSpec {
+            isolation: def.isolation,
+            read_only: def.read_only,
+            timeout: def.timeout,
+        };
+        let conn = TxConn::begin(ds.pool(), &spec).await?;
+        Ok(ActiveTransaction {
+            manager: manager.clone(),
+            ds: ds.clone(),
+            def: def.clone(),
+            conn: tokio::sync::Mutex::new(Some(conn)),
+            rollback_only: AtomicBool::new(false),
+            transient_failure: AtomicBool::new(false),
+            savepoints: AtomicU32::new(0),
+            synchronizations: Mutex::new(Vec::new()),
+        })
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        self.def.display_name()
+    }
+
+    fn completed(&self) -> TxError {
+        TxError::Completed {
+            datasource: self.ds.name().to_owned(),
+            name: self.name().to_owned(),
+        }
+    }
+
+    /// The connection, for one statement at a time.
+    pub(crate) async fn lock(&self) -> Result<MappedMutexGuard<'_, TxConn>, DataError> {
+        MutexGuard::try_map(self.conn.lock().await, Option::as_mut)
+            .map_err(|_| self.completed().into())
+    }
+
+    pub(crate) fn is_rollback_only(&self) -> bool {
+        self.rollback_only.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_rollback_only(&self) {
+        self.rollback_only.store(true, Ordering::Release);
+    }
+
+    /// Records a failed statement: PostgreSQL aborts the transaction on any error, and a
+    /// serialization failure or deadlock makes the owner eligible for a retry.
+    pub(crate) fn statement_failed(&self, error: &DataError) {
+        if error.is_transient() {
+            self.transient_failure.store(true, Ordering::Release);
+        }
+        if self.ds.dialect().error_aborts_transaction() {
+            self.set_rollback_only();
+        }
+    }
+
+    pub(crate) fn had_transient_failure(&self) -> bool {
+        self.transient_failure.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn register(&self, sync: Arc<dyn TransactionSynchronization>) {
+        self.synchronizations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(sync);
+    }
+
+    fn synchronizations(&self) -> Vec<Arc<dyn TransactionSynchronization>> {
+        self.synchronizations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// `SAVEPOINT`; returns its name.
+    pub(crate) async fn savepoint(&self) -> Result<String, DataError> {
+        let n = self.savepoints.fetch_add(1, Ordering::Relaxed) + 1;
+        let name = format!("fw_savepoint_{n}");
+        self.control(format!("SAVEPOINT {name}")).await?;
+        Ok(name)
+    }
+
+    /// `ROLLBACK TO SAVEPOINT` and release it; the transaction is usable again and no longer
+    /// rollback-only (what the savepoint undid was the failure).
+    pub(crate) async fn rollback_to(&self, savepoint: &str) -> Result<(), DataError> {
+        self.control(format!("ROLLBACK TO SAVEPOINT {savepoint}"))
+            .await?;
+        self.rollback_only.store(false, Ordering::Release);
+        self.control(format!("RELEASE SAVEPOINT {savepoint}")).await
+    }
+
+    /// `RELEASE SAVEPOINT`.
+    pub(crate) async fn release(&self, savepoint: &str) -> Result<(), DataError> {
+        self.control(format!("RELEASE SAVEPOINT {savepoint}")).await
+    }
+
+    async fn control(&self, sql: String) -> Result<(), DataError> {
+        let mut guard = self.lock().await?;
+        let result = guard.control(sql).await;
+        result.map_err(|e| {
+            let e = self.ds.error(e);
+            self.statement_failed(&e);
+            e
+        })
+    }
+
+    /// Runs the before-commit callbacks, then COMMIT, then the after callbacks. Called by the
+    /// owner only, after its body succeeded and nothing marked the transaction rollback-only.
+    pub(crate) async fn before_commit(&self) -> Result<(), TxError> {
+        for sync in self.synchronizations() {
+            sync.before_commit(self.def.read_only)
+                .await
+                .map_err(|e| TxError::Synchronization {
+                    name: self.name().to_owned(),
+                    message: e.to_string(),
+                })?;
+        }
+        Ok(())
+    }
+
+    /// COMMIT with `before_completion` before and `after_commit`/`after_completion` after.
+    pub(crate) async fn commit(&self) -> Result<(), TxError> {
+        let syncs = self.synchronizations();
+        for sync in &syncs {
+            sync.before_completion().await;
+        }
+        let conn = self
+            .conn
+            .lock()
+            .await
+            .take()
+            .ok_or_else(|| self.completed())?;
+        match conn.commit().await {
+            Ok(()) => {
+                for sync in &syncs {
+                    sync.after_commit().await;
+                }
+                for sync in &syncs {
+                    sync.after_completion(CompletionStatus::Committed).await;
+                }
+                Ok(())
+            }
+            Err(e) => {
+                let status = match &e {
+                    sqlx::Error::Database(_) => CompletionStatus::RolledBack,
+                    _ => CompletionStatus::Unknown,
+                };
+                let e = self.ds.error(e);
+                self.statement_failed(&e);
+                for sync in &syncs {
+                    sync.after_completion(status).await;
+                }
+                Err(e.into())
+            }
+        }
+    }
+
+    /// ROLLBACK with `before_completion` before and `after_completion` after. A failed
+    /// ROLLBACK is logged: the connection is then closed by the pool rather than reused.
+    pub(crate) async fn rollback(&self) {
+        let syncs = self.synchronizations();
+        for sync in &syncs {
+            sync.before_completion().await;
+        }
+        let conn = self.conn.lock().await.take();
+        if let Some(conn) = conn
+            && let Err(e) = conn.rollback().await
+        {
+            tracing::warn!(
+                datasource = %self.ds.name(),
+                transaction = %self.name(),
+                error = %e,
+                "rollback failed"
+            );
+        }
+        for sync in &syncs {
+            sync.after_completion(CompletionStatus::RolledBack).await;
+        }
+    }
+}

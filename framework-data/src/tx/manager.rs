@@ -1,0 +1,568 @@
+//! The TransactionManager of a DataSource: decides per propagation whether a scope joins,
+//! suspends, takes a savepoint or begins a transaction, runs the body under the resulting
+//! ambient context, then commits or rolls back (Spring's `AbstractPlatformTransactionManager`).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::panic::{AssertUnwindSafe, resume_unwind};
+use std::sync::Arc;
+use std::task::Poll;
+
+use tracing::Instrument;
+
+use super::active::ActiveTransaction;
+use super::ambient::Ambient;
+use super::stats::TransactionStats;
+use super::synchronization::{AfterCommit, AfterCompletion, CompletionStatus};
+use super::{
+    Propagation, RollbackPolicy, TransactionDefinition, TransactionSynchronization, TxError,
+};
+use crate::datasource::{DEFAULT_DATASOURCE, DataSource, DataSources};
+use crate::error::DataError;
+
+/// Begins, joins, suspends and completes transactions on one DataSource. One per DataSource,
+/// a bean of the context (see [`TransactionManagers`]); cloning is cheap.
+///
+/// ```no_run
+/// use framework_data::prelude::*;
+/// use framework_data::tx::{Propagation, TransactionDefinition};
+/// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts")]
+/// # struct Account { #[id(generated)] id: i64, owner: String }
+/// # async fn run(ctx: ApplicationContext) -> Result<(), DataError> {
+/// let tx = ctx.transaction_manager_default()?;
+/// let accounts = ctx.repository::<Account>()?;
+/// let def = TransactionDefinition::new().propagation(Propagation::RequiresNew);
+/// let saved = tx
+///     .execute(&def, async {
+///         // both statements run on the transaction's connection
+///         let a = accounts.save(Account { id: 0, owner: "ann".into() }).await?;
+///         accounts.save(Account { id: 0, owner: "bob".into() }).await?;
+///         Ok::<_, DataError>(a)
+///     })
+///     .await?;
+/// # let _ = saved; Ok(()) }
+/// ```
+#[derive(Clone)]
+pub struct TransactionManager {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    ds: DataSource,
+    validate_existing: bool,
+    stats: TransactionStats,
+}
+
+/// The outcome of one run of a transactional scope, and whether running it again may succeed.
+/// Used with [`Retry`](super::Retry); [`TransactionManager::execute`] returns only the result.
+#[derive(Debug)]
+pub struct Attempt<T, E> {
+    result: Result<T, E>,
+    retryable: bool,
+}
+
+impl<T, E> Attempt<T, E> {
+    fn done(result: Result<T, E>) -> Self {
+        Attempt {
+            result,
+            retryable: false,
+        }
+    }
+
+    /// Whether this scope owned its transaction and it failed on a serialization failure or
+    /// deadlock.
+    pub fn retryable(&self) -> bool {
+        self.retryable
+    }
+
+    /// The scope's result.
+    pub fn into_result(self) -> Result<T, E> {
+        self.result
+    }
+}
+
+impl TransactionManager {
+    /// A manager for `ds`, with `validate_existing` off.
+    pub fn new(ds: DataSource) -> Self {
+        Self::with_validation(ds, false)
+    }
+
+    /// A manager for `ds`. With `validate_existing`, joining a transaction whose isolation
+    /// level or read-only flag differs from the joining scope's fails with
+    /// [`TxError::IncompatibleTransaction`]; without it the difference is ignored (Spring's
+    /// `validateExistingTransaction`). Configured by `transaction.validate_existing`.
+    pub fn with_validation(ds: DataSource, validate_existing: bool) -> Self {
+        TransactionManager {
+            inner: Arc::new(Inner {
+                ds,
+                validate_existing,
+                stats: TransactionStats::default(),
+            }),
+        }
+    }
+
+    /// Whether joining validates isolation and read-only (see [`with_validation`](Self::with_validation)).
+    pub fn validate_existing(&self) -> bool {
+        self.inner.validate_existing
+    }
+
+    /// The DataSource whose transactions this manages.
+    pub fn datasource(&self) -> &DataSource {
+        &self.inner.ds
+    }
+
+    /// Transaction counters.
+    pub fn stats(&self) -> &TransactionStats {
+        &self.inner.stats
+    }
+
+    /// The manager `#[transactional(datasource = "name")]` uses, found without being passed:
+    ///
+    /// 1. the manager of a transaction on a DataSource of that name that this task is already
+    ///    running (current or suspended), so nested calls stay in their caller's context;
+    /// 2. else the context this task runs in through [`DataContextExt::scope`](crate::datasource::DataContextExt::scope);
+    /// 3. else the one started [`ApplicationContext`](framework_core::ApplicationContext) of
+    ///    the process that has such a DataSource ([`TxError::AmbiguousManager`] when several
+    ///    do, as in parallel tests: use `scope` there, or `manager = expr` on the macro).
+    pub fn lookup(datasource: &str) -> Result<TransactionManager, TxError> {
+        let ambient = Ambient::snapshot();
+        if let Some(tx) = ambient.transaction_named(datasource) {
+            return Ok(tx.manager.clone());
+        }
+        if let Some(managers) = &ambient.managers {
+            return managers
+                .get(datasource)
+                .cloned()
+                .ok_or_else(|| TxError::NoManager {
+                    datasource: datasource.to_owned(),
+                });
+        }
+        super::registry::find(datasource)
+    }
+
+    /// Whether this task has a transaction on this manager's DataSource now.
+    pub fn is_transaction_active(&self) -> bool {
+        super::ambient::current(&self.inner.ds).is_some()
+    }
+
+    /// Registers `sync` on the current transaction of this DataSource; it runs when the
+    /// transaction's owner completes it. [`TxError::NoTransaction`] when there is none.
+    pub fn register_synchronization(
+        &self,
+        sync: Arc<dyn TransactionSynchronization>,
+    ) -> Result<(), TxError> {
+        match super::ambient::current(&self.inner.ds) {
+            Some(tx) => {
+                tx.register(sync);
+                Ok(())
+            }
+            None => Err(TxError::NoTransaction {
+                datasource: self.inner.ds.name().to_owned(),
+                propagation: Propagation::Mandatory,
+            }),
+        }
+    }
+
+    /// Runs `f` after the current transaction commits (never if it rolls back).
+    pub fn after_commit(&self, f: impl FnOnce() + Send + 'static) -> Result<(), TxError> {
+        self.register_synchronization(Arc::new(AfterCommit::new(f)))
+    }
+
+    /// Runs `f` with the outcome after the current transaction completes.
+    pub fn after_completion(
+        &self,
+        f: impl FnOnce(CompletionStatus) + Send + 'static,
+    ) -> Result<(), TxError> {
+        self.register_synchronization(Arc::new(AfterCompletion::new(f)))
+    }
+
+    /// Runs `body` as a transactional scope of `def`, rolling back on any `Err` and on panic
+    /// (the panic continues after the rollback).
+    pub async fn execute<T, E, Fut>(&self, def: &TransactionDefinition, body: Fut) -> Result<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        E: From<TxError>,
+    {
+        self.run(def, RollbackPolicy::always(), E::from, body)
+            .await
+            .into_result()
+    }
+
+    /// Like [`execute`](Self::execute), with rollback rules.
+    pub async fn execute_with<T, E, Fut>(
+        &self,
+        def: &TransactionDefinition,
+        policy: RollbackPolicy<E>,
+        body: Fut,
+    ) -> Result<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+        E: From<TxError>,
+    {
+        self.run(def, policy, E::from, body).await.into_result()
+    }
+
+    /// One run of a transactional scope, for callers that retry (the macro, the template):
+    /// `convert` turns the framework's failures into the body's error type.
+    pub async fn run<T, E, Fut>(
+        &self,
+        def: &TransactionDefinition,
+        policy: RollbackPolicy<E>,
+        convert: fn(TxError) -> E,
+        body: Fut,
+    ) -> Attempt<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let ds = &self.inner.ds;
+        let ambient = Ambient::snapshot();
+        let existing = ambient.current(ds).cloned();
+        let fail = |e: TxError| Attempt::done(Err(convert(e)));
+        match (def.propagation, existing) {
+            (Propagation::Required | Propagation::Supports | Propagation::Mandatory, Some(tx)) => {
+                if let Err(e) = self.check_joinable(&tx, def) {
+                    return fail(e);
+                }
+                Attempt::done(join(&tx, policy, body).await)
+            }
+            (Propagation::Nested, Some(tx)) => self.savepoint(&tx, policy, convert, body).await,
+            (Propagation::Required | Propagation::RequiresNew | Propagation::Nested, None)
+            | (Propagation::RequiresNew, Some(_)) => {
+                self.begin_and_run(&ambient, def, policy, convert, body)
+                    .await
+            }
+            (Propagation::Supports | Propagation::NotSupported | Propagation::Never, None) => {
+                Attempt::done(body.await)
+            }
+            (Propagation::NotSupported, Some(_)) => {
+                Attempt::done(ambient.with_current(ds, None).run(body).await)
+            }
+            (Propagation::Mandatory, None) => fail(TxError::NoTransaction {
+                datasource: ds.name().to_owned(),
+                propagation: def.propagation,
+            }),
+            (Propagation::Never, Some(tx)) => fail(TxError::ExistingTransaction {
+                datasource: ds.name().to_owned(),
+                existing: tx.name().to_owned(),
+            }),
+        }
+    }
+
+    fn check_joinable(
+        &self,
+        tx: &ActiveTransaction,
+        def: &TransactionDefinition,
+    ) -> Result<(), TxError> {
+        if !self.inner.validate_existing {
+            return Ok(());
+        }
+        let incompatible = |reason: String| TxError::IncompatibleTransaction {
+            datasource: self.inner.ds.name().to_owned(),
+            existing: tx.name().to_owned(),
+            reason,
+        };
+        if def.isolation != super::Isolation::Default && def.isolation != tx.def.isolation {
+            return Err(incompatible(format!(
+                "it runs with isolation {}, this scope asks for {}",
+                tx.def.isolation, def.isolation
+            )));
+        }
+        if !def.read_only && tx.def.read_only {
+            return Err(incompatible(
+                "it is read-only, this scope is not".to_owned(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// A new transaction owned by this scope: begin, run, complete.
+    async fn begin_and_run<T, E, Fut>(
+        &self,
+        outer: &Ambient,
+        def: &TransactionDefinition,
+        policy: RollbackPolicy<E>,
+        convert: fn(TxError) -> E,
+        body: Fut,
+    ) -> Attempt<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let ds = &self.inner.ds;
+        let tx = match ActiveTransaction::begin(self, def).await {
+            Ok(tx) => Arc::new(tx),
+            Err(e) => return Attempt::done(Err(convert(self.begin_failed(outer, def, e)))),
+        };
+        let stats = self.inner.stats.record_begin();
+        let span = tracing::debug_span!(
+            "transaction",
+            datasource = %ds.name(),
+            name = %def.display_name(),
+            propagation = %def.propagation,
+            isolation = %def.isolation,
+        );
+        let ambient = outer.with_current(ds, Some(tx.clone()));
+        let outcome = ambient
+            .clone()
+            .run(catch_unwind(with_timeout(def.timeout, body)))
+            .instrument(span.clone())
+            .await;
+        let _entered = span.enter();
+        let result = match outcome {
+            Err(panic) => {
+                tx.rollback().await;
+                drop(stats);
+                tracing::debug!("rolled back after a panic");
+                resume_unwind(panic)
+            }
+            Ok(None) => {
+                tx.rollback().await;
+                stats.timed_out();
+                Err(convert(TxError::Timeout {
+                    datasource: ds.name().to_owned(),
+                    name: def.display_name().to_owned(),
+                    timeout: def.timeout.unwrap_or_default(),
+                }))
+            }
+            Ok(Some(Err(e))) if policy.rolls_back(&e) => {
+                tx.rollback().await;
+                stats.rolled_back();
+                Err(e)
+            }
+            Ok(Some(outcome)) => {
+                // Ok, or an error the rules commit on.
+                if tx.is_rollback_only() {
+                    tx.rollback().await;
+                    stats.unexpected_rollback();
+                    if outcome.is_err() {
+                        tracing::warn!("application error overridden by the unexpected rollback");
+                    }
+                    Err(convert(TxError::UnexpectedRollback {
+                        datasource: ds.name().to_owned(),
+                        name: def.display_name().to_owned(),
+                    }))
+                } else {
+                    match self.commit(&tx, &ambient).await {
+                        Ok(()) => {
+                            stats.committed();
+                            outcome
+                        }
+                        Err(e) => {
+                            let retryable = e.is_transient();
+                            drop(stats);
+                            return Attempt {
+                                result: Err(convert(e)),
+                                retryable,
+                            };
+                        }
+                    }
+                }
+            }
+        };
+        Attempt {
+            retryable: result.is_err() && tx.had_transient_failure(),
+            result,
+        }
+    }
+
+    async fn commit(&self, tx: &ActiveTransaction, ambient: &Ambient) -> Result<(), TxError> {
+        if let Err(e) = ambient.clone().run(tx.before_commit()).await {
+            tx.rollback().await;
+            return Err(e);
+        }
+        tx.commit().await
+    }
+
+    /// Explains a failed BEGIN: a pool timeout while this task's own suspended transactions
+    /// hold connections is a self-inflicted exhaustion and is named as such.
+    fn begin_failed(
+        &self,
+        ambient: &Ambient,
+        def: &TransactionDefinition,
+        e: sqlx::Error,
+    ) -> TxError {
+        let ds = &self.inner.ds;
+        let held = ambient.held_connections(ds);
+        match ds.error(e) {
+            DataError::PoolTimeout { timeout, .. } if held > 0 => {
+                TxError::SuspendedHoldConnections {
+                    datasource: ds.name().to_owned(),
+                    name: def.display_name().to_owned(),
+                    held,
+                    max: ds.pool_config().max_connections,
+                    timeout,
+                }
+            }
+            other => TxError::Data(other),
+        }
+    }
+
+    /// `Nested` inside a transaction: a savepoint around the body.
+    async fn savepoint<T, E, Fut>(
+        &self,
+        tx: &Arc<ActiveTransaction>,
+        policy: RollbackPolicy<E>,
+        convert: fn(TxError) -> E,
+        body: Fut,
+    ) -> Attempt<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        // Already doomed before the savepoint: undoing the savepoint must not un-doom it.
+        let doomed = tx.is_rollback_only();
+        let savepoint = match tx.savepoint().await {
+            Ok(name) => name,
+            Err(e) => return Attempt::done(Err(convert(e.into()))),
+        };
+        let undo = |tx: Arc<ActiveTransaction>, savepoint: String| async move {
+            let undone = tx.rollback_to(&savepoint).await;
+            if doomed {
+                tx.set_rollback_only();
+            }
+            undone
+        };
+        let result = match catch_unwind(body).await {
+            Err(panic) => {
+                if let Err(e) = undo(tx.clone(), savepoint).await {
+                    tracing::warn!(error = %e, "rollback to savepoint failed after a panic");
+                    tx.set_rollback_only();
+                }
+                resume_unwind(panic)
+            }
+            Ok(Err(e)) if policy.rolls_back(&e) => match undo(tx.clone(), savepoint).await {
+                Ok(()) => Err(e),
+                Err(undo_error) => {
+                    tx.set_rollback_only();
+                    Err(convert(undo_error.into()))
+                }
+            },
+            Ok(outcome) if tx.is_rollback_only() && !doomed => {
+                match undo(tx.clone(), savepoint).await {
+                    Ok(()) => {
+                        if outcome.is_err() {
+                            tracing::warn!(
+                                "application error overridden by the unexpected rollback"
+                            );
+                        }
+                        Err(convert(TxError::UnexpectedRollback {
+                            datasource: self.inner.ds.name().to_owned(),
+                            name: tx.name().to_owned(),
+                        }))
+                    }
+                    Err(undo_error) => Err(convert(undo_error.into())),
+                }
+            }
+            Ok(outcome) => match tx.release(&savepoint).await {
+                Ok(()) => outcome,
+                Err(e) => {
+                    tx.set_rollback_only();
+                    Err(convert(e.into()))
+                }
+            },
+        };
+        Attempt::done(result)
+    }
+}
+
+/// A participating scope: the body runs in the existing transaction; a failure the rules roll
+/// back on (or a panic) marks the whole transaction rollback-only for its owner.
+async fn join<T, E, Fut>(
+    tx: &ActiveTransaction,
+    policy: RollbackPolicy<E>,
+    body: Fut,
+) -> Result<T, E>
+where
+    Fut: Future<Output = Result<T, E>>,
+{
+    match catch_unwind(body).await {
+        Err(panic) => {
+            tx.set_rollback_only();
+            resume_unwind(panic)
+        }
+        Ok(Err(e)) => {
+            if policy.rolls_back(&e) {
+                tracing::debug!(transaction = %tx.name(), "participant failed: marking the transaction rollback-only");
+                tx.set_rollback_only();
+            }
+            Err(e)
+        }
+        Ok(ok) => ok,
+    }
+}
+
+/// `None` when `timeout` passed first (the body is dropped, cancelling it).
+async fn with_timeout<F: Future>(
+    timeout: Option<std::time::Duration>,
+    body: F,
+) -> Option<F::Output> {
+    match timeout {
+        Some(limit) => tokio::time::timeout(limit, body).await.ok(),
+        None => Some(body.await),
+    }
+}
+
+/// Polls `fut`, turning a panic into an `Err` so the transaction can be rolled back before the
+/// panic resumes.
+async fn catch_unwind<F: Future>(fut: F) -> std::thread::Result<F::Output> {
+    let mut fut = std::pin::pin!(fut);
+    std::future::poll_fn(move |cx| {
+        match std::panic::catch_unwind(AssertUnwindSafe(|| fut.as_mut().poll(cx))) {
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Ok(Poll::Pending) => Poll::Pending,
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    })
+    .await
+}
+
+/// Every DataSource's TransactionManager: a bean of the context.
+#[derive(Default)]
+pub struct TransactionManagers {
+    by_name: BTreeMap<String, TransactionManager>,
+}
+
+impl TransactionManagers {
+    /// One manager per DataSource.
+    pub fn new(datasources: &DataSources, validate_existing: bool) -> Self {
+        TransactionManagers {
+            by_name: datasources
+                .iter()
+                .map(|ds| {
+                    (
+                        ds.name().to_owned(),
+                        TransactionManager::with_validation(ds.clone(), validate_existing),
+                    )
+                })
+                .collect(),
+        }
+    }
+
+    /// The manager of the DataSource called `name`.
+    pub fn get(&self, name: &str) -> Option<&TransactionManager> {
+        self.by_name.get(name)
+    }
+
+    /// The manager of the default DataSource.
+    pub fn default_manager(&self) -> Option<&TransactionManager> {
+        self.get(DEFAULT_DATASOURCE)
+    }
+
+    /// Every manager, by DataSource name.
+    pub fn iter(&self) -> impl Iterator<Item = &TransactionManager> {
+        self.by_name.values()
+    }
+}
+
+impl std::fmt::Debug for TransactionManager {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TransactionManager")
+            .field("datasource", &self.inner.ds.name())
+            .field("validate_existing", &self.inner.validate_existing)
+            .finish()
+    }
+}
+
+impl std::fmt::Debug for TransactionManagers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.by_name.keys()).finish()
+    }
+}
