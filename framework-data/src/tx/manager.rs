@@ -214,6 +214,9 @@ impl TransactionManager {
     where
         Fut: Future<Output = Result<T, E>>,
     {
+        // On the heap: scopes nest, and each would otherwise embed the whole body future in its
+        // own, growing the caller's future (and, in debug builds, its stack) at every level.
+        let body = Box::pin(body);
         let ds = &self.inner.ds;
         let ambient = Ambient::snapshot();
         let existing = ambient.current(ds).cloned();
