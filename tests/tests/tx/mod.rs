@@ -11,7 +11,7 @@ use framework_data::tx::TxError;
 use sqlx::SqlSafeStr;
 use tests::{Backend, TestDatabase};
 
-/// A context on the test database (with `extra` settings, numbers as numbers) and its default DataSource, with an
+/// A context on the test database (with `extra` settings, numbers and booleans typed) and its default DataSource, with an
 /// `items (id, label)` table.
 pub async fn start_with(
     db: &TestDatabase,
@@ -19,9 +19,10 @@ pub async fn start_with(
 ) -> (ApplicationContext, DataSource, TransactionManager) {
     let mut builder = db.context();
     for (k, v) in extra {
-        builder = match v.parse::<i64>() {
-            Ok(n) => builder.set(k, n),
-            Err(_) => builder.set(k, *v),
+        builder = match (v.parse::<i64>(), v.parse::<bool>()) {
+            (Ok(n), _) => builder.set(k, n),
+            (_, Ok(b)) => builder.set(k, b),
+            _ => builder.set(k, *v),
         };
     }
     let ctx = builder.start().await.unwrap();
@@ -32,7 +33,7 @@ pub async fn start_with(
         "TEXT"
     };
     ds.execute_script(&format!(
-        "CREATE TABLE items (id BIGINT PRIMARY KEY, label {label} NOT NULL)"
+        "CREATE TABLE IF NOT EXISTS items (id BIGINT PRIMARY KEY, label {label} NOT NULL)"
     ))
     .await
     .unwrap();
