@@ -61,7 +61,15 @@ pub fn derive_db_enum(input: TokenStream) -> TokenStream {
 /// (borrow or clone them).
 #[proc_macro_attribute]
 pub fn transactional(attr: TokenStream, item: TokenStream) -> TokenStream {
-    transactional::expand(attr.into(), item.into())
-        .unwrap_or_else(|e| e.to_compile_error())
-        .into()
+    let item = proc_macro2::TokenStream::from(item);
+    match transactional::expand(attr.into(), item.clone()) {
+        Ok(expanded) => expanded.into(),
+        // Keep the function as written, so that callers see only this error, not a
+        // missing function.
+        Err(e) => {
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            out.into()
+        }
+    }
 }

@@ -1,4 +1,4 @@
-//! Compile errors of the derive macros, with spans on the user's tokens.
+//! Compile errors of the macros, with spans on the user's tokens.
 
 #![allow(missing_docs)]
 
@@ -6,4 +6,10 @@
 fn derive_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/entity_*.rs");
+}
+
+#[test]
+fn transactional_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/tx_*.rs");
 }

@@ -40,7 +40,7 @@ pub trait DataContextExt {
     /// Runs `fut` with this context's TransactionManagers as the ones `#[transactional]` and
     /// [`TransactionManager::lookup`] find, whatever other contexts the process has started
     /// (tests running in parallel, say).
-    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output>;
+    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<Self, F>;
     /// The CRUD repository of `E` on the default DataSource.
     fn repository<E: Entity>(&self) -> DataResult<Repository<E>> {
         self.datasource_default().map(Repository::new)
@@ -77,7 +77,7 @@ impl<M: Module> DataContextExt for ApplicationContext<M> {
         }
     }
 
-    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> {
+    fn scope<F: Future>(&self, fut: F) -> impl Future<Output = F::Output> + use<M, F> {
         let managers = self
             .beans()
             .get::<TransactionManagers>()

@@ -1,0 +1,6 @@
+use framework_data::prelude::*;
+
+#[transactional]
+async fn save() {}
+
+fn main() {}

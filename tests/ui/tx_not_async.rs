@@ -1,0 +1,8 @@
+use framework_data::prelude::*;
+
+#[transactional]
+fn save() -> DataResult<()> {
+    Ok(())
+}
+
+fn main() {}
