@@ -111,7 +111,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(tests::run(Backend::Postgres, "transactions bench", move |db| {
-        bench(db, quick)
-    }));
+    runtime.block_on(tests::run(
+        Backend::Postgres,
+        "transactions bench",
+        move |db| bench(db, quick),
+    ));
 }

@@ -25,13 +25,13 @@ pub struct ExecResult {
 /// locked for the statement), else the pool (auto-commit). Evaluates to
 /// `Result<_, DataError>`.
 macro_rules! route {
-    ($ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+    ($ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
         let ds = $ds;
         ds.count_statement();
         match crate::tx::ambient::current(ds) {
             Some(tx) => {
                 let mut conn = tx.lock().await?;
-                let done = match (&mut *conn, $args) {
+                let done: Result<$ok, sqlx::Error> = match (&mut *conn, $args) {
                     #[cfg(feature = "postgres")]
                     (TxConn::Postgres(t), Args::Postgres($a)) => {
                         let $c = &mut **t;
@@ -58,7 +58,7 @@ macro_rules! route {
                 })
             }
             None => {
-                let done = match (ds.pool(), $args) {
+                let done: Result<$ok, sqlx::Error> = match (ds.pool(), $args) {
                     #[cfg(feature = "postgres")]
                     (Pool::Postgres($c), Args::Postgres($a)) => $body,
                     #[cfg(feature = "mysql")]
@@ -100,7 +100,7 @@ impl DataSource {
     /// Runs a query expected to return at most one row, in the task's current transaction on
     /// this DataSource if there is one.
     pub async fn fetch_optional(&self, sql: Sql, args: Args) -> DataResult<Option<Row>> {
-        route!(self, args, |c, a| sqlx::query_with(sql, a)
+        route!(Option<Row>; self, args, |c, a| sqlx::query_with(sql, a)
             .fetch_optional(c)
             .await
             .map(|r| r.map(Into::into)))
@@ -109,7 +109,7 @@ impl DataSource {
     /// Runs a query and collects every row, in the task's current transaction on this
     /// DataSource if there is one.
     pub async fn fetch_all(&self, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        route!(self, args, |c, a| sqlx::query_with(sql, a)
+        route!(Vec<Row>; self, args, |c, a| sqlx::query_with(sql, a)
             .fetch_all(c)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect()))
@@ -120,7 +120,7 @@ impl DataSource {
     pub async fn execute_script(&self, sql: &str) -> DataResult<u64> {
         let text = sqlx::AssertSqlSafe(sql.to_owned());
         let args = self.args();
-        route!(self, args, |c, _a| sqlx::raw_sql(text)
+        route!(u64; self, args, |c, _a| sqlx::raw_sql(text)
             .execute(c)
             .await
             .map(|r| r.rows_affected()))
@@ -129,7 +129,7 @@ impl DataSource {
     /// Runs a statement that returns no rows, in the task's current transaction on this
     /// DataSource if there is one.
     pub async fn execute(&self, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        route!(self, args, |c, a| sqlx::query_with(sql, a)
+        route!(ExecResult; self, args, |c, a| sqlx::query_with(sql, a)
             .execute(c)
             .await
             .map(Into::into))

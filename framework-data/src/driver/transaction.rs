@@ -9,8 +9,10 @@ use std::time::Duration;
 use super::Pool;
 use crate::tx::Isolation;
 
-/// What a new transaction begins with.
+/// What a new transaction begins with. Not every driver uses every field (SQLite has no
+/// read-only mode, only PostgreSQL a transaction-scoped statement timeout).
 #[derive(Debug, Clone, Copy)]
+#[cfg_attr(not(feature = "postgres"), allow(dead_code))]
 pub(crate) struct BeginSpec {
     pub(crate) isolation: Isolation,
     pub(crate) read_only: bool,
@@ -76,6 +78,15 @@ impl TxConn {
     /// Runs a fixed control statement (savepoints), unprepared.
     pub(crate) async fn control(&mut self, sql: String) -> Result<(), sqlx::Error> {
         let sql = sqlx::AssertSqlSafe(sql);
-        with_tx!(self, t => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()))
+        match self {
+            #[cfg(feature = "postgres")]
+            TxConn::Postgres(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()),
+            #[cfg(feature = "mysql")]
+            TxConn::MySql(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()),
+            #[cfg(feature = "sqlite")]
+            TxConn::Sqlite(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            TxConn::NoDriver(never) => match *never {},
+        }
     }
 }
