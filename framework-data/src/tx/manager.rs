@@ -26,7 +26,7 @@ use crate::error::DataError;
 /// ```no_run
 /// use framework_data::prelude::*;
 /// use framework_data::tx::{Propagation, TransactionDefinition};
-/// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts")]
+/// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
 /// # struct Account { #[id(generated)] id: i64, owner: String }
 /// # async fn run(ctx: ApplicationContext) -> Result<(), DataError> {
 /// let tx = ctx.transaction_manager_default()?;
