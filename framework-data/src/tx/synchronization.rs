@@ -70,50 +70,54 @@ pub trait TransactionSynchronization: Send + Sync + 'static {
 type AfterCommitFn = Box<dyn FnOnce() + Send>;
 type AfterCompletionFn = Box<dyn FnOnce(CompletionStatus) + Send>;
 
+/// A callback that runs at most once, taken out under a lock.
+struct Once<F>(Mutex<Option<F>>);
+
+impl<F> Once<F> {
+    fn new(f: F) -> Self {
+        Once(Mutex::new(Some(f)))
+    }
+
+    fn take(&self) -> Option<F> {
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take()
+    }
+}
+
 /// A one-shot `after_commit` closure.
-pub(crate) struct AfterCommit(Mutex<Option<AfterCommitFn>>);
+pub(crate) struct AfterCommit(Once<AfterCommitFn>);
 
 impl AfterCommit {
     pub(crate) fn new(f: impl FnOnce() + Send + 'static) -> Self {
-        AfterCommit(Mutex::new(Some(Box::new(f))))
+        AfterCommit(Once::new(Box::new(f)))
     }
 }
 
 impl TransactionSynchronization for AfterCommit {
     fn after_commit(&self) -> BoxFuture<'_, ()> {
-        let f = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        Box::pin(async move {
-            if let Some(f) = f {
-                f();
-            }
-        })
+        if let Some(f) = self.0.take() {
+            f();
+        }
+        Box::pin(async {})
     }
 }
 
 /// A one-shot `after_completion` closure.
-pub(crate) struct AfterCompletion(Mutex<Option<AfterCompletionFn>>);
+pub(crate) struct AfterCompletion(Once<AfterCompletionFn>);
 
 impl AfterCompletion {
     pub(crate) fn new(f: impl FnOnce(CompletionStatus) + Send + 'static) -> Self {
-        AfterCompletion(Mutex::new(Some(Box::new(f))))
+        AfterCompletion(Once::new(Box::new(f)))
     }
 }
 
 impl TransactionSynchronization for AfterCompletion {
     fn after_completion(&self, status: CompletionStatus) -> BoxFuture<'_, ()> {
-        let f = self
-            .0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
-        Box::pin(async move {
-            if let Some(f) = f {
-                f(status);
-            }
-        })
+        if let Some(f) = self.0.take() {
+            f(status);
+        }
+        Box::pin(async {})
     }
 }
