@@ -2,12 +2,23 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+mod support;
 mod tx;
 
 use framework_data::prelude::*;
 use framework_data::tx::TxError;
+use support::Account;
 use tests::db_test;
 use tx::*;
+
+/// Whether the connections in use settle at `n` (a released connection goes back to the pool on
+/// a background task, so the count can lag for a moment).
+async fn settles_at(ds: &DataSource, n: u32) -> bool {
+    tests::eventually(std::time::Duration::from_secs(5), || {
+        ds.status().in_use == n
+    })
+    .await
+}
 
 fn def(p: Propagation) -> TransactionDefinition {
     TransactionDefinition::new().propagation(p)
@@ -56,7 +67,7 @@ db_test! {
             tm.execute(&def(Propagation::Required), async {
                 insert(&ds, 2).await?;
                 // Joined: one connection, nothing committed by the inner scope.
-                assert_eq!(ds.status().in_use, 1);
+                assert!(settles_at(&ds, 1).await);
                 Ok::<_, DataError>(())
             })
             .await?;
@@ -123,7 +134,7 @@ db_test! {
                     insert(&ds, 1).await?;
                 }
                 tm.execute(&def(Propagation::RequiresNew), async {
-                    assert_eq!(ds.status().in_use, 2, "the outer's connection stays reserved");
+                    assert!(settles_at(&ds, 2).await, "the outer's connection stays reserved");
                     insert(&ds, 2).await
                 })
                 .await?;
@@ -131,7 +142,7 @@ db_test! {
                 assert_eq!(ids(&obs).await, vec![2, 10]);
                 // Resumed: statements go to the outer transaction again.
                 insert(&ds, 3).await?;
-                assert_eq!(ds.status().in_use, 1);
+                assert!(settles_at(&ds, 1).await);
                 Err::<(), _>(boom())
             })
             .await
@@ -277,6 +288,38 @@ db_test! {
         tm.execute(&def(Propagation::Never), insert(&ds, 4)).await.unwrap();
         assert_eq!(ids(&obs).await, vec![2, 4]);
         obs.close().await;
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn repository_calls_use_the_ambient_transaction(db: TestDatabase) {
+        let (ctx, ds) = support::start(&db).await;
+        let tm = ctx.transaction_manager_default().unwrap();
+        let accounts = ctx.repository::<Account>().unwrap();
+        let observed = Repository::<Account>::new(observer(&db).await);
+        let err = tm
+            .execute(&def(Propagation::Required), async {
+                let ann = accounts.save(Account::new("ann@x", "Ann", 100)).await?;
+                accounts.save_all(vec![Account::new("bob@x", "Bob", 5), Account::new("cy@x", "Cy", 7)]).await?;
+                assert_eq!(accounts.count().await?, 3, "the transaction sees its writes");
+                assert_eq!(observed.count().await?, 0, "nobody else does");
+                assert!(accounts.find_by_id(ann.id).await?.is_some());
+                Err::<(), _>(boom())
+            })
+            .await
+            .unwrap_err();
+        assert!(is_boom(&err));
+        assert_eq!(observed.count().await.unwrap(), 0, "rolled back");
+        tm.execute(&def(Propagation::Required), async {
+            accounts.save(Account::new("dee@x", "Dee", 1)).await?;
+            Ok::<_, DataError>(())
+        })
+        .await
+        .unwrap();
+        assert_eq!(observed.count().await.unwrap(), 1);
+        let _ = ds;
+        observed.datasource().close().await;
         ctx.shutdown().await.unwrap();
     }
 }

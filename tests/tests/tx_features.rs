@@ -427,3 +427,49 @@ async fn sqlite_serializable_increments_queue_and_lose_nothing() {
     })
     .await;
 }
+
+/// PostgreSQL reports the running transaction's isolation level and read-only flag.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_transactions_begin_with_the_requested_isolation() {
+    tests::run(Backend::Postgres, "pg_isolation", |db| async move {
+        let (ctx, ds, tm) = start(&db).await;
+        let setting = |name: &'static str| {
+            let ds = ds.clone();
+            async move {
+                let sql = format!("SELECT current_setting('{name}')");
+                let row = ds
+                    .fetch_optional(sqlx::AssertSqlSafe(sql).into_sql_str(), ds.args())
+                    .await?
+                    .unwrap();
+                Ok::<String, DataError>(row.get(0).unwrap())
+            }
+        };
+        for (level, expected) in [
+            (Isolation::ReadCommitted, "read committed"),
+            (Isolation::RepeatableRead, "repeatable read"),
+            (Isolation::Serializable, "serializable"),
+        ] {
+            let def = TransactionDefinition::new()
+                .isolation(level)
+                .read_only(true);
+            let (seen, ro) = tm
+                .execute(&def, async {
+                    Ok::<_, DataError>((
+                        setting("transaction_isolation").await?,
+                        setting("transaction_read_only").await?,
+                    ))
+                })
+                .await
+                .unwrap();
+            assert_eq!((seen.as_str(), ro.as_str()), (expected, "on"));
+        }
+        let def = TransactionDefinition::new().timeout(std::time::Duration::from_millis(1500));
+        let timeout = tm
+            .execute(&def, async { setting("statement_timeout").await })
+            .await
+            .unwrap();
+        assert_eq!(timeout, "1500ms");
+        ctx.shutdown().await.unwrap();
+    })
+    .await;
+}
