@@ -167,6 +167,16 @@ pub enum DataError {
         /// What went wrong.
         message: String,
     },
+    /// A query expected at most (or exactly) one row found more.
+    #[error("{query}: expected {expected} row, found {actual} or more")]
+    IncorrectResultSize {
+        /// The repository method.
+        query: &'static str,
+        /// Rows expected at most.
+        expected: usize,
+        /// Rows found (2 means "two or more": the query stops there).
+        actual: usize,
+    },
     /// A transaction management failure (see [`TxError`](crate::tx::TxError)).
     #[error(transparent)]
     Transaction(Box<crate::tx::TxError>),

@@ -38,4 +38,15 @@ pub use error::{DataError, DataResult};
 pub mod __private {
     //! Re-exports for generated code; not a public API.
     pub use chrono;
+    pub use framework_core::Beans;
+    pub use framework_core::context::BoxFuture;
+    pub use framework_tx_macros::repository_impl;
+    pub use shaku;
+
+    /// A stream that yields one error (a repository whose arguments failed to bind).
+    pub fn stream_error<E: crate::entity::Entity>(
+        error: crate::DataError,
+    ) -> crate::repository::EntityStream<'static, E> {
+        Box::pin(futures_util::stream::once(async move { Err(error) }))
+    }
 }

@@ -4,12 +4,12 @@ pub use crate::datasource::{DataContextExt, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::Entity;
 pub use crate::error::{DataError, DataResult};
-pub use crate::repository::{CrudRepository, Page, Pageable, Repository, Sort};
+pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Repository, Sort};
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,
 };
 pub use framework_core::{ApplicationContext, Beans, Error};
-pub use framework_tx_macros::{DbEnum, Entity, transactional};
+pub use framework_tx_macros::{DbEnum, Entity, repository, transactional};
 
 /// Date and time types for entity fields.
 pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -230,6 +230,14 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
     });
 
+    let decode_fields_at = fields.iter().map(|f| {
+        let fi = &f.ident;
+        match persistent.iter().position(|p| p.ident == f.ident) {
+            Some(i) => quote!(#fi: row.get(*positions.get(#i).ok_or_else(|| #fd::value::DecodeError::ColumnIndexOutOfBounds { index: #i, len: positions.len() })?)?,),
+            None => quote!(#fi: ::core::default::Default::default(),),
+        }
+    });
+
     let is_new = if generated {
         quote!(#fd::entity::GeneratedId::is_unset(&self.#id_ident))
     } else if let Some(v) = version {
@@ -272,6 +280,7 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         })
     };
     let created_fn = stamp(created, "set_created_at");
+    let field_list = field_list_macro(ident, &persistent, &fd);
     let updated_fn = stamp(updated, "set_updated_at");
 
     Ok(quote! {
@@ -329,10 +338,21 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                 })
             }
 
+            fn from_row_at(
+                row: &#fd::value::Row,
+                positions: &[usize],
+            ) -> ::core::result::Result<Self, #fd::value::DecodeError> {
+                ::core::result::Result::Ok(Self {
+                    #(#decode_fields_at)*
+                })
+            }
+
             #version_fns
             #created_fn
             #updated_fn
         }
+
+        #field_list
     })
 }
 
@@ -347,4 +367,54 @@ fn quote_spanned_ty(ty: &Type, tokens: TokenStream) -> TokenStream {
             t
         })
         .collect()
+}
+
+/// What `#[repository]` needs to know of the fields at compile time: a `macro_rules!` named
+/// after the entity (in the macro namespace, so `use models::Account` brings it along with the
+/// type) that hands the field list to the repository macro.
+fn field_list_macro(ident: &syn::Ident, persistent: &[&Field], fd: &TokenStream) -> TokenStream {
+    let name = format_ident!("__fw_entity_fields_{}", ident);
+    let fields = persistent.iter().map(|f| {
+        let fi = &f.ident;
+        let (inner, optional) = option_inner(&f.ty);
+        let kind = match last_ident(inner).as_deref() {
+            Some("String") => quote!(text),
+            Some("bool") => quote!(bool),
+            _ => quote!(other),
+        };
+        let opt = if optional { quote!(opt) } else { quote!(req) };
+        quote!((#fi #kind #opt))
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! #name {
+            ($($input:tt)*) => {
+                #fd::__private::repository_impl! { @fields [#(#fields)*] $($input)* }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #name as #ident;
+    }
+}
+
+/// `T` and `true` for `Option<T>`, else the type and `false`.
+fn option_inner(ty: &Type) -> (&Type, bool) {
+    if let Type::Path(p) = ty
+        && let Some(seg) = p.path.segments.last()
+        && seg.ident == "Option"
+        && let syn::PathArguments::AngleBracketed(args) = &seg.arguments
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return (inner, true);
+    }
+    (ty, false)
+}
+
+fn last_ident(ty: &Type) -> Option<String> {
+    match ty {
+        Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
 }

@@ -10,6 +10,7 @@
 mod crate_path;
 mod db_enum;
 mod entity;
+mod repository;
 mod transactional;
 
 use proc_macro::TokenStream;
@@ -72,4 +73,29 @@ pub fn transactional(attr: TokenStream, item: TokenStream) -> TokenStream {
             out.into()
         }
     }
+}
+
+/// Turns a trait of derived-query and `#[query]` methods into an object-safe repository trait
+/// and `{Trait}Impl`, a shaku component implementing it (see the README's "Repositories").
+///
+/// `#[repository(datasource = "name")]` binds it to a named DataSource (default `"default"`).
+/// The entity must derive `Entity` in the same crate (its field list reaches this macro through
+/// a macro `#[derive(Entity)]` leaves beside the type).
+#[proc_macro_attribute]
+pub fn repository(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    match repository::attribute(attr.into(), item.clone()) {
+        Ok(expanded) => expanded.into(),
+        Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// The second step of `#[repository]`, called back by the entity's field-list macro. Not for
+/// direct use.
+#[doc(hidden)]
+#[proc_macro]
+pub fn repository_impl(input: TokenStream) -> TokenStream {
+    repository::implement(input.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
 }

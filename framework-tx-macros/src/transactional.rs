@@ -247,6 +247,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     let ret_span = ret.span();
     let error_ty = quote_spanned!(ret_span=> <#ret as #fd::tx::macro_support::TxResult>::Error);
     let convert = quote_spanned! {ret_span=>
+        #[allow(clippy::type_complexity)]
         let __tx_convert: fn(#fd::tx::TxError) -> #error_ty = {
             #[allow(unused_imports)]
             use #fd::tx::macro_support::{ViaDataError as _, ViaTxError as _};

@@ -30,6 +30,9 @@ macro_rules! route {
         ds.count_statement();
         match crate::tx::ambient::current(ds) {
             Some(tx) => {
+                if tx.streams_open() {
+                    return Err(tx.stream_in_the_way());
+                }
                 let mut conn = tx.lock().await?;
                 let done: Result<$ok, sqlx::Error> = match (&mut *conn, $args) {
                     #[cfg(feature = "postgres")]
@@ -133,6 +136,93 @@ impl DataSource {
             .execute(c)
             .await
             .map(Into::into))
+    }
+
+    /// Runs a query on a background task and sends its rows through a channel of `buffer`
+    /// rows, in the task's current transaction on this DataSource if there is one (holding
+    /// its connection until the rows are consumed or the receiver is dropped).
+    pub(crate) fn fetch_stream(
+        &self,
+        sql: Sql,
+        args: Args,
+        buffer: usize,
+    ) -> tokio::sync::mpsc::Receiver<DataResult<Row>> {
+        use futures_util::StreamExt;
+        let (tx_rows, rx) = tokio::sync::mpsc::channel(buffer.max(1));
+        let ds = self.clone();
+        let transaction = crate::tx::ambient::current(self);
+        ds.count_statement();
+        tokio::spawn(async move {
+            macro_rules! pump {
+                ($stream:expr, $on_error:expr) => {{
+                    let mut rows = $stream;
+                    while let Some(row) = rows.next().await {
+                        let item = row.map(Row::from).map_err(|e| $on_error(e));
+                        let failed = item.is_err();
+                        if tx_rows.send(item).await.is_err() || failed {
+                            break; // the receiver is gone, or the error was the last item
+                        }
+                    }
+                }};
+            }
+            match transaction {
+                Some(tx) => {
+                    let _open = tx.open_stream();
+                    let mut conn = match tx.lock().await {
+                        Ok(conn) => conn,
+                        Err(e) => {
+                            let _ = tx_rows.send(Err(e)).await;
+                            return;
+                        }
+                    };
+                    let on_error = |e| {
+                        let e = ds.error(e);
+                        tx.statement_failed(&e);
+                        e
+                    };
+                    match (&mut *conn, args) {
+                        #[cfg(feature = "postgres")]
+                        (TxConn::Postgres(t), Args::Postgres(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
+                        }
+                        #[cfg(feature = "mysql")]
+                        (TxConn::MySql(t), Args::MySql(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
+                        }
+                        #[cfg(feature = "sqlite")]
+                        (TxConn::Sqlite(t), Args::Sqlite(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
+                        }
+                        #[allow(unreachable_patterns)]
+                        _ => {
+                            let _ = tx_rows.send(Err(ds.mismatch())).await;
+                        }
+                    }
+                }
+                None => {
+                    let on_error = |e| ds.error(e);
+                    match (ds.pool(), args) {
+                        #[cfg(feature = "postgres")]
+                        (Pool::Postgres(p), Args::Postgres(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
+                        }
+                        #[cfg(feature = "mysql")]
+                        (Pool::MySql(p), Args::MySql(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
+                        }
+                        #[cfg(feature = "sqlite")]
+                        (Pool::Sqlite(p), Args::Sqlite(a)) => {
+                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
+                        }
+                        #[allow(unreachable_patterns)]
+                        _ => {
+                            let _ = tx_rows.send(Err(ds.mismatch())).await;
+                        }
+                    }
+                }
+            }
+        });
+        rx
     }
 }
 

@@ -12,7 +12,11 @@ use crate::datasource::PoolConfig;
 pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePool, sqlx::Error> {
     let mut options = SqliteConnectOptions::from_str(url)?
         .foreign_keys(true)
-        .busy_timeout(Duration::from_secs(5));
+        .busy_timeout(Duration::from_secs(5))
+        // LIKE is case-sensitive, as on PostgreSQL; `ignore_case` queries say so explicitly.
+        .pragma("case_sensitive_like", "ON")
+        // Case-insensitive comparison beyond ASCII, for `ignore_case` equality.
+        .collation("fw_nocase", |a, b| a.to_lowercase().cmp(&b.to_lowercase()));
     let file = options.get_filename().to_path_buf();
     let in_memory = file.as_os_str().is_empty()
         || file.to_string_lossy().contains(":memory:")

@@ -126,6 +126,11 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     /// Builds the entity from a row holding every column in metadata order, read by position.
     fn from_row(row: &Row) -> Result<Self, sqlx::Error>;
 
+    /// Builds the entity from a row in which metadata column `i` is at `positions[i]` (a
+    /// hand-written `#[query]` selects columns in its own order; the positions are looked up
+    /// by name once per query and dialect).
+    fn from_row_at(row: &Row, positions: &[usize]) -> Result<Self, sqlx::Error>;
+
     /// The `#[version]` value, if the entity has one.
     fn version(&self) -> Option<i64> {
         None

@@ -3,6 +3,7 @@
 
 pub(crate) mod builder;
 mod cache;
+pub(crate) mod dialect;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

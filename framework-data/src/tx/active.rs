@@ -23,6 +23,7 @@ pub(crate) struct ActiveTransaction {
     rollback_only: AtomicBool,
     transient_failure: AtomicBool,
     savepoints: AtomicU32,
+    streams: AtomicU32,
     synchronizations: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
 }
 
@@ -46,6 +47,7 @@ impl ActiveTransaction {
             rollback_only: AtomicBool::new(false),
             transient_failure: AtomicBool::new(false),
             savepoints: AtomicU32::new(0),
+            streams: AtomicU32::new(0),
             synchronizations: Mutex::new(Vec::new()),
         })
     }
@@ -65,6 +67,26 @@ impl ActiveTransaction {
     pub(crate) async fn lock(&self) -> Result<MappedMutexGuard<'_, TxConn>, DataError> {
         MutexGuard::try_map(self.conn.lock().await, Option::as_mut)
             .map_err(|_| self.completed().into())
+    }
+
+    /// Marks a result stream open on this transaction until the guard drops.
+    pub(crate) fn open_stream(&self) -> StreamGuard<'_> {
+        self.streams.fetch_add(1, Ordering::AcqRel);
+        StreamGuard(self)
+    }
+
+    pub(crate) fn streams_open(&self) -> bool {
+        self.streams.load(Ordering::Acquire) > 0
+    }
+
+    /// A statement tried to run while a stream holds the connection: it would wait for a
+    /// consumer that is waiting for it.
+    pub(crate) fn stream_in_the_way(&self) -> DataError {
+        DataError::InvalidArgument(format!(
+            "transaction `{}` on DataSource `{}`: a result stream is still open on its connection; consume or drop it before running another statement",
+            self.name(),
+            self.ds.name()
+        ))
     }
 
     pub(crate) fn is_rollback_only(&self) -> bool {
@@ -208,5 +230,14 @@ impl ActiveTransaction {
         for sync in &syncs {
             sync.after_completion(CompletionStatus::RolledBack).await;
         }
+    }
+}
+
+/// Counts an open result stream; see [`ActiveTransaction::open_stream`].
+pub(crate) struct StreamGuard<'a>(&'a ActiveTransaction);
+
+impl Drop for StreamGuard<'_> {
+    fn drop(&mut self) {
+        self.0.streams.fetch_sub(1, Ordering::AcqRel);
     }
 }

@@ -4,7 +4,7 @@ use super::{BoxDynError, SqlValue};
 use crate::driver::Dialect;
 
 /// The arguments of one statement, for the DataSource's driver.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum Args {
     /// PostgreSQL.
@@ -48,6 +48,36 @@ impl Args {
             Args::MySql(a) => value.bind_mysql(a),
             #[cfg(feature = "sqlite")]
             Args::Sqlite(a) => value.bind_sqlite(a),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Args::NoDriver(n) => match *n {},
+        }
+    }
+
+    /// Appends a borrowed string (no copy into a `String` first).
+    pub fn add_str(&mut self, value: &str) -> Result<(), BoxDynError> {
+        use sqlx::Arguments;
+        match self {
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => a.add(value),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => a.add(value),
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => a.add(value.to_owned()),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Args::NoDriver(n) => match *n {},
+        }
+    }
+
+    /// Appends borrowed bytes.
+    pub fn add_bytes(&mut self, value: &[u8]) -> Result<(), BoxDynError> {
+        use sqlx::Arguments;
+        match self {
+            #[cfg(feature = "postgres")]
+            Args::Postgres(a) => a.add(value),
+            #[cfg(feature = "mysql")]
+            Args::MySql(a) => a.add(value),
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(a) => a.add(value.to_owned()),
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
             Args::NoDriver(n) => match *n {},
         }
@@ -104,6 +134,21 @@ impl Row {
             Row::MySql(r) => T::decode_mysql(r, idx),
             #[cfg(feature = "sqlite")]
             Row::Sqlite(r) => T::decode_sqlite(r, idx),
+            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+            Row::NoDriver(n) => match *n {},
+        }
+    }
+
+    /// The result's column names, in order.
+    pub fn column_names(&self) -> Vec<String> {
+        use sqlx::{Column, Row as _};
+        match self {
+            #[cfg(feature = "postgres")]
+            Row::Postgres(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
+            #[cfg(feature = "mysql")]
+            Row::MySql(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
+            #[cfg(feature = "sqlite")]
+            Row::Sqlite(r) => r.columns().iter().map(|c| c.name().to_owned()).collect(),
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
             Row::NoDriver(n) => match *n {},
         }

@@ -5,9 +5,11 @@
 //! [`Args::add`] and [`Row::get`], so it never depends on which drivers are compiled in.
 
 mod args;
+mod query_arg;
 mod types;
 
 pub use args::{Args, Row};
+pub use query_arg::QueryArg;
 pub use types::{DbEnum, SqlType};
 
 /// The error of decoding a row (the driver's error type).

@@ -1,0 +1,690 @@
+//! The run-time half of derived queries: `#[repository]` parses a method name at compile time
+//! into a static [`DerivedQuery`]; a [`Call`] binds the method's arguments, picks the statement
+//! text (built once per dialect and shape, then cached) and maps the rows.
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use super::Repository;
+use super::page::{Direction, Page, Pageable, Sort};
+use super::stream::EntityStream;
+use crate::driver::Dialect;
+use crate::entity::{Entity, EntityMetadata};
+use crate::error::{DataError, DataResult};
+use crate::sql::{Sql, dialect, sql_from};
+use crate::value::{Args, QueryArg};
+
+/// What a derived query does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Subject {
+    /// `find_by`, `read_by`, `get_by`, `query_by`, `search_by`, `stream_by`.
+    Find,
+    /// `count_by`.
+    Count,
+    /// `exists_by`.
+    Exists,
+    /// `delete_by`, `remove_by`: one DELETE statement.
+    Delete,
+}
+
+/// The comparison of one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Op {
+    /// `= ?` (`is`, `equals`, or nothing); `IS NULL` for a `None` argument.
+    Eq,
+    /// `<> ?` (`is_not`, `not`); `IS NOT NULL` for a `None` argument.
+    Ne,
+    /// `IS NULL`.
+    IsNull,
+    /// `IS NOT NULL`.
+    IsNotNull,
+    /// `BETWEEN ? AND ?`.
+    Between,
+    /// `< ?` (`less_than`, `before`).
+    Lt,
+    /// `<= ?`.
+    Le,
+    /// `> ?` (`greater_than`, `after`).
+    Gt,
+    /// `>= ?`.
+    Ge,
+    /// `LIKE ?`, the value as given.
+    Like,
+    /// `NOT LIKE ?`.
+    NotLike,
+    /// `LIKE 'value%'`, the value escaped.
+    StartsWith,
+    /// `LIKE '%value'`.
+    EndsWith,
+    /// `LIKE '%value%'`.
+    Contains,
+    /// `NOT LIKE '%value%'`.
+    NotContains,
+    /// `IN (...)`; an empty list matches nothing.
+    In,
+    /// `NOT IN (...)`; an empty list matches everything.
+    NotIn,
+    /// `= TRUE`.
+    True,
+    /// `= FALSE`.
+    False,
+}
+
+/// One condition of a derived query.
+#[derive(Debug, Clone, Copy)]
+pub struct Part {
+    /// The entity property (field name).
+    pub property: &'static str,
+    /// The comparison.
+    pub op: Op,
+    /// Compare case-insensitively.
+    pub ignore_case: bool,
+    /// The OR group: parts of one group are ANDed, groups are ORed.
+    pub group: u16,
+}
+
+/// A derived query, as `#[repository]` parsed it from the method name.
+#[derive(Debug)]
+pub struct DerivedQuery {
+    /// The method, for error messages.
+    pub method: &'static str,
+    /// What it does.
+    pub subject: Subject,
+    /// `distinct`.
+    pub distinct: bool,
+    /// `first` / `topN`.
+    pub limit: Option<u32>,
+    /// The conditions.
+    pub parts: &'static [Part],
+    /// `order_by` items: property and descending.
+    pub order: &'static [(&'static str, bool)],
+}
+
+/// The statement texts of one derived query, built on first use per dialect and shape.
+#[derive(Debug)]
+pub struct QueryCache {
+    fixed: [[OnceLock<Sql>; KINDS]; 3],
+    shaped: RwLock<Option<HashMap<String, Sql>>>,
+}
+
+const KINDS: usize = 4;
+
+/// Which statement of a query.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// Its main statement.
+    Main = 0,
+    /// `SELECT COUNT(*)` with the same conditions, for pages.
+    Count = 1,
+    /// `LIMIT 2`, to tell one row from more.
+    Single = 2,
+}
+
+impl QueryCache {
+    /// An empty cache (`const`, for a `static`).
+    pub const fn new() -> Self {
+        QueryCache {
+            fixed: [const { [const { OnceLock::new() }; KINDS] }; 3],
+            shaped: RwLock::new(None),
+        }
+    }
+}
+
+impl Default for QueryCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn slot(d: Dialect) -> usize {
+    match d {
+        Dialect::Postgres => 0,
+        Dialect::MySql => 1,
+        Dialect::Sqlite => 2,
+    }
+}
+
+/// How a call's arguments shape the statement text of one part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum Shape {
+    #[default]
+    Plain,
+    /// A `None` for `is`/`is_not`.
+    Null,
+    /// An IN-list of this many placeholders (0: empty list).
+    List(usize),
+}
+
+/// One execution of a derived query: arguments are bound in part order, then a terminal method
+/// runs it.
+pub struct Call<'r, E: Entity> {
+    query: &'static DerivedQuery,
+    cache: &'static QueryCache,
+    repo: &'r Repository<E>,
+    args: Args,
+    shapes: Vec<Shape>,
+    sort: Option<Sort>,
+    page: Option<Pageable>,
+    shaped: bool,
+}
+
+/// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
+fn escape_like(value: &str) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    for c in value.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+impl<'r, E: Entity> Call<'r, E> {
+    /// Starts a call of `query` on `repo`.
+    pub fn new(
+        query: &'static DerivedQuery,
+        cache: &'static QueryCache,
+        repo: &'r Repository<E>,
+    ) -> Self {
+        Call {
+            query,
+            cache,
+            repo,
+            args: repo.datasource().args(),
+            shapes: vec![Shape::Plain; query.parts.len()],
+            sort: None,
+            page: None,
+            shaped: false,
+        }
+    }
+
+    fn bind_error(&self, e: crate::value::BoxDynError) -> DataError {
+        DataError::Mapping {
+            datasource: self.repo.datasource().name().to_owned(),
+            message: format!("{}: {e}", self.query.method),
+        }
+    }
+
+    /// Binds a value for part `part`.
+    pub fn value<T: QueryArg + ?Sized>(&mut self, part: usize, value: &T) -> DataResult<()> {
+        let _ = part;
+        value
+            .bind_to(&mut self.args)
+            .map_err(|e| self.bind_error(e))
+    }
+
+    /// Binds an optional value for an `is`/`is_not` part: `None` renders `IS [NOT] NULL`.
+    pub fn nullable<T: QueryArg + ?Sized>(
+        &mut self,
+        part: usize,
+        value: Option<&T>,
+    ) -> DataResult<()> {
+        match value {
+            Some(v) => self.value(part, v),
+            None => {
+                self.shapes[part] = Shape::Null;
+                self.shaped = true;
+                Ok(())
+            }
+        }
+    }
+
+    /// Binds the text of a LIKE-family part: escaped and wrapped for `starting_with`,
+    /// `ending_with`, `containing`; as given for `like`.
+    pub fn pattern(&mut self, part: usize, value: &str) -> DataResult<()> {
+        let op = self.query.parts[part].op;
+        let pattern = match op {
+            Op::StartsWith => format!("{}%", escape_like(value)),
+            Op::EndsWith => format!("%{}", escape_like(value)),
+            Op::Contains | Op::NotContains => format!("%{}%", escape_like(value)),
+            _ => value.to_owned(),
+        };
+        self.args.add(&pattern).map_err(|e| self.bind_error(e))
+    }
+
+    /// Binds the values of an `in`/`not_in` part, padded to a power of two (repeating the last
+    /// one) so that few statement texts exist.
+    pub fn list<'v, T, I>(&mut self, part: usize, values: I) -> DataResult<()>
+    where
+        T: QueryArg + ?Sized + 'v,
+        I: IntoIterator<Item = &'v T>,
+    {
+        let mut n: usize = 0;
+        let mut last = None;
+        for v in values {
+            v.bind_to(&mut self.args).map_err(|e| self.bind_error(e))?;
+            last = Some(v);
+            n += 1;
+        }
+        let padded = if n == 0 { 0 } else { n.next_power_of_two() };
+        if let Some(last) = last {
+            for _ in n..padded {
+                last.bind_to(&mut self.args)
+                    .map_err(|e| self.bind_error(e))?;
+            }
+        }
+        self.shapes[part] = Shape::List(padded);
+        self.shaped = true;
+        Ok(())
+    }
+
+    /// Adds a dynamic sort after the method's own `order_by`.
+    pub fn sort(&mut self, sort: &Sort) -> DataResult<()> {
+        if !sort.is_unsorted() {
+            self.sort = Some(sort.clone());
+            self.shaped = true;
+        }
+        Ok(())
+    }
+
+    /// Pages the query (its sort is added as by [`sort`](Self::sort)).
+    pub fn pageable(&mut self, pageable: &Pageable) -> DataResult<()> {
+        if pageable.size() == 0 {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: page size must be at least 1",
+                self.query.method
+            )));
+        }
+        self.sort(pageable.sort())?;
+        self.page = Some(pageable.clone());
+        self.shaped = true;
+        Ok(())
+    }
+
+    fn meta(&self) -> &'static EntityMetadata {
+        E::metadata()
+    }
+
+    /// The statement text of `kind` for this call's shape.
+    fn sql(&self, kind: Kind) -> DataResult<Sql> {
+        let d = self.repo.datasource().dialect();
+        if !self.shaped {
+            let cell = &self.cache.fixed[slot(d)][kind as usize];
+            if let Some(sql) = cell.get() {
+                return Ok(sql.clone());
+            }
+            let text = self.render(kind, d)?;
+            return Ok(cell.get_or_init(|| sql_from(text)).clone());
+        }
+        let key = self.shape_key(kind, d);
+        {
+            let map = self.cache.shaped.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(sql) = map.as_ref().and_then(|m| m.get(&key)) {
+                return Ok(sql.clone());
+            }
+        }
+        let text = self.render(kind, d)?;
+        let mut map = self.cache.shaped.write().unwrap_or_else(|e| e.into_inner());
+        Ok(map
+            .get_or_insert_with(HashMap::new)
+            .entry(key)
+            .or_insert_with(|| sql_from(text))
+            .clone())
+    }
+
+    fn shape_key(&self, kind: Kind, d: Dialect) -> String {
+        let mut key = format!("{}:{}:", slot(d), kind as usize);
+        for s in &self.shapes {
+            match s {
+                Shape::Plain => key.push('.'),
+                Shape::Null => key.push('n'),
+                Shape::List(n) => {
+                    key.push('[');
+                    key.push_str(&n.to_string());
+                    key.push(']');
+                }
+            }
+        }
+        if let Some(sort) = &self.sort {
+            for o in sort.orders() {
+                key.push('|');
+                key.push_str(&o.property);
+                key.push(if o.direction == Direction::Desc {
+                    '-'
+                } else {
+                    '+'
+                });
+            }
+        }
+        if self.page.is_some() {
+            key.push_str("|page");
+        }
+        key
+    }
+
+    fn column(&self, property: &str) -> DataResult<&'static str> {
+        let meta = self.meta();
+        meta.property(property)
+            .map(|(_, c)| c.column)
+            .ok_or_else(|| DataError::UnknownProperty {
+                entity: meta.name,
+                property: property.to_owned(),
+                known: meta.columns.iter().map(|c| c.field).collect(),
+            })
+    }
+
+    /// Writes the statement of `kind` for `dialect`.
+    fn render(&self, kind: Kind, d: Dialect) -> DataResult<String> {
+        let sql = dialect::of(d);
+        let meta = self.meta();
+        let q = self.query;
+        let mut out = String::with_capacity(128);
+        let mut n = 0usize;
+        let mut ph = |out: &mut String| {
+            n += 1;
+            sql.placeholder(n, out);
+        };
+        let quoted = |name: &str| {
+            let mut s = String::new();
+            sql.quote(name, &mut s);
+            s
+        };
+        match (q.subject, kind) {
+            (Subject::Count, _) | (Subject::Find, Kind::Count) => {
+                out.push_str("SELECT COUNT(*) FROM ")
+            }
+            (Subject::Exists, _) => out.push_str("SELECT 1 FROM "),
+            (Subject::Delete, _) => out.push_str("DELETE FROM "),
+            (Subject::Find, _) => {
+                out.push_str("SELECT ");
+                if q.distinct {
+                    out.push_str("DISTINCT ");
+                }
+                for (i, c) in meta.columns.iter().enumerate() {
+                    if i > 0 {
+                        out.push_str(", ");
+                    }
+                    sql.quote(c.column, &mut out);
+                }
+                out.push_str(" FROM ");
+            }
+        }
+        sql.quote(meta.table, &mut out);
+
+        if !q.parts.is_empty() {
+            out.push_str(" WHERE ");
+            let groups = q.parts.iter().map(|p| p.group).max().unwrap_or(0) + 1;
+            for g in 0..groups {
+                if g > 0 {
+                    out.push_str(" OR ");
+                }
+                if groups > 1 {
+                    out.push('(');
+                }
+                let mut first = true;
+                for (i, part) in q.parts.iter().enumerate().filter(|(_, p)| p.group == g) {
+                    if !first {
+                        out.push_str(" AND ");
+                    }
+                    first = false;
+                    let col = quoted(self.column(part.property)?);
+                    let lowered = |col: &str| format!("LOWER({col})");
+                    match (part.op, self.shapes[i]) {
+                        (Op::Eq, Shape::Null) => out.push_str(&format!("{col} IS NULL")),
+                        (Op::Ne, Shape::Null) => out.push_str(&format!("{col} IS NOT NULL")),
+                        (Op::Eq | Op::Ne, _) if part.ignore_case => {
+                            let mut p = String::new();
+                            ph(&mut p);
+                            sql.eq_ignore_case(&col, &p, part.op == Op::Ne, &mut out);
+                        }
+                        (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => {
+                            let op = match part.op {
+                                Op::Eq => "=",
+                                Op::Ne => "<>",
+                                Op::Lt => "<",
+                                Op::Le => "<=",
+                                Op::Gt => ">",
+                                _ => ">=",
+                            };
+                            out.push_str(&col);
+                            out.push(' ');
+                            out.push_str(op);
+                            out.push(' ');
+                            ph(&mut out);
+                        }
+                        (Op::IsNull, _) => out.push_str(&format!("{col} IS NULL")),
+                        (Op::IsNotNull, _) => out.push_str(&format!("{col} IS NOT NULL")),
+                        (Op::True, _) => out.push_str(&format!("{col} = TRUE")),
+                        (Op::False, _) => out.push_str(&format!("{col} = FALSE")),
+                        (Op::Between, _) => {
+                            out.push_str(&col);
+                            out.push_str(" BETWEEN ");
+                            ph(&mut out);
+                            out.push_str(" AND ");
+                            ph(&mut out);
+                        }
+                        (
+                            Op::Like
+                            | Op::NotLike
+                            | Op::StartsWith
+                            | Op::EndsWith
+                            | Op::Contains
+                            | Op::NotContains,
+                            _,
+                        ) => {
+                            let not = matches!(part.op, Op::NotLike | Op::NotContains);
+                            if part.ignore_case {
+                                out.push_str(&lowered(&col));
+                            } else {
+                                out.push_str(&col);
+                            }
+                            out.push_str(if not { " NOT LIKE " } else { " LIKE " });
+                            if part.ignore_case {
+                                out.push_str("LOWER(");
+                                ph(&mut out);
+                                out.push(')');
+                            } else {
+                                ph(&mut out);
+                            }
+                            if !matches!(part.op, Op::Like | Op::NotLike) {
+                                out.push_str(" ESCAPE '!'");
+                            }
+                        }
+                        (Op::In | Op::NotIn, shape) => {
+                            let len = match shape {
+                                Shape::List(len) => len,
+                                _ => 0,
+                            };
+                            if len == 0 {
+                                // Nothing is IN an empty list; everything is NOT IN it.
+                                out.push_str(if part.op == Op::In { "1 = 0" } else { "1 = 1" });
+                            } else {
+                                out.push_str(&col);
+                                out.push_str(if part.op == Op::In {
+                                    " IN ("
+                                } else {
+                                    " NOT IN ("
+                                });
+                                for k in 0..len {
+                                    if k > 0 {
+                                        out.push_str(", ");
+                                    }
+                                    ph(&mut out);
+                                }
+                                out.push(')');
+                            }
+                        }
+                    }
+                }
+                if groups > 1 {
+                    out.push(')');
+                }
+            }
+        }
+
+        let selecting = q.subject == Subject::Find && kind != Kind::Count;
+        if selecting {
+            let mut keys: Vec<(&'static str, bool)> = Vec::new();
+            for (property, desc) in q.order {
+                keys.push((self.column(property)?, *desc));
+            }
+            if let Some(sort) = &self.sort {
+                for o in sort.orders() {
+                    keys.push((self.column(&o.property)?, o.direction == Direction::Desc));
+                }
+            }
+            if self.page.is_some() && !keys.iter().any(|(c, _)| *c == meta.id_column().column) {
+                // A total order, so that pages neither repeat nor skip rows.
+                keys.push((meta.id_column().column, false));
+            }
+            for (i, (column, desc)) in keys.iter().enumerate() {
+                out.push_str(if i == 0 { " ORDER BY " } else { ", " });
+                sql.quote(column, &mut out);
+                if *desc {
+                    out.push_str(" DESC");
+                }
+            }
+            if self.page.is_some() {
+                out.push_str(" LIMIT ");
+                ph(&mut out);
+                out.push_str(" OFFSET ");
+                ph(&mut out);
+            } else if kind == Kind::Single {
+                out.push_str(" LIMIT 2");
+            } else if let Some(limit) = q.limit {
+                out.push_str(&format!(" LIMIT {limit}"));
+            }
+        } else if q.subject == Subject::Exists {
+            out.push_str(" LIMIT 1");
+        }
+        Ok(out)
+    }
+
+    fn decode(&self, row: &crate::value::Row) -> DataResult<E> {
+        E::from_row(row).map_err(|e| self.repo.datasource().error(e))
+    }
+
+    fn paged_args(&self) -> DataResult<Args> {
+        let mut args = self.args.clone();
+        if let Some(page) = &self.page {
+            let limit = i64::try_from(page.size()).unwrap_or(i64::MAX);
+            let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+            args.add(&limit).map_err(|e| self.bind_error(e))?;
+            args.add(&offset).map_err(|e| self.bind_error(e))?;
+        }
+        Ok(args)
+    }
+
+    /// Every matching entity.
+    pub async fn fetch_all(self) -> DataResult<Vec<E>> {
+        let sql = self.sql(Kind::Main)?;
+        let args = self.paged_args()?;
+        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        rows.iter().map(|r| self.decode(r)).collect()
+    }
+
+    /// At most one entity; more than one is [`DataError::IncorrectResultSize`] (unless the
+    /// method says `first`/`top`, which takes the first).
+    pub async fn fetch_optional(self) -> DataResult<Option<E>> {
+        let kind = if self.query.limit.is_some() {
+            Kind::Main
+        } else {
+            Kind::Single
+        };
+        let sql = self.sql(kind)?;
+        let args = self.paged_args()?;
+        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [row] => self.decode(row).map(Some),
+            [row, ..] if self.query.limit.is_some() => self.decode(row).map(Some),
+            _ => Err(DataError::IncorrectResultSize {
+                query: self.query.method,
+                expected: 1,
+                actual: rows.len(),
+            }),
+        }
+    }
+
+    /// Exactly one entity: none is [`DataError::NotFound`], more is
+    /// [`DataError::IncorrectResultSize`].
+    pub async fn fetch_one(self) -> DataResult<E> {
+        let method = self.query.method;
+        self.fetch_optional()
+            .await?
+            .ok_or_else(|| DataError::NotFound {
+                entity: E::metadata().name,
+                id: format!("(matching {method})"),
+            })
+    }
+
+    /// One page of the matching entities, with their total.
+    pub async fn fetch_page(self) -> DataResult<Page<E>> {
+        let Some(pageable) = self.page.clone() else {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: a Page needs a Pageable argument",
+                self.query.method
+            )));
+        };
+        let count_sql = self.sql(Kind::Count)?;
+        let row = self
+            .repo
+            .datasource()
+            .fetch_optional(count_sql, self.args.clone())
+            .await?;
+        let total = count_of(self.repo, row)?;
+        let sql = self.sql(Kind::Main)?;
+        let args = self.paged_args()?;
+        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        let content = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        Ok(Page::new(content, &pageable, total))
+    }
+
+    /// The number of matching rows.
+    pub async fn count(self) -> DataResult<u64> {
+        let sql = self.sql(Kind::Main)?;
+        let row = self
+            .repo
+            .datasource()
+            .fetch_optional(sql, self.args)
+            .await?;
+        count_of(self.repo, row)
+    }
+
+    /// Whether any row matches.
+    pub async fn exists(self) -> DataResult<bool> {
+        let sql = self.sql(Kind::Main)?;
+        Ok(self
+            .repo
+            .datasource()
+            .fetch_optional(sql, self.args)
+            .await?
+            .is_some())
+    }
+
+    /// Deletes the matching rows in one statement; returns how many.
+    pub async fn delete(self) -> DataResult<u64> {
+        let sql = self.sql(Kind::Main)?;
+        Ok(self
+            .repo
+            .datasource()
+            .execute(sql, self.args)
+            .await?
+            .rows_affected)
+    }
+
+    /// The matching entities, fetched incrementally.
+    pub fn stream(self) -> EntityStream<'static, E> {
+        let sql = match self.sql(Kind::Main) {
+            Ok(sql) => sql,
+            Err(e) => return super::stream::failed(e),
+        };
+        let args = match self.paged_args() {
+            Ok(a) => a,
+            Err(e) => return super::stream::failed(e),
+        };
+        super::stream::entities(self.repo.datasource().clone(), sql, args)
+    }
+}
+
+fn count_of<E: Entity>(repo: &Repository<E>, row: Option<crate::value::Row>) -> DataResult<u64> {
+    let n = match row {
+        Some(r) => r.get::<i64>(0).map_err(|e| repo.datasource().error(e))?,
+        None => 0,
+    };
+    Ok(u64::try_from(n).unwrap_or(0))
+}

@@ -1,0 +1,399 @@
+//! The run-time half of `#[query("...")]`: hand-written SQL with `:name` parameters, whose
+//! placeholders are written per dialect once; rows map to the entity (by column name, looked up
+//! once), a scalar or a tuple.
+
+use std::collections::HashMap;
+use std::sync::{OnceLock, RwLock};
+
+use super::Repository;
+use super::page::{Direction, Page, Pageable};
+use crate::driver::Dialect;
+use crate::entity::Entity;
+use crate::error::{DataError, DataResult};
+use crate::sql::{Sql, dialect, sql_from};
+use crate::value::{Args, QueryArg, Row, SqlValue};
+
+/// A piece of a hand-written statement.
+#[derive(Debug, Clone, Copy)]
+pub enum Segment {
+    /// SQL text, as written.
+    Text(&'static str),
+    /// A parameter: a placeholder, bound in order of appearance.
+    Param,
+}
+
+/// A `#[query]` method's statements, as `#[repository]` parsed them.
+#[derive(Debug)]
+pub struct NativeQuery {
+    /// The method, for error messages.
+    pub method: &'static str,
+    /// The statement.
+    pub sql: &'static [Segment],
+    /// The count statement for pages (`count = "..."`), if any.
+    pub count: Option<&'static [Segment]>,
+}
+
+/// Texts and entity column positions of one `#[query]`, per dialect.
+#[derive(Debug)]
+pub struct NativeCache {
+    main: [OnceLock<Sql>; 3],
+    count: [OnceLock<Sql>; 3],
+    positions: [OnceLock<Vec<usize>>; 3],
+    paged: RwLock<Option<HashMap<String, Sql>>>,
+}
+
+impl NativeCache {
+    /// An empty cache (`const`, for a `static`).
+    pub const fn new() -> Self {
+        NativeCache {
+            main: [const { OnceLock::new() }; 3],
+            count: [const { OnceLock::new() }; 3],
+            positions: [const { OnceLock::new() }; 3],
+            paged: RwLock::new(None),
+        }
+    }
+}
+
+impl Default for NativeCache {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+fn slot(d: Dialect) -> usize {
+    match d {
+        Dialect::Postgres => 0,
+        Dialect::MySql => 1,
+        Dialect::Sqlite => 2,
+    }
+}
+
+fn render(segments: &[Segment], d: Dialect, out: &mut String, n: &mut usize) {
+    let sql = dialect::of(d);
+    for s in segments {
+        match s {
+            Segment::Text(t) => out.push_str(t),
+            Segment::Param => {
+                *n += 1;
+                sql.placeholder(*n, out);
+            }
+        }
+    }
+}
+
+/// A result row type of a `#[query]`: a scalar (column 0) or a tuple (columns 0, 1, ...).
+pub trait FromQueryRow: Sized + Send {
+    /// Decodes the row.
+    fn from_query_row(row: &Row) -> Result<Self, sqlx::Error>;
+}
+
+impl<T: SqlValue> FromQueryRow for T {
+    fn from_query_row(row: &Row) -> Result<Self, sqlx::Error> {
+        row.get(0)
+    }
+}
+
+macro_rules! tuple_rows {
+    ($($name:ident $idx:tt),+) => {
+        impl<$($name: SqlValue),+> FromQueryRow for ($($name,)+) {
+            fn from_query_row(row: &Row) -> Result<Self, sqlx::Error> {
+                Ok(($(row.get::<$name>($idx)?,)+))
+            }
+        }
+    };
+}
+tuple_rows!(A 0);
+tuple_rows!(A 0, B 1);
+tuple_rows!(A 0, B 1, C 2);
+tuple_rows!(A 0, B 1, C 2, D 3);
+tuple_rows!(A 0, B 1, C 2, D 3, F 4);
+tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5);
+tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5, H 6);
+tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5, H 6, I 7);
+
+/// One execution of a `#[query]` method.
+pub struct NativeCall<'r, E: Entity> {
+    query: &'static NativeQuery,
+    cache: &'static NativeCache,
+    repo: &'r Repository<E>,
+    args: Args,
+    page: Option<Pageable>,
+}
+
+impl<'r, E: Entity> NativeCall<'r, E> {
+    /// Starts a call of `query` on `repo`.
+    pub fn new(
+        query: &'static NativeQuery,
+        cache: &'static NativeCache,
+        repo: &'r Repository<E>,
+    ) -> Self {
+        NativeCall {
+            query,
+            cache,
+            repo,
+            args: repo.datasource().args(),
+            page: None,
+        }
+    }
+
+    /// Binds the next parameter.
+    pub fn value<T: QueryArg + ?Sized>(&mut self, value: &T) -> DataResult<()> {
+        value
+            .bind_to(&mut self.args)
+            .map_err(|e| DataError::Mapping {
+                datasource: self.repo.datasource().name().to_owned(),
+                message: format!("{}: {e}", self.query.method),
+            })
+    }
+
+    /// Pages the query: its sort (entity properties) is appended as `ORDER BY`, then
+    /// `LIMIT ? OFFSET ?`. The statement must not end with its own ORDER BY or LIMIT.
+    pub fn pageable(&mut self, pageable: &Pageable) -> DataResult<()> {
+        if pageable.size() == 0 {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: page size must be at least 1",
+                self.query.method
+            )));
+        }
+        self.page = Some(pageable.clone());
+        Ok(())
+    }
+
+    fn dialect(&self) -> Dialect {
+        self.repo.datasource().dialect()
+    }
+
+    fn main_sql(&self) -> DataResult<Sql> {
+        let d = self.dialect();
+        let Some(page) = &self.page else {
+            return Ok(self.cache.main[slot(d)]
+                .get_or_init(|| {
+                    let mut out = String::new();
+                    render(self.query.sql, d, &mut out, &mut 0);
+                    sql_from(out)
+                })
+                .clone());
+        };
+        let meta = E::metadata();
+        let mut key = format!("{}", slot(d));
+        let mut order = Vec::new();
+        for o in page.sort().orders() {
+            let (_, col) =
+                meta.property(&o.property)
+                    .ok_or_else(|| DataError::UnknownProperty {
+                        entity: meta.name,
+                        property: o.property.clone(),
+                        known: meta.columns.iter().map(|c| c.field).collect(),
+                    })?;
+            let desc = o.direction == Direction::Desc;
+            key.push_str(&format!("|{}{}", col.column, if desc { '-' } else { '+' }));
+            order.push((col.column, desc));
+        }
+        {
+            let map = self.cache.paged.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(sql) = map.as_ref().and_then(|m| m.get(&key)) {
+                return Ok(sql.clone());
+            }
+        }
+        let mut out = String::new();
+        let mut n = 0;
+        render(self.query.sql, d, &mut out, &mut n);
+        let w = dialect::of(d);
+        for (i, (col, desc)) in order.iter().enumerate() {
+            out.push_str(if i == 0 { " ORDER BY " } else { ", " });
+            w.quote(col, &mut out);
+            if *desc {
+                out.push_str(" DESC");
+            }
+        }
+        out.push_str(" LIMIT ");
+        n += 1;
+        w.placeholder(n, &mut out);
+        out.push_str(" OFFSET ");
+        n += 1;
+        w.placeholder(n, &mut out);
+        let mut map = self.cache.paged.write().unwrap_or_else(|e| e.into_inner());
+        Ok(map
+            .get_or_insert_with(HashMap::new)
+            .entry(key)
+            .or_insert_with(|| sql_from(out))
+            .clone())
+    }
+
+    fn main_args(&self) -> DataResult<Args> {
+        let mut args = self.args.clone();
+        if let Some(page) = &self.page {
+            let limit = i64::try_from(page.size()).unwrap_or(i64::MAX);
+            let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
+            for v in [limit, offset] {
+                args.add(&v).map_err(|e| DataError::Mapping {
+                    datasource: self.repo.datasource().name().to_owned(),
+                    message: e.to_string(),
+                })?;
+            }
+        }
+        Ok(args)
+    }
+
+    async fn rows(&self) -> DataResult<Vec<Row>> {
+        let sql = self.main_sql()?;
+        let args = self.main_args()?;
+        self.repo.datasource().fetch_all(sql, args).await
+    }
+
+    /// Where each entity column is in this query's rows, by name (case-insensitive), looked up
+    /// on the first row and kept.
+    fn positions(&self, row: &Row) -> DataResult<&'static [usize]> {
+        let cell = &self.cache.positions[slot(self.dialect())];
+        if let Some(p) = cell.get() {
+            return Ok(p);
+        }
+        let names: Vec<String> = row
+            .column_names()
+            .iter()
+            .map(|n| n.to_lowercase())
+            .collect();
+        let meta = E::metadata();
+        let mut positions = Vec::with_capacity(meta.columns.len());
+        for c in meta.columns {
+            let i = names
+                .iter()
+                .position(|n| *n == c.column.to_lowercase())
+                .ok_or_else(|| DataError::Mapping {
+                    datasource: self.repo.datasource().name().to_owned(),
+                    message: format!(
+                        "{}: the query's result has no column `{}` for {}.{} (it has: {})",
+                        self.query.method,
+                        c.column,
+                        meta.name,
+                        c.field,
+                        names.join(", ")
+                    ),
+                })?;
+            positions.push(i);
+        }
+        Ok(cell.get_or_init(|| positions))
+    }
+
+    fn entity(&self, row: &Row) -> DataResult<E> {
+        let positions = self.positions(row)?;
+        E::from_row_at(row, positions).map_err(|e| self.repo.datasource().error(e))
+    }
+
+    fn too_many(&self, actual: usize) -> DataError {
+        DataError::IncorrectResultSize {
+            query: self.query.method,
+            expected: 1,
+            actual,
+        }
+    }
+
+    /// Every row, as entities.
+    pub async fn entities(self) -> DataResult<Vec<E>> {
+        let rows = self.rows().await?;
+        rows.iter().map(|r| self.entity(r)).collect()
+    }
+
+    /// At most one entity.
+    pub async fn entity_optional(self) -> DataResult<Option<E>> {
+        let rows = self.rows().await?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [row] => self.entity(row).map(Some),
+            more => Err(self.too_many(more.len())),
+        }
+    }
+
+    /// Exactly one entity.
+    pub async fn entity_one(self) -> DataResult<E> {
+        let method = self.query.method;
+        self.entity_optional()
+            .await?
+            .ok_or_else(|| DataError::NotFound {
+                entity: E::metadata().name,
+                id: format!("(matching {method})"),
+            })
+    }
+
+    /// One page of entities; the `count` statement gives the total.
+    pub async fn entity_page(self) -> DataResult<Page<E>> {
+        let (Some(pageable), Some(count)) = (self.page.clone(), self.query.count) else {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: a Page needs a Pageable argument and #[query(.., count = \"...\")]",
+                self.query.method
+            )));
+        };
+        let d = self.dialect();
+        let count_sql = self.cache.count[slot(d)]
+            .get_or_init(|| {
+                let mut out = String::new();
+                render(count, d, &mut out, &mut 0);
+                sql_from(out)
+            })
+            .clone();
+        let total = match self
+            .repo
+            .datasource()
+            .fetch_optional(count_sql, self.args.clone())
+            .await?
+        {
+            Some(r) => r
+                .get::<i64>(0)
+                .map_err(|e| self.repo.datasource().error(e))?,
+            None => 0,
+        };
+        let rows = self.rows().await?;
+        let content = rows
+            .iter()
+            .map(|r| self.entity(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        Ok(Page::new(
+            content,
+            &pageable,
+            u64::try_from(total).unwrap_or(0),
+        ))
+    }
+
+    /// Every row, as scalars or tuples.
+    pub async fn rows_as<T: FromQueryRow>(self) -> DataResult<Vec<T>> {
+        let rows = self.rows().await?;
+        rows.iter()
+            .map(|r| T::from_query_row(r).map_err(|e| self.repo.datasource().error(e)))
+            .collect()
+    }
+
+    /// At most one row, as a scalar or tuple.
+    pub async fn row_optional_as<T: FromQueryRow>(self) -> DataResult<Option<T>> {
+        let rows = self.rows().await?;
+        match rows.as_slice() {
+            [] => Ok(None),
+            [row] => T::from_query_row(row)
+                .map(Some)
+                .map_err(|e| self.repo.datasource().error(e)),
+            more => Err(self.too_many(more.len())),
+        }
+    }
+
+    /// Exactly one row, as a scalar or tuple.
+    pub async fn row_one_as<T: FromQueryRow>(self) -> DataResult<T> {
+        let method = self.query.method;
+        self.row_optional_as()
+            .await?
+            .ok_or_else(|| DataError::NotFound {
+                entity: E::metadata().name,
+                id: format!("(a row of {method})"),
+            })
+    }
+
+    /// Runs a modifying statement; returns the rows affected.
+    pub async fn execute(self) -> DataResult<u64> {
+        let sql = self.main_sql()?;
+        let args = self.main_args()?;
+        Ok(self
+            .repo
+            .datasource()
+            .execute(sql, args)
+            .await?
+            .rows_affected)
+    }
+}

@@ -1,0 +1,76 @@
+//! What differs between the dialects when the framework writes SQL text itself (derived and
+//! `#[query]` statements): quoting, placeholders, case-insensitive comparison. One backend per
+//! dialect, as sea-query does.
+
+use crate::driver::Dialect;
+
+/// The SQL-writing rules of one dialect.
+pub(crate) trait DialectSql: Sync {
+    /// Quotes an identifier.
+    fn quote(&self, ident: &str, out: &mut String);
+    /// The `n`th (1-based) placeholder.
+    fn placeholder(&self, n: usize, out: &mut String);
+    /// `column = placeholder`, ignoring case.
+    fn eq_ignore_case(&self, column: &str, placeholder: &str, negated: bool, out: &mut String) {
+        let op = if negated { "<>" } else { "=" };
+        out.push_str(&format!("LOWER({column}) {op} LOWER({placeholder})"));
+    }
+}
+
+struct Postgres;
+struct MySql;
+struct Sqlite;
+
+fn quote_with(q: char, ident: &str, out: &mut String) {
+    out.push(q);
+    for c in ident.chars() {
+        if c == q {
+            out.push(q);
+        }
+        out.push(c);
+    }
+    out.push(q);
+}
+
+impl DialectSql for Postgres {
+    fn quote(&self, ident: &str, out: &mut String) {
+        quote_with('"', ident, out);
+    }
+    fn placeholder(&self, n: usize, out: &mut String) {
+        out.push('$');
+        out.push_str(&n.to_string());
+    }
+}
+
+impl DialectSql for MySql {
+    fn quote(&self, ident: &str, out: &mut String) {
+        quote_with('`', ident, out);
+    }
+    fn placeholder(&self, _n: usize, out: &mut String) {
+        out.push('?');
+    }
+}
+
+impl DialectSql for Sqlite {
+    fn quote(&self, ident: &str, out: &mut String) {
+        quote_with('"', ident, out);
+    }
+    fn placeholder(&self, _n: usize, out: &mut String) {
+        out.push('?');
+    }
+    /// SQLite's `LOWER` folds ASCII only; the `fw_nocase` collation (registered on every
+    /// connection) compares Unicode-lowercased text.
+    fn eq_ignore_case(&self, column: &str, placeholder: &str, negated: bool, out: &mut String) {
+        let op = if negated { "<>" } else { "=" };
+        out.push_str(&format!("{column} {op} {placeholder} COLLATE fw_nocase"));
+    }
+}
+
+/// The rules of `dialect`.
+pub(crate) fn of(dialect: Dialect) -> &'static dyn DialectSql {
+    match dialect {
+        Dialect::Postgres => &Postgres,
+        Dialect::MySql => &MySql,
+        Dialect::Sqlite => &Sqlite,
+    }
+}

@@ -1,0 +1,745 @@
+//! Generates `{Trait}Impl`: checks each method against the entity's fields, then writes its
+//! body as calls into `framework_data::repository::{derived, native}`.
+
+use proc_macro2::{Span, TokenStream};
+use quote::{format_ident, quote};
+use syn::spanned::Spanned;
+use syn::{
+    FnArg, GenericArgument, Ident, ItemTrait, LitStr, PathArguments, ReturnType, TraitItem,
+    TraitItemFn, Type,
+};
+
+use super::FieldInfo;
+use super::grammar::{self, Op, Subject, Tree};
+use super::native::{self, Segment};
+
+/// An argument of a repository method.
+struct Arg {
+    name: Ident,
+    ty: Type,
+}
+
+/// How an argument type looks, syntactically.
+enum ArgKind {
+    Pageable,
+    Sort,
+    /// `&[T]`, `Vec<T>`, `&Vec<T>`, `[T; N]`: iterated by reference.
+    Slice,
+    /// `Box<dyn Iterator<...>>` (or an `impl IntoIterator`, which makes the trait generic and
+    /// so not `dyn`-compatible): collected, then iterated.
+    Iter,
+    /// `Option<T>`; `true` when `T` is a reference.
+    Option(bool),
+    /// A reference `&T`.
+    Ref,
+    /// Anything else, bound by reference.
+    Value,
+}
+
+fn last_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(p) => p.path.segments.last(),
+        Type::Reference(r) => last_segment(&r.elem),
+        Type::Group(g) => last_segment(&g.elem),
+        Type::Paren(p) => last_segment(&p.elem),
+        _ => None,
+    }
+}
+
+fn first_generic(seg: &syn::PathSegment) -> Option<&Type> {
+    match &seg.arguments {
+        PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
+            GenericArgument::Type(t) => Some(t),
+            _ => None,
+        }),
+        _ => None,
+    }
+}
+
+fn kind_of(ty: &Type) -> ArgKind {
+    let seg = last_segment(ty);
+    let name = seg.map(|s| s.ident.to_string()).unwrap_or_default();
+    match ty {
+        _ if name == "Pageable" => ArgKind::Pageable,
+        _ if name == "Sort" => ArgKind::Sort,
+        Type::ImplTrait(_) => ArgKind::Iter,
+        Type::Array(_) | Type::Slice(_) => ArgKind::Slice,
+        Type::Reference(r) if matches!(&*r.elem, Type::Slice(_) | Type::Array(_)) => ArgKind::Slice,
+        _ if matches!(name.as_str(), "Vec" | "VecDeque" | "HashSet" | "BTreeSet") => ArgKind::Slice,
+        _ if name == "Box" => ArgKind::Iter,
+        Type::Path(_) if name == "Option" => {
+            let inner_ref = seg
+                .and_then(first_generic)
+                .is_some_and(|t| matches!(t, Type::Reference(_)));
+            ArgKind::Option(inner_ref)
+        }
+        Type::Reference(_) => ArgKind::Ref,
+        _ => ArgKind::Value,
+    }
+}
+
+/// `X` of `DataResult<X>` / `Result<X, _>`.
+fn result_inner(ty: &Type) -> Option<&Type> {
+    let seg = last_segment(ty)?;
+    let name = seg.ident.to_string();
+    (name == "DataResult" || name == "Result").then(|| first_generic(seg))?
+}
+
+/// How a method's result is produced.
+enum Output {
+    Vec,
+    Option,
+    One,
+    Page,
+    Count,
+    Bool,
+    Stream,
+}
+
+fn err(span: Span, method: &Ident, msg: impl std::fmt::Display) -> syn::Error {
+    syn::Error::new(span, format!("`{method}`: {msg}"))
+}
+
+fn is_entity(ty: &Type, entity: &str) -> bool {
+    last_segment(ty)
+        .is_some_and(|s| s.ident == entity && matches!(s.arguments, PathArguments::None))
+        || matches!(ty, Type::Path(p) if p.path.is_ident("Self"))
+}
+
+/// Classifies the return type of a derived query method.
+fn derived_output(f: &TraitItemFn, tree: &Tree, entity: &str, paged: bool) -> syn::Result<Output> {
+    let m = &f.sig.ident;
+    let ret = match &f.sig.output {
+        ReturnType::Type(_, t) => &**t,
+        ReturnType::Default => {
+            return Err(err(
+                m.span(),
+                m,
+                "a repository method returns `DataResult<...>`",
+            ));
+        }
+    };
+    let span = ret.span();
+    if tree.subject == Subject::Stream {
+        if f.sig.asyncness.is_some() {
+            return Err(err(
+                m.span(),
+                m,
+                format!(
+                    "`stream_by` methods are plain `fn`s returning `EntityStream<'_, {entity}>` (not async)"
+                ),
+            ));
+        }
+        let ok = last_segment(ret).is_some_and(|s| s.ident == "EntityStream");
+        return if ok {
+            Ok(Output::Stream)
+        } else {
+            Err(err(
+                span,
+                m,
+                format!("a `stream_by` method returns `EntityStream<'_, {entity}>`"),
+            ))
+        };
+    }
+    if f.sig.asyncness.is_none() {
+        return Err(err(
+            m.span(),
+            m,
+            "repository methods are `async fn` (only `stream_by` methods are plain)",
+        ));
+    }
+    let expected = match tree.subject {
+        Subject::Find => format!(
+            "`DataResult<Vec<{entity}>>`, `DataResult<Option<{entity}>>`, `DataResult<{entity}>` or `DataResult<Page<{entity}>>`"
+        ),
+        Subject::Count | Subject::Delete => "`DataResult<u64>`".to_owned(),
+        Subject::Exists => "`DataResult<bool>`".to_owned(),
+        Subject::Stream => unreachable!("handled above"),
+    };
+    let unsupported = || {
+        err(
+            span,
+            m,
+            format!("unsupported return type; this method returns {expected}"),
+        )
+    };
+    let inner = result_inner(ret).ok_or_else(unsupported)?;
+    let wrapper = last_segment(inner)
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let elem = last_segment(inner).and_then(first_generic);
+    let out = match tree.subject {
+        Subject::Count | Subject::Delete if wrapper == "u64" => Output::Count,
+        Subject::Exists if wrapper == "bool" => Output::Bool,
+        Subject::Find => match wrapper.as_str() {
+            "Vec" if elem.is_some_and(|e| is_entity(e, entity)) => Output::Vec,
+            "Option" if elem.is_some_and(|e| is_entity(e, entity)) => Output::Option,
+            "Page" if elem.is_some_and(|e| is_entity(e, entity)) => {
+                if !paged {
+                    return Err(err(span, m, "a `Page` result needs a `Pageable` argument"));
+                }
+                Output::Page
+            }
+            _ if is_entity(inner, entity) => Output::One,
+            _ => return Err(unsupported()),
+        },
+        _ => return Err(unsupported()),
+    };
+    Ok(out)
+}
+
+/// The statements binding argument `arg` (of kind `kind`) to part `part`.
+fn bind_part(part: usize, op: Op, arg: &Arg, m: &Ident) -> syn::Result<TokenStream> {
+    let name = &arg.name;
+    let kind = kind_of(&arg.ty);
+    let span = arg.ty.span();
+    Ok(match (op, kind) {
+        (Op::In | Op::NotIn, ArgKind::Slice) => quote!(__call.list(#part, #name.iter())?;),
+        (Op::In | Op::NotIn, ArgKind::Iter) => quote! {
+            let __items: ::std::vec::Vec<_> = ::core::iter::IntoIterator::into_iter(#name).collect();
+            __call.list(#part, __items.iter())?;
+        },
+        (Op::In | Op::NotIn, _) => {
+            return Err(err(
+                span,
+                m,
+                format!(
+                    "`{name}` is the argument of `in`/`not_in` and must be a list: a slice, `Vec`, set or `Box<dyn Iterator<Item = T> + Send>`"
+                ),
+            ));
+        }
+        (_, ArgKind::Slice | ArgKind::Iter) if !op.is_pattern() => {
+            return Err(err(
+                span,
+                m,
+                format!("`{name}` is a list, but its condition compares one value (use `_in`)"),
+            ));
+        }
+        (op, _) if op.is_pattern() => {
+            quote!(__call.pattern(#part, ::core::convert::AsRef::<str>::as_ref(&#name))?;)
+        }
+        (Op::Eq | Op::Ne, ArgKind::Option(inner_ref)) => {
+            let v = if inner_ref { quote!(*__v) } else { quote!(__v) };
+            quote! {
+                match &#name {
+                    ::core::option::Option::Some(__v) => __call.value(#part, #v)?,
+                    ::core::option::Option::None => __call.nullable::<i64>(#part, ::core::option::Option::None)?,
+                }
+            }
+        }
+        (_, ArgKind::Ref) => quote!(__call.value(#part, #name)?;),
+        _ => quote!(__call.value(#part, &#name)?;),
+    })
+}
+
+fn derived_method(
+    f: &TraitItemFn,
+    trait_name: &Ident,
+    entity: &str,
+    fields: &[FieldInfo],
+    fd: &TokenStream,
+) -> syn::Result<TokenStream> {
+    let m = &f.sig.ident;
+    let properties: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
+    let tree =
+        grammar::parse(&m.to_string(), &properties, entity).map_err(|e| err(m.span(), m, e))?;
+    let args: Vec<Arg> = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => match &*t.pat {
+                syn::Pat::Ident(p) => Some(Arg {
+                    name: p.ident.clone(),
+                    ty: (*t.ty).clone(),
+                }),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let (special, values): (Vec<&Arg>, Vec<&Arg>) = args
+        .iter()
+        .partition(|a| matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort));
+    let paged = special
+        .iter()
+        .any(|a| matches!(kind_of(&a.ty), ArgKind::Pageable));
+    // Pageable and Sort come last.
+    if let Some(pos) = args
+        .iter()
+        .position(|a| matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
+        && args[pos..]
+            .iter()
+            .any(|a| !matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
+    {
+        return Err(err(
+            m.span(),
+            m,
+            "`Pageable` and `Sort` arguments come after the condition arguments",
+        ));
+    }
+    if paged && tree.limit.is_some() {
+        return Err(err(
+            m.span(),
+            m,
+            "`first`/`top` and a `Pageable` argument cannot be combined",
+        ));
+    }
+    if !special.is_empty() && !matches!(tree.subject, Subject::Find | Subject::Stream) {
+        return Err(err(
+            m.span(),
+            m,
+            "only queries for entities take `Pageable` or `Sort` arguments",
+        ));
+    }
+    let needed: usize = tree.parts.iter().map(|p| p.op.arity()).sum();
+    if needed != values.len() {
+        let detail = tree
+            .parts
+            .iter()
+            .map(|p| format!("{} {}: {}", p.property, p.op.variant(), p.op.arity()))
+            .collect::<Vec<_>>()
+            .join(", ");
+        return Err(err(
+            m.span(),
+            m,
+            format!(
+                "its conditions take {needed} argument(s) ({detail}), but it has {}",
+                values.len()
+            ),
+        ));
+    }
+    for p in &tree.parts {
+        let field = fields.iter().find(|f| f.name == p.property);
+        if p.ignore_case && !(p.op.is_pattern() || matches!(p.op, Op::Eq | Op::Ne)) {
+            return Err(err(
+                m.span(),
+                m,
+                format!(
+                    "`ignore_case` applies to text comparisons, not to `{}` on `{}`",
+                    p.op.variant(),
+                    p.property
+                ),
+            ));
+        }
+        if p.ignore_case && field.is_some_and(|f| f.kind != "text") {
+            return Err(err(
+                m.span(),
+                m,
+                format!(
+                    "`ignore_case` needs a text property; `{}` is not text",
+                    p.property
+                ),
+            ));
+        }
+        if matches!(p.op, Op::IsNull | Op::IsNotNull) && field.is_some_and(|f| !f.optional) {
+            return Err(err(
+                m.span(),
+                m,
+                format!(
+                    "`{}` is not an `Option`, so it is never NULL; `is_null`/`is_not_null` need a nullable property",
+                    p.property
+                ),
+            ));
+        }
+        if matches!(p.op, Op::True | Op::False) && field.is_some_and(|f| f.kind != "bool") {
+            return Err(err(
+                m.span(),
+                m,
+                format!(
+                    "`true`/`false` need a bool property; `{}` is not bool",
+                    p.property
+                ),
+            ));
+        }
+    }
+    let output = derived_output(f, &tree, entity, paged)?;
+
+    let mut binds = Vec::new();
+    let mut next = values.iter();
+    for (i, p) in tree.parts.iter().enumerate() {
+        for _ in 0..p.op.arity() {
+            let Some(arg) = next.next() else { break };
+            binds.push(bind_part(i, p.op, arg, m)?);
+        }
+    }
+    for a in &special {
+        let name = &a.name;
+        let r = if matches!(a.ty, Type::Reference(_)) {
+            quote!(#name)
+        } else {
+            quote!(&#name)
+        };
+        binds.push(match kind_of(&a.ty) {
+            ArgKind::Pageable => quote!(__call.pageable(#r)?;),
+            _ => quote!(__call.sort(#r)?;),
+        });
+    }
+
+    let subject = match tree.subject {
+        Subject::Find | Subject::Stream => quote!(Find),
+        Subject::Count => quote!(Count),
+        Subject::Exists => quote!(Exists),
+        Subject::Delete => quote!(Delete),
+    };
+    let distinct = tree.distinct;
+    let limit = match tree.limit {
+        Some(n) => quote!(::core::option::Option::Some(#n)),
+        None => quote!(::core::option::Option::None),
+    };
+    let parts = tree.parts.iter().map(|p| {
+        let property = &p.property;
+        let op = format_ident!("{}", p.op.variant());
+        let ic = p.ignore_case;
+        let group = p.group as u16;
+        quote!(#fd::repository::derived::Part { property: #property, op: #fd::repository::derived::Op::#op, ignore_case: #ic, group: #group })
+    });
+    let order = tree.order.iter().map(|o| {
+        let property = &o.property;
+        let desc = o.descending;
+        quote!((#property, #desc))
+    });
+    let method_name = format!("{trait_name}::{m}");
+    let terminal = match output {
+        Output::Vec => quote!(__call.fetch_all().await),
+        Output::Option => quote!(__call.fetch_optional().await),
+        Output::One => quote!(__call.fetch_one().await),
+        Output::Page => quote!(__call.fetch_page().await),
+        Output::Count if tree.subject == Subject::Delete => quote!(__call.delete().await),
+        Output::Count => quote!(__call.count().await),
+        Output::Bool => quote!(__call.exists().await),
+        Output::Stream => quote!(__call.stream()),
+    };
+    let statics = quote! {
+        static QUERY: #fd::repository::derived::DerivedQuery = #fd::repository::derived::DerivedQuery {
+            method: #method_name,
+            subject: #fd::repository::derived::Subject::#subject,
+            distinct: #distinct,
+            limit: #limit,
+            parts: &[#(#parts),*],
+            order: &[#(#order),*],
+        };
+        static CACHE: #fd::repository::derived::QueryCache = #fd::repository::derived::QueryCache::new();
+    };
+    let sig = super::signature::rewrite(&f.sig, fd)?;
+    Ok(if matches!(output, Output::Stream) {
+        quote! {
+            #sig {
+                #statics
+                let __repository = match self.repository.get() {
+                    ::core::result::Result::Ok(r) => r,
+                    ::core::result::Result::Err(e) => return ::std::boxed::Box::pin(#fd::__private::stream_error(e)),
+                };
+                let mut __call = #fd::repository::derived::Call::new(&QUERY, &CACHE, __repository);
+                let __bound: #fd::DataResult<()> = (|| {
+                    #(#binds)*
+                    ::core::result::Result::Ok(())
+                })();
+                if let ::core::result::Result::Err(e) = __bound {
+                    return ::std::boxed::Box::pin(#fd::__private::stream_error(e));
+                }
+                #terminal
+            }
+        }
+    } else {
+        quote! {
+            #sig {
+                ::std::boxed::Box::pin(async move {
+                    #statics
+                    let mut __call = #fd::repository::derived::Call::new(&QUERY, &CACHE, self.repository.get()?);
+                    #(#binds)*
+                    #terminal
+                })
+            }
+        }
+    })
+}
+
+fn native_method(
+    f: &TraitItemFn,
+    attr: &syn::Attribute,
+    trait_name: &Ident,
+    entity: &str,
+    fd: &TokenStream,
+) -> syn::Result<TokenStream> {
+    let m = &f.sig.ident;
+    let mut sql: Option<LitStr> = None;
+    let mut count: Option<LitStr> = None;
+    let mut modifying = false;
+    attr.parse_args_with(|input: syn::parse::ParseStream| {
+        sql = Some(input.parse()?);
+        while !input.is_empty() {
+            input.parse::<syn::Token![,]>()?;
+            if input.is_empty() {
+                break;
+            }
+            let key: Ident = input.parse()?;
+            match key.to_string().as_str() {
+                "modifying" => modifying = true,
+                "count" => {
+                    input.parse::<syn::Token![=]>()?;
+                    count = Some(input.parse()?);
+                }
+                _ => return Err(syn::Error::new(key.span(), format!("unknown #[query] option `{key}`; expected `modifying` or `count = \"...\"`"))),
+            }
+        }
+        Ok(())
+    })?;
+    let Some(sql) = sql else {
+        return Err(err(attr.span(), m, "#[query] needs the SQL text"));
+    };
+    if f.sig.asyncness.is_none() {
+        return Err(err(m.span(), m, "#[query] methods are `async fn`"));
+    }
+    let args: Vec<Arg> = f
+        .sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => match &*t.pat {
+                syn::Pat::Ident(p) => Some(Arg {
+                    name: p.ident.clone(),
+                    ty: (*t.ty).clone(),
+                }),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect();
+    let pageable = args
+        .iter()
+        .find(|a| matches!(kind_of(&a.ty), ArgKind::Pageable));
+    let params: Vec<&Arg> = args
+        .iter()
+        .filter(|a| !matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
+        .collect();
+    if let Some(sort) = args
+        .iter()
+        .find(|a| matches!(kind_of(&a.ty), ArgKind::Sort))
+    {
+        return Err(err(
+            sort.ty.span(),
+            m,
+            "#[query] methods take a `Pageable` (its sort is applied), not a `Sort`",
+        ));
+    }
+
+    let segments_of = |lit: &LitStr| -> syn::Result<(TokenStream, Vec<TokenStream>, Vec<String>)> {
+        let segs = native::segments(&lit.value());
+        let mut tokens = Vec::new();
+        let mut binds = Vec::new();
+        let mut used = Vec::new();
+        for s in segs {
+            match s {
+                Segment::Text(t) => tokens.push(quote!(#fd::repository::native::Segment::Text(#t))),
+                Segment::Param(p) => {
+                    let Some(arg) = params.iter().find(|a| a.name == p) else {
+                        return Err(err(
+                            lit.span(),
+                            m,
+                            format!("the query uses `:{p}`, but there is no argument `{p}`"),
+                        ));
+                    };
+                    let name = &arg.name;
+                    binds.push(match kind_of(&arg.ty) {
+                        ArgKind::Ref => quote!(__call.value(#name)?;),
+                        ArgKind::Option(true) => {
+                            quote!(__call.value(&#name.map(::std::borrow::ToOwned::to_owned))?;)
+                        }
+                        _ => quote!(__call.value(&#name)?;),
+                    });
+                    tokens.push(quote!(#fd::repository::native::Segment::Param));
+                    used.push(p);
+                }
+            }
+        }
+        Ok((quote!(&[#(#tokens),*]), binds, used))
+    };
+    let (main, binds, used) = segments_of(&sql)?;
+    for p in &params {
+        if !used.iter().any(|u| p.name == u) {
+            return Err(err(
+                p.name.span(),
+                m,
+                format!(
+                    "argument `{}` is not used in the query (write `:{}` where it belongs)",
+                    p.name, p.name
+                ),
+            ));
+        }
+    }
+    let count_tokens = match &count {
+        Some(c) => {
+            let (tokens, _, used_in_count) = segments_of(c)?;
+            // The count statement binds the same values as the main one, in the same order.
+            if used_in_count != used {
+                return Err(err(
+                    c.span(),
+                    m,
+                    "the `count` query must use the same parameters, in the same order, as the query",
+                ));
+            }
+            quote!(::core::option::Option::Some(#tokens))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+
+    let ret = match &f.sig.output {
+        ReturnType::Type(_, t) => (**t).clone(),
+        ReturnType::Default => {
+            return Err(err(
+                m.span(),
+                m,
+                "a repository method returns `DataResult<...>`",
+            ));
+        }
+    };
+    let span = ret.span();
+    let inner = result_inner(&ret)
+        .ok_or_else(|| err(span, m, "a #[query] method returns `DataResult<...>`"))?;
+    let wrapper = last_segment(inner)
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let elem = last_segment(inner).and_then(first_generic).cloned();
+    let terminal = if modifying {
+        if wrapper != "u64" {
+            return Err(err(
+                span,
+                m,
+                "a `modifying` query returns `DataResult<u64>` (the rows affected)",
+            ));
+        }
+        quote!(__call.execute().await)
+    } else {
+        match (wrapper.as_str(), &elem) {
+            ("Vec", Some(e)) if is_entity(e, entity) => quote!(__call.entities().await),
+            ("Option", Some(e)) if is_entity(e, entity) => quote!(__call.entity_optional().await),
+            ("Page", Some(e)) if is_entity(e, entity) => {
+                if pageable.is_none() || count.is_none() {
+                    return Err(err(
+                        span,
+                        m,
+                        "a `Page` from #[query] needs a `Pageable` argument and `count = \"SELECT COUNT(*) ...\"`",
+                    ));
+                }
+                quote!(__call.entity_page().await)
+            }
+            ("Vec", Some(e)) => quote!(__call.rows_as::<#e>().await),
+            // No row and a NULL value are both `None` (`SELECT MAX(..)` over nothing).
+            ("Option", Some(e)) => {
+                quote!(__call.row_optional_as::<::core::option::Option<#e>>().await.map(::core::option::Option::flatten))
+            }
+            _ if is_entity(inner, entity) => quote!(__call.entity_one().await),
+            _ => quote!(__call.row_one_as::<#inner>().await),
+        }
+    };
+    let page_bind = pageable.map(|p| {
+        let name = &p.name;
+        let r = if matches!(p.ty, Type::Reference(_)) {
+            quote!(#name)
+        } else {
+            quote!(&#name)
+        };
+        quote!(__call.pageable(#r)?;)
+    });
+    let method_name = format!("{trait_name}::{m}");
+    let sig = super::signature::rewrite(&f.sig, fd)?;
+    Ok(quote! {
+        #sig {
+            ::std::boxed::Box::pin(async move {
+                static QUERY: #fd::repository::native::NativeQuery = #fd::repository::native::NativeQuery {
+                    method: #method_name,
+                    sql: #main,
+                    count: #count_tokens,
+                };
+                static CACHE: #fd::repository::native::NativeCache = #fd::repository::native::NativeCache::new();
+                let mut __call = #fd::repository::native::NativeCall::new(&QUERY, &CACHE, self.repository.get()?);
+                #(#binds)*
+                #page_bind
+                #terminal
+            })
+        }
+    })
+}
+
+pub(crate) fn implementation(
+    item: &ItemTrait,
+    entity_path: &syn::Path,
+    fields: &[FieldInfo],
+    fd: &TokenStream,
+    datasource: &str,
+) -> syn::Result<TokenStream> {
+    let trait_name = &item.ident;
+    let vis = &item.vis;
+    let impl_name = format_ident!("{}Impl", trait_name);
+    let entity = entity_path
+        .segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default();
+    let mut methods = Vec::new();
+    let mut errors: Option<syn::Error> = None;
+    for it in &item.items {
+        let TraitItem::Fn(f) = it else { continue };
+        let generated = match f.attrs.iter().find(|a| a.path().is_ident("query")) {
+            Some(attr) => native_method(f, attr, trait_name, &entity, fd),
+            None => derived_method(f, trait_name, &entity, fields, fd),
+        };
+        match generated {
+            Ok(t) => methods.push(t),
+            // Report every bad method at once.
+            Err(e) => match &mut errors {
+                Some(all) => all.combine(e),
+                None => errors = Some(e),
+            },
+        }
+    }
+    if let Some(e) = errors {
+        return Err(e);
+    }
+    let doc = format!(
+        "The generated implementation of [`{trait_name}`] on the DataSource `{datasource}`: a shaku component (list it in your module's `components`) or, without a module, `{impl_name}::new(datasource)`."
+    );
+    Ok(quote! {
+        #[doc = #doc]
+        #[derive(Clone)]
+        #vis struct #impl_name {
+            repository: ::std::sync::Arc<#fd::repository::generated::Binding<#entity_path>>,
+        }
+
+        impl #impl_name {
+            /// The repository on `datasource`, without a shaku module.
+            #vis fn new(datasource: #fd::datasource::DataSource) -> Self {
+                #impl_name {
+                    repository: ::std::sync::Arc::new(#fd::repository::generated::Binding::new(
+                        #fd::repository::Repository::new(datasource),
+                    )),
+                }
+            }
+        }
+
+        #fd::__delegate_crud_repository!(#impl_name, #entity_path, repository);
+
+        impl<M> #fd::__private::shaku::Component<M> for #impl_name
+        where
+            M: #fd::__private::shaku::Module + #fd::__private::shaku::HasComponent<#fd::__private::Beans>,
+        {
+            type Interface = dyn #trait_name;
+            type Parameters = ();
+
+            fn build(
+                context: &mut #fd::__private::shaku::ModuleBuildContext<M>,
+                _: (),
+            ) -> ::std::boxed::Box<dyn #trait_name> {
+                let beans = <M as #fd::__private::shaku::HasComponent<#fd::__private::Beans>>::build_component(context);
+                ::std::boxed::Box::new(#impl_name {
+                    repository: ::std::sync::Arc::new(#fd::repository::generated::Binding::from_beans(&beans, #datasource)),
+                })
+            }
+        }
+
+        impl #trait_name for #impl_name {
+            #(#methods)*
+        }
+    })
+}

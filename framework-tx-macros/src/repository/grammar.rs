@@ -1,0 +1,531 @@
+//! The derived-query grammar (Spring Data's `PartTree`, in snake_case), parsed from a method
+//! name against the entity's real properties.
+//!
+//! ```text
+//! method    := subject [distinct] [first|top[N]] {word} "by" [predicate] [order_by]
+//! subject   := find|read|get|query|search|stream | count | exists | delete|remove
+//! predicate := or_group {"or" or_group} ["all_ignore_case"]
+//! or_group  := part {"and" part}
+//! part      := property [operator] ["ignore_case"]
+//! order_by  := "order_by" property ["asc"|"desc"] {property ["asc"|"desc"]}
+//! ```
+//!
+//! Properties are matched first, longest first, against the entity's field names, so a field
+//! named `order_number`, `is_active` or `brand_or_model` is read as that field wherever it
+//! stands where a property is expected.
+
+/// What the method does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Subject {
+    Find,
+    Stream,
+    Count,
+    Exists,
+    Delete,
+}
+
+/// A comparison of one part, with the number of arguments it takes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Op {
+    Eq,
+    Ne,
+    IsNull,
+    IsNotNull,
+    Between,
+    Lt,
+    Le,
+    Gt,
+    Ge,
+    Like,
+    NotLike,
+    StartsWith,
+    EndsWith,
+    Contains,
+    NotContains,
+    In,
+    NotIn,
+    True,
+    False,
+}
+
+impl Op {
+    pub(crate) fn arity(self) -> usize {
+        match self {
+            Op::IsNull | Op::IsNotNull | Op::True | Op::False => 0,
+            Op::Between => 2,
+            _ => 1,
+        }
+    }
+
+    /// The runtime enum variant's name.
+    pub(crate) fn variant(self) -> &'static str {
+        match self {
+            Op::Eq => "Eq",
+            Op::Ne => "Ne",
+            Op::IsNull => "IsNull",
+            Op::IsNotNull => "IsNotNull",
+            Op::Between => "Between",
+            Op::Lt => "Lt",
+            Op::Le => "Le",
+            Op::Gt => "Gt",
+            Op::Ge => "Ge",
+            Op::Like => "Like",
+            Op::NotLike => "NotLike",
+            Op::StartsWith => "StartsWith",
+            Op::EndsWith => "EndsWith",
+            Op::Contains => "Contains",
+            Op::NotContains => "NotContains",
+            Op::In => "In",
+            Op::NotIn => "NotIn",
+            Op::True => "True",
+            Op::False => "False",
+        }
+    }
+
+    /// Whether the operator works on text (a LIKE-family match).
+    pub(crate) fn is_pattern(self) -> bool {
+        matches!(
+            self,
+            Op::Like | Op::NotLike | Op::StartsWith | Op::EndsWith | Op::Contains | Op::NotContains
+        )
+    }
+}
+
+/// Operator keywords, longest first within each family so `less_than_equal` wins over
+/// `less_than`. An optional leading `is` is accepted before any of them (`is_less_than`).
+const OPERATORS: &[(&str, Op)] = &[
+    ("not_null", Op::IsNotNull),
+    ("null", Op::IsNull),
+    ("not_containing", Op::NotContains),
+    ("not_contains", Op::NotContains),
+    ("not_like", Op::NotLike),
+    ("not_in", Op::NotIn),
+    ("not", Op::Ne),
+    ("equals", Op::Eq),
+    ("between", Op::Between),
+    ("less_than_equal", Op::Le),
+    ("less_than", Op::Lt),
+    ("greater_than_equal", Op::Ge),
+    ("greater_than", Op::Gt),
+    ("before", Op::Lt),
+    ("after", Op::Gt),
+    ("like", Op::Like),
+    ("starting_with", Op::StartsWith),
+    ("starts_with", Op::StartsWith),
+    ("ending_with", Op::EndsWith),
+    ("ends_with", Op::EndsWith),
+    ("containing", Op::Contains),
+    ("contains", Op::Contains),
+    ("in", Op::In),
+    ("true", Op::True),
+    ("false", Op::False),
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Part {
+    pub(crate) property: String,
+    pub(crate) op: Op,
+    pub(crate) ignore_case: bool,
+    /// Index of the OR group (parts of one group are ANDed).
+    pub(crate) group: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OrderItem {
+    pub(crate) property: String,
+    pub(crate) descending: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Tree {
+    pub(crate) subject: Subject,
+    pub(crate) distinct: bool,
+    /// `first` / `top` with its number (1 when none is given).
+    pub(crate) limit: Option<u32>,
+    pub(crate) parts: Vec<Part>,
+    pub(crate) order: Vec<OrderItem>,
+}
+
+/// A problem with the method name, said for the user.
+pub(crate) type GrammarError = String;
+
+/// The property that starts `words[at..]`, longest match first.
+fn match_property<'a>(
+    words: &[&str],
+    at: usize,
+    properties: &'a [String],
+) -> Option<(&'a str, usize)> {
+    properties
+        .iter()
+        .filter_map(|p| {
+            let pw: Vec<&str> = p.split('_').collect();
+            (words.len() >= at + pw.len() && words[at..at + pw.len()] == pw[..])
+                .then_some((p.as_str(), pw.len()))
+        })
+        .max_by_key(|(_, n)| *n)
+}
+
+fn starts_with_words(words: &[&str], at: usize, keyword: &str) -> Option<usize> {
+    let kw: Vec<&str> = keyword.split('_').collect();
+    (words.len() >= at + kw.len() && words[at..at + kw.len()] == kw[..]).then_some(kw.len())
+}
+
+/// Levenshtein distance, for "did you mean".
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1];
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            cur.push((prev[j] + cost).min(prev[j + 1] + 1).min(cur[j] + 1));
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+/// The words up to the next keyword that can follow a property, as the property the user
+/// probably meant, with the closest real one within two edits.
+fn unknown_property(
+    words: &[&str],
+    at: usize,
+    properties: &[String],
+    entity: &str,
+) -> GrammarError {
+    let stop = ["and", "or", "order", "ignore", "ignoring", "all", "is"];
+    let mut end = at + 1;
+    while end < words.len()
+        && !stop.contains(&words[end])
+        && !OPERATORS
+            .iter()
+            .any(|(k, _)| starts_with_words(words, end, k).is_some())
+    {
+        end += 1;
+    }
+    let guess = words[at..end.min(words.len())].join("_");
+    let suggestion = properties
+        .iter()
+        .map(|p| (distance(&guess, p), p))
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, p)| format!("; did you mean `{p}`?"))
+        .unwrap_or_default();
+    format!(
+        "`{entity}` has no property `{guess}`{suggestion} (properties: {})",
+        properties.join(", ")
+    )
+}
+
+fn parse_number(word: &str) -> Option<u32> {
+    word.parse::<u32>().ok().filter(|n| *n > 0)
+}
+
+/// Parses `name` against `properties` (the entity's field names).
+pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<Tree, GrammarError> {
+    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let Some(verb) = words.first() else {
+        return Err("empty method name".into());
+    };
+    let subject = match *verb {
+        "find" | "read" | "get" | "query" | "search" => Subject::Find,
+        "stream" => Subject::Stream,
+        "count" => Subject::Count,
+        "exists" => Subject::Exists,
+        "delete" | "remove" => Subject::Delete,
+        other => {
+            return Err(format!(
+                "a derived query starts with find, read, get, query, search, stream, count, exists, delete or remove, not `{other}` (or give the SQL with #[query(\"...\")])"
+            ));
+        }
+    };
+    let Some(by) = words.iter().position(|w| *w == "by") else {
+        return Err(format!(
+            "a derived query needs `_by` after the subject (`{verb}_by_...`, or `{verb}_by` for all rows)"
+        ));
+    };
+    let mut distinct = false;
+    let mut limit = None;
+    let mut i = 1;
+    while i < by {
+        let w = words[i];
+        let limit_word = w.strip_prefix("first").or_else(|| w.strip_prefix("top"));
+        if w == "distinct" {
+            distinct = true;
+        } else if let Some(rest) = limit_word {
+            if !matches!(subject, Subject::Find | Subject::Stream) {
+                return Err(format!(
+                    "`{w}` limits query results; it cannot be used with `{verb}`"
+                ));
+            }
+            let n = if rest.is_empty() {
+                match words.get(i + 1).and_then(|n| parse_number(n)) {
+                    Some(n) if i + 1 < by => {
+                        i += 1;
+                        n
+                    }
+                    _ => 1,
+                }
+            } else {
+                parse_number(rest)
+                    .ok_or_else(|| format!("`{w}`: expected a positive number after first/top"))?
+            };
+            limit = Some(n);
+        }
+        // Other words between the subject and `by` (`find_all_by`, `find_accounts_by`) are
+        // descriptive only, as in Spring Data.
+        i += 1;
+    }
+
+    let mut parts = Vec::new();
+    let mut order = Vec::new();
+    let mut group = 0;
+    let mut at = by + 1;
+    let mut all_ignore_case = false;
+    // `order_by` right after `by` starts the ordering, unless a longer property (such as
+    // `order_by_date`) matches there.
+    let order_by_here = |at: usize| {
+        starts_with_words(&words, at, "order_by").is_some()
+            && match_property(&words, at, properties).is_none_or(|(_, n)| n <= 2)
+    };
+    let mut expect_part = at < words.len() && !order_by_here(at);
+    while expect_part {
+        if at >= words.len() {
+            return Err("the method name ends where a property was expected".into());
+        }
+        let Some((property, n)) = match_property(&words, at, properties) else {
+            return Err(unknown_property(&words, at, properties, entity));
+        };
+        at += n;
+        // An optional `is` before any operator (`is_less_than`, `is_not_null`); `is` alone
+        // means equals.
+        let mut op = Op::Eq;
+        let after_is = if words.get(at) == Some(&"is") {
+            at + 1
+        } else {
+            at
+        };
+        match OPERATORS
+            .iter()
+            .filter_map(|(k, o)| starts_with_words(&words, after_is, k).map(|n| (n, *o)))
+            .max_by_key(|(n, _)| *n)
+        {
+            Some((len, found)) => {
+                op = found;
+                at = after_is + len;
+            }
+            None => at = after_is,
+        }
+        let mut ignore_case = false;
+        for kw in ["ignore_case", "ignoring_case"] {
+            if let Some(n) = starts_with_words(&words, at, kw) {
+                ignore_case = true;
+                at += n;
+            }
+        }
+        parts.push(Part {
+            property: property.to_owned(),
+            op,
+            ignore_case,
+            group,
+        });
+        expect_part = false;
+        if let Some(n) = ["all_ignore_case", "all_ignoring_case"]
+            .iter()
+            .find_map(|kw| starts_with_words(&words, at, kw))
+        {
+            all_ignore_case = true;
+            at += n;
+        }
+        if at < words.len() {
+            match words[at] {
+                "and" if !all_ignore_case => {
+                    at += 1;
+                    expect_part = true;
+                }
+                "or" if !all_ignore_case => {
+                    at += 1;
+                    group += 1;
+                    expect_part = true;
+                }
+                "order" => {}
+                other => {
+                    return Err(format!(
+                        "unexpected `{other}` after property `{property}`: expected an operator, `and`, `or` or `order_by`"
+                    ));
+                }
+            }
+        }
+    }
+    if all_ignore_case {
+        for p in &mut parts {
+            p.ignore_case = true;
+        }
+    }
+    if at < words.len() {
+        if starts_with_words(&words, at, "order_by").is_none() {
+            return Err(format!("unexpected `{}`: expected `order_by`", words[at]));
+        }
+        at += 2;
+        if at >= words.len() {
+            return Err("`order_by` needs at least one property (`order_by_name_asc`)".into());
+        }
+        while at < words.len() {
+            if starts_with_words(&words, at, "order_by").is_some() {
+                return Err("only one `order_by` is allowed; list further properties after it (`order_by_owner_asc_id_desc`)".into());
+            }
+            let Some((property, n)) = match_property(&words, at, properties) else {
+                return Err(unknown_property(&words, at, properties, entity));
+            };
+            at += n;
+            let descending = match words.get(at) {
+                Some(&"desc") => {
+                    at += 1;
+                    true
+                }
+                Some(&"asc") => {
+                    at += 1;
+                    false
+                }
+                _ => false,
+            };
+            order.push(OrderItem {
+                property: property.to_owned(),
+                descending,
+            });
+        }
+    }
+    Ok(Tree {
+        subject,
+        distinct,
+        limit,
+        parts,
+        order,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn props() -> Vec<String> {
+        [
+            "id",
+            "email",
+            "owner",
+            "balance_cents",
+            "closed_at",
+            "order_number",
+            "is_active",
+            "brand_or_model",
+            "name",
+        ]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+    }
+
+    fn p(name: &str) -> Tree {
+        parse(name, &props(), "Account").unwrap()
+    }
+
+    fn err(name: &str) -> String {
+        parse(name, &props(), "Account").unwrap_err()
+    }
+
+    #[test]
+    fn subjects_limits_and_distinct() {
+        let t = p("find_distinct_top_10_by_owner");
+        assert_eq!(
+            (t.subject, t.distinct, t.limit),
+            (Subject::Find, true, Some(10))
+        );
+        assert_eq!(p("find_top3_by_owner").limit, Some(3));
+        assert_eq!(p("find_first_by_owner").limit, Some(1));
+        assert_eq!(p("find_first5_by_owner").limit, Some(5));
+        assert_eq!(p("count_by").parts, vec![]);
+        assert_eq!(p("exists_by").subject, Subject::Exists);
+        assert_eq!(p("remove_by_email").subject, Subject::Delete);
+        assert_eq!(p("stream_all_by_owner").subject, Subject::Stream);
+        assert!(err("count_top3_by_owner").contains("cannot be used with `count`"));
+        assert!(err("fetch_by_owner").contains("starts with find"));
+        assert!(err("find_owner").contains("needs `_by`"));
+    }
+
+    #[test]
+    fn operators_and_precedence() {
+        let t = p("find_by_email_and_owner_starting_with_ignore_case_or_balance_cents_between");
+        assert_eq!(
+            t.parts
+                .iter()
+                .map(|x| (x.property.as_str(), x.op, x.ignore_case, x.group))
+                .collect::<Vec<_>>(),
+            vec![
+                ("email", Op::Eq, false, 0),
+                ("owner", Op::StartsWith, true, 0),
+                ("balance_cents", Op::Between, false, 1)
+            ]
+        );
+        assert_eq!(
+            p("find_by_balance_cents_is_less_than_equal").parts[0].op,
+            Op::Le
+        );
+        assert_eq!(
+            p("find_by_closed_at_is_not_null").parts[0].op,
+            Op::IsNotNull
+        );
+        assert_eq!(p("find_by_closed_at_null").parts[0].op, Op::IsNull);
+        assert_eq!(p("find_by_email_is_not").parts[0].op, Op::Ne);
+        assert_eq!(p("find_by_email_is").parts[0].op, Op::Eq);
+        assert_eq!(p("find_by_id_is_in").parts[0].op, Op::In);
+        assert_eq!(p("find_by_id_not_in").parts[0].op, Op::NotIn);
+        assert_eq!(p("find_by_is_active_true").parts[0].op, Op::True);
+        assert_eq!(p("find_by_is_active_is_false").parts[0].op, Op::False);
+        assert_eq!(p("find_by_closed_at_before").parts[0].op, Op::Lt);
+        assert_eq!(
+            p("find_by_owner_not_containing").parts[0].op,
+            Op::NotContains
+        );
+        let all = p("find_by_email_or_owner_all_ignore_case");
+        assert!(all.parts.iter().all(|x| x.ignore_case));
+    }
+
+    #[test]
+    fn keyword_words_inside_property_names() {
+        assert_eq!(p("find_by_order_number").parts[0].property, "order_number");
+        assert_eq!(p("find_by_is_active").parts[0].property, "is_active");
+        let t = p("find_by_brand_or_model_or_name");
+        assert_eq!(t.parts.len(), 2);
+        assert_eq!(t.parts[0].property, "brand_or_model");
+        let t = p("find_by_name_order_by_order_number_desc");
+        assert_eq!(
+            t.order,
+            vec![OrderItem {
+                property: "order_number".into(),
+                descending: true
+            }]
+        );
+    }
+
+    #[test]
+    fn order_by() {
+        let t = p("find_all_by_order_by_owner_asc_id_desc");
+        assert!(t.parts.is_empty());
+        assert_eq!(t.order.len(), 2);
+        assert!(t.order[1].descending);
+        assert!(err("find_by_owner_order_by").contains("needs at least one property"));
+        assert!(err("find_by_owner_order_by_id_order_by_email").contains("only one `order_by`"));
+    }
+
+    #[test]
+    fn unknown_properties_suggest_the_closest() {
+        let e = err("find_by_emial");
+        assert!(e.contains("no property `emial`"), "{e}");
+        assert!(e.contains("did you mean `email`"), "{e}");
+        let e = err("find_by_colour_and_owner");
+        assert!(
+            e.contains("no property `colour`") && !e.contains("did you mean"),
+            "{e}"
+        );
+    }
+}
