@@ -13,3 +13,9 @@ fn transactional_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/tx_*.rs");
 }
+
+#[test]
+fn repository_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/repo_*.rs");
+}

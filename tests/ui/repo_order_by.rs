@@ -1,0 +1,20 @@
+use framework_data::prelude::*;
+
+#[derive(Entity, Clone, Debug)]
+#[entity(table = "accounts")]
+pub struct Account {
+    #[id(generated)]
+    pub id: i64,
+    pub email: String,
+    pub owner: String,
+    pub balance_cents: i64,
+    pub closed_at: Option<DateTime<Utc>>,
+}
+
+#[repository]
+pub trait AccountRepository: CrudRepository<Account> {
+    async fn find_by_owner_order_by(&self, owner: &str) -> DataResult<Vec<Account>>;
+    async fn find_by_owner_order_by_email_order_by_id(&self, owner: &str) -> DataResult<Vec<Account>>;
+}
+
+fn main() {}
