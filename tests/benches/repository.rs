@@ -19,7 +19,10 @@ use tests::{Backend, TestDatabase};
 #[repository]
 pub trait AccountRepository: CrudRepository<Account> {
     async fn find_by_email(&self, email: &str) -> DataResult<Option<Account>>;
-    async fn find_by_owner_order_by_balance_cents_desc(&self, owner: &str) -> DataResult<Vec<Account>>;
+    async fn find_by_owner_order_by_balance_cents_desc(
+        &self,
+        owner: &str,
+    ) -> DataResult<Vec<Account>>;
 }
 
 const COLUMNS: &str = "\"id\", \"email_address\", \"owner\", \"balance_cents\", \"closed_at\", \"version\", \"created_at\", \"updated_at\"";
@@ -77,8 +80,11 @@ async fn bench(db: TestDatabase, quick: bool) {
         .collect();
     repo.save_all(seed).await.unwrap();
     let samples = if quick { 500 } else { 20_000 };
-    let by_email = format!("SELECT {COLUMNS} FROM \"accounts\" WHERE \"email_address\" = $1 LIMIT 2");
-    let by_owner = format!("SELECT {COLUMNS} FROM \"accounts\" WHERE \"owner\" = $1 ORDER BY \"balance_cents\" DESC");
+    let by_email =
+        format!("SELECT {COLUMNS} FROM \"accounts\" WHERE \"email_address\" = $1 LIMIT 2");
+    let by_owner = format!(
+        "SELECT {COLUMNS} FROM \"accounts\" WHERE \"owner\" = $1 ORDER BY \"balance_cents\" DESC"
+    );
     let by_email = by_email.as_str();
     let by_owner = by_owner.as_str();
 
@@ -106,7 +112,13 @@ async fn bench(db: TestDatabase, quick: bool) {
         samples / 2,
         async |k| {
             let owner = format!("owner{}", k % 250);
-            assert_eq!(repo.find_by_owner_order_by_balance_cents_desc(&owner).await.unwrap().len(), 20);
+            assert_eq!(
+                repo.find_by_owner_order_by_balance_cents_desc(&owner)
+                    .await
+                    .unwrap()
+                    .len(),
+                20
+            );
         },
         async |k| {
             let owner = format!("owner{}", k % 250);
@@ -129,7 +141,9 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(tests::run(Backend::Postgres, "repository bench", move |db| {
-        bench(db, quick)
-    }));
+    runtime.block_on(tests::run(
+        Backend::Postgres,
+        "repository bench",
+        move |db| bench(db, quick),
+    ));
 }

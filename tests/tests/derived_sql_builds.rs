@@ -19,7 +19,8 @@ pub struct Gadget {
 
 #[repository]
 pub trait GadgetRepository: CrudRepository<Gadget> {
-    async fn find_by_name_starting_with_ignore_case(&self, prefix: &str) -> DataResult<Vec<Gadget>>;
+    async fn find_by_name_starting_with_ignore_case(&self, prefix: &str)
+    -> DataResult<Vec<Gadget>>;
     async fn find_by_note(&self, note: Option<&str>) -> DataResult<Vec<Gadget>>;
     async fn find_by_id_in(&self, ids: &[i64]) -> DataResult<Vec<Gadget>>;
     async fn find_by_name_not(&self, name: &str, page: Pageable) -> DataResult<Page<Gadget>>;
@@ -29,7 +30,9 @@ pub trait GadgetRepository: CrudRepository<Gadget> {
 }
 
 async fn calls(repo: &GadgetRepositoryImpl) {
-    repo.find_by_name_starting_with_ignore_case("g").await.unwrap();
+    repo.find_by_name_starting_with_ignore_case("g")
+        .await
+        .unwrap();
     repo.find_by_note(Some("x")).await.unwrap();
     repo.find_by_note(None).await.unwrap();
     repo.find_by_id_in(&[1, 2, 3]).await.unwrap();
