@@ -26,18 +26,22 @@ pub mod datasource;
 pub mod driver;
 pub mod entity;
 mod error;
+pub mod migrate;
 pub mod prelude;
 pub mod repository;
+pub mod schema;
 pub mod sql;
 pub mod tx;
 pub mod value;
 
 pub use error::{DataError, DataResult};
+pub use framework_tx_macros::embed_migrations;
 
 #[doc(hidden)]
 pub mod __private {
     //! Re-exports for generated code; not a public API.
     pub use chrono;
+    pub use framework_core::__private::linkme;
     pub use framework_core::Beans;
     pub use framework_core::context::BoxFuture;
     pub use framework_tx_macros::repository_impl;

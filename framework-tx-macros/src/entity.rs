@@ -70,6 +70,7 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
 
     let mut table = snake_case(&ident.to_string());
     let mut cache: Option<String> = None;
+    let mut datasource = "default".to_owned();
     let mut fd = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("entity")) {
         attr.parse_nested_meta(|m| {
@@ -80,11 +81,13 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                     Ok(v) => v.parse::<LitStr>()?.value(),
                     Err(_) => String::new(),
                 });
+            } else if m.path.is_ident("datasource") {
+                datasource = m.value()?.parse::<LitStr>()?.value();
             } else if m.path.is_ident("crate") {
                 let path: LitStr = m.value()?.parse()?;
                 fd = Some(path.parse::<syn::Path>()?);
             } else {
-                return Err(m.error("unknown entity option; expected `table = \"...\"`, `cache = \"...\"` or `crate = \"...\"`"));
+                return Err(m.error("unknown entity option; expected `table = \"...\"`, `cache = \"...\"`, `datasource = \"...\"` or `crate = \"...\"`"));
             }
             Ok(())
         })?;
@@ -298,6 +301,7 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                     created_at: #created_q,
                     updated_at: #updated_q,
                     cache_region: #cache_q,
+                    datasource: #datasource,
                 };
                 &METADATA
             }
@@ -353,6 +357,13 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
 
         #field_list
+
+        const _: () = {
+            #[#fd::__private::linkme::distributed_slice(#fd::entity::ENTITIES)]
+            #[linkme(crate = #fd::__private::linkme)]
+            static ENTITY: fn() -> &'static #fd::entity::EntityMetadata =
+                <#ident as #fd::entity::Entity>::metadata;
+        };
     })
 }
 

@@ -10,6 +10,7 @@
 mod crate_path;
 mod db_enum;
 mod entity;
+mod migrations;
 mod repository;
 mod transactional;
 
@@ -96,6 +97,23 @@ pub fn repository(attr: TokenStream, item: TokenStream) -> TokenStream {
 #[proc_macro]
 pub fn repository_impl(input: TokenStream) -> TokenStream {
     repository::implement(input.into())
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Embeds the migration files of a directory (relative to the crate, default `"migrations"`)
+/// into the program; a DataSource whose `migrations` setting names the same location uses
+/// them instead of reading the directory at run time.
+///
+/// ```ignore
+/// framework_data::embed_migrations!("migrations");
+/// ```
+///
+/// Cargo rebuilds when an embedded file changes; to pick up a *new* file without touching the
+/// code, add `println!("cargo:rerun-if-changed=migrations");` to a build script.
+#[proc_macro]
+pub fn embed_migrations(input: TokenStream) -> TokenStream {
+    migrations::embed(input.into())
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

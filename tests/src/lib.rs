@@ -85,11 +85,14 @@ impl TestDatabase {
     }
 
     /// A context builder with this database as the default DataSource, no configuration files
-    /// and an empty environment (so the developer's `APP_*` variables cannot leak in).
+    /// and an empty environment (so the developer's `APP_*` variables cannot leak in). Schema
+    /// validation is off: tests create their tables after start-up (the schema tests turn it
+    /// back on).
     pub fn context(&self) -> ApplicationContextBuilder<NoModule> {
         ApplicationContext::builder()
             .environment(Vec::<(String, String)>::new())
             .set("datasource.url", self.url.clone())
+            .set("datasource.validate_schema", false)
     }
 }
 

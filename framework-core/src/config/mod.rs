@@ -201,6 +201,7 @@ impl ConfigLoader {
             figment,
             profiles,
             files,
+            dir,
         })
     }
 }
@@ -237,6 +238,7 @@ pub struct Config {
     figment: Figment,
     profiles: Vec<String>,
     files: Vec<PathBuf>,
+    dir: Option<PathBuf>,
 }
 
 impl Config {
@@ -248,6 +250,12 @@ impl Config {
     /// Whether `profile` is active.
     pub fn is_active(&self, profile: &str) -> bool {
         self.profiles.iter().any(|p| p == profile)
+    }
+
+    /// The configuration directory, when one was used. Other files an application ships (such
+    /// as migrations) are looked up beside it.
+    pub fn dir(&self) -> Option<&std::path::Path> {
+        self.dir.as_deref()
     }
 
     /// The files that were read, in merge order.

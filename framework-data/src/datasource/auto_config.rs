@@ -68,7 +68,9 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
 }
 
 /// The default DataSource first, then the named ones by name.
-fn read_configs(config: &Config) -> Result<Vec<(String, DataSourceConfig)>, ConfigError> {
+pub(crate) fn read_configs(
+    config: &Config,
+) -> Result<Vec<(String, DataSourceConfig)>, ConfigError> {
     let mut out = Vec::new();
     if let Some(default) = config.section::<DataSourceConfig>("datasource")? {
         validate(config, "datasource", &default)?;

@@ -22,6 +22,24 @@ pub struct DataSourceConfig {
     /// Pool settings.
     #[serde(default)]
     pub pool: PoolConfig,
+    /// Apply pending migrations at start-up.
+    #[serde(default)]
+    pub migrate: bool,
+    /// Where the migrations are: embedded ones registered under this location, else this
+    /// directory (relative to the working directory, or else beside the config directory).
+    #[serde(default = "default_migrations")]
+    pub migrations: String,
+    /// Check every entity of this DataSource against the live schema at start-up.
+    #[serde(default = "default_true")]
+    pub validate_schema: bool,
+}
+
+fn default_migrations() -> String {
+    "migrations".to_owned()
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl DataSourceConfig {
@@ -35,6 +53,9 @@ impl DataSourceConfig {
         Self {
             url: url.into(),
             pool: PoolConfig::default(),
+            migrate: false,
+            migrations: default_migrations(),
+            validate_schema: true,
         }
     }
 }
@@ -44,6 +65,9 @@ impl std::fmt::Debug for DataSourceConfig {
         f.debug_struct("DataSourceConfig")
             .field("url", &mask_url(&self.url))
             .field("pool", &self.pool)
+            .field("migrate", &self.migrate)
+            .field("migrations", &self.migrations)
+            .field("validate_schema", &self.validate_schema)
             .finish()
     }
 }

@@ -12,6 +12,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use auto_config::DataSourcesAutoConfiguration;
+pub(crate) use auto_config::read_configs;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use context_ext::DataContextExt;
 pub use executor::ExecResult;

@@ -46,6 +46,27 @@ pub struct EntityMetadata {
     pub updated_at: Option<usize>,
     /// The cache region, when the entity opts in.
     pub cache_region: Option<&'static str>,
+    /// The DataSource whose schema the entity is validated against (`#[entity(datasource =
+    /// "...")]`, default `"default"`).
+    pub datasource: &'static str,
+}
+
+/// Every entity type linked into the program, registered by `#[derive(Entity)]`; schema
+/// validation checks those of each DataSource.
+#[linkme::distributed_slice]
+#[linkme(crate = framework_core::__private::linkme)]
+pub static ENTITIES: [fn() -> &'static EntityMetadata];
+
+/// The registered entities of the DataSource `datasource`, by name.
+pub fn entities_of(datasource: &str) -> Vec<&'static EntityMetadata> {
+    let mut out: Vec<&'static EntityMetadata> = ENTITIES
+        .iter()
+        .map(|f| f())
+        .filter(|m| m.datasource == datasource)
+        .collect();
+    out.sort_by_key(|m| m.name);
+    out.dedup_by_key(|m| (m.name, m.table));
+    out
 }
 
 impl EntityMetadata {

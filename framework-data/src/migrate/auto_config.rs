@@ -1,0 +1,47 @@
+//! Applies pending migrations at start-up where `migrate = true`.
+
+use framework_core::context::{AutoConfiguration, BoxError, BoxFuture, Stage, StartContext};
+
+use super::Migrator;
+use crate::datasource::DataSources;
+
+/// For each DataSource with `migrate = true`, applies its pending migrations before schema
+/// validation; a failure stops start-up. Discovered automatically.
+pub struct MigrationsAutoConfiguration;
+
+#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
+#[linkme(crate = framework_core::__private::linkme)]
+static MIGRATIONS: &'static dyn AutoConfiguration = &MigrationsAutoConfiguration;
+
+impl AutoConfiguration for MigrationsAutoConfiguration {
+    fn name(&self) -> &'static str {
+        "migrations"
+    }
+
+    fn stage(&self) -> Stage {
+        Stage::Migrations
+    }
+
+    fn config_sections(&self) -> &'static [&'static str] {
+        &[]
+    }
+
+    fn configure<'a>(&'a self, ctx: &'a mut StartContext) -> BoxFuture<'a, Result<(), BoxError>> {
+        Box::pin(async move {
+            let Some(all) = ctx.beans().get::<DataSources>() else {
+                return Ok(());
+            };
+            let configs = crate::datasource::read_configs(ctx.config())?;
+            for (name, config) in configs {
+                if !config.migrate {
+                    continue;
+                }
+                let ds = all.get(&name)?;
+                let migrator = Migrator::load(ds, &config.migrations, ctx.config().dir())?;
+                let report = migrator.migrate().await?;
+                tracing::info!(datasource = %name, applied = report.applied.len(), "migrations up to date");
+            }
+            Ok(())
+        })
+    }
+}

@@ -1,0 +1,136 @@
+//! Start-up schema validation: every registered entity of a DataSource is checked against the
+//! live schema, and all mismatches are reported together.
+//!
+//! Checked per entity: the table exists; every persistent field's column exists; its type is
+//! compatible with the field's type on that database (see [`compat`](self) for the table); a
+//! nullable column is mapped to an `Option` (a NOT NULL column mapped to `Option<T>` is only a
+//! warning); the id column is the primary key.
+
+mod auto_config;
+mod compat;
+pub(crate) mod introspect;
+
+use std::fmt;
+
+pub use auto_config::SchemaValidationAutoConfiguration;
+pub use introspect::LiveColumn;
+
+use crate::datasource::DataSource;
+use crate::entity::EntityMetadata;
+use crate::error::DataResult;
+
+/// One difference between an entity and the live schema.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mismatch {
+    /// The entity type.
+    pub entity: &'static str,
+    /// The table.
+    pub table: &'static str,
+    /// The column (empty for a missing table).
+    pub column: String,
+    /// What the entity needs.
+    pub expected: String,
+    /// What the database has.
+    pub found: String,
+}
+
+impl fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.column.is_empty() {
+            write!(
+                f,
+                "{} (table {}): expected {}, found {}",
+                self.entity, self.table, self.expected, self.found
+            )
+        } else {
+            write!(
+                f,
+                "{} (table {}) column {}: expected {}, found {}",
+                self.entity, self.table, self.column, self.expected, self.found
+            )
+        }
+    }
+}
+
+/// Every mismatch of one DataSource, as one error.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("DataSource `{datasource}`: the schema does not match the entities ({} problem(s)):\n{}", mismatches.len(), mismatches.iter().map(|m| format!("  - {m}")).collect::<Vec<_>>().join("\n"))]
+pub struct SchemaError {
+    /// The DataSource.
+    pub datasource: String,
+    /// Every mismatch, one per problem.
+    pub mismatches: Vec<Mismatch>,
+}
+
+/// Checks `entities` against `ds`'s live schema; returns every mismatch (warnings are logged).
+pub async fn validate(
+    ds: &DataSource,
+    entities: &[&'static EntityMetadata],
+) -> DataResult<Vec<Mismatch>> {
+    let dialect = ds.dialect();
+    let tables = introspect::tables(ds).await?;
+    let mut out = Vec::new();
+    for meta in entities {
+        let Some(table) = tables.iter().find(|t| t.eq_ignore_ascii_case(meta.table)) else {
+            out.push(Mismatch {
+                entity: meta.name,
+                table: meta.table,
+                column: String::new(),
+                expected: "the table to exist".to_owned(),
+                found: "no such table".to_owned(),
+            });
+            continue;
+        };
+        let live = introspect::columns(ds, table).await?;
+        for (i, col) in meta.columns.iter().enumerate() {
+            let mismatch = |expected: String, found: String| Mismatch {
+                entity: meta.name,
+                table: meta.table,
+                column: col.column.to_owned(),
+                expected,
+                found,
+            };
+            let Some(found) = live
+                .iter()
+                .find(|c| c.name.eq_ignore_ascii_case(col.column))
+            else {
+                out.push(mismatch(
+                    format!("a column for field `{}`", col.field),
+                    "no such column".to_owned(),
+                ));
+                continue;
+            };
+            if !compat::compatible(dialect, col.sql_type, &found.data_type) {
+                out.push(mismatch(
+                    format!(
+                        "{} (field `{}`)",
+                        compat::expected_name(dialect, col.sql_type),
+                        col.field
+                    ),
+                    found.data_type.clone(),
+                ));
+            }
+            let is_id = i == meta.id;
+            if found.nullable && !col.nullable && !is_id {
+                out.push(mismatch(
+                    format!("NOT NULL (field `{}` is not an Option)", col.field),
+                    "nullable".to_owned(),
+                ));
+            } else if !found.nullable && col.nullable {
+                tracing::warn!(
+                    datasource = %ds.name(),
+                    entity = meta.name,
+                    column = col.column,
+                    "a NOT NULL column is mapped to an Option field"
+                );
+            }
+            if is_id && !found.primary_key {
+                out.push(mismatch(
+                    format!("the primary key (field `{}` is the #[id])", col.field),
+                    "not the primary key".to_owned(),
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
