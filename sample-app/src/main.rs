@@ -1,14 +1,23 @@
-//! The sample bank. At this stage it starts the application context on the active profile
-//! (dev by default: a SQLite file under `data/`), reports what is running, asks each database
-//! for its version and shuts down cleanly.
+//! The sample bank. It starts the application context on the active profile (dev by default: a
+//! SQLite file under `data/`, migrated at start-up), reports what is running, asks each
+//! database for its version and shuts down cleanly.
+//!
+//! Operator commands: `sample-app migrate | info | validate` (exit code 1 on failure).
+
+mod model;
 
 use std::path::PathBuf;
+use std::process::ExitCode;
 
+use starter_sqlite::framework_core::NoModule;
 use starter_sqlite::prelude::*;
 // The other starters compile their drivers in, so `APP_PROFILES_ACTIVE=prod` can point the same
 // binary at PostgreSQL or MySQL.
 use starter_mysql as _;
 use starter_postgres as _;
+
+// The migrations are compiled in: the binary needs no files beside it.
+starter_sqlite::framework_data::embed_migrations!("migrations");
 
 /// `./config` when run from a directory that has one, else the config shipped with the crate
 /// (so `cargo run -p sample-app` works from the workspace root).
@@ -21,8 +30,14 @@ fn config_dir() -> PathBuf {
     }
 }
 
+fn builder() -> starter_sqlite::framework_core::ApplicationContextBuilder<NoModule> {
+    ApplicationContext::builder()
+        .config_dir(config_dir())
+        .default_profiles(["dev"])
+}
+
 #[tokio::main]
-async fn main() -> Result<(), Error> {
+async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -30,11 +45,30 @@ async fn main() -> Result<(), Error> {
         )
         .init();
 
-    let ctx = ApplicationContext::builder()
-        .config_dir(config_dir())
-        .default_profiles(["dev"])
-        .start()
-        .await?;
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if !args.is_empty() {
+        return match starter_sqlite::framework_data::migrate::cli::run(builder(), &args).await {
+            Ok(report) => {
+                println!("{report}");
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                ExitCode::FAILURE
+            }
+        };
+    }
+    match serve().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve() -> Result<(), Error> {
+    let ctx = builder().start().await?;
 
     tracing::info!(profiles = ?ctx.config().profiles(), "active profiles");
     for ds in ctx.datasources().iter() {
@@ -52,5 +86,10 @@ async fn main() -> Result<(), Error> {
             "DataSource active"
         );
     }
+    let accounts = ctx
+        .repository::<model::Account>()
+        .map_err(|e| Error::Other(e.into()))?;
+    let count = accounts.count().await.map_err(|e| Error::Other(e.into()))?;
+    tracing::info!(accounts = count, "ready");
     ctx.shutdown().await
 }
