@@ -16,6 +16,7 @@
 pub mod config;
 pub mod context;
 mod error;
+pub mod management;
 
 pub use context::{
     ApplicationContext, ApplicationContextBuilder, AutoConfiguration, Beans, NoModule, Stage,

@@ -34,6 +34,7 @@ fn builder() -> starter_sqlite::framework_core::ApplicationContextBuilder<NoModu
     ApplicationContext::builder()
         .config_dir(config_dir())
         .default_profiles(["dev"])
+        .set("app.version", env!("CARGO_PKG_VERSION"))
 }
 
 #[tokio::main]

@@ -13,7 +13,10 @@ fn sample_app(dir: &std::path::Path) -> Command {
             cmd.env_remove(k);
         }
     }
-    cmd.env("RUST_LOG", "info").env("NO_COLOR", "1");
+    // Any free port for the actuator: tests run side by side.
+    cmd.env("RUST_LOG", "info")
+        .env("NO_COLOR", "1")
+        .env("APP_MANAGEMENT__ADDRESS", "127.0.0.1:0");
     cmd
 }
 

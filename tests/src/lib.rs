@@ -87,12 +87,14 @@ impl TestDatabase {
     /// A context builder with this database as the default DataSource, no configuration files
     /// and an empty environment (so the developer's `APP_*` variables cannot leak in). Schema
     /// validation is off: tests create their tables after start-up (the schema tests turn it
-    /// back on).
+    /// back on). The actuator is off too (parallel tests would compete for its port; the
+    /// actuator tests turn it on at port 0).
     pub fn context(&self) -> ApplicationContextBuilder<NoModule> {
         ApplicationContext::builder()
             .environment(Vec::<(String, String)>::new())
             .set("datasource.url", self.url.clone())
             .set("datasource.validate_schema", false)
+            .set("management.enabled", false)
     }
 }
 

@@ -116,6 +116,7 @@ db_test!(
                 ("APP_DATASOURCE__URL", db.url()),
                 ("APP_DATASOURCE__POOL__MAX_CONNECTIONS", "4"),
                 ("APP_DATASOURCE__POOL__VALIDATION_WINDOW", "2s"),
+                ("APP_MANAGEMENT__ENABLED", "false"),
             ])
             .start()
             .await

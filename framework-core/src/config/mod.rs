@@ -28,6 +28,7 @@
 mod env;
 mod error;
 mod management;
+pub mod mask;
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -256,6 +257,14 @@ impl Config {
     /// as migrations) are looked up beside it.
     pub fn dir(&self) -> Option<&std::path::Path> {
         self.dir.as_deref()
+    }
+
+    /// The whole merged configuration as JSON (for the actuator; mask secrets before showing
+    /// it).
+    pub fn to_json(&self) -> serde_json::Value {
+        self.figment
+            .extract::<serde_json::Value>()
+            .unwrap_or(serde_json::Value::Null)
     }
 
     /// The files that were read, in merge order.

@@ -42,6 +42,8 @@ pub use no_module::NoModule;
 pub struct AppConfig {
     /// The application's name, shown in logs and by the actuator.
     pub name: Option<String>,
+    /// The application's version, shown by the actuator (`/actuator/info`).
+    pub version: Option<String>,
 }
 
 /// A running application: its configuration, the framework's beans and the user's components.
@@ -262,6 +264,13 @@ where
             shutdown: Vec::new(),
         };
         ctx.beans.insert(Arc::new(ctx.config.clone()));
+        // The registries other crates contribute to during start-up.
+        ctx.beans
+            .insert(Arc::new(crate::management::HealthIndicators::default()));
+        ctx.beans
+            .insert(Arc::new(crate::management::MetricsRegistry::default()));
+        ctx.beans
+            .insert(Arc::new(crate::management::InfoContributors::default()));
 
         let (before, after): (Vec<_>, Vec<_>) =
             autos.into_iter().partition(|a| a.stage().before_module());

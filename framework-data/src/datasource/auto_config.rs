@@ -5,8 +5,14 @@ use std::sync::Arc;
 use framework_core::config::{Config, ConfigError};
 use framework_core::context::{AutoConfiguration, BoxError, BoxFuture, Stage, StartContext};
 
-use super::{DEFAULT_DATASOURCE, DataSource, DataSourceConfig, DataSources};
+use framework_core::management::{HealthIndicators, InfoContributors, MetricsRegistry};
+
+use super::{
+    DEFAULT_DATASOURCE, DataSource, DataSourceConfig, DataSourceHealth, DataSources,
+    DataSourcesInfo, DataSourcesMetrics,
+};
 use crate::tx::TransactionManagers;
+use crate::tx::TransactionMetrics;
 
 /// `[transaction]`: settings of every TransactionManager.
 #[derive(Debug, Clone, Default, serde::Deserialize)]
@@ -56,6 +62,7 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
             let managers = Arc::new(TransactionManagers::new(&all, tx_config.validate_existing));
             crate::tx::register(&managers);
             let beans = Arc::new(all);
+            register_management(ctx, &beans, &managers);
             ctx.beans().insert(beans.clone());
             ctx.beans().insert(managers.clone());
             ctx.on_shutdown("datasources", move || async move {
@@ -64,6 +71,26 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
             });
             Ok(())
         })
+    }
+}
+
+/// Health indicators, metric sources and the info section of the DataSources.
+fn register_management(
+    ctx: &StartContext,
+    all: &Arc<DataSources>,
+    managers: &Arc<TransactionManagers>,
+) {
+    if let Some(health) = ctx.beans().get::<HealthIndicators>() {
+        for ds in all.iter() {
+            health.register(Arc::new(DataSourceHealth(ds.clone())));
+        }
+    }
+    if let Some(metrics) = ctx.beans().get::<MetricsRegistry>() {
+        metrics.register(Arc::new(DataSourcesMetrics(all.clone())));
+        metrics.register(Arc::new(TransactionMetrics(managers.clone())));
+    }
+    if let Some(info) = ctx.beans().get::<InfoContributors>() {
+        info.register(Arc::new(DataSourcesInfo(all.clone())));
     }
 }
 

@@ -32,6 +32,13 @@ pub struct DataSourceConfig {
     /// Check every entity of this DataSource against the live schema at start-up.
     #[serde(default = "default_true")]
     pub validate_schema: bool,
+    /// Statements at least this slow are logged at warn. Default `"500ms"`.
+    #[serde(default = "default_slow", with = "humantime_serde")]
+    pub slow_statement_threshold: Duration,
+}
+
+fn default_slow() -> Duration {
+    Duration::from_millis(500)
 }
 
 fn default_migrations() -> String {
@@ -56,6 +63,7 @@ impl DataSourceConfig {
             migrate: false,
             migrations: default_migrations(),
             validate_schema: true,
+            slow_statement_threshold: default_slow(),
         }
     }
 }
@@ -68,6 +76,7 @@ impl std::fmt::Debug for DataSourceConfig {
             .field("migrate", &self.migrate)
             .field("migrations", &self.migrations)
             .field("validate_schema", &self.validate_schema)
+            .field("slow_statement_threshold", &self.slow_statement_threshold)
             .finish()
     }
 }

@@ -6,7 +6,10 @@
 use std::sync::atomic::Ordering;
 
 use super::DataSource;
-use crate::driver::{Pool, TxConn};
+use tracing::Instrument;
+
+use super::metrics::Operation;
+use crate::driver::{Pool, PooledConnection, TxConn};
 use crate::error::{DataError, DataResult};
 use crate::sql::Sql;
 use crate::value::{Args, Row};
@@ -22,59 +25,92 @@ pub struct ExecResult {
 
 /// Runs `$body` with `$c` bound to the executor of the statement and `$a` to its arguments:
 /// the connection of the task's current transaction on this DataSource if there is one (held
-/// locked for the statement), else the pool (auto-commit). Evaluates to
-/// `Result<_, DataError>`.
+/// locked for the statement), else a pooled connection (auto-commit). Times the statement (and
+/// the connection wait and use), traces it, and evaluates to `Result<_, DataError>`.
 macro_rules! route {
-    ($ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+    ($ok:ty; $ds:expr, $op:expr, $text:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
         let ds = $ds;
+        let op: Operation = $op;
         ds.count_statement();
-        match crate::tx::ambient::current(ds) {
-            Some(tx) => {
-                if tx.streams_open() {
-                    return Err(tx.stream_in_the_way());
+        let span = tracing::debug_span!(
+            "statement",
+            db.system = ds.dialect().system_name(),
+            db.operation = operation_word($text),
+            db.statement = $text,
+            repository = op.repository,
+            method = op.method,
+        );
+        async {
+            let started = std::time::Instant::now();
+            let outcome = match crate::tx::ambient::current(ds) {
+                Some(tx) => {
+                    if tx.streams_open() {
+                        return Err(tx.stream_in_the_way());
+                    }
+                    let mut conn = tx.lock().await?;
+                    let done: Result<$ok, sqlx::Error> = match (&mut *conn, $args) {
+                        #[cfg(feature = "postgres")]
+                        (TxConn::Postgres(t), Args::Postgres($a)) => {
+                            let $c = &mut **t;
+                            $body
+                        }
+                        #[cfg(feature = "mysql")]
+                        (TxConn::MySql(t), Args::MySql($a)) => {
+                            let $c = &mut **t;
+                            $body
+                        }
+                        #[cfg(feature = "sqlite")]
+                        (TxConn::Sqlite(t), Args::Sqlite($a)) => {
+                            let $c = &mut **t;
+                            $body
+                        }
+                        #[allow(unreachable_patterns)]
+                        _ => return Err(ds.mismatch()),
+                    };
+                    drop(conn);
+                    done.map_err(|e| {
+                        let e = ds.error(e);
+                        tx.statement_failed(&e);
+                        e
+                    })
                 }
-                let mut conn = tx.lock().await?;
-                let done: Result<$ok, sqlx::Error> = match (&mut *conn, $args) {
-                    #[cfg(feature = "postgres")]
-                    (TxConn::Postgres(t), Args::Postgres($a)) => {
-                        let $c = &mut **t;
-                        $body
-                    }
-                    #[cfg(feature = "mysql")]
-                    (TxConn::MySql(t), Args::MySql($a)) => {
-                        let $c = &mut **t;
-                        $body
-                    }
-                    #[cfg(feature = "sqlite")]
-                    (TxConn::Sqlite(t), Args::Sqlite($a)) => {
-                        let $c = &mut **t;
-                        $body
-                    }
-                    #[allow(unreachable_patterns)]
-                    _ => return Err(ds.mismatch()),
-                };
-                drop(conn);
-                done.map_err(|e| {
-                    let e = ds.error(e);
-                    tx.statement_failed(&e);
-                    e
-                })
-            }
-            None => {
-                let done: Result<$ok, sqlx::Error> = match (ds.pool(), $args) {
-                    #[cfg(feature = "postgres")]
-                    (Pool::Postgres($c), Args::Postgres($a)) => $body,
-                    #[cfg(feature = "mysql")]
-                    (Pool::MySql($c), Args::MySql($a)) => $body,
-                    #[cfg(feature = "sqlite")]
-                    (Pool::Sqlite($c), Args::Sqlite($a)) => $body,
-                    #[allow(unreachable_patterns)]
-                    _ => return Err(ds.mismatch()),
-                };
-                done.map_err(|e| ds.error(e))
-            }
+                None => {
+                    let conn = ds.acquire_measured().await?;
+                    let held = std::time::Instant::now();
+                    let done: Result<$ok, sqlx::Error> = match (conn, $args) {
+                        #[cfg(feature = "postgres")]
+                        (PooledConnection::Postgres(mut pc), Args::Postgres($a)) => {
+                            let $c = &mut *pc;
+                            $body
+                        }
+                        #[cfg(feature = "mysql")]
+                        (PooledConnection::MySql(mut pc), Args::MySql($a)) => {
+                            let $c = &mut *pc;
+                            $body
+                        }
+                        #[cfg(feature = "sqlite")]
+                        (PooledConnection::Sqlite(mut pc), Args::Sqlite($a)) => {
+                            let $c = &mut *pc;
+                            $body
+                        }
+                        #[allow(unreachable_patterns)]
+                        _ => return Err(ds.mismatch()),
+                    };
+                    ds.metrics().record_use(ds.name(), held.elapsed());
+                    done.map_err(|e| ds.error(e))
+                }
+            };
+            ds.statement_done(op, $text, started.elapsed());
+            outcome
         }
+        .instrument(span)
+        .await
     }};
+}
+
+/// The statement's first word (`SELECT`, `INSERT`, ...), for traces.
+fn operation_word(sql: &str) -> &str {
+    sql.split_whitespace().next().unwrap_or("")
 }
 
 impl DataSource {
@@ -103,7 +139,18 @@ impl DataSource {
     /// Runs a query expected to return at most one row, in the task's current transaction on
     /// this DataSource if there is one.
     pub async fn fetch_optional(&self, sql: Sql, args: Args) -> DataResult<Option<Row>> {
-        route!(Option<Row>; self, args, |c, a| sqlx::query_with(sql, a)
+        self.fetch_optional_as(Operation::SQL, sql, args).await
+    }
+
+    /// [`fetch_optional`](Self::fetch_optional), measured as `op`.
+    pub async fn fetch_optional_as(
+        &self,
+        op: Operation,
+        sql: Sql,
+        args: Args,
+    ) -> DataResult<Option<Row>> {
+        let text = sql.clone();
+        route!(Option<Row>; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
             .fetch_optional(c)
             .await
             .map(|r| r.map(Into::into)))
@@ -112,7 +159,13 @@ impl DataSource {
     /// Runs a query and collects every row, in the task's current transaction on this
     /// DataSource if there is one.
     pub async fn fetch_all(&self, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        route!(Vec<Row>; self, args, |c, a| sqlx::query_with(sql, a)
+        self.fetch_all_as(Operation::SQL, sql, args).await
+    }
+
+    /// [`fetch_all`](Self::fetch_all), measured as `op`.
+    pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
+        let text = sql.clone();
+        route!(Vec<Row>; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
             .fetch_all(c)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect()))
@@ -123,7 +176,7 @@ impl DataSource {
     pub async fn execute_script(&self, sql: &str) -> DataResult<u64> {
         let text = sqlx::AssertSqlSafe(sql.to_owned());
         let args = self.args();
-        route!(u64; self, args, |c, _a| sqlx::raw_sql(text)
+        route!(u64; self, Operation::new("sql", "script"), sql, args, |c, _a| sqlx::raw_sql(text)
             .execute(c)
             .await
             .map(|r| r.rows_affected()))
@@ -132,10 +185,47 @@ impl DataSource {
     /// Runs a statement that returns no rows, in the task's current transaction on this
     /// DataSource if there is one.
     pub async fn execute(&self, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        route!(ExecResult; self, args, |c, a| sqlx::query_with(sql, a)
+        self.execute_as(Operation::SQL, sql, args).await
+    }
+
+    /// [`execute`](Self::execute), measured as `op`.
+    pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
+        let text = sql.clone();
+        route!(ExecResult; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
             .execute(c)
             .await
             .map(Into::into))
+    }
+
+    /// Borrows a pooled connection, measuring the wait, the callers waiting and timeouts.
+    pub(crate) async fn acquire_measured(&self) -> DataResult<PooledConnection> {
+        let m = self.metrics();
+        m.pending.fetch_add(1, Ordering::Relaxed);
+        let started = std::time::Instant::now();
+        let conn = self.pool().acquire().await;
+        m.pending.fetch_sub(1, Ordering::Relaxed);
+        m.record_wait(self.name(), started.elapsed());
+        conn.map_err(|e| {
+            if matches!(e, sqlx::Error::PoolTimedOut) {
+                m.record_timeout(self.name());
+            }
+            self.error(e)
+        })
+    }
+
+    /// Records a finished statement; a slow one is logged at warn (its text, never its values).
+    fn statement_done(&self, op: Operation, sql: &str, elapsed: std::time::Duration) {
+        self.metrics().record_statement(self.name(), op, elapsed);
+        if elapsed >= self.slow_statement_threshold() {
+            tracing::warn!(
+                datasource = %self.name(),
+                repository = op.repository,
+                method = op.method,
+                elapsed_ms = elapsed.as_millis() as u64,
+                statement = sql,
+                "slow statement"
+            );
+        }
     }
 
     /// Runs a query on a background task and sends its rows through a channel of `buffer`

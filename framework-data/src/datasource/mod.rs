@@ -5,6 +5,8 @@ mod auto_config;
 mod config;
 mod context_ext;
 mod executor;
+mod health;
+mod metrics;
 mod url;
 
 use std::collections::BTreeMap;
@@ -16,6 +18,8 @@ pub(crate) use auto_config::read_configs;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use context_ext::DataContextExt;
 pub use executor::ExecResult;
+pub use health::{DataSourceHealth, DataSourcesInfo};
+pub use metrics::{DataSourcesMetrics, Operation};
 pub use url::mask_url;
 
 use crate::driver::{Dialect, Pool, PooledConnection};
@@ -46,6 +50,8 @@ struct Inner {
     pool: Pool,
     config: PoolConfig,
     statements: std::sync::atomic::AtomicU64,
+    metrics: metrics::DataSourceMetrics,
+    slow_statement_threshold: Duration,
 }
 
 impl DataSource {
@@ -81,6 +87,8 @@ impl DataSource {
                 pool,
                 config: config.pool.clone(),
                 statements: std::sync::atomic::AtomicU64::new(0),
+                metrics: metrics::DataSourceMetrics::default(),
+                slow_statement_threshold: config.slow_statement_threshold,
             }),
         };
         // The pool's own acquire already stops at `acquire_timeout`; the outer timeout also
@@ -144,7 +152,16 @@ impl DataSource {
     /// Borrows a connection; [`DataError::PoolTimeout`] when none frees up within
     /// `acquire_timeout`.
     pub async fn acquire(&self) -> DataResult<PooledConnection> {
-        self.inner.pool.acquire().await.map_err(|e| self.error(e))
+        self.acquire_measured().await
+    }
+
+    pub(crate) fn metrics(&self) -> &metrics::DataSourceMetrics {
+        &self.inner.metrics
+    }
+
+    /// Statements at least this slow are logged at warn.
+    pub fn slow_statement_threshold(&self) -> Duration {
+        self.inner.slow_statement_threshold
     }
 
     /// Runs `SELECT 1` through the pool and returns the round trip's duration.

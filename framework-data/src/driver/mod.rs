@@ -70,6 +70,15 @@ impl Dialect {
         }
     }
 
+    /// The OpenTelemetry `db.system` name (`postgresql`, `mysql`, `sqlite`).
+    pub fn system_name(self) -> &'static str {
+        match self {
+            Dialect::Postgres => "postgresql",
+            Dialect::MySql => "mysql",
+            Dialect::Sqlite => "sqlite",
+        }
+    }
+
     /// Whether a failed statement leaves the whole transaction unusable until it ends (or
     /// rolls back to a savepoint): PostgreSQL's "current transaction is aborted". There a
     /// COMMIT after a swallowed error would silently roll back, so the framework treats the

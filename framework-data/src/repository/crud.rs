@@ -6,7 +6,7 @@ use chrono::{DateTime, SubsecRound, Utc};
 use framework_core::context::BoxFuture;
 
 use super::page::{Direction, Page, Pageable, Sort};
-use crate::datasource::DataSource;
+use crate::datasource::{DataSource, Operation};
 use crate::driver::Dialect;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
@@ -93,6 +93,11 @@ impl<E: Entity> Repository<E> {
         }
     }
 
+    /// The operation label of `method`, for metrics and traces.
+    fn op(&self, method: &'static str) -> Operation {
+        Operation::new(E::metadata().name, method)
+    }
+
     /// The DataSource it uses.
     pub fn datasource(&self) -> &DataSource {
         &self.ds
@@ -158,13 +163,16 @@ impl<E: Entity> Repository<E> {
         self.bind_columns(&mut args, &e, meta.insert_columns().map(|(i, _)| i))?;
         let sql = self.sql().insert.clone();
         if meta.id_generated && Builder::has_returning(self.dialect()) {
-            let row = self.ds.fetch_optional(sql, args).await?;
+            let row = self
+                .ds
+                .fetch_optional_as(self.op("insert_one"), sql, args)
+                .await?;
             let row =
                 row.ok_or_else(|| DataError::InvalidArgument("INSERT returned no id".into()))?;
             let id = row.get::<E::Id>(0).map_err(|err| self.ds.error(err))?;
             e.set_id(id);
         } else {
-            let done = self.ds.execute(sql, args).await?;
+            let done = self.ds.execute_as(self.op("insert_one"), sql, args).await?;
             if meta.id_generated {
                 e.set_generated_id(done.last_insert_id);
             }
@@ -193,7 +201,10 @@ impl<E: Entity> Repository<E> {
         if let Some(v) = old_version {
             args.add(&v).map_err(|err| self.bind_err(err))?;
         }
-        let done = self.ds.execute(self.sql().update.clone(), args).await?;
+        let done = self
+            .ds
+            .execute_as(self.op("update_one"), self.sql().update.clone(), args)
+            .await?;
         if done.rows_affected > 0 {
             return Ok(e);
         }
@@ -267,7 +278,10 @@ impl<E: Entity> Repository<E> {
             self.bind_columns(&mut args, e, meta.insert_columns().map(|(i, _)| i))?;
         }
         if meta.id_generated && Builder::has_returning(dialect) {
-            let rows = self.ds.fetch_all(sql, args).await?;
+            let rows = self
+                .ds
+                .fetch_all_as(self.op("insert_batch"), sql, args)
+                .await?;
             let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
             for row in &rows {
                 ids.push(self.generated_id_of(row)?);
@@ -278,7 +292,10 @@ impl<E: Entity> Repository<E> {
                 e.set_generated_id(id);
             }
         } else {
-            let done = self.ds.execute(sql, args).await?;
+            let done = self
+                .ds
+                .execute_as(self.op("insert_batch"), sql, args)
+                .await?;
             if meta.id_generated {
                 // MySQL reports the first id of a multi-row INSERT; the rest follow it
                 // (innodb_autoinc_lock_mode 0 or 1, MariaDB's default).
@@ -302,7 +319,7 @@ impl<E: Entity> Repository<E> {
         self.bind_id(&mut args, &id)?;
         match self
             .ds
-            .fetch_optional(self.sql().find_by_id.clone(), args)
+            .fetch_optional_as(self.op("find_by_id"), self.sql().find_by_id.clone(), args)
             .await?
         {
             Some(row) => self.decode(&row).map(Some),
@@ -314,7 +331,11 @@ impl<E: Entity> Repository<E> {
     pub async fn find_all(&self) -> DataResult<Vec<E>> {
         let rows = self
             .ds
-            .fetch_all(self.sql().find_all.clone(), self.ds.args())
+            .fetch_all_as(
+                self.op("find_all"),
+                self.sql().find_all.clone(),
+                self.ds.args(),
+            )
             .await?;
         rows.iter().map(|r| self.decode(r)).collect()
     }
@@ -324,7 +345,11 @@ impl<E: Entity> Repository<E> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
             let (sql, args) = self.in_list(chunk, "select_in", |b, n| b.select_in(n))?;
-            for row in self.ds.fetch_all(sql, args).await? {
+            for row in self
+                .ds
+                .fetch_all_as(self.op("find_all_by_id"), sql, args)
+                .await?
+            {
                 out.push(self.decode(&row)?);
             }
         }
@@ -393,7 +418,10 @@ impl<E: Entity> Repository<E> {
     /// Every entity, ordered.
     pub async fn find_all_sorted(&self, sort: Sort) -> DataResult<Vec<E>> {
         let sql = self.sorted_sql(&sort, false)?;
-        let rows = self.ds.fetch_all(sql, self.ds.args()).await?;
+        let rows = self
+            .ds
+            .fetch_all_as(self.op("find_all_sorted"), sql, self.ds.args())
+            .await?;
         rows.iter().map(|r| self.decode(r)).collect()
     }
 
@@ -411,7 +439,10 @@ impl<E: Entity> Repository<E> {
         let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
         args.add(&limit).map_err(|e| self.bind_err(e))?;
         args.add(&offset).map_err(|e| self.bind_err(e))?;
-        let rows = self.ds.fetch_all(sql, args).await?;
+        let rows = self
+            .ds
+            .fetch_all_as(self.op("find_all_paged"), sql, args)
+            .await?;
         let content = rows
             .iter()
             .map(|r| self.decode(r))
@@ -423,7 +454,7 @@ impl<E: Entity> Repository<E> {
     pub async fn count(&self) -> DataResult<u64> {
         let row = self
             .ds
-            .fetch_optional(self.sql().count.clone(), self.ds.args())
+            .fetch_optional_as(self.op("count"), self.sql().count.clone(), self.ds.args())
             .await?;
         let n = match row {
             Some(r) => r.get::<i64>(0).map_err(|e| self.ds.error(e))?,
@@ -438,7 +469,11 @@ impl<E: Entity> Repository<E> {
         self.bind_id(&mut args, &id)?;
         Ok(self
             .ds
-            .fetch_optional(self.sql().exists_by_id.clone(), args)
+            .fetch_optional_as(
+                self.op("exists_by_id"),
+                self.sql().exists_by_id.clone(),
+                args,
+            )
             .await?
             .is_some())
     }
@@ -454,7 +489,11 @@ impl<E: Entity> Repository<E> {
         self.bind_id(&mut args, &id)?;
         let done = self
             .ds
-            .execute(self.sql().delete_by_id.clone(), args)
+            .execute_as(
+                self.op("delete_by_id"),
+                self.sql().delete_by_id.clone(),
+                args,
+            )
             .await?;
         Ok(done.rows_affected > 0)
     }
@@ -464,7 +503,11 @@ impl<E: Entity> Repository<E> {
         let mut total = 0;
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
             let (sql, args) = self.in_list(chunk, "delete_in", |b, n| b.delete_in(n))?;
-            total += self.ds.execute(sql, args).await?.rows_affected;
+            total += self
+                .ds
+                .execute_as(self.op("delete_all_by_id"), sql, args)
+                .await?
+                .rows_affected;
         }
         Ok(total)
     }
@@ -473,7 +516,11 @@ impl<E: Entity> Repository<E> {
     pub async fn delete_all(&self) -> DataResult<u64> {
         Ok(self
             .ds
-            .execute(self.sql().delete_all.clone(), self.ds.args())
+            .execute_as(
+                self.op("delete_all"),
+                self.sql().delete_all.clone(),
+                self.ds.args(),
+            )
             .await?
             .rows_affected)
     }

@@ -8,6 +8,7 @@ use std::sync::{OnceLock, RwLock};
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
 use super::stream::EntityStream;
+use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::{Entity, EntityMetadata};
 use crate::error::{DataError, DataResult};
@@ -292,6 +293,16 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(())
     }
 
+    /// The operation label: the method's repository and name.
+    fn op(&self) -> Operation {
+        let (repository, method) = self
+            .query
+            .method
+            .split_once("::")
+            .unwrap_or(("repository", self.query.method));
+        Operation::new(repository, method)
+    }
+
     fn meta(&self) -> &'static EntityMetadata {
         E::metadata()
     }
@@ -570,7 +581,11 @@ impl<'r, E: Entity> Call<'r, E> {
     pub async fn fetch_all(self) -> DataResult<Vec<E>> {
         let sql = self.sql(Kind::Main)?;
         let args = self.paged_args()?;
-        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        let rows = self
+            .repo
+            .datasource()
+            .fetch_all_as(self.op(), sql, args)
+            .await?;
         rows.iter().map(|r| self.decode(r)).collect()
     }
 
@@ -584,7 +599,11 @@ impl<'r, E: Entity> Call<'r, E> {
         };
         let sql = self.sql(kind)?;
         let args = self.paged_args()?;
-        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        let rows = self
+            .repo
+            .datasource()
+            .fetch_all_as(self.op(), sql, args)
+            .await?;
         match rows.as_slice() {
             [] => Ok(None),
             [row] => self.decode(row).map(Some),
@@ -621,12 +640,16 @@ impl<'r, E: Entity> Call<'r, E> {
         let row = self
             .repo
             .datasource()
-            .fetch_optional(count_sql, self.args.clone())
+            .fetch_optional_as(self.op(), count_sql, self.args.clone())
             .await?;
         let total = count_of(self.repo, row)?;
         let sql = self.sql(Kind::Main)?;
         let args = self.paged_args()?;
-        let rows = self.repo.datasource().fetch_all(sql, args).await?;
+        let rows = self
+            .repo
+            .datasource()
+            .fetch_all_as(self.op(), sql, args)
+            .await?;
         let content = rows
             .iter()
             .map(|r| self.decode(r))
@@ -640,7 +663,7 @@ impl<'r, E: Entity> Call<'r, E> {
         let row = self
             .repo
             .datasource()
-            .fetch_optional(sql, self.args)
+            .fetch_optional_as(self.op(), sql, self.args)
             .await?;
         count_of(self.repo, row)
     }
@@ -651,7 +674,7 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(self
             .repo
             .datasource()
-            .fetch_optional(sql, self.args)
+            .fetch_optional_as(self.op(), sql, self.args)
             .await?
             .is_some())
     }
@@ -662,7 +685,7 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(self
             .repo
             .datasource()
-            .execute(sql, self.args)
+            .execute_as(self.op(), sql, self.args)
             .await?
             .rows_affected)
     }

@@ -7,6 +7,7 @@ use std::sync::{OnceLock, RwLock};
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable};
+use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
@@ -159,6 +160,16 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         Ok(())
     }
 
+    /// The operation label: the method's repository and name.
+    fn op(&self) -> Operation {
+        let (repository, method) = self
+            .query
+            .method
+            .split_once("::")
+            .unwrap_or(("repository", self.query.method));
+        Operation::new(repository, method)
+    }
+
     fn dialect(&self) -> Dialect {
         self.repo.datasource().dialect()
     }
@@ -238,7 +249,10 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     async fn rows(&self) -> DataResult<Vec<Row>> {
         let sql = self.main_sql()?;
         let args = self.main_args()?;
-        self.repo.datasource().fetch_all(sql, args).await
+        self.repo
+            .datasource()
+            .fetch_all_as(self.op(), sql, args)
+            .await
     }
 
     /// Where each entity column is in this query's rows, by name (case-insensitive), looked up
@@ -334,7 +348,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         let total = match self
             .repo
             .datasource()
-            .fetch_optional(count_sql, self.args.clone())
+            .fetch_optional_as(self.op(), count_sql, self.args.clone())
             .await?
         {
             Some(r) => r
@@ -392,7 +406,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         Ok(self
             .repo
             .datasource()
-            .execute(sql, args)
+            .execute_as(self.op(), sql, args)
             .await?
             .rows_affected)
     }

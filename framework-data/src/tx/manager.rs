@@ -302,6 +302,7 @@ impl TransactionManager {
             name = %def.display_name(),
             propagation = %def.propagation,
             isolation = %def.isolation,
+            outcome = tracing::field::Empty,
         );
         let ambient = outer.with_current(ds, Some(tx.clone()));
         let outcome = ambient
@@ -515,6 +516,58 @@ async fn catch_unwind<F: Future>(fut: F) -> std::thread::Result<F::Output> {
         }
     })
     .await
+}
+
+/// Transaction metrics of every TransactionManager, for the actuator.
+pub struct TransactionMetrics(pub(crate) std::sync::Arc<TransactionManagers>);
+
+impl framework_core::management::MetricSource for TransactionMetrics {
+    fn collect(&self, out: &mut Vec<framework_core::management::Metric>) {
+        use framework_core::management::{Metric, MetricKind, MetricValue, Sample};
+        let mut outcomes = Metric {
+            name: "db.transactions",
+            description: "Transactions completed, by outcome",
+            unit: None,
+            kind: MetricKind::Counter,
+            samples: Vec::new(),
+        };
+        let mut active = Metric {
+            name: "db.transactions.active",
+            description: "Transactions running now",
+            unit: None,
+            kind: MetricKind::Gauge,
+            samples: Vec::new(),
+        };
+        let mut duration = Metric {
+            name: "db.transaction.duration",
+            description: "Transaction duration, begin to completion",
+            unit: Some("seconds"),
+            kind: MetricKind::Histogram,
+            samples: Vec::new(),
+        };
+        for m in self.0.iter() {
+            let ds = m.datasource().name().to_owned();
+            let s = m.stats().snapshot();
+            let n = |v: u64| MetricValue::Number(v as f64);
+            outcomes.samples.push(Sample {
+                labels: vec![("datasource", ds.clone()), ("outcome", "commit".into())],
+                value: n(s.committed),
+            });
+            outcomes.samples.push(Sample {
+                labels: vec![("datasource", ds.clone()), ("outcome", "rollback".into())],
+                value: n(s.rolled_back),
+            });
+            active.samples.push(Sample {
+                labels: vec![("datasource", ds.clone())],
+                value: n(s.active),
+            });
+            duration.samples.push(Sample {
+                labels: vec![("datasource", ds)],
+                value: MetricValue::Histogram(m.stats().duration()),
+            });
+        }
+        out.extend([outcomes, active, duration]);
+    }
 }
 
 /// Every DataSource's TransactionManager: a bean of the context.

@@ -35,7 +35,7 @@ mod template;
 pub use ambient::carry;
 pub use definition::{Isolation, Propagation, TransactionDefinition};
 pub use error::TxError;
-pub use manager::{Attempt, TransactionManager, TransactionManagers};
+pub use manager::{Attempt, TransactionManager, TransactionManagers, TransactionMetrics};
 pub use retry::Retry;
 pub use rollback::RollbackPolicy;
 pub use stats::{TransactionStats, TransactionStatsSnapshot};

@@ -1,6 +1,9 @@
 //! Transaction counters of one TransactionManager, for metrics and the actuator.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use framework_core::management::{DurationHistogram, HistogramSnapshot};
 
 /// Live counters; read a consistent-enough copy with [`snapshot`](Self::snapshot).
 #[derive(Debug, Default)]
@@ -12,6 +15,7 @@ pub struct TransactionStats {
     timeouts: AtomicU64,
     retries: AtomicU64,
     active: AtomicU64,
+    duration: DurationHistogram,
 }
 
 /// A copy of [`TransactionStats`] at one moment.
@@ -49,12 +53,18 @@ impl TransactionStats {
         }
     }
 
+    /// How long transactions took, begin to completion.
+    pub fn duration(&self) -> HistogramSnapshot {
+        self.duration.snapshot()
+    }
+
     pub(crate) fn record_begin(&self) -> ActiveGuard<'_> {
         self.begun.fetch_add(1, Ordering::Relaxed);
         self.active.fetch_add(1, Ordering::Relaxed);
         ActiveGuard {
             stats: self,
             ended: false,
+            started: Instant::now(),
         }
     }
 
@@ -68,6 +78,7 @@ impl TransactionStats {
 pub(crate) struct ActiveGuard<'a> {
     stats: &'a TransactionStats,
     ended: bool,
+    started: Instant,
 }
 
 impl ActiveGuard<'_> {
@@ -97,5 +108,11 @@ impl Drop for ActiveGuard<'_> {
             self.stats.rolled_back.fetch_add(1, Ordering::Relaxed);
         }
         self.stats.active.fetch_sub(1, Ordering::Relaxed);
+        let took = self.started.elapsed();
+        self.stats.duration.record(took);
+        let outcome = if self.ended { "commit" } else { "rollback" };
+        metrics::counter!("db.transactions", "outcome" => outcome).increment(1);
+        metrics::histogram!("db.transaction.duration").record(took.as_secs_f64());
+        tracing::Span::current().record("outcome", outcome);
     }
 }

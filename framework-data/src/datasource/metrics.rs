@@ -1,0 +1,228 @@
+//! What a DataSource measures: connection waits and use, timeouts, pending acquires, and the
+//! duration of every statement by repository method. Read by the actuator through
+//! [`DataSourcesMetrics`]; also emitted through the `metrics` facade.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use framework_core::management::{
+    DurationHistogram, Metric, MetricKind, MetricSource, MetricValue, Sample,
+};
+
+use super::DataSources;
+
+/// What a statement is, for metrics and traces: the repository (an entity or repository trait)
+/// and its method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Operation {
+    /// `Account`, `AccountRepository`, or `sql` for statements sent directly.
+    pub repository: &'static str,
+    /// `find_by_id`, `find_by_email`, or `execute`.
+    pub method: &'static str,
+}
+
+impl Operation {
+    /// A statement sent through the DataSource's own methods.
+    pub const SQL: Operation = Operation {
+        repository: "sql",
+        method: "execute",
+    };
+
+    /// `repository.method`.
+    pub const fn new(repository: &'static str, method: &'static str) -> Self {
+        Operation { repository, method }
+    }
+}
+
+/// The counters and histograms of one DataSource.
+#[derive(Debug, Default)]
+pub(crate) struct DataSourceMetrics {
+    pub(crate) wait_time: DurationHistogram,
+    pub(crate) use_time: DurationHistogram,
+    pub(crate) timeouts: AtomicU64,
+    pub(crate) pending: AtomicU64,
+    operations: RwLock<HashMap<Operation, Arc<DurationHistogram>>>,
+}
+
+impl DataSourceMetrics {
+    /// Records a statement's duration.
+    pub(crate) fn record_statement(&self, datasource: &str, op: Operation, elapsed: Duration) {
+        let existing = self
+            .operations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(&op)
+            .cloned();
+        let h = match existing {
+            Some(h) => h,
+            None => self
+                .operations
+                .write()
+                .unwrap_or_else(|e| e.into_inner())
+                .entry(op)
+                .or_default()
+                .clone(),
+        };
+        h.record(elapsed);
+        metrics::histogram!(
+            "db.client.operation.duration",
+            "datasource" => datasource.to_owned(),
+            "repository" => op.repository,
+            "method" => op.method
+        )
+        .record(elapsed.as_secs_f64());
+    }
+
+    pub(crate) fn record_wait(&self, datasource: &str, waited: Duration) {
+        self.wait_time.record(waited);
+        metrics::histogram!("db.client.connection.wait_time", "pool" => datasource.to_owned())
+            .record(waited.as_secs_f64());
+    }
+
+    pub(crate) fn record_use(&self, datasource: &str, used: Duration) {
+        self.use_time.record(used);
+        metrics::histogram!("db.client.connection.use_time", "pool" => datasource.to_owned())
+            .record(used.as_secs_f64());
+    }
+
+    pub(crate) fn record_timeout(&self, datasource: &str) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+        metrics::counter!("db.client.connection.timeouts", "pool" => datasource.to_owned())
+            .increment(1);
+    }
+
+    fn operations(&self) -> Vec<(Operation, Arc<DurationHistogram>)> {
+        self.operations
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .iter()
+            .map(|(k, v)| (*k, v.clone()))
+            .collect()
+    }
+}
+
+/// Pool and statement metrics of every DataSource, for the actuator.
+pub struct DataSourcesMetrics(pub(crate) Arc<DataSources>);
+
+fn number(labels: Vec<(&'static str, String)>, v: f64) -> Sample {
+    Sample {
+        labels,
+        value: MetricValue::Number(v),
+    }
+}
+
+impl MetricSource for DataSourcesMetrics {
+    fn collect(&self, out: &mut Vec<Metric>) {
+        let metric = |name, description, unit, kind| Metric {
+            name,
+            description,
+            unit,
+            kind,
+            samples: Vec::new(),
+        };
+        let mut count = metric(
+            "db.client.connection.count",
+            "Connections open, by state",
+            Some("connections"),
+            MetricKind::Gauge,
+        );
+        let mut max = metric(
+            "db.client.connection.max",
+            "Most connections the pool opens",
+            Some("connections"),
+            MetricKind::Gauge,
+        );
+        let mut idle_min = metric(
+            "db.client.connection.idle.min",
+            "Idle connections the pool keeps",
+            Some("connections"),
+            MetricKind::Gauge,
+        );
+        let mut pending = metric(
+            "db.client.connection.pending_requests",
+            "Callers waiting for a connection",
+            Some("requests"),
+            MetricKind::Gauge,
+        );
+        let mut timeouts = metric(
+            "db.client.connection.timeouts",
+            "Acquires that timed out",
+            None,
+            MetricKind::Counter,
+        );
+        let mut wait = metric(
+            "db.client.connection.wait_time",
+            "Time to obtain a connection",
+            Some("seconds"),
+            MetricKind::Histogram,
+        );
+        let mut used = metric(
+            "db.client.connection.use_time",
+            "Time a connection was held for one statement",
+            Some("seconds"),
+            MetricKind::Histogram,
+        );
+        let mut ops = metric(
+            "db.client.operation.duration",
+            "Statement duration by repository method",
+            Some("seconds"),
+            MetricKind::Histogram,
+        );
+        let mut statements = metric(
+            "db.client.statements",
+            "Statements sent",
+            None,
+            MetricKind::Counter,
+        );
+        for ds in self.0.iter() {
+            let pool = || vec![("pool", ds.name().to_owned())];
+            let status = ds.status();
+            let m = ds.metrics();
+            count.samples.push(number(
+                vec![("pool", ds.name().to_owned()), ("state", "idle".into())],
+                status.idle.into(),
+            ));
+            count.samples.push(number(
+                vec![("pool", ds.name().to_owned()), ("state", "used".into())],
+                status.in_use.into(),
+            ));
+            max.samples.push(number(pool(), status.max.into()));
+            idle_min
+                .samples
+                .push(number(pool(), ds.pool_config().min_connections.into()));
+            pending
+                .samples
+                .push(number(pool(), m.pending.load(Ordering::Relaxed) as f64));
+            timeouts
+                .samples
+                .push(number(pool(), m.timeouts.load(Ordering::Relaxed) as f64));
+            wait.samples.push(Sample {
+                labels: pool(),
+                value: MetricValue::Histogram(m.wait_time.snapshot()),
+            });
+            used.samples.push(Sample {
+                labels: pool(),
+                value: MetricValue::Histogram(m.use_time.snapshot()),
+            });
+            statements.samples.push(number(
+                vec![("datasource", ds.name().to_owned())],
+                ds.statements_executed() as f64,
+            ));
+            for (op, h) in m.operations() {
+                ops.samples.push(Sample {
+                    labels: vec![
+                        ("datasource", ds.name().to_owned()),
+                        ("repository", op.repository.to_owned()),
+                        ("method", op.method.to_owned()),
+                    ],
+                    value: MetricValue::Histogram(h.snapshot()),
+                });
+            }
+        }
+        out.extend([
+            count, max, idle_min, pending, timeouts, wait, used, ops, statements,
+        ]);
+    }
+}
