@@ -22,6 +22,7 @@
     allow(unused, unreachable_code)
 )]
 
+pub mod cache;
 pub mod datasource;
 pub mod driver;
 pub mod entity;

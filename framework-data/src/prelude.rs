@@ -1,5 +1,6 @@
 //! Everything an application usually needs, in one `use`.
 
+pub use crate::cache::CacheContextExt;
 pub use crate::datasource::{DataContextExt, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::Entity;

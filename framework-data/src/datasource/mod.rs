@@ -52,6 +52,7 @@ struct Inner {
     statements: std::sync::atomic::AtomicU64,
     metrics: metrics::DataSourceMetrics,
     slow_statement_threshold: Duration,
+    cache: std::sync::OnceLock<Arc<crate::cache::CacheManager>>,
 }
 
 impl DataSource {
@@ -89,6 +90,7 @@ impl DataSource {
                 statements: std::sync::atomic::AtomicU64::new(0),
                 metrics: metrics::DataSourceMetrics::default(),
                 slow_statement_threshold: config.slow_statement_threshold,
+                cache: std::sync::OnceLock::new(),
             }),
         };
         // The pool's own acquire already stops at `acquire_timeout`; the outer timeout also
@@ -153,6 +155,16 @@ impl DataSource {
     /// `acquire_timeout`.
     pub async fn acquire(&self) -> DataResult<PooledConnection> {
         self.acquire_measured().await
+    }
+
+    /// Lets this DataSource's repositories use `cache` (once; later calls are ignored).
+    pub fn attach_cache(&self, cache: Arc<crate::cache::CacheManager>) {
+        let _ = self.inner.cache.set(cache);
+    }
+
+    /// The cache manager its repositories use, if any.
+    pub fn cache(&self) -> Option<&Arc<crate::cache::CacheManager>> {
+        self.inner.cache.get()
     }
 
     pub(crate) fn metrics(&self) -> &metrics::DataSourceMetrics {

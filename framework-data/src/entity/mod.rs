@@ -121,7 +121,7 @@ impl EntityMetadata {
 /// no version, `save` tries an UPDATE and inserts when no row matched.
 pub trait Entity: Clone + Send + Sync + Sized + 'static {
     /// The id's type.
-    type Id: SqlValue + Clone + Debug + PartialEq + Send + Sync;
+    type Id: SqlValue + Clone + Debug + Eq + std::hash::Hash + Send + Sync;
 
     /// The entity's metadata.
     fn metadata() -> &'static EntityMetadata;

@@ -1,11 +1,14 @@
 //! [`CrudRepository`] and its implementation over a DataSource, [`Repository`].
 
+use std::any::TypeId;
 use std::marker::PhantomData;
+use std::sync::Arc;
 
 use chrono::{DateTime, SubsecRound, Utc};
 use framework_core::context::BoxFuture;
 
 use super::page::{Direction, Page, Pageable, Sort};
+use crate::cache::{EntityCache, WriteGuard};
 use crate::datasource::{DataSource, Operation};
 use crate::driver::Dialect;
 use crate::entity::Entity;
@@ -53,6 +56,8 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
 /// ```
 pub struct Repository<E: Entity> {
     ds: DataSource,
+    /// The entity cache, looked up once (after the context attached its cache manager).
+    cache: std::sync::OnceLock<Option<Arc<EntityCache<E>>>>,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -89,7 +94,58 @@ impl<E: Entity> Repository<E> {
     pub fn new(ds: DataSource) -> Self {
         Self {
             ds,
+            cache: std::sync::OnceLock::new(),
             _entity: PhantomData,
+        }
+    }
+
+    /// The entity cache of `E` on this DataSource, when `E` opts in and its region is on.
+    pub(crate) fn entity_cache(&self) -> Option<&Arc<EntityCache<E>>> {
+        if let Some(known) = self.cache.get() {
+            return known.as_ref();
+        }
+        // Before a context attached its cache manager, decide nothing yet.
+        let manager = self.ds.cache()?;
+        self.cache
+            .get_or_init(|| manager.entity_cache::<E>(&self.ds))
+            .as_ref()
+    }
+
+    /// Whether reads may use the cache: not inside a transaction that wrote `E` (it must see
+    /// its own writes), and whether loads may fill it: never inside a transaction.
+    fn cache_mode(&self) -> (bool, bool) {
+        match crate::tx::ambient::current(&self.ds) {
+            Some(tx) => (!tx.has_written(TypeId::of::<E>()), false),
+            None => (true, true),
+        }
+    }
+
+    /// Marks a write of `ids`: their entries go, and no load refills them until the write's
+    /// transaction (or, outside one, the statement) ends: the returned guard, or the
+    /// transaction, holds the mark.
+    pub(crate) async fn cache_write(&self, ids: Vec<E::Id>) -> Option<WriteGuard<E>> {
+        let cache = self.entity_cache()?.clone();
+        let guard = cache.begin_write(ids).await;
+        self.hold_in_transaction(guard)
+    }
+
+    /// Like [`cache_write`](Self::cache_write) for writes whose ids are unknown: the whole
+    /// cache of `E` goes.
+    pub(crate) fn cache_write_all(&self) -> Option<WriteGuard<E>> {
+        let cache = self.entity_cache()?.clone();
+        let guard = cache.begin_write_all();
+        self.hold_in_transaction(guard)
+    }
+
+    fn hold_in_transaction(&self, guard: WriteGuard<E>) -> Option<WriteGuard<E>> {
+        match crate::tx::ambient::current(&self.ds) {
+            Some(tx) => {
+                tx.mark_written(TypeId::of::<E>());
+                // Dropped with the transaction: after commit, rollback, or cancellation.
+                tx.register(Arc::new(guard));
+                None
+            }
+            None => Some(guard),
         }
     }
 
@@ -158,6 +214,12 @@ impl<E: Entity> Repository<E> {
 
     async fn insert_one(&self, mut e: E) -> DataResult<E> {
         let meta = E::metadata();
+        // An assigned id may have been cached before (deleted and inserted again).
+        let _write = if meta.id_generated {
+            None
+        } else {
+            self.cache_write(vec![e.id().clone()]).await
+        };
         Self::prepare_insert(&mut e, now());
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.insert_columns().map(|(i, _)| i))?;
@@ -190,6 +252,7 @@ impl<E: Entity> Repository<E> {
                 self.insert_one(e).await
             };
         }
+        let _write = self.cache_write(vec![e.id().clone()]).await;
         let old_version = e.version();
         if let Some(v) = old_version {
             e.set_version(v + 1);
@@ -313,8 +376,27 @@ impl<E: Entity> Repository<E> {
             .map_err(|e| self.ds.error(e))
     }
 
-    /// The entity with this id.
+    /// The entity with this id: from the entity cache when `E` is cached and the entry is
+    /// there, else from the database (filling the cache outside transactions).
     pub async fn find_by_id(&self, id: E::Id) -> DataResult<Option<E>> {
+        if let Some(cache) = self.entity_cache() {
+            let (read, fill) = self.cache_mode();
+            if read {
+                if let Some(hit) = cache.get(&id).await {
+                    return Ok(Some(hit));
+                }
+                let ticket = cache.ticket(&id);
+                let found = self.load_by_id(id.clone()).await?;
+                if fill && let Some(e) = &found {
+                    cache.put(id, e.clone(), ticket).await;
+                }
+                return Ok(found);
+            }
+        }
+        self.load_by_id(id).await
+    }
+
+    async fn load_by_id(&self, id: E::Id) -> DataResult<Option<E>> {
         let mut args = self.ds.args();
         self.bind_id(&mut args, &id)?;
         match self
@@ -340,8 +422,43 @@ impl<E: Entity> Repository<E> {
         rows.iter().map(|r| self.decode(r)).collect()
     }
 
-    /// The entities with these ids, in one statement per bind-limit chunk.
+    /// The entities with these ids: cached ones from the entity cache, the others in one
+    /// statement per bind-limit chunk (filling the cache outside transactions).
     pub async fn find_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
+        let Some(cache) = self.entity_cache() else {
+            return self.load_all_by_id(ids).await;
+        };
+        let (read, fill) = self.cache_mode();
+        if !read {
+            return self.load_all_by_id(ids).await;
+        }
+        let mut out = Vec::with_capacity(ids.len());
+        let mut missing = Vec::new();
+        for id in ids {
+            match cache.get(&id).await {
+                Some(hit) => out.push(hit),
+                None => {
+                    let ticket = cache.ticket(&id);
+                    missing.push((id, ticket));
+                }
+            }
+        }
+        if missing.is_empty() {
+            return Ok(out);
+        }
+        let loaded = self
+            .load_all_by_id(missing.iter().map(|(id, _)| id.clone()).collect())
+            .await?;
+        for e in loaded {
+            if fill && let Some((_, ticket)) = missing.iter().find(|(id, _)| id == e.id()) {
+                cache.put(e.id().clone(), e.clone(), *ticket).await;
+            }
+            out.push(e);
+        }
+        Ok(out)
+    }
+
+    async fn load_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
             let (sql, args) = self.in_list(chunk, "select_in", |b, n| b.select_in(n))?;
@@ -485,6 +602,7 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes by id; returns whether a row was deleted.
     pub async fn delete_by_id(&self, id: E::Id) -> DataResult<bool> {
+        let _write = self.cache_write(vec![id.clone()]).await;
         let mut args = self.ds.args();
         self.bind_id(&mut args, &id)?;
         let done = self
@@ -500,6 +618,7 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes these ids in one statement per bind-limit chunk; returns how many rows went.
     pub async fn delete_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<u64> {
+        let _write = self.cache_write(ids.clone()).await;
         let mut total = 0;
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
             let (sql, args) = self.in_list(chunk, "delete_in", |b, n| b.delete_in(n))?;
@@ -514,6 +633,7 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes every entity.
     pub async fn delete_all(&self) -> DataResult<u64> {
+        let _write = self.cache_write_all();
         Ok(self
             .ds
             .execute_as(

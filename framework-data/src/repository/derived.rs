@@ -679,8 +679,10 @@ impl<'r, E: Entity> Call<'r, E> {
             .is_some())
     }
 
-    /// Deletes the matching rows in one statement; returns how many.
+    /// Deletes the matching rows in one statement; returns how many. The entity cache of `E`
+    /// is emptied (the deleted ids are not known).
     pub async fn delete(self) -> DataResult<u64> {
+        let _write = self.repo.cache_write_all();
         let sql = self.sql(Kind::Main)?;
         Ok(self
             .repo

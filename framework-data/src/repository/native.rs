@@ -399,8 +399,10 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             })
     }
 
-    /// Runs a modifying statement; returns the rows affected.
+    /// Runs a modifying statement; returns the rows affected. The entity cache of `E` is
+    /// emptied (the rows it touched are not known).
     pub async fn execute(self) -> DataResult<u64> {
+        let _write = self.repo.cache_write_all();
         let sql = self.main_sql()?;
         let args = self.main_args()?;
         Ok(self

@@ -24,6 +24,7 @@ pub(crate) struct ActiveTransaction {
     transient_failure: AtomicBool,
     savepoints: AtomicU32,
     streams: AtomicU32,
+    written: Mutex<Vec<std::any::TypeId>>,
     synchronizations: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
 }
 
@@ -48,6 +49,7 @@ impl ActiveTransaction {
             transient_failure: AtomicBool::new(false),
             savepoints: AtomicU32::new(0),
             streams: AtomicU32::new(0),
+            written: Mutex::new(Vec::new()),
             synchronizations: Mutex::new(Vec::new()),
         })
     }
@@ -87,6 +89,22 @@ impl ActiveTransaction {
             self.name(),
             self.ds.name()
         ))
+    }
+
+    /// Records that this transaction wrote entities of type `t` (its reads of `t` then bypass
+    /// the entity cache).
+    pub(crate) fn mark_written(&self, t: std::any::TypeId) {
+        let mut w = self.written.lock().unwrap_or_else(PoisonError::into_inner);
+        if !w.contains(&t) {
+            w.push(t);
+        }
+    }
+
+    pub(crate) fn has_written(&self, t: std::any::TypeId) -> bool {
+        self.written
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .contains(&t)
     }
 
     pub(crate) fn is_rollback_only(&self) -> bool {

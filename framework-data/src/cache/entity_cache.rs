@@ -1,0 +1,226 @@
+//! The cache of one entity type in a region, with the consistency protocol that keeps it from
+//! ever answering with a row older than the last committed write:
+//!
+//! - A writer, before its statement, marks the id's stripe as being written (`pending`), bumps
+//!   its generation and removes the entry; when its transaction ends (commit, rollback, or the
+//!   transaction being dropped) it bumps the generation again and unmarks the stripe.
+//! - A loader takes a ticket (the stripe's generation) before its SELECT and may put its row
+//!   only if, at put time, no write is pending on the stripe and the generation is unchanged.
+//!   The check and the put run inside moka's per-key compute, which also serializes them with a
+//!   writer's removal.
+//!
+//! So no row read before a write commits can be put after it, and while a write is in flight
+//! nobody refills its ids. Stripes (a fixed array indexed by the id's hash) keep the state
+//! bounded; two ids sharing a stripe only cost an occasional skipped put.
+
+use std::hash::BuildHasher;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+
+use moka::future::Cache;
+use moka::ops::compute::Op;
+
+use super::EffectiveSettings;
+use super::region::RegionStats;
+use crate::entity::Entity;
+
+const STRIPES: usize = 256;
+
+/// The entries of one entity type in one region.
+pub struct EntityCache<E: Entity> {
+    cache: Cache<E::Id, E>,
+    generations: [AtomicU64; STRIPES],
+    pending: [AtomicU32; STRIPES],
+    /// Writes whose ids are unknown (derived deletes, modifying queries) hold every stripe.
+    pending_all: AtomicU32,
+    epoch: AtomicU64,
+    hasher: std::collections::hash_map::RandomState,
+    pub(crate) stats: Arc<RegionStats>,
+    fill_hook: Arc<std::sync::RwLock<Option<super::FillHook>>>,
+}
+
+/// What a loader must show to put: the generation and epoch seen before its SELECT.
+#[derive(Debug, Clone, Copy)]
+pub struct Ticket {
+    generation: u64,
+    epoch: u64,
+}
+
+impl<E: Entity> EntityCache<E> {
+    pub(crate) fn new(
+        settings: EffectiveSettings,
+        stats: Arc<RegionStats>,
+        fill_hook: Arc<std::sync::RwLock<Option<super::FillHook>>>,
+    ) -> Self {
+        let mut builder = Cache::builder().max_capacity(settings.max_capacity);
+        if let Some(ttl) = settings.ttl {
+            builder = builder.time_to_live(ttl);
+        }
+        if let Some(tti) = settings.tti {
+            builder = builder.time_to_idle(tti);
+        }
+        let listener_stats = stats.clone();
+        let cache = builder
+            .eviction_listener(move |_k, _v, cause| {
+                if cause.was_evicted() {
+                    listener_stats.evicted();
+                }
+            })
+            .build();
+        EntityCache {
+            cache,
+            generations: [const { AtomicU64::new(0) }; STRIPES],
+            pending: [const { AtomicU32::new(0) }; STRIPES],
+            pending_all: AtomicU32::new(0),
+            epoch: AtomicU64::new(0),
+            hasher: Default::default(),
+            stats,
+            fill_hook,
+        }
+    }
+
+    fn stripe(&self, id: &E::Id) -> usize {
+        (self.hasher.hash_one(id) as usize) % STRIPES
+    }
+
+    /// The cached entity, counting a hit or a miss.
+    pub async fn get(&self, id: &E::Id) -> Option<E> {
+        let found = self.cache.get(id).await;
+        if found.is_some() {
+            self.stats.hit();
+        } else {
+            self.stats.miss();
+        }
+        found
+    }
+
+    /// Taken before loading `id` from the database.
+    pub fn ticket(&self, id: &E::Id) -> Ticket {
+        Ticket {
+            generation: self.generations[self.stripe(id)].load(Ordering::Acquire),
+            epoch: self.epoch.load(Ordering::Acquire),
+        }
+    }
+
+    /// Puts a loaded row, unless a write began or committed since the ticket was taken.
+    pub async fn put(&self, id: E::Id, entity: E, ticket: Ticket) -> bool {
+        let hook = self
+            .fill_hook
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        if let Some(hook) = hook {
+            hook().await;
+        }
+        let s = self.stripe(&id);
+        let fresh = || {
+            self.pending[s].load(Ordering::Acquire) == 0
+                && self.pending_all.load(Ordering::Acquire) == 0
+                && self.generations[s].load(Ordering::Acquire) == ticket.generation
+                && self.epoch.load(Ordering::Acquire) == ticket.epoch
+        };
+        if !fresh() {
+            return false;
+        }
+        let result = self
+            .cache
+            .entry(id)
+            .and_compute_with(|_| {
+                let op = if fresh() { Op::Put(entity) } else { Op::Nop };
+                std::future::ready(op)
+            })
+            .await;
+        let put = matches!(
+            result,
+            moka::ops::compute::CompResult::Inserted(_)
+                | moka::ops::compute::CompResult::ReplacedWith(_)
+        );
+        if put {
+            self.stats.put();
+        }
+        put
+    }
+
+    async fn remove(&self, id: &E::Id) {
+        let s = self.stripe(id);
+        let _ = self
+            .cache
+            .entry(id.clone())
+            .and_compute_with(|_| {
+                // Inside the key's compute: a loader's check-and-put cannot interleave.
+                self.generations[s].fetch_add(1, Ordering::AcqRel);
+                std::future::ready(Op::<E>::Remove)
+            })
+            .await;
+    }
+
+    /// Starts a write of `ids`: no refill of their stripes until the guard drops.
+    pub async fn begin_write(self: &Arc<Self>, ids: Vec<E::Id>) -> WriteGuard<E> {
+        let stripes: Vec<usize> = ids.iter().map(|id| self.stripe(id)).collect();
+        for s in &stripes {
+            self.pending[*s].fetch_add(1, Ordering::AcqRel);
+        }
+        for id in &ids {
+            self.remove(id).await;
+        }
+        WriteGuard {
+            cache: self.clone(),
+            stripes: Some(stripes),
+        }
+    }
+
+    /// Starts a write whose ids are unknown: no refill at all until the guard drops.
+    pub fn begin_write_all(self: &Arc<Self>) -> WriteGuard<E> {
+        self.pending_all.fetch_add(1, Ordering::AcqRel);
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.cache.invalidate_all();
+        WriteGuard {
+            cache: self.clone(),
+            stripes: None,
+        }
+    }
+
+    /// Removes `id`.
+    pub async fn evict(&self, id: &E::Id) {
+        self.remove(id).await;
+    }
+
+    /// Removes everything.
+    pub fn evict_all(&self) {
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+        self.cache.invalidate_all();
+    }
+
+    /// Entries now (approximate, as moka counts them).
+    pub fn entry_count(&self) -> u64 {
+        self.cache.entry_count()
+    }
+}
+
+/// Ends a write when dropped: after the statement (auto-commit) or with its transaction
+/// (committed, rolled back, or dropped unfinished).
+pub struct WriteGuard<E: Entity> {
+    cache: Arc<EntityCache<E>>,
+    stripes: Option<Vec<usize>>,
+}
+
+impl<E: Entity> Drop for WriteGuard<E> {
+    fn drop(&mut self) {
+        let c = &self.cache;
+        match &self.stripes {
+            Some(stripes) => {
+                for s in stripes {
+                    // A loader that read before the commit holds an older ticket: its put fails.
+                    c.generations[*s].fetch_add(1, Ordering::AcqRel);
+                    c.pending[*s].fetch_sub(1, Ordering::AcqRel);
+                }
+            }
+            None => {
+                c.epoch.fetch_add(1, Ordering::AcqRel);
+                c.pending_all.fetch_sub(1, Ordering::AcqRel);
+            }
+        }
+    }
+}
+
+impl<E: Entity> crate::tx::TransactionSynchronization for WriteGuard<E> {}
