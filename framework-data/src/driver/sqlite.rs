@@ -34,17 +34,16 @@ pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePo
     Ok(super::pool_options(cfg).connect_lazy_with(options))
 }
 
-/// Begins a transaction on a pooled connection: `BEGIN IMMEDIATE` for serializable (the write
-/// lock is taken up front), plain deferred `BEGIN` otherwise. SQLite has no per-transaction
+/// Begins a transaction on a pooled connection with a deferred `BEGIN`, whatever the isolation:
+/// SQLite transactions are always serializable. (`BEGIN IMMEDIATE` would take the single write
+/// lock at once, so a `RequiresNew` transaction inside could never write.) Conflicting writers
+/// fail with SQLITE_BUSY, a transient error that `retry` re-runs. SQLite has no per-transaction
 /// read-only mode.
 pub(crate) async fn begin(
     pool: &sqlx::SqlitePool,
     spec: &crate::driver::BeginSpec,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
-    let statement = match spec.isolation {
-        crate::tx::Isolation::Serializable => "BEGIN IMMEDIATE",
-        _ => "BEGIN",
-    };
+    let _ = spec;
     let conn = pool.acquire().await?;
-    sqlx::Transaction::begin(conn, Some(statement.into_sql_str())).await
+    sqlx::Transaction::begin(conn, Some("BEGIN".into_sql_str())).await
 }

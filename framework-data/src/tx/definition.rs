@@ -43,12 +43,12 @@ impl fmt::Display for Propagation {
 /// | `ReadUncommitted` | as read committed (PostgreSQL's rule) | read uncommitted | `BEGIN` |
 /// | `ReadCommitted` | read committed | read committed | `BEGIN` |
 /// | `RepeatableRead` | repeatable read (snapshot) | repeatable read | `BEGIN` |
-/// | `Serializable` | serializable (SSI) | serializable | `BEGIN IMMEDIATE` |
+/// | `Serializable` | serializable (SSI) | serializable | `BEGIN` |
 ///
-/// SQLite transactions are always serializable: one writer at a time. `BEGIN IMMEDIATE` takes
-/// the write lock when the transaction begins instead of at its first write, so two
-/// read-then-write transactions queue up (within the busy timeout) instead of one failing with
-/// `SQLITE_BUSY` half-way.
+/// SQLite transactions are always serializable, one writer at a time: a transaction that read
+/// and then finds another writer committed meanwhile fails with `SQLITE_BUSY`, which `retry`
+/// treats as a serialization failure. (`BEGIN IMMEDIATE` would avoid that by taking the write
+/// lock up front, but then a `RequiresNew` transaction inside could never write.)
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum Isolation {
     /// Whatever the database does by default.
