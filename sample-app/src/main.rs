@@ -1,23 +1,87 @@
-//! The sample bank. It starts the application context on the active profile (dev by default: a
-//! SQLite file under `data/`, migrated at start-up), reports what is running, asks each
-//! database for its version and shuts down cleanly.
+//! The sample bank: a REST API over accounts, transfers and an audit log, built only on the
+//! framework's public API.
 //!
-//! Operator commands: `sample-app migrate | info | validate` (exit code 1 on failure).
+//! - `sample-app` / `sample-app serve`: the dev profile (a SQLite file under `data/`, migrated at
+//!   start-up, demo accounts seeded), the REST API on `bank.address` (127.0.0.1:8080) and the
+//!   actuator on `management.address` (127.0.0.1:8081).
+//! - `sample-app simulate --accounts 100 --transfers 20000 --concurrency 32`: concurrent random
+//!   transfers, then the invariant check (exit code 1 if one breaks).
+//! - `sample-app check`: the invariant check alone.
+//! - `sample-app migrate | info | validate`: the migration commands.
 
+mod api;
+mod bank;
+mod check;
 mod model;
+mod repositories;
+mod simulate;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
-use starter_sqlite::framework_core::NoModule;
+use clap::{Parser, Subcommand};
+use serde::Deserialize;
+use starter_sqlite::framework_core::{ApplicationContext, ApplicationContextBuilder, NoModule};
 use starter_sqlite::prelude::*;
 // The other starters compile their drivers in, so `APP_PROFILES_ACTIVE=prod` can point the same
 // binary at PostgreSQL or MySQL.
 use starter_mysql as _;
 use starter_postgres as _;
 
+use crate::bank::BankModule;
+
 // The migrations are compiled in: the binary needs no files beside it.
 starter_sqlite::framework_data::embed_migrations!("migrations");
+
+#[derive(Parser)]
+#[command(name = "sample-app", about = "A small bank on the framework", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the REST API and the actuator (the default).
+    Serve,
+    /// Run concurrent random transfers, then check the invariants.
+    Simulate {
+        /// Accounts to create for the run.
+        #[arg(long, default_value_t = 100)]
+        accounts: u64,
+        /// Transfers to attempt.
+        #[arg(long, default_value_t = 20_000)]
+        transfers: u64,
+        /// Concurrent tasks.
+        #[arg(long, default_value_t = 32)]
+        concurrency: usize,
+    },
+    /// Check the invariants on the configured database.
+    Check,
+    /// Apply pending migrations.
+    Migrate,
+    /// List applied and pending migrations.
+    Info,
+    /// Check the entities against the schema.
+    Validate,
+}
+
+/// The `[bank]` section.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+struct BankConfig {
+    /// Where the REST API listens.
+    address: String,
+}
+
+impl Default for BankConfig {
+    fn default() -> Self {
+        BankConfig {
+            address: "127.0.0.1:8080".to_owned(),
+        }
+    }
+}
 
 /// `./config` when run from a directory that has one, else the config shipped with the crate
 /// (so `cargo run -p sample-app` works from the workspace root).
@@ -30,10 +94,11 @@ fn config_dir() -> PathBuf {
     }
 }
 
-fn builder() -> starter_sqlite::framework_core::ApplicationContextBuilder<NoModule> {
+fn builder() -> ApplicationContextBuilder<NoModule> {
     ApplicationContext::builder()
         .config_dir(config_dir())
         .default_profiles(["dev"])
+        .config_section("bank")
         .set("app.version", env!("CARGO_PKG_VERSION"))
 }
 
@@ -42,25 +107,28 @@ async fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+                // PostgreSQL reports a redundant ROLLBACK after a failed COMMIT as a notice.
+                .unwrap_or_else(|_| {
+                    tracing_subscriber::EnvFilter::new("info,sqlx::postgres::notice=error")
+                }),
         )
         .init();
-
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    if !args.is_empty() {
-        return match starter_sqlite::framework_data::migrate::cli::run(builder(), &args).await {
-            Ok(report) => {
-                println!("{report}");
-                ExitCode::SUCCESS
-            }
-            Err(e) => {
-                eprintln!("error: {e}");
-                ExitCode::FAILURE
-            }
-        };
-    }
-    match serve().await {
-        Ok(()) => ExitCode::SUCCESS,
+    let cli = Cli::parse();
+    let outcome = match cli.command.unwrap_or(Command::Serve) {
+        Command::Serve => serve().await,
+        Command::Simulate {
+            accounts,
+            transfers,
+            concurrency,
+        } => simulate(accounts, transfers, concurrency).await,
+        Command::Check => check().await,
+        Command::Migrate => operator("migrate").await,
+        Command::Info => operator("info").await,
+        Command::Validate => operator("validate").await,
+    };
+    match outcome {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::FAILURE,
         Err(e) => {
             eprintln!("error: {e}");
             ExitCode::FAILURE
@@ -68,29 +136,77 @@ async fn main() -> ExitCode {
     }
 }
 
-async fn serve() -> Result<(), Error> {
-    let ctx = builder().start().await?;
+type AppResult = Result<bool, Box<dyn std::error::Error>>;
 
+async fn operator(command: &str) -> AppResult {
+    let report =
+        starter_sqlite::framework_data::migrate::cli::run(builder(), &[command.to_owned()]).await?;
+    println!("{report}");
+    Ok(true)
+}
+
+async fn serve() -> AppResult {
+    let ctx = builder().module::<BankModule>().start().await?;
     tracing::info!(profiles = ?ctx.config().profiles(), "active profiles");
     for ds in ctx.datasources().iter() {
-        let version = ds
-            .server_version()
-            .await
-            .map_err(|e| Error::Other(e.into()))?;
-        let status = ds.status();
-        tracing::info!(
-            datasource = ds.name(),
-            url = ds.url(),
-            %version,
-            open = status.size,
-            max = status.max,
-            "DataSource active"
-        );
+        let version = ds.server_version().await?;
+        tracing::info!(datasource = ds.name(), url = ds.url(), %version, "DataSource active");
     }
-    let accounts = ctx
-        .repository::<model::Account>()
-        .map_err(|e| Error::Other(e.into()))?;
-    let count = accounts.count().await.map_err(|e| Error::Other(e.into()))?;
-    tracing::info!(accounts = count, "ready");
-    ctx.shutdown().await
+    let accounts: Arc<dyn repositories::AccountRepository> = ctx.resolve();
+    if accounts.count().await? == 0 {
+        accounts
+            .save_all(vec![
+                model::Account::open("ann@bank.test", "Ann", 100_000),
+                model::Account::open("bob@bank.test", "Bob", 50_000),
+                model::Account::open("cy@bank.test", "Cy", 25_000),
+            ])
+            .await?;
+        tracing::info!("seeded three demo accounts");
+    }
+    let config: BankConfig = ctx.config().section_or_default("bank")?;
+    let listener = tokio::net::TcpListener::bind(&config.address).await?;
+    let address = listener.local_addr()?;
+    let api = Arc::new(api::Api {
+        accounts,
+        audit: ctx.resolve(),
+        transfers: ctx.resolve(),
+    });
+    tracing::info!("REST API listening on http://{address}");
+    axum::serve(listener, api::router(api))
+        .with_graceful_shutdown(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await?;
+    ctx.shutdown().await?;
+    Ok(true)
+}
+
+async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResult {
+    if accounts < 2 {
+        return Err("simulate needs at least two accounts".into());
+    }
+    // Every transfer holds its own connection and briefly a second one for the audit line
+    // (RequiresNew): the pool must hold two per task.
+    let pool = (concurrency * 2 + 2) as u32;
+    let ctx = builder()
+        .set("datasource.pool.max_connections", pool)
+        .set("management.enabled", false)
+        .module::<BankModule>()
+        .start()
+        .await?;
+    let ok = simulate::run(&ctx, accounts, transfers, concurrency).await?;
+    ctx.shutdown().await?;
+    Ok(ok)
+}
+
+async fn check() -> AppResult {
+    let ctx = builder()
+        .set("management.enabled", false)
+        .module::<BankModule>()
+        .start()
+        .await?;
+    let report = check::invariants(&ctx).await?;
+    println!("{report}");
+    ctx.shutdown().await?;
+    Ok(report.hold())
 }

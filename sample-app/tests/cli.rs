@@ -67,7 +67,7 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
     let out = sample_app(dir, &["validate"], env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("schema matches 1 entity"),
+        text(&out).contains("schema matches 3 entities"),
         "{}",
         text(&out)
     );
@@ -79,10 +79,11 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
         text(&out)
     );
 
+    // clap's usage error: exit code 2.
     let out = sample_app(dir, &["frobnicate"], env);
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(2));
     assert!(
-        text(&out).contains("unknown command `frobnicate`"),
+        text(&out).contains("unrecognized subcommand 'frobnicate'"),
         "{}",
         text(&out)
     );

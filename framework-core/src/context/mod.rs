@@ -142,6 +142,7 @@ pub struct ApplicationContextBuilder<M> {
     loader: ConfigLoader,
     auto_configurations: Vec<&'static dyn AutoConfiguration>,
     discover: bool,
+    sections: Vec<&'static str>,
     _module: PhantomData<fn() -> M>,
 }
 
@@ -151,6 +152,7 @@ impl ApplicationContextBuilder<NoModule> {
             loader: ConfigLoader::new(),
             auto_configurations: Vec::new(),
             discover: true,
+            sections: Vec::new(),
             _module: PhantomData,
         }
     }
@@ -215,6 +217,13 @@ impl<M> ApplicationContextBuilder<M> {
         self
     }
 
+    /// Declares a top-level configuration section the application itself reads (so that keys
+    /// under it are not reported as unknown). Read it with `ctx.config().section(name)`.
+    pub fn config_section(mut self, name: &'static str) -> Self {
+        self.sections.push(name);
+        self
+    }
+
     /// Uses the shaku module `M2` for the user's components. It must list [`Beans`] among its
     /// components.
     pub fn module<M2>(self) -> ApplicationContextBuilder<M2>
@@ -225,6 +234,7 @@ impl<M> ApplicationContextBuilder<M> {
             loader: self.loader,
             auto_configurations: self.auto_configurations,
             discover: self.discover,
+            sections: self.sections,
             _module: PhantomData,
         }
     }
@@ -241,11 +251,19 @@ where
         let config = self.loader.load()?;
         let autos = select_auto_configurations(self.discover, self.auto_configurations);
 
-        let known = CORE_SECTIONS.iter().copied().chain(
-            autos
-                .iter()
-                .flat_map(|a| a.config_sections().iter().copied()),
-        );
+        let known = CORE_SECTIONS
+            .iter()
+            .copied()
+            .chain(self.sections.iter().copied())
+            .chain(
+                // Sections of every linked auto-configuration are valid, also when this context
+                // runs only some of them (an operator command).
+                autos
+                    .iter()
+                    .copied()
+                    .chain(AUTO_CONFIGURATIONS.iter().copied())
+                    .flat_map(|a| a.config_sections().iter().copied()),
+            );
         config.check_known_sections(known)?;
         let app: AppConfig = config.section_or_default("app")?;
         // Validated here so a typo fails start-up; the actuator reads it again.

@@ -1,0 +1,33 @@
+//! Repositories: derived queries, resolved from the shaku module.
+
+use starter_sqlite::prelude::*;
+
+use crate::model::{Account, AuditEntry, Transfer};
+
+/// Accounts.
+#[repository]
+pub trait AccountRepository: CrudRepository<Account> {
+    /// By login.
+    async fn find_by_email(&self, email: &str) -> DataResult<Option<Account>>;
+    /// A page of one owner's accounts.
+    async fn find_by_owner(&self, owner: &str, page: Pageable) -> DataResult<Page<Account>>;
+    /// Accounts below zero (there must be none).
+    async fn count_by_balance_cents_less_than(&self, cents: i64) -> DataResult<u64>;
+}
+
+/// Committed transfers.
+#[repository]
+pub trait TransferRepository: CrudRepository<Transfer> {
+    /// Committed transfers without an audit line (there must be none).
+    #[query(
+        "SELECT COUNT(*) FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.reference = t.reference)"
+    )]
+    async fn count_unaudited(&self) -> DataResult<i64>;
+}
+
+/// Audit lines, newest first.
+#[repository]
+pub trait AuditRepository: CrudRepository<AuditEntry> {
+    /// A page of audit lines, newest first.
+    async fn find_all_by_order_by_id_desc(&self, page: Pageable) -> DataResult<Vec<AuditEntry>>;
+}

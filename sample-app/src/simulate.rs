@@ -1,0 +1,136 @@
+//! `simulate`: concurrent random transfers through the service, then the invariant check.
+
+use std::hash::{BuildHasher, RandomState};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use starter_sqlite::framework_core::ApplicationContext;
+use starter_sqlite::prelude::*;
+
+use crate::bank::{BankError, BankModule, TransferService};
+use crate::check::invariants;
+use crate::model::Account;
+use crate::repositories::{AccountRepository, AuditRepository};
+
+/// The outcome counts of a run.
+#[derive(Debug, Default)]
+struct Outcomes {
+    committed: AtomicU64,
+    insufficient: AtomicU64,
+    conflicts: AtomicU64,
+    other: AtomicU64,
+}
+
+fn random(state: &RandomState, k: u64) -> u64 {
+    state.hash_one(k)
+}
+
+/// Runs the simulation; returns whether the invariants held.
+pub async fn run(
+    ctx: &ApplicationContext<BankModule>,
+    accounts: u64,
+    transfers: u64,
+    concurrency: usize,
+) -> Result<bool, DataError> {
+    let repo: Arc<dyn AccountRepository> = ctx.resolve();
+    let audit: Arc<dyn AuditRepository> = ctx.resolve();
+    let service: Arc<dyn TransferService> = ctx.resolve();
+    let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let seeded = repo
+        .save_all(
+            (0..accounts)
+                .map(|i| {
+                    Account::open(
+                        &format!("sim-{run_id}-{i}@bank.test"),
+                        &format!("sim-{run_id}"),
+                        10_000,
+                    )
+                })
+                .collect(),
+        )
+        .await?;
+    let ids: Arc<Vec<i64>> = Arc::new(seeded.iter().map(|a| a.id).collect());
+    let tm = ctx.transaction_manager_default()?;
+    let before = tm.stats().snapshot();
+    let audit_before = audit.count().await?;
+    let outcomes = Arc::new(Outcomes::default());
+    let bar = indicatif::ProgressBar::new(transfers);
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(
+            "{bar:40} {pos}/{len} transfers {per_sec} eta {eta}",
+        )
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+    );
+    let next = Arc::new(AtomicU64::new(0));
+    let started = Instant::now();
+    let mut workers = Vec::new();
+    for _ in 0..concurrency.max(1) {
+        let (service, ids, outcomes, next, bar) = (
+            service.clone(),
+            ids.clone(),
+            outcomes.clone(),
+            next.clone(),
+            bar.clone(),
+        );
+        workers.push(tokio::spawn(async move {
+            let state = RandomState::new();
+            loop {
+                let k = next.fetch_add(1, Ordering::Relaxed);
+                if k >= transfers {
+                    break;
+                }
+                let n = ids.len() as u64;
+                let from = ids[(random(&state, k) % n) as usize];
+                let mut to = ids[(random(&state, k ^ 0x5555) % n) as usize];
+                if to == from {
+                    to = ids[((random(&state, k ^ 0x5555) + 1) % n) as usize];
+                }
+                let cents = (random(&state, k ^ 0xAAAA) % 2_000) as i64 + 1;
+                let counter = match service.transfer(from, to, cents).await {
+                    Ok(_) => &outcomes.committed,
+                    Err(BankError::InsufficientFunds { .. }) => &outcomes.insufficient,
+                    Err(BankError::Conflict(_)) => &outcomes.conflicts,
+                    Err(e) => {
+                        tracing::debug!(error = %e, "transfer failed");
+                        &outcomes.other
+                    }
+                };
+                counter.fetch_add(1, Ordering::Relaxed);
+                bar.inc(1);
+            }
+        }));
+    }
+    for w in workers {
+        let _ = w.await;
+    }
+    bar.finish_and_clear();
+    let elapsed = started.elapsed();
+    let after = tm.stats().snapshot();
+    let audit_added = audit.count().await? - audit_before;
+    let o = &outcomes;
+    let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
+    println!(
+        "{transfers} transfers between {accounts} accounts at concurrency {concurrency} in {:.1}s: {:.0} transfers/s",
+        elapsed.as_secs_f64(),
+        transfers as f64 / elapsed.as_secs_f64()
+    );
+    println!(
+        "committed {}, insufficient funds {}, conflicts {}, other failures {}; retries {}, rollbacks {}",
+        load(&o.committed),
+        load(&o.insufficient),
+        load(&o.conflicts),
+        load(&o.other),
+        after.retries - before.retries,
+        after.rolled_back - before.rolled_back
+    );
+    let report = invariants(ctx).await?;
+    println!("{report}");
+    // Every attempt (committed or not) wrote at least one audit line.
+    let audited = audit_added >= transfers;
+    println!(
+        "audit lines written by this run: {audit_added} for {transfers} attempts: {}",
+        if audited { "ok" } else { "BROKEN" }
+    );
+    Ok(report.hold() && audited)
+}
