@@ -1,0 +1,666 @@
+//! The framework against hand-written raw sqlx on the same pool and database, alternating in
+//! one run, on every reachable database. Prints one table: workload, database, framework and raw
+//! medians, ratio, statements per operation of each, and throughput at 1 and 16 tasks.
+//!
+//! `cargo bench -p tests --bench suite` (full), `cargo bench -p tests --bench suite -- --quick`
+//! (a smoke run under a minute; no targets checked).
+//!
+//! Raw sqlx runs on the framework's own pool, which validates only connections idle longer than
+//! the validation window: what a careful sqlx user configures. The `find_by_id` row also shows
+//! raw sqlx on a pool with sqlx's defaults (a ping on every checkout).
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use framework_data::prelude::*;
+use tests::{Backend, TestDatabase};
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "people")]
+pub struct Person {
+    #[id(generated)]
+    pub id: i64,
+    pub email: String,
+    pub owner: String,
+    pub cents: i64,
+    #[version]
+    pub version: i64,
+}
+
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "cached_people", cache = "people")]
+pub struct CachedPerson {
+    #[id(generated)]
+    pub id: i64,
+    pub email: String,
+    pub owner: String,
+    pub cents: i64,
+    #[version]
+    pub version: i64,
+}
+
+#[repository]
+pub trait PersonRepository: CrudRepository<Person> {
+    async fn find_by_email(&self, email: &str) -> DataResult<Option<Person>>;
+    async fn find_by_owner(&self, owner: &str, page: Pageable) -> DataResult<Page<Person>>;
+}
+
+struct Service {
+    tm: TransactionManager,
+    repo: PersonRepositoryImpl,
+}
+
+impl Service {
+    /// The sample app's transfer, on `people`: read two rows, update both (versioned), insert
+    /// an audit row.
+    #[transactional(manager = &self.tm)]
+    async fn transfer(&self, from: i64, to: i64) -> DataResult<()> {
+        let mut a = self
+            .repo
+            .find_by_id(from)
+            .await?
+            .ok_or(DataError::InvalidArgument("from".into()))?;
+        let mut b = self
+            .repo
+            .find_by_id(to)
+            .await?
+            .ok_or(DataError::InvalidArgument("to".into()))?;
+        a.cents -= 1;
+        b.cents += 1;
+        self.repo.save(a).await?;
+        self.repo.save(b).await?;
+        self.repo
+            .save(Person {
+                id: 0,
+                email: format!("audit-{from}-{to}-{}@x", uuid::Uuid::new_v4()),
+                owner: "audit".into(),
+                cents: 1,
+                version: 0,
+            })
+            .await?;
+        Ok(())
+    }
+
+    #[transactional(manager = &self.tm)]
+    async fn empty(&self) -> DataResult<()> {
+        Ok(())
+    }
+
+    #[transactional(manager = &self.tm)]
+    async fn outer(&self) -> DataResult<()> {
+        self.inner().await
+    }
+
+    #[transactional(manager = &self.tm, propagation = RequiresNew)]
+    async fn inner(&self) -> DataResult<()> {
+        Ok(())
+    }
+}
+
+const ROWS: i64 = 10_000;
+
+fn median(mut v: Vec<Duration>) -> Duration {
+    v.sort();
+    v[v.len() / 2]
+}
+
+struct Row {
+    workload: &'static str,
+    db: &'static str,
+    framework: Duration,
+    raw: Duration,
+    fw_statements: f64,
+    raw_statements: f64,
+    note: String,
+}
+
+fn print(rows: &[Row]) {
+    println!(
+        "| workload | database | framework | raw sqlx | ratio | statements/op (fw / raw) | notes |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for r in rows {
+        println!(
+            "| {} | {} | {:.1?} | {:.1?} | {:.3} | {:.2} / {:.2} | {} |",
+            r.workload,
+            r.db,
+            r.framework,
+            r.raw,
+            r.framework.as_secs_f64() / r.raw.as_secs_f64(),
+            r.fw_statements,
+            r.raw_statements,
+            r.note
+        );
+    }
+}
+
+/// Alternates `fw` and `raw` for `n` rounds; returns their medians and the framework's
+/// statements per operation (the DataSource's counter).
+async fn compare<F, R>(
+    ds: &DataSource,
+    n: usize,
+    mut fw: F,
+    mut raw: R,
+) -> (Duration, Duration, f64)
+where
+    F: AsyncFnMut(usize),
+    R: AsyncFnMut(usize),
+{
+    let (mut a, mut b) = (Vec::with_capacity(n), Vec::with_capacity(n));
+    let mut statements = 0u64;
+    for k in 0..n {
+        let before = ds.statements_executed();
+        let t = Instant::now();
+        fw(k).await;
+        a.push(t.elapsed());
+        statements += ds.statements_executed() - before;
+        let t = Instant::now();
+        raw(k).await;
+        b.push(t.elapsed());
+    }
+    (median(a), median(b), statements as f64 / n as f64)
+}
+
+/// Operations per second of `op` at `tasks` concurrent tasks for `span`.
+async fn throughput<F, Fut>(tasks: usize, span: Duration, op: F) -> f64
+where
+    F: Fn(u64) -> Fut + Send + Sync + Clone + 'static,
+    Fut: std::future::Future<Output = ()> + Send,
+{
+    let deadline = Instant::now() + span;
+    let mut handles = Vec::new();
+    for t in 0..tasks {
+        let op = op.clone();
+        handles.push(tokio::spawn(async move {
+            let mut done = 0u64;
+            while Instant::now() < deadline {
+                op(t as u64 * 1_000_003 + done).await;
+                done += 1;
+            }
+            done
+        }));
+    }
+    let mut total = 0;
+    for h in handles {
+        total += h.await.unwrap();
+    }
+    total as f64 / span.as_secs_f64()
+}
+
+fn id_of(k: usize) -> i64 {
+    ((k as i64).wrapping_mul(7919)).rem_euclid(ROWS) + 1
+}
+
+/// Raw sqlx for one dialect: `$pool` is the sqlx pool, `$ph(n)` its n-th placeholder.
+macro_rules! raw_workloads {
+    ($pool:expr, $default_pool:expr, $ph:expr, $db:ty) => {{
+        let pool = $pool.clone();
+        let default_pool = $default_pool;
+        let ph = $ph;
+        let cols = "\"id\", \"email\", \"owner\", \"cents\", \"version\"";
+        let cols = if ph(1) == "?" && std::any::type_name::<$db>().contains("MySql") {
+            cols.replace('"', "`")
+        } else {
+            cols.to_owned()
+        };
+        let q = |s: &str| {
+            if std::any::type_name::<$db>().contains("MySql") {
+                s.replace('"', "`")
+            } else {
+                s.to_owned()
+            }
+        };
+        let by_id = format!(
+            "SELECT {cols} FROM {} WHERE {} = {}",
+            q("\"people\""),
+            q("\"id\""),
+            ph(1)
+        );
+        let by_email = format!(
+            "SELECT {cols} FROM {} WHERE {} = {} LIMIT 2",
+            q("\"people\""),
+            q("\"email\""),
+            ph(1)
+        );
+        let page = format!(
+            "SELECT {cols} FROM {} WHERE {} = {} ORDER BY {} LIMIT {} OFFSET {}",
+            q("\"people\""),
+            q("\"owner\""),
+            ph(1),
+            q("\"id\""),
+            ph(2),
+            ph(3)
+        );
+        let count = format!(
+            "SELECT COUNT(*) FROM {} WHERE {} = {}",
+            q("\"people\""),
+            q("\"owner\""),
+            ph(1)
+        );
+        let insert = format!(
+            "INSERT INTO {} ({}, {}, {}, {}) VALUES ({}, {}, {}, {})",
+            q("\"people\""),
+            q("\"email\""),
+            q("\"owner\""),
+            q("\"cents\""),
+            q("\"version\""),
+            ph(1),
+            ph(2),
+            ph(3),
+            ph(4)
+        );
+        let update = format!(
+            "UPDATE {} SET {} = {}, {} = {}, {} = {}, {} = {} WHERE {} = {} AND {} = {}",
+            q("\"people\""),
+            q("\"email\""),
+            ph(1),
+            q("\"owner\""),
+            ph(2),
+            q("\"cents\""),
+            ph(3),
+            q("\"version\""),
+            ph(4),
+            q("\"id\""),
+            ph(5),
+            q("\"version\""),
+            ph(6)
+        );
+        RawSql {
+            pool,
+            default_pool,
+            by_id,
+            by_email,
+            page,
+            count,
+            insert,
+            update,
+        }
+    }};
+}
+
+struct RawSql<P> {
+    pool: P,
+    default_pool: P,
+    by_id: String,
+    by_email: String,
+    page: String,
+    count: String,
+    insert: String,
+    update: String,
+}
+
+/// The raw version of each workload for one driver.
+macro_rules! raw_impl {
+    ($db:ty, $pool_ty:ty) => {
+        impl RawSql<$pool_ty> {
+            async fn find_by_id(&self, id: i64, default_pool: bool) -> Person {
+                let pool = if default_pool {
+                    &self.default_pool
+                } else {
+                    &self.pool
+                };
+                let row = sqlx::query(sqlx::AssertSqlSafe(self.by_id.as_str()))
+                    .bind(id)
+                    .fetch_one(pool)
+                    .await
+                    .unwrap();
+                person::<$db>(&row)
+            }
+            async fn find_by_email(&self, email: &str) -> Option<Person> {
+                let rows = sqlx::query(sqlx::AssertSqlSafe(self.by_email.as_str()))
+                    .bind(email)
+                    .fetch_all(&self.pool)
+                    .await
+                    .unwrap();
+                rows.first().map(person::<$db>)
+            }
+            async fn page(&self, owner: &str) -> (Vec<Person>, i64) {
+                let total: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(self.count.as_str()))
+                    .bind(owner)
+                    .fetch_one(&self.pool)
+                    .await
+                    .unwrap();
+                let rows = sqlx::query(sqlx::AssertSqlSafe(self.page.as_str()))
+                    .bind(owner)
+                    .bind(20i64)
+                    .bind(0i64)
+                    .fetch_all(&self.pool)
+                    .await
+                    .unwrap();
+                (rows.iter().map(person::<$db>).collect(), total)
+            }
+            async fn insert(&self, email: &str) {
+                sqlx::query(sqlx::AssertSqlSafe(self.insert.as_str()))
+                    .bind(email)
+                    .bind("raw")
+                    .bind(1i64)
+                    .bind(1i64)
+                    .execute(&self.pool)
+                    .await
+                    .unwrap();
+            }
+            async fn update(&self, p: &Person) {
+                sqlx::query(sqlx::AssertSqlSafe(self.update.as_str()))
+                    .bind(&p.email)
+                    .bind(&p.owner)
+                    .bind(p.cents + 1)
+                    .bind(p.version + 1)
+                    .bind(p.id)
+                    .bind(p.version)
+                    .execute(&self.pool)
+                    .await
+                    .unwrap();
+            }
+            /// A multi-row INSERT that gets the generated ids back, as the framework does:
+            /// `RETURNING` where the database has it, `LAST_INSERT_ID()` on MySQL.
+            async fn save_all(&self, rows: usize, tag: &str) {
+                let mut qb = sqlx::QueryBuilder::<$db>::new(
+                    self.insert.split(" VALUES").next().unwrap().to_owned() + " ",
+                );
+                qb.push_values(0..rows, |mut b, i| {
+                    b.push_bind(format!("{tag}-{i}@bulk"))
+                        .push_bind("bulk")
+                        .push_bind(i as i64)
+                        .push_bind(1i64);
+                });
+                if std::any::type_name::<$db>().contains("MySql") {
+                    qb.build().execute(&self.pool).await.unwrap();
+                } else {
+                    qb.push(" RETURNING \"id\"");
+                    let ids: Vec<i64> =
+                        qb.build_query_scalar().fetch_all(&self.pool).await.unwrap();
+                    assert_eq!(ids.len(), rows);
+                }
+            }
+            async fn empty_transaction(&self) {
+                let tx = self.pool.begin().await.unwrap();
+                tx.commit().await.unwrap();
+            }
+            /// The transfer, by hand: the same five statements in one transaction.
+            async fn transfer(&self, from: i64, to: i64) -> bool {
+                let mut tx = self.pool.begin().await.unwrap();
+                let a = person::<$db>(
+                    &sqlx::query(sqlx::AssertSqlSafe(self.by_id.as_str()))
+                        .bind(from)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .unwrap(),
+                );
+                let b = person::<$db>(
+                    &sqlx::query(sqlx::AssertSqlSafe(self.by_id.as_str()))
+                        .bind(to)
+                        .fetch_one(&mut *tx)
+                        .await
+                        .unwrap(),
+                );
+                for (p, delta) in [(&a, -1i64), (&b, 1)] {
+                    let done = sqlx::query(sqlx::AssertSqlSafe(self.update.as_str()))
+                        .bind(&p.email)
+                        .bind(&p.owner)
+                        .bind(p.cents + delta)
+                        .bind(p.version + 1)
+                        .bind(p.id)
+                        .bind(p.version)
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    if done.rows_affected() == 0 {
+                        return false; // a concurrent update won; the transaction rolls back
+                    }
+                }
+                sqlx::query(sqlx::AssertSqlSafe(self.insert.as_str()))
+                    .bind(format!("raw-audit-{from}-{to}-{}@x", uuid::Uuid::new_v4()))
+                    .bind("audit")
+                    .bind(1i64)
+                    .bind(1i64)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+                true
+            }
+
+            async fn two_transactions(&self) {
+                let outer = self.pool.begin().await.unwrap();
+                let inner = self.pool.begin().await.unwrap();
+                inner.commit().await.unwrap();
+                outer.commit().await.unwrap();
+            }
+        }
+    };
+}
+
+fn person<DB: sqlx::Database>(row: &DB::Row) -> Person
+where
+    for<'r> i64: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    for<'r> String: sqlx::Decode<'r, DB> + sqlx::Type<DB>,
+    usize: sqlx::ColumnIndex<DB::Row>,
+{
+    use sqlx::Row as _;
+    Person {
+        id: row.get(0),
+        email: row.get(1),
+        owner: row.get(2),
+        cents: row.get(3),
+        version: row.get(4),
+    }
+}
+
+raw_impl!(sqlx::Postgres, sqlx::PgPool);
+raw_impl!(sqlx::MySql, sqlx::MySqlPool);
+raw_impl!(sqlx::Sqlite, sqlx::SqlitePool);
+
+/// Runs every workload on one database, with `$raw` the driver's raw version.
+macro_rules! run_workloads {
+    ($rows:expr, $label:expr, $ds:expr, $ctx:expr, $raw:expr, $n:expr, $span:expr, $backend:expr) => {{
+        let (rows, label, ds, ctx, raw, n, span) = ($rows, $label, $ds, $ctx, $raw, $n, $span);
+        let repo = PersonRepositoryImpl::new(ds.clone());
+        let cached = ctx.repository::<CachedPerson>().unwrap();
+        for k in 0..ROWS as usize {
+            cached.find_by_id(id_of(k)).await.unwrap();
+        }
+        let row = |workload, (f, r, s): (Duration, Duration, f64), raw_statements: f64, note: String| Row {
+            workload, db: label, framework: f, raw: r, fw_statements: s, raw_statements, note,
+        };
+
+        let m = compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw.find_by_id(id_of(k), false).await; }).await;
+        let (_, defaults, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
+        let repo1 = Arc::new(PersonRepositoryImpl::new(ds.clone()));
+        let fw1 = throughput(1, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
+        let fw16 = throughput(16, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
+        let raw_arc = Arc::new(raw.clone_for_throughput());
+        let raw1 = throughput(1, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
+        let raw16 = throughput(16, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
+        rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
+
+        // Hits in a block of their own: a hit right after a network round trip pays for the CPU
+        // caches the round trip evicted, which measures the machine, not the cache.
+        let before = ds.statements_executed();
+        let mut hits = Vec::with_capacity(n);
+        for k in 0..n {
+            let t = Instant::now();
+            cached.find_by_id(id_of(k)).await.unwrap().unwrap();
+            hits.push(t.elapsed());
+        }
+        let hit_statements = (ds.statements_executed() - before) as f64 / n as f64;
+        let mut trips = Vec::with_capacity(n);
+        for k in 0..n {
+            let t = Instant::now();
+            raw.find_by_id(id_of(k), false).await;
+            trips.push(t.elapsed());
+        }
+        let m = (median(hits), median(trips), hit_statements);
+        rows.push(row("2. find_by_id (cached hit)", m, 1.0, format!("{:.0}x faster than the raw round trip", m.1.as_secs_f64() / m.0.as_secs_f64())));
+
+        let m = compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await;
+        rows.push(row("3a. find_by_email (unique index)", m, 1.0, String::new()));
+        let m = compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await;
+        rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, "count + page".into()));
+
+        let m = compare(&ds, n, async |k| { repo.save(Person { id: 0, email: format!("new{k}@fw"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }, async |k| { raw.insert(&format!("new{k}@raw")).await; }).await;
+        rows.push(row("4a. save (new)", m, 1.0, String::new()));
+        let fw_target = repo.find_by_id(1).await.unwrap().unwrap();
+        let fw_cell = std::cell::RefCell::new(fw_target);
+        let raw_cell = std::cell::RefCell::new(raw.find_by_id(2, false).await);
+        let m = compare(&ds, n, async |_| { let p = fw_cell.borrow().clone(); let mut p2 = p.clone(); p2.cents += 1; let saved = repo.save(p2).await.unwrap(); *fw_cell.borrow_mut() = saved; }, async |_| { let p = raw_cell.borrow().clone(); raw.update(&p).await; raw_cell.borrow_mut().version += 1; raw_cell.borrow_mut().cents += 1; }).await;
+        rows.push(row("4b. save (existing, versioned update)", m, 1.0, String::new()));
+
+        let bulk = if n >= 1000 { 41 } else { 5 };
+        let m = compare(&ds, bulk, async |k| { let all: Vec<Person> = (0..1000).map(|i| Person { id: 0, email: format!("fw{k}-{i}@bulk"), owner: "bulk".into(), cents: i, version: 0 }).collect(); repo.save_all(all).await.unwrap(); }, async |k| { raw.save_all(1000, &format!("raw{k}")).await; }).await;
+        rows.push(row("5. save_all(1000 new)", m, 1.0, String::new()));
+
+        let svc = Service { tm: ctx.transaction_manager_default().unwrap(), repo: PersonRepositoryImpl::new(ds.clone()) };
+        let m = compare(&ds, n, async |_| { svc.empty().await.unwrap(); }, async |_| { raw.empty_transaction().await; }).await;
+        rows.push(row("6a. empty #[transactional] vs begin/commit", m, 0.0, "BEGIN and COMMIT are not counted statements".into()));
+        let m = compare(&ds, n, async |_| { svc.outer().await.unwrap(); }, async |_| { raw.two_transactions().await; }).await;
+        rows.push(row("6b. Required calling RequiresNew vs two raw transactions", m, 0.0, String::new()));
+        if $backend == Backend::Postgres {
+            let pair = |k: u64| { let a = (k.wrapping_mul(2654435761) % ROWS as u64) as i64 + 1; let b = (a % ROWS) + 1; (a, b) };
+            let svc = Arc::new(svc);
+            let fw16 = throughput(16, span, { let s = svc.clone(); move |k| { let s = s.clone(); async move { let (a, b) = pair(k); let _ = s.transfer(a, b).await; } } }).await;
+            let raw16 = throughput(16, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { let (a, b) = pair(k); let _ = r.transfer(a, b).await; } } }).await;
+            let before = ds.statements_executed();
+            let _ = svc.transfer(1, 2).await;
+            let per = (ds.statements_executed() - before) as f64;
+            let as_time = |ops: f64| Duration::from_secs_f64(16.0 / ops);
+            rows.push(Row { workload: "7. transfer at 16 tasks (time per op = 16 / throughput)", db: label, framework: as_time(fw16), raw: as_time(raw16), fw_statements: per, raw_statements: 5.0, note: format!("{fw16:.0} vs {raw16:.0} transfers/s") });
+        }
+    }};
+}
+
+impl<P: Clone> RawSql<P> {
+    fn clone_for_throughput(&self) -> RawSql<P> {
+        RawSql {
+            pool: self.pool.clone(),
+            default_pool: self.default_pool.clone(),
+            by_id: self.by_id.clone(),
+            by_email: self.by_email.clone(),
+            page: self.page.clone(),
+            count: self.count.clone(),
+            insert: self.insert.clone(),
+            update: self.update.clone(),
+        }
+    }
+}
+
+fn ddl(backend: Backend) -> Vec<String> {
+    let (id, text) = match backend {
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT"),
+        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(255)"),
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    ["people", "cached_people"]
+        .iter()
+        .flat_map(|t| {
+            [
+                format!("CREATE TABLE {t} (id {id}, email {text} NOT NULL, owner {text} NOT NULL, cents BIGINT NOT NULL, version BIGINT NOT NULL)"),
+                format!("CREATE UNIQUE INDEX {t}_email ON {t} (email)"),
+                format!("CREATE INDEX {t}_owner ON {t} (owner)"),
+            ]
+        })
+        .collect()
+}
+
+async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row>>>) {
+    let ctx = db.context().start().await.unwrap();
+    let ds = ctx.datasource_default().unwrap();
+    for stmt in ddl(db.backend()) {
+        ds.execute_script(&stmt).await.unwrap();
+    }
+    let repo = PersonRepositoryImpl::new(ds.clone());
+    let seed: Vec<Person> = (1..=ROWS)
+        .map(|i| Person {
+            id: 0,
+            email: format!("p{i}@x"),
+            owner: format!("o{}", i % 50),
+            cents: i,
+            version: 0,
+        })
+        .collect();
+    repo.save_all(seed).await.unwrap();
+    let cached = ctx.repository::<CachedPerson>().unwrap();
+    let seed: Vec<CachedPerson> = (1..=ROWS)
+        .map(|i| CachedPerson {
+            id: 0,
+            email: format!("p{i}@x"),
+            owner: format!("o{}", i % 50),
+            cents: i,
+            version: 0,
+        })
+        .collect();
+    cached.save_all(seed).await.unwrap();
+    let n = if quick { 300 } else { 5_000 };
+    let span = Duration::from_millis(if quick { 300 } else { 3_000 });
+    let mut out = Vec::new();
+    let label = match db.backend() {
+        Backend::Postgres => "PostgreSQL",
+        Backend::MySql => "MariaDB",
+        Backend::Sqlite => "SQLite",
+    };
+    match ds.pool() {
+        framework_data::driver::Pool::Postgres(p) => {
+            let defaults = sqlx::PgPool::connect(db.url()).await.unwrap();
+            let raw = raw_workloads!(p, defaults, |n: usize| format!("${n}"), sqlx::Postgres);
+            run_workloads!(
+                &mut out,
+                label,
+                ds.clone(),
+                &ctx,
+                raw,
+                n,
+                span,
+                db.backend()
+            );
+        }
+        framework_data::driver::Pool::MySql(p) => {
+            let defaults = sqlx::MySqlPool::connect(db.url()).await.unwrap();
+            let raw = raw_workloads!(p, defaults, |_n: usize| "?".to_owned(), sqlx::MySql);
+            run_workloads!(
+                &mut out,
+                label,
+                ds.clone(),
+                &ctx,
+                raw,
+                n,
+                span,
+                db.backend()
+            );
+        }
+        framework_data::driver::Pool::Sqlite(p) => {
+            let defaults = sqlx::SqlitePool::connect(db.url()).await.unwrap();
+            let raw = raw_workloads!(p, defaults, |_n: usize| "?".to_owned(), sqlx::Sqlite);
+            run_workloads!(
+                &mut out,
+                label,
+                ds.clone(),
+                &ctx,
+                raw,
+                n,
+                span,
+                db.backend()
+            );
+        }
+        _ => {}
+    }
+    rows.lock().unwrap().extend(out);
+    ctx.shutdown().await.unwrap();
+}
+
+fn main() {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let rows = Arc::new(std::sync::Mutex::new(Vec::new()));
+    for backend in Backend::ALL {
+        let rows = rows.clone();
+        runtime.block_on(tests::run(backend, "bench suite", move |db| {
+            bench(db, quick, rows)
+        }));
+    }
+    print(&rows.lock().unwrap());
+}
