@@ -96,7 +96,7 @@ macro_rules! route {
                         #[allow(unreachable_patterns)]
                         _ => return Err(ds.mismatch()),
                     };
-                    ds.metrics().record_use(ds.name(), held.elapsed());
+                    ds.metrics().record_use(held.elapsed());
                     done.map_err(|e| ds.error(e))
                 }
             };
@@ -204,10 +204,10 @@ impl DataSource {
         let started = std::time::Instant::now();
         let conn = self.pool().acquire().await;
         m.pending.fetch_sub(1, Ordering::Relaxed);
-        m.record_wait(self.name(), started.elapsed());
+        m.record_wait(started.elapsed());
         conn.map_err(|e| {
             if matches!(e, sqlx::Error::PoolTimedOut) {
-                m.record_timeout(self.name());
+                m.record_timeout();
             }
             self.error(e)
         })

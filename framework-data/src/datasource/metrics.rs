@@ -37,16 +37,50 @@ impl Operation {
 }
 
 /// The counters and histograms of one DataSource.
-#[derive(Debug, Default)]
+/// A statement histogram with its handle in the `metrics` facade (registered once, so that
+/// recording allocates nothing).
+struct OperationHistogram {
+    own: DurationHistogram,
+    facade: metrics::Histogram,
+}
+
 pub(crate) struct DataSourceMetrics {
+    datasource: String,
     pub(crate) wait_time: DurationHistogram,
     pub(crate) use_time: DurationHistogram,
     pub(crate) timeouts: AtomicU64,
     pub(crate) pending: AtomicU64,
-    operations: RwLock<HashMap<Operation, Arc<DurationHistogram>>>,
+    operations: RwLock<HashMap<Operation, Arc<OperationHistogram>>>,
+    // Facade handles, registered once (an application recorder must be installed before the
+    // context starts to receive them).
+    wait_facade: metrics::Histogram,
+    use_facade: metrics::Histogram,
+    timeouts_facade: metrics::Counter,
+}
+
+impl std::fmt::Debug for DataSourceMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataSourceMetrics")
+            .field("datasource", &self.datasource)
+            .finish()
+    }
 }
 
 impl DataSourceMetrics {
+    pub(crate) fn new(datasource: &str) -> Self {
+        DataSourceMetrics {
+            datasource: datasource.to_owned(),
+            wait_time: DurationHistogram::default(),
+            use_time: DurationHistogram::default(),
+            timeouts: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+            operations: RwLock::new(HashMap::new()),
+            wait_facade: metrics::histogram!("db.client.connection.wait_time", "pool" => datasource.to_owned()),
+            use_facade: metrics::histogram!("db.client.connection.use_time", "pool" => datasource.to_owned()),
+            timeouts_facade: metrics::counter!("db.client.connection.timeouts", "pool" => datasource.to_owned()),
+        }
+    }
+
     /// Records a statement's duration.
     pub(crate) fn record_statement(&self, datasource: &str, op: Operation, elapsed: Duration) {
         let existing = self
@@ -62,38 +96,39 @@ impl DataSourceMetrics {
                 .write()
                 .unwrap_or_else(|e| e.into_inner())
                 .entry(op)
-                .or_default()
+                .or_insert_with(|| {
+                    Arc::new(OperationHistogram {
+                        own: DurationHistogram::default(),
+                        facade: metrics::histogram!(
+                            "db.client.operation.duration",
+                            "datasource" => datasource.to_owned(),
+                            "repository" => op.repository,
+                            "method" => op.method
+                        ),
+                    })
+                })
                 .clone(),
         };
-        h.record(elapsed);
-        metrics::histogram!(
-            "db.client.operation.duration",
-            "datasource" => datasource.to_owned(),
-            "repository" => op.repository,
-            "method" => op.method
-        )
-        .record(elapsed.as_secs_f64());
+        h.own.record(elapsed);
+        h.facade.record(elapsed.as_secs_f64());
     }
 
-    pub(crate) fn record_wait(&self, datasource: &str, waited: Duration) {
+    pub(crate) fn record_wait(&self, waited: Duration) {
         self.wait_time.record(waited);
-        metrics::histogram!("db.client.connection.wait_time", "pool" => datasource.to_owned())
-            .record(waited.as_secs_f64());
+        self.wait_facade.record(waited.as_secs_f64());
     }
 
-    pub(crate) fn record_use(&self, datasource: &str, used: Duration) {
+    pub(crate) fn record_use(&self, used: Duration) {
         self.use_time.record(used);
-        metrics::histogram!("db.client.connection.use_time", "pool" => datasource.to_owned())
-            .record(used.as_secs_f64());
+        self.use_facade.record(used.as_secs_f64());
     }
 
-    pub(crate) fn record_timeout(&self, datasource: &str) {
+    pub(crate) fn record_timeout(&self) {
         self.timeouts.fetch_add(1, Ordering::Relaxed);
-        metrics::counter!("db.client.connection.timeouts", "pool" => datasource.to_owned())
-            .increment(1);
+        self.timeouts_facade.increment(1);
     }
 
-    fn operations(&self) -> Vec<(Operation, Arc<DurationHistogram>)> {
+    fn operations(&self) -> Vec<(Operation, Arc<OperationHistogram>)> {
         self.operations
             .read()
             .unwrap_or_else(|e| e.into_inner())
@@ -217,7 +252,7 @@ impl MetricSource for DataSourcesMetrics {
                         ("repository", op.repository.to_owned()),
                         ("method", op.method.to_owned()),
                     ],
-                    value: MetricValue::Histogram(h.snapshot()),
+                    value: MetricValue::Histogram(h.own.snapshot()),
                 });
             }
         }

@@ -88,7 +88,7 @@ impl DataSource {
                 pool,
                 config: config.pool.clone(),
                 statements: std::sync::atomic::AtomicU64::new(0),
-                metrics: metrics::DataSourceMetrics::default(),
+                metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
                 cache: std::sync::OnceLock::new(),
             }),

@@ -566,8 +566,11 @@ impl<'r, E: Entity> Call<'r, E> {
         E::from_row(row).map_err(|e| self.repo.datasource().error(e))
     }
 
-    fn paged_args(&self) -> DataResult<Args> {
-        let mut args = self.args.clone();
+    /// The bound arguments plus, for a page, LIMIT and OFFSET. Takes them: only a page needs
+    /// them twice, and clones them itself first.
+    fn paged_args(&mut self) -> DataResult<Args> {
+        let empty = self.repo.datasource().args();
+        let mut args = std::mem::replace(&mut self.args, empty);
         if let Some(page) = &self.page {
             let limit = i64::try_from(page.size()).unwrap_or(i64::MAX);
             let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
@@ -578,7 +581,7 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// Every matching entity.
-    pub async fn fetch_all(self) -> DataResult<Vec<E>> {
+    pub async fn fetch_all(mut self) -> DataResult<Vec<E>> {
         let sql = self.sql(Kind::Main)?;
         let args = self.paged_args()?;
         let rows = self
@@ -591,7 +594,7 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// At most one entity; more than one is [`DataError::IncorrectResultSize`] (unless the
     /// method says `first`/`top`, which takes the first).
-    pub async fn fetch_optional(self) -> DataResult<Option<E>> {
+    pub async fn fetch_optional(mut self) -> DataResult<Option<E>> {
         let kind = if self.query.limit.is_some() {
             Kind::Main
         } else {
@@ -629,7 +632,7 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// One page of the matching entities, with their total.
-    pub async fn fetch_page(self) -> DataResult<Page<E>> {
+    pub async fn fetch_page(mut self) -> DataResult<Page<E>> {
         let Some(pageable) = self.page.clone() else {
             return Err(DataError::InvalidArgument(format!(
                 "{}: a Page needs a Pageable argument",
@@ -693,7 +696,7 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// The matching entities, fetched incrementally.
-    pub fn stream(self) -> EntityStream<'static, E> {
+    pub fn stream(mut self) -> EntityStream<'static, E> {
         let sql = match self.sql(Kind::Main) {
             Ok(sql) => sql,
             Err(e) => return super::stream::failed(e),
