@@ -70,6 +70,15 @@ impl Dialect {
         }
     }
 
+    /// A dense index (0, 1, 2), for per-dialect arrays of cached statement texts.
+    pub(crate) fn slot(self) -> usize {
+        match self {
+            Dialect::Postgres => 0,
+            Dialect::MySql => 1,
+            Dialect::Sqlite => 2,
+        }
+    }
+
     /// The OpenTelemetry `db.system` name (`postgresql`, `mysql`, `sqlite`).
     pub fn system_name(self) -> &'static str {
         match self {

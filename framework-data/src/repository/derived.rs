@@ -137,14 +137,6 @@ impl Default for QueryCache {
     }
 }
 
-fn slot(d: Dialect) -> usize {
-    match d {
-        Dialect::Postgres => 0,
-        Dialect::MySql => 1,
-        Dialect::Sqlite => 2,
-    }
-}
-
 /// How a call's arguments shape the statement text of one part.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 enum Shape {
@@ -311,7 +303,7 @@ impl<'r, E: Entity> Call<'r, E> {
     fn sql(&self, kind: Kind) -> DataResult<Sql> {
         let d = self.repo.datasource().dialect();
         if !self.shaped {
-            let cell = &self.cache.fixed[slot(d)][kind as usize];
+            let cell = &self.cache.fixed[d.slot()][kind as usize];
             if let Some(sql) = cell.get() {
                 return Ok(sql.clone());
             }
@@ -335,7 +327,7 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     fn shape_key(&self, kind: Kind, d: Dialect) -> String {
-        let mut key = format!("{}:{}:", slot(d), kind as usize);
+        let mut key = format!("{}:{}:", d.slot(), kind as usize);
         for s in &self.shapes {
             match s {
                 Shape::Plain => key.push('.'),

@@ -61,14 +61,6 @@ impl Default for NativeCache {
     }
 }
 
-fn slot(d: Dialect) -> usize {
-    match d {
-        Dialect::Postgres => 0,
-        Dialect::MySql => 1,
-        Dialect::Sqlite => 2,
-    }
-}
-
 fn render(segments: &[Segment], d: Dialect, out: &mut String, n: &mut usize) {
     let sql = dialect::of(d);
     for s in segments {
@@ -177,7 +169,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     fn main_sql(&self) -> DataResult<Sql> {
         let d = self.dialect();
         let Some(page) = &self.page else {
-            return Ok(self.cache.main[slot(d)]
+            return Ok(self.cache.main[d.slot()]
                 .get_or_init(|| {
                     let mut out = String::new();
                     render(self.query.sql, d, &mut out, &mut 0);
@@ -186,7 +178,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
                 .clone());
         };
         let meta = E::metadata();
-        let mut key = format!("{}", slot(d));
+        let mut key = format!("{}", d.slot());
         let mut order = Vec::new();
         for o in page.sort().orders() {
             let (_, col) =
@@ -258,7 +250,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     /// Where each entity column is in this query's rows, by name (case-insensitive), looked up
     /// on the first row and kept.
     fn positions(&self, row: &Row) -> DataResult<&'static [usize]> {
-        let cell = &self.cache.positions[slot(self.dialect())];
+        let cell = &self.cache.positions[self.dialect().slot()];
         if let Some(p) = cell.get() {
             return Ok(p);
         }
@@ -338,7 +330,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             )));
         };
         let d = self.dialect();
-        let count_sql = self.cache.count[slot(d)]
+        let count_sql = self.cache.count[d.slot()]
             .get_or_init(|| {
                 let mut out = String::new();
                 render(count, d, &mut out, &mut 0);

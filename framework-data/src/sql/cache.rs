@@ -53,7 +53,7 @@ impl EntitySql {
 
     /// The fixed statements for `dialect`, built on first use.
     pub fn statements(&self, meta: &EntityMetadata, dialect: Dialect) -> &Statements {
-        self.fixed[slot(dialect)].get_or_init(|| Builder::new(meta, dialect).statements())
+        self.fixed[dialect.slot()].get_or_init(|| Builder::new(meta, dialect).statements())
     }
 
     /// A statement whose shape depends on the call (sort, list size), built once per shape.
@@ -63,7 +63,7 @@ impl EntitySql {
         key: &str,
         build: impl FnOnce() -> String,
     ) -> Sql {
-        let cell = self.variable[slot(dialect)].get_or_init(Default::default);
+        let cell = self.variable[dialect.slot()].get_or_init(Default::default);
         {
             let map = cell.read().unwrap_or_else(|e| e.into_inner());
             if let Some(sql) = map.get(key) {
@@ -73,13 +73,5 @@ impl EntitySql {
         let sql = super::sql_from(build());
         let mut map = cell.write().unwrap_or_else(|e| e.into_inner());
         map.entry(key.to_owned()).or_insert(sql).clone()
-    }
-}
-
-fn slot(dialect: Dialect) -> usize {
-    match dialect {
-        Dialect::Postgres => 0,
-        Dialect::MySql => 1,
-        Dialect::Sqlite => 2,
     }
 }

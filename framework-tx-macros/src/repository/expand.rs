@@ -96,6 +96,24 @@ enum Output {
     Stream,
 }
 
+/// The method's named arguments (not `self`).
+fn arguments(f: &TraitItemFn) -> Vec<Arg> {
+    f.sig
+        .inputs
+        .iter()
+        .filter_map(|a| match a {
+            FnArg::Typed(t) => match &*t.pat {
+                syn::Pat::Ident(p) => Some(Arg {
+                    name: p.ident.clone(),
+                    ty: (*t.ty).clone(),
+                }),
+                _ => None,
+            },
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
 fn err(span: Span, method: &Ident, msg: impl std::fmt::Display) -> syn::Error {
     syn::Error::new(span, format!("`{method}`: {msg}"))
 }
@@ -243,21 +261,7 @@ fn derived_method(
     let properties: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
     let tree =
         grammar::parse(&m.to_string(), &properties, entity).map_err(|e| err(m.span(), m, e))?;
-    let args: Vec<Arg> = f
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            FnArg::Typed(t) => match &*t.pat {
-                syn::Pat::Ident(p) => Some(Arg {
-                    name: p.ident.clone(),
-                    ty: (*t.ty).clone(),
-                }),
-                _ => None,
-            },
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let args = arguments(f);
     let (special, values): (Vec<&Arg>, Vec<&Arg>) = args
         .iter()
         .partition(|a| matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort));
@@ -491,21 +495,7 @@ fn native_method(
     if f.sig.asyncness.is_none() {
         return Err(err(m.span(), m, "#[query] methods are `async fn`"));
     }
-    let args: Vec<Arg> = f
-        .sig
-        .inputs
-        .iter()
-        .filter_map(|a| match a {
-            FnArg::Typed(t) => match &*t.pat {
-                syn::Pat::Ident(p) => Some(Arg {
-                    name: p.ident.clone(),
-                    ty: (*t.ty).clone(),
-                }),
-                _ => None,
-            },
-            FnArg::Receiver(_) => None,
-        })
-        .collect();
+    let args = arguments(f);
     let pageable = args
         .iter()
         .find(|a| matches!(kind_of(&a.ty), ArgKind::Pageable));
