@@ -31,10 +31,9 @@ pub(crate) async fn begin(
             .execute(&mut *conn)
             .await?;
     }
-    let statement = if spec.read_only {
-        "START TRANSACTION READ ONLY"
-    } else {
-        "START TRANSACTION"
-    };
-    sqlx::Transaction::begin(conn, Some(statement.into_sql_str())).await
+    // Read-write: sqlx's own BEGIN, exactly what `pool.begin()` sends.
+    let statement = spec
+        .read_only
+        .then(|| "START TRANSACTION READ ONLY".into_sql_str());
+    sqlx::Transaction::begin(conn, statement).await
 }

@@ -5,8 +5,6 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
-use sqlx::SqlSafeStr;
-
 use crate::datasource::PoolConfig;
 
 pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePool, sqlx::Error> {
@@ -45,5 +43,5 @@ pub(crate) async fn begin(
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     let _ = spec;
     let conn = pool.acquire().await?;
-    sqlx::Transaction::begin(conn, Some("BEGIN".into_sql_str())).await
+    sqlx::Transaction::begin(conn, None).await
 }

@@ -94,9 +94,9 @@ impl TransactionManager {
     pub fn with_validation(ds: DataSource, validate_existing: bool) -> Self {
         TransactionManager {
             inner: Arc::new(Inner {
+                stats: TransactionStats::new(ds.name()),
                 ds,
                 validate_existing,
-                stats: TransactionStats::default(),
             }),
         }
     }

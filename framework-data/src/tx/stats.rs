@@ -6,8 +6,11 @@ use std::time::Instant;
 use framework_core::management::{DurationHistogram, HistogramSnapshot};
 
 /// Live counters; read a consistent-enough copy with [`snapshot`](Self::snapshot).
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct TransactionStats {
+    commits_facade: metrics::Counter,
+    rollbacks_facade: metrics::Counter,
+    duration_facade: metrics::Histogram,
     begun: AtomicU64,
     committed: AtomicU64,
     rolled_back: AtomicU64,
@@ -39,6 +42,23 @@ pub struct TransactionStatsSnapshot {
 }
 
 impl TransactionStats {
+    /// Counters of the DataSource `datasource` (facade handles registered once).
+    pub(crate) fn new(datasource: &str) -> Self {
+        TransactionStats {
+            commits_facade: metrics::counter!("db.transactions", "datasource" => datasource.to_owned(), "outcome" => "commit"),
+            rollbacks_facade: metrics::counter!("db.transactions", "datasource" => datasource.to_owned(), "outcome" => "rollback"),
+            duration_facade: metrics::histogram!("db.transaction.duration", "datasource" => datasource.to_owned()),
+            begun: AtomicU64::new(0),
+            committed: AtomicU64::new(0),
+            rolled_back: AtomicU64::new(0),
+            unexpected_rollbacks: AtomicU64::new(0),
+            timeouts: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+            active: AtomicU64::new(0),
+            duration: DurationHistogram::default(),
+        }
+    }
+
     /// The counters now.
     pub fn snapshot(&self) -> TransactionStatsSnapshot {
         let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
@@ -110,9 +130,14 @@ impl Drop for ActiveGuard<'_> {
         self.stats.active.fetch_sub(1, Ordering::Relaxed);
         let took = self.started.elapsed();
         self.stats.duration.record(took);
-        let outcome = if self.ended { "commit" } else { "rollback" };
-        metrics::counter!("db.transactions", "outcome" => outcome).increment(1);
-        metrics::histogram!("db.transaction.duration").record(took.as_secs_f64());
+        self.stats.duration_facade.record(took.as_secs_f64());
+        let outcome = if self.ended {
+            self.stats.commits_facade.increment(1);
+            "commit"
+        } else {
+            self.stats.rollbacks_facade.increment(1);
+            "rollback"
+        };
         tracing::Span::current().record("outcome", outcome);
     }
 }
