@@ -32,14 +32,20 @@ macro_rules! route {
         let ds = $ds;
         let op: Operation = $op;
         ds.count_statement();
-        let span = tracing::debug_span!(
-            "statement",
-            db.system = ds.dialect().system_name(),
-            db.operation = operation_word($text),
-            db.statement = $text,
-            repository = op.repository,
-            method = op.method,
-        );
+        // Without a subscriber, skip the span: tracing's `log` feature (which sqlx turns on)
+        // would otherwise route every span through the `log` facade.
+        let span = if tracing::dispatcher::has_been_set() {
+            tracing::debug_span!(
+                "statement",
+                db.system = ds.dialect().system_name(),
+                db.operation = operation_word($text),
+                db.statement = $text,
+                repository = op.repository,
+                method = op.method,
+            )
+        } else {
+            tracing::Span::none()
+        };
         async {
             let started = std::time::Instant::now();
             let outcome = match crate::tx::ambient::current(ds) {

@@ -296,14 +296,19 @@ impl TransactionManager {
             Err(e) => return Attempt::done(Err(convert(self.begin_failed(outer, def, e)))),
         };
         let stats = self.inner.stats.record_begin();
-        let span = tracing::debug_span!(
-            "transaction",
-            datasource = %ds.name(),
-            name = %def.display_name(),
-            propagation = %def.propagation,
-            isolation = %def.isolation,
-            outcome = tracing::field::Empty,
-        );
+        // Without a subscriber, no span (see the executor: tracing's `log` feature).
+        let span = if tracing::dispatcher::has_been_set() {
+            tracing::debug_span!(
+                "transaction",
+                datasource = %ds.name(),
+                name = %def.display_name(),
+                propagation = %def.propagation,
+                isolation = %def.isolation,
+                outcome = tracing::field::Empty,
+            )
+        } else {
+            tracing::Span::none()
+        };
         let ambient = outer.with_current(ds, Some(tx.clone()));
         let outcome = ambient
             .clone()
