@@ -137,6 +137,14 @@ impl ActiveTransaction {
             .push(sync);
     }
 
+    pub(crate) fn has_synchronizations(&self) -> bool {
+        !self
+            .synchronizations
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
     fn synchronizations(&self) -> Vec<Arc<dyn TransactionSynchronization>> {
         self.synchronizations
             .lock()

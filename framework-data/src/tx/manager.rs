@@ -374,7 +374,11 @@ impl TransactionManager {
     }
 
     async fn commit(&self, tx: &ActiveTransaction, ambient: &Ambient) -> Result<(), TxError> {
-        if let Err(e) = ambient.clone().run(tx.before_commit()).await {
+        // before_commit runs inside the transaction's context; without synchronizations there
+        // is nothing to run there.
+        if tx.has_synchronizations()
+            && let Err(e) = ambient.clone().run(tx.before_commit()).await
+        {
             tx.rollback().await;
             return Err(e);
         }
