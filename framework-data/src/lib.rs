@@ -52,6 +52,6 @@ pub mod __private {
     pub fn stream_error<E: crate::entity::Entity>(
         error: crate::DataError,
     ) -> crate::repository::EntityStream<'static, E> {
-        Box::pin(futures_util::stream::once(async move { Err(error) }))
+        crate::repository::stream::failed(error)
     }
 }

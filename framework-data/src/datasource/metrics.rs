@@ -34,6 +34,12 @@ impl Operation {
     pub const fn new(repository: &'static str, method: &'static str) -> Self {
         Operation { repository, method }
     }
+
+    /// The operation of a repository method named `Trait::method`.
+    pub fn of_method(path: &'static str) -> Self {
+        let (repository, method) = path.split_once("::").unwrap_or(("repository", path));
+        Operation { repository, method }
+    }
 }
 
 /// The counters and histograms of one DataSource.

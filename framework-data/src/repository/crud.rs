@@ -433,13 +433,13 @@ impl<E: Entity> Repository<E> {
             return self.load_all_by_id(ids).await;
         }
         let mut out = Vec::with_capacity(ids.len());
-        let mut missing = Vec::new();
+        let mut missing = std::collections::HashMap::new();
         for id in ids {
             match cache.get(&id).await {
                 Some(hit) => out.push(hit),
                 None => {
                     let ticket = cache.ticket(&id);
-                    missing.push((id, ticket));
+                    missing.insert(id, ticket);
                 }
             }
         }
@@ -447,10 +447,10 @@ impl<E: Entity> Repository<E> {
             return Ok(out);
         }
         let loaded = self
-            .load_all_by_id(missing.iter().map(|(id, _)| id.clone()).collect())
+            .load_all_by_id(missing.keys().cloned().collect())
             .await?;
         for e in loaded {
-            if fill && let Some((_, ticket)) = missing.iter().find(|(id, _)| id == e.id()) {
+            if fill && let Some(ticket) = missing.get(e.id()) {
                 cache.put(e.id().clone(), e.clone(), *ticket).await;
             }
             out.push(e);

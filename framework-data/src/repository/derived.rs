@@ -2,8 +2,7 @@
 //! into a static [`DerivedQuery`]; a [`Call`] binds the method's arguments, picks the statement
 //! text (built once per dialect and shape, then cached) and maps the rows.
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::OnceLock;
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
@@ -12,7 +11,7 @@ use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::{Entity, EntityMetadata};
 use crate::error::{DataError, DataResult};
-use crate::sql::{Sql, dialect, sql_from};
+use crate::sql::{ShapeMap, Sql, dialect, sql_from};
 use crate::value::{Args, QueryArg};
 
 /// What a derived query does.
@@ -105,7 +104,7 @@ pub struct DerivedQuery {
 #[derive(Debug)]
 pub struct QueryCache {
     fixed: [[OnceLock<Sql>; KINDS]; 3],
-    shaped: RwLock<Option<HashMap<String, Sql>>>,
+    shaped: ShapeMap,
 }
 
 const KINDS: usize = 4;
@@ -126,7 +125,7 @@ impl QueryCache {
     pub const fn new() -> Self {
         QueryCache {
             fixed: [const { [const { OnceLock::new() }; KINDS] }; 3],
-            shaped: RwLock::new(None),
+            shaped: ShapeMap::new(),
         }
     }
 }
@@ -287,12 +286,7 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// The operation label: the method's repository and name.
     fn op(&self) -> Operation {
-        let (repository, method) = self
-            .query
-            .method
-            .split_once("::")
-            .unwrap_or(("repository", self.query.method));
-        Operation::new(repository, method)
+        Operation::of_method(self.query.method)
     }
 
     fn meta(&self) -> &'static EntityMetadata {
@@ -311,19 +305,9 @@ impl<'r, E: Entity> Call<'r, E> {
             return Ok(cell.get_or_init(|| sql_from(text)).clone());
         }
         let key = self.shape_key(kind, d);
-        {
-            let map = self.cache.shaped.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(sql) = map.as_ref().and_then(|m| m.get(&key)) {
-                return Ok(sql.clone());
-            }
-        }
-        let text = self.render(kind, d)?;
-        let mut map = self.cache.shaped.write().unwrap_or_else(|e| e.into_inner());
-        Ok(map
-            .get_or_insert_with(HashMap::new)
-            .entry(key)
-            .or_insert_with(|| sql_from(text))
-            .clone())
+        self.cache
+            .shaped
+            .get_or_build(&key, || self.render(kind, d))
     }
 
     fn shape_key(&self, kind: Kind, d: Dialect) -> String {

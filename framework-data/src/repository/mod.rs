@@ -7,7 +7,7 @@ pub mod derived;
 pub mod generated;
 pub mod native;
 mod page;
-mod stream;
+pub(crate) mod stream;
 
 pub use crud::{CrudRepository, Repository};
 pub use page::{Direction, Order, Page, Pageable, Sort};

@@ -2,8 +2,7 @@
 //! placeholders are written per dialect once; rows map to the entity (by column name, looked up
 //! once), a scalar or a tuple.
 
-use std::collections::HashMap;
-use std::sync::{OnceLock, RwLock};
+use std::sync::OnceLock;
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable};
@@ -11,7 +10,7 @@ use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
-use crate::sql::{Sql, dialect, sql_from};
+use crate::sql::{ShapeMap, Sql, dialect, sql_from};
 use crate::value::{Args, QueryArg, Row, SqlValue};
 
 /// A piece of a hand-written statement.
@@ -40,7 +39,7 @@ pub struct NativeCache {
     main: [OnceLock<Sql>; 3],
     count: [OnceLock<Sql>; 3],
     positions: [OnceLock<Vec<usize>>; 3],
-    paged: RwLock<Option<HashMap<String, Sql>>>,
+    paged: ShapeMap,
 }
 
 impl NativeCache {
@@ -50,7 +49,7 @@ impl NativeCache {
             main: [const { OnceLock::new() }; 3],
             count: [const { OnceLock::new() }; 3],
             positions: [const { OnceLock::new() }; 3],
-            paged: RwLock::new(None),
+            paged: ShapeMap::new(),
         }
     }
 }
@@ -154,12 +153,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
 
     /// The operation label: the method's repository and name.
     fn op(&self) -> Operation {
-        let (repository, method) = self
-            .query
-            .method
-            .split_once("::")
-            .unwrap_or(("repository", self.query.method));
-        Operation::new(repository, method)
+        Operation::of_method(self.query.method)
     }
 
     fn dialect(&self) -> Dialect {
@@ -192,39 +186,33 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             key.push_str(&format!("|{}{}", col.column, if desc { '-' } else { '+' }));
             order.push((col.column, desc));
         }
-        {
-            let map = self.cache.paged.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(sql) = map.as_ref().and_then(|m| m.get(&key)) {
-                return Ok(sql.clone());
+        self.cache.paged.get_or_build(&key, || {
+            let mut out = String::new();
+            let mut n = 0;
+            render(self.query.sql, d, &mut out, &mut n);
+            let w = dialect::of(d);
+            for (i, (col, desc)) in order.iter().enumerate() {
+                out.push_str(if i == 0 { " ORDER BY " } else { ", " });
+                w.quote(col, &mut out);
+                if *desc {
+                    out.push_str(" DESC");
+                }
             }
-        }
-        let mut out = String::new();
-        let mut n = 0;
-        render(self.query.sql, d, &mut out, &mut n);
-        let w = dialect::of(d);
-        for (i, (col, desc)) in order.iter().enumerate() {
-            out.push_str(if i == 0 { " ORDER BY " } else { ", " });
-            w.quote(col, &mut out);
-            if *desc {
-                out.push_str(" DESC");
-            }
-        }
-        out.push_str(" LIMIT ");
-        n += 1;
-        w.placeholder(n, &mut out);
-        out.push_str(" OFFSET ");
-        n += 1;
-        w.placeholder(n, &mut out);
-        let mut map = self.cache.paged.write().unwrap_or_else(|e| e.into_inner());
-        Ok(map
-            .get_or_insert_with(HashMap::new)
-            .entry(key)
-            .or_insert_with(|| sql_from(out))
-            .clone())
+            out.push_str(" LIMIT ");
+            n += 1;
+            w.placeholder(n, &mut out);
+            out.push_str(" OFFSET ");
+            n += 1;
+            w.placeholder(n, &mut out);
+            Ok(out)
+        })
     }
 
-    fn main_args(&self) -> DataResult<Args> {
-        let mut args = self.args.clone();
+    /// The bound arguments plus, for a page, LIMIT and OFFSET. Takes them (a page clones them
+    /// for its count first).
+    fn main_args(&mut self) -> DataResult<Args> {
+        let empty = self.repo.datasource().args();
+        let mut args = std::mem::replace(&mut self.args, empty);
         if let Some(page) = &self.page {
             let limit = i64::try_from(page.size()).unwrap_or(i64::MAX);
             let offset = i64::try_from(page.offset()).unwrap_or(i64::MAX);
@@ -238,7 +226,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         Ok(args)
     }
 
-    async fn rows(&self) -> DataResult<Vec<Row>> {
+    async fn rows(&mut self) -> DataResult<Vec<Row>> {
         let sql = self.main_sql()?;
         let args = self.main_args()?;
         self.repo
@@ -295,13 +283,13 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     }
 
     /// Every row, as entities.
-    pub async fn entities(self) -> DataResult<Vec<E>> {
+    pub async fn entities(mut self) -> DataResult<Vec<E>> {
         let rows = self.rows().await?;
         rows.iter().map(|r| self.entity(r)).collect()
     }
 
     /// At most one entity.
-    pub async fn entity_optional(self) -> DataResult<Option<E>> {
+    pub async fn entity_optional(mut self) -> DataResult<Option<E>> {
         let rows = self.rows().await?;
         match rows.as_slice() {
             [] => Ok(None),
@@ -322,7 +310,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     }
 
     /// One page of entities; the `count` statement gives the total.
-    pub async fn entity_page(self) -> DataResult<Page<E>> {
+    pub async fn entity_page(mut self) -> DataResult<Page<E>> {
         let (Some(pageable), Some(count)) = (self.page.clone(), self.query.count) else {
             return Err(DataError::InvalidArgument(format!(
                 "{}: a Page needs a Pageable argument and #[query(.., count = \"...\")]",
@@ -361,7 +349,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     }
 
     /// Every row, as scalars or tuples.
-    pub async fn rows_as<T: FromQueryRow>(self) -> DataResult<Vec<T>> {
+    pub async fn rows_as<T: FromQueryRow>(mut self) -> DataResult<Vec<T>> {
         let rows = self.rows().await?;
         rows.iter()
             .map(|r| T::from_query_row(r).map_err(|e| self.repo.datasource().error(e)))
@@ -369,7 +357,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     }
 
     /// At most one row, as a scalar or tuple.
-    pub async fn row_optional_as<T: FromQueryRow>(self) -> DataResult<Option<T>> {
+    pub async fn row_optional_as<T: FromQueryRow>(mut self) -> DataResult<Option<T>> {
         let rows = self.rows().await?;
         match rows.as_slice() {
             [] => Ok(None),
@@ -393,7 +381,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
 
     /// Runs a modifying statement; returns the rows affected. The entity cache of `E` is
     /// emptied (the rows it touched are not known).
-    pub async fn execute(self) -> DataResult<u64> {
+    pub async fn execute(mut self) -> DataResult<u64> {
         let _write = self.repo.cache_write_all();
         let sql = self.main_sql()?;
         let args = self.main_args()?;

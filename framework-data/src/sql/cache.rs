@@ -29,11 +29,48 @@ pub struct Statements {
     pub delete_all: Sql,
 }
 
+/// Statement texts keyed by their shape (a sort, a list size, a page), each built once: the
+/// cache behind every statement whose text depends on the call.
+#[derive(Debug, Default)]
+pub struct ShapeMap {
+    texts: RwLock<Option<HashMap<String, Sql>>>,
+}
+
+impl ShapeMap {
+    /// An empty map (`const`, for statics).
+    pub const fn new() -> Self {
+        ShapeMap {
+            texts: RwLock::new(None),
+        }
+    }
+
+    /// The text of `key`, built by `build` the first time.
+    pub fn get_or_build<E>(
+        &self,
+        key: &str,
+        build: impl FnOnce() -> Result<String, E>,
+    ) -> Result<Sql, E> {
+        {
+            let map = self.texts.read().unwrap_or_else(|e| e.into_inner());
+            if let Some(sql) = map.as_ref().and_then(|m| m.get(key)) {
+                return Ok(sql.clone());
+            }
+        }
+        let text = build()?;
+        let mut map = self.texts.write().unwrap_or_else(|e| e.into_inner());
+        Ok(map
+            .get_or_insert_with(HashMap::new)
+            .entry(key.to_owned())
+            .or_insert_with(|| super::sql_from(text))
+            .clone())
+    }
+}
+
 /// Statement texts of one entity, for every dialect; `#[derive(Entity)]` gives each entity a
 /// static one.
 pub struct EntitySql {
     fixed: [OnceLock<Statements>; 3],
-    variable: [OnceLock<RwLock<HashMap<String, Sql>>>; 3],
+    variable: [ShapeMap; 3],
 }
 
 impl Default for EntitySql {
@@ -47,7 +84,7 @@ impl EntitySql {
     pub const fn new() -> Self {
         Self {
             fixed: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
-            variable: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            variable: [ShapeMap::new(), ShapeMap::new(), ShapeMap::new()],
         }
     }
 
@@ -63,15 +100,11 @@ impl EntitySql {
         key: &str,
         build: impl FnOnce() -> String,
     ) -> Sql {
-        let cell = self.variable[dialect.slot()].get_or_init(Default::default);
-        {
-            let map = cell.read().unwrap_or_else(|e| e.into_inner());
-            if let Some(sql) = map.get(key) {
-                return sql.clone();
-            }
+        let built: Result<Sql, std::convert::Infallible> =
+            self.variable[dialect.slot()].get_or_build(key, || Ok(build()));
+        match built {
+            Ok(sql) => sql,
+            Err(never) => match never {},
         }
-        let sql = super::sql_from(build());
-        let mut map = cell.write().unwrap_or_else(|e| e.into_inner());
-        map.entry(key.to_owned()).or_insert(sql).clone()
     }
 }

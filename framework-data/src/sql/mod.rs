@@ -7,7 +7,7 @@ pub(crate) mod dialect;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-pub use cache::{EntitySql, Statements};
+pub use cache::{EntitySql, ShapeMap, Statements};
 
 pub(crate) use builder::Builder;
 
