@@ -3,7 +3,8 @@
 //! medians, ratio, statements per operation of each, and throughput at 1 and 16 tasks.
 //!
 //! `cargo bench -p tests --bench suite` (full), `cargo bench -p tests --bench suite -- --quick`
-//! (a smoke run under a minute; no targets checked).
+//! (a smoke run under a minute; no targets checked). `-- --only sqlite,postgres,mariadb` and
+//! `-- --workloads 2,6` select databases and workload numbers.
 //!
 //! Raw sqlx runs on the framework's own pool, which validates only connections idle longer than
 //! the validation window: what a careful sqlx user configures. The `find_by_id` row also shows
@@ -100,6 +101,41 @@ impl Service {
 }
 
 const ROWS: i64 = 10_000;
+
+/// What the command line selects: `--quick`, `--only sqlite,postgres,mariadb` (databases) and
+/// `--workloads 2,6` (workload numbers); by default everything, in full.
+struct Options {
+    quick: bool,
+    databases: Option<Vec<String>>,
+    workloads: Option<Vec<String>>,
+}
+
+static OPTIONS: std::sync::OnceLock<Options> = std::sync::OnceLock::new();
+
+fn options() -> &'static Options {
+    OPTIONS.get_or_init(|| {
+        let args: Vec<String> = std::env::args().collect();
+        let list = |flag: &str| {
+            args.iter()
+                .position(|a| a == flag)
+                .and_then(|i| args.get(i + 1))
+                .map(|v| v.split(',').map(|s| s.trim().to_lowercase()).collect())
+        };
+        Options {
+            quick: args.iter().any(|a| a == "--quick"),
+            databases: list("--only"),
+            workloads: list("--workloads"),
+        }
+    })
+}
+
+/// Whether workload `number` runs.
+fn want(number: &str) -> bool {
+    options()
+        .workloads
+        .as_ref()
+        .is_none_or(|w| w.iter().any(|x| x == number))
+}
 
 fn median(mut v: Vec<Duration>) -> Duration {
     v.sort();
@@ -474,24 +510,27 @@ macro_rules! run_workloads {
             workload, db: label, framework: f, raw: r, fw_statements: s, raw_statements, note,
         };
 
-        let m = compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw.find_by_id(id_of(k), false).await; }).await;
-        let (_, defaults, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
-        let repo1 = Arc::new(PersonRepositoryImpl::new(ds.clone()));
-        let fw1 = throughput(1, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
-        let fw16 = throughput(16, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
         let raw_arc = Arc::new(raw.clone_for_throughput());
-        let raw1 = throughput(1, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
-        let raw16 = throughput(16, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
-        rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
+        if want("1") {
+            let m = compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw.find_by_id(id_of(k), false).await; }).await;
+            let (_, defaults, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
+            let repo1 = Arc::new(PersonRepositoryImpl::new(ds.clone()));
+            let fw1 = throughput(1, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
+            let fw16 = throughput(16, span, { let r = repo1.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } }).await;
+            let raw1 = throughput(1, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
+            let raw16 = throughput(16, span, { let r = raw_arc.clone(); move |k| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } }).await;
+            rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
+        }
 
-        // Hits in a block of their own: a hit right after a network round trip pays for the CPU
-        // caches the round trip evicted, which measures the machine, not the cache.
-        let before = ds.statements_executed();
-        let mut hits = Vec::with_capacity(n);
-        for k in 0..n {
-            let t = Instant::now();
-            cached.find_by_id(id_of(k)).await.unwrap().unwrap();
-            hits.push(t.elapsed());
+        if want("2") {
+            // Hits in a block of their own: a hit right after a network round trip pays for the CPU
+            // caches the round trip evicted, which measures the machine, not the cache.
+            let before = ds.statements_executed();
+            let mut hits = Vec::with_capacity(n);
+            for k in 0..n {
+                let t = Instant::now();
+                cached.find_by_id(id_of(k)).await.unwrap().unwrap();
+                hits.push(t.elapsed());
         }
         let hit_statements = (ds.statements_executed() - before) as f64 / n as f64;
         let mut trips = Vec::with_capacity(n);
@@ -502,30 +541,39 @@ macro_rules! run_workloads {
         }
         let m = (median(hits), median(trips), hit_statements);
         rows.push(row("2. find_by_id (cached hit)", m, 1.0, format!("{:.0}x faster than the raw round trip", m.1.as_secs_f64() / m.0.as_secs_f64())));
+        }
 
-        let m = compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await;
-        rows.push(row("3a. find_by_email (unique index)", m, 1.0, String::new()));
-        let m = compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await;
-        rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, "count + page".into()));
+        if want("3") {
+            let m = compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await;
+            rows.push(row("3a. find_by_email (unique index)", m, 1.0, String::new()));
+            let m = compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await;
+            rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, "count + page".into()));
+        }
 
-        let m = compare(&ds, n, async |k| { repo.save(Person { id: 0, email: format!("new{k}@fw"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }, async |k| { raw.insert(&format!("new{k}@raw")).await; }).await;
-        rows.push(row("4a. save (new)", m, 1.0, String::new()));
-        let fw_target = repo.find_by_id(1).await.unwrap().unwrap();
-        let fw_cell = std::cell::RefCell::new(fw_target);
-        let raw_cell = std::cell::RefCell::new(raw.find_by_id(2, false).await);
-        let m = compare(&ds, n, async |_| { let p = fw_cell.borrow().clone(); let mut p2 = p.clone(); p2.cents += 1; let saved = repo.save(p2).await.unwrap(); *fw_cell.borrow_mut() = saved; }, async |_| { let p = raw_cell.borrow().clone(); raw.update(&p).await; raw_cell.borrow_mut().version += 1; raw_cell.borrow_mut().cents += 1; }).await;
-        rows.push(row("4b. save (existing, versioned update)", m, 1.0, String::new()));
+        if want("4") {
+            let m = compare(&ds, n, async |k| { repo.save(Person { id: 0, email: format!("new{k}@fw"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }, async |k| { raw.insert(&format!("new{k}@raw")).await; }).await;
+            rows.push(row("4a. save (new)", m, 1.0, String::new()));
+            let fw_target = repo.find_by_id(1).await.unwrap().unwrap();
+            let fw_cell = std::cell::RefCell::new(fw_target);
+            let raw_cell = std::cell::RefCell::new(raw.find_by_id(2, false).await);
+            let m = compare(&ds, n, async |_| { let p = fw_cell.borrow().clone(); let mut p2 = p.clone(); p2.cents += 1; let saved = repo.save(p2).await.unwrap(); *fw_cell.borrow_mut() = saved; }, async |_| { let p = raw_cell.borrow().clone(); raw.update(&p).await; raw_cell.borrow_mut().version += 1; raw_cell.borrow_mut().cents += 1; }).await;
+            rows.push(row("4b. save (existing, versioned update)", m, 1.0, String::new()));
+        }
 
-        let bulk = if n >= 1000 { 41 } else { 5 };
-        let m = compare(&ds, bulk, async |k| { let all: Vec<Person> = (0..1000).map(|i| Person { id: 0, email: format!("fw{k}-{i}@bulk"), owner: "bulk".into(), cents: i, version: 0 }).collect(); repo.save_all(all).await.unwrap(); }, async |k| { raw.save_all(1000, &format!("raw{k}")).await; }).await;
-        rows.push(row("5. save_all(1000 new)", m, 1.0, String::new()));
+        if want("5") {
+            let bulk = if n >= 1000 { 41 } else { 5 };
+            let m = compare(&ds, bulk, async |k| { let all: Vec<Person> = (0..1000).map(|i| Person { id: 0, email: format!("fw{k}-{i}@bulk"), owner: "bulk".into(), cents: i, version: 0 }).collect(); repo.save_all(all).await.unwrap(); }, async |k| { raw.save_all(1000, &format!("raw{k}")).await; }).await;
+            rows.push(row("5. save_all(1000 new)", m, 1.0, String::new()));
+        }
 
         let svc = Service { tm: ctx.transaction_manager_default().unwrap(), repo: PersonRepositoryImpl::new(ds.clone()) };
-        let m = compare(&ds, n, async |_| { svc.empty().await.unwrap(); }, async |_| { raw.empty_transaction().await; }).await;
-        rows.push(row("6a. empty #[transactional] vs begin/commit", m, 0.0, "BEGIN and COMMIT are not counted statements".into()));
-        let m = compare(&ds, n, async |_| { svc.outer().await.unwrap(); }, async |_| { raw.two_transactions().await; }).await;
-        rows.push(row("6b. Required calling RequiresNew vs two raw transactions", m, 0.0, String::new()));
-        if $backend == Backend::Postgres {
+        if want("6") {
+            let m = compare(&ds, n, async |_| { svc.empty().await.unwrap(); }, async |_| { raw.empty_transaction().await; }).await;
+            rows.push(row("6a. empty #[transactional] vs begin/commit", m, 0.0, "BEGIN and COMMIT are not counted statements".into()));
+            let m = compare(&ds, n, async |_| { svc.outer().await.unwrap(); }, async |_| { raw.two_transactions().await; }).await;
+            rows.push(row("6b. Required calling RequiresNew vs two raw transactions", m, 0.0, String::new()));
+        }
+        if $backend == Backend::Postgres && want("7") {
             let pair = |k: u64| { let a = (k.wrapping_mul(2654435761) % ROWS as u64) as i64 + 1; let b = (a % ROWS) + 1; (a, b) };
             let svc = Arc::new(svc);
             let fw16 = throughput(16, span, { let s = svc.clone(); move |k| { let s = s.clone(); async move { let (a, b) = pair(k); let _ = s.transfer(a, b).await; } } }).await;
@@ -658,7 +706,7 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
 }
 
 fn main() {
-    let quick = std::env::args().any(|a| a == "--quick");
+    let quick = options().quick;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -666,6 +714,14 @@ fn main() {
         .unwrap();
     let rows = Arc::new(std::sync::Mutex::new(Vec::new()));
     for backend in Backend::ALL {
+        let name = format!("{backend:?}").to_lowercase();
+        let selected = options().databases.as_ref().is_none_or(|d| {
+            d.iter()
+                .any(|x| *x == name || (x == "mariadb" && backend == Backend::MySql))
+        });
+        if !selected {
+            continue;
+        }
         let rows = rows.clone();
         runtime.block_on(tests::run(backend, "bench suite", move |db| {
             bench(db, quick, rows)
