@@ -53,13 +53,15 @@ impl TxConn {
     /// Borrows a connection from `pool` and begins a transaction on it.
     pub(crate) async fn begin(pool: &Pool, spec: &BeginSpec) -> Result<TxConn, sqlx::Error> {
         let _ = spec;
+        // Each driver's begin future is kilobytes (sqlx's acquire inside); boxed, the three of
+        // them do not set the size of every transactional future above this one.
         Ok(match pool {
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(super::postgres::begin(p, spec).await?),
+            Pool::Postgres(p) => TxConn::Postgres(Box::pin(super::postgres::begin(p, spec)).await?),
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(super::mysql::begin(p, spec).await?),
+            Pool::MySql(p) => TxConn::MySql(Box::pin(super::mysql::begin(p, spec)).await?),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => TxConn::Sqlite(super::sqlite::begin(p, spec).await?),
+            Pool::Sqlite(p) => TxConn::Sqlite(Box::pin(super::sqlite::begin(p, spec)).await?),
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
             Pool::NoDriver(never) => match *never {},
         })

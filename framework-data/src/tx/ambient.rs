@@ -36,6 +36,13 @@ impl Ambient {
         AMBIENT.try_with(Clone::clone).unwrap_or_default()
     }
 
+    /// `f` of the running task's context, read in place (of an empty one outside any scope).
+    pub(crate) fn inspect<R>(f: impl Fn(&Ambient) -> R) -> R {
+        AMBIENT
+            .try_with(&f)
+            .unwrap_or_else(|_| f(&Ambient::default()))
+    }
+
     pub(crate) fn with_managers(mut self, managers: Arc<TransactionManagers>) -> Ambient {
         self.managers = Some(managers);
         self

@@ -125,19 +125,25 @@ impl TransactionManager {
     ///    the process that has such a DataSource ([`TxError::AmbiguousManager`] when several
     ///    do, as in parallel tests: use `scope` there, or `manager = expr` on the macro).
     pub fn lookup(datasource: &str) -> Result<TransactionManager, TxError> {
-        let ambient = Ambient::snapshot();
-        if let Some(tx) = ambient.transaction_named(datasource) {
-            return Ok(tx.manager.clone());
+        // Read in place: every #[transactional] call without `manager =` comes through here.
+        let in_task = |ambient: &Ambient| {
+            if let Some(tx) = ambient.transaction_named(datasource) {
+                return Some(Ok(tx.manager.clone()));
+            }
+            let managers = ambient.managers.as_ref()?;
+            Some(
+                managers
+                    .get(datasource)
+                    .cloned()
+                    .ok_or_else(|| TxError::NoManager {
+                        datasource: datasource.to_owned(),
+                    }),
+            )
+        };
+        match Ambient::inspect(in_task) {
+            Some(found) => found,
+            None => super::registry::find(datasource),
         }
-        if let Some(managers) = &ambient.managers {
-            return managers
-                .get(datasource)
-                .cloned()
-                .ok_or_else(|| TxError::NoManager {
-                    datasource: datasource.to_owned(),
-                });
-        }
-        super::registry::find(datasource)
     }
 
     /// Whether this task has a transaction on this manager's DataSource now.
@@ -218,8 +224,8 @@ impl TransactionManager {
         // own, growing the caller's future (and, in debug builds, its stack) at every level.
         let body = Box::pin(body);
         let ds = &self.inner.ds;
-        let ambient = Ambient::snapshot();
-        let existing = ambient.current(ds).cloned();
+        // Only the current transaction first: a joining scope needs no copy of the context.
+        let existing = super::ambient::current(ds);
         let fail = |e: TxError| Attempt::done(Err(convert(e)));
         match (def.propagation, existing) {
             (Propagation::Required | Propagation::Supports | Propagation::Mandatory, Some(tx)) => {
@@ -231,14 +237,14 @@ impl TransactionManager {
             (Propagation::Nested, Some(tx)) => self.savepoint(&tx, policy, convert, body).await,
             (Propagation::Required | Propagation::RequiresNew | Propagation::Nested, None)
             | (Propagation::RequiresNew, Some(_)) => {
-                self.begin_and_run(&ambient, def, policy, convert, body)
+                self.begin_and_run(Ambient::snapshot(), def, policy, convert, body)
                     .await
             }
             (Propagation::Supports | Propagation::NotSupported | Propagation::Never, None) => {
                 Attempt::done(body.await)
             }
             (Propagation::NotSupported, Some(_)) => {
-                Attempt::done(ambient.with_current(ds, None).run(body).await)
+                Attempt::done(Ambient::snapshot().with_current(ds, None).run(body).await)
             }
             (Propagation::Mandatory, None) => fail(TxError::NoTransaction {
                 datasource: ds.name().to_owned(),
@@ -281,7 +287,7 @@ impl TransactionManager {
     /// A new transaction owned by this scope: begin, run, complete.
     async fn begin_and_run<T, E, Fut>(
         &self,
-        outer: &Ambient,
+        outer: Ambient,
         def: &TransactionDefinition,
         policy: RollbackPolicy<E>,
         convert: fn(TxError) -> E,
@@ -293,7 +299,7 @@ impl TransactionManager {
         let ds = &self.inner.ds;
         let tx = match ActiveTransaction::begin(self, def).await {
             Ok(tx) => Arc::new(tx),
-            Err(e) => return Attempt::done(Err(convert(self.begin_failed(outer, def, e)))),
+            Err(e) => return Attempt::done(Err(convert(self.begin_failed(&outer, def, e)))),
         };
         let stats = self.inner.stats.record_begin();
         // Without a subscriber, no span (see the executor: tracing's `log` feature).
@@ -309,9 +315,8 @@ impl TransactionManager {
         } else {
             tracing::Span::none()
         };
-        let ambient = outer.with_current(ds, Some(tx.clone()));
-        let outcome = ambient
-            .clone()
+        let outcome = outer
+            .with_current(ds, Some(tx.clone()))
             .run(catch_unwind(with_timeout(def.timeout, body)))
             .instrument(span.clone())
             .await;
@@ -350,7 +355,7 @@ impl TransactionManager {
                         name: def.display_name().to_owned(),
                     }))
                 } else {
-                    match self.commit(&tx, &ambient).await {
+                    match self.commit(&tx, &outer).await {
                         Ok(()) => {
                             stats.committed();
                             outcome
@@ -373,11 +378,14 @@ impl TransactionManager {
         }
     }
 
-    async fn commit(&self, tx: &ActiveTransaction, ambient: &Ambient) -> Result<(), TxError> {
-        // before_commit runs inside the transaction's context; without synchronizations there
-        // is nothing to run there.
+    async fn commit(&self, tx: &Arc<ActiveTransaction>, outer: &Ambient) -> Result<(), TxError> {
+        // before_commit runs inside the transaction's context, built again only when there is
+        // something to run there.
         if tx.has_synchronizations()
-            && let Err(e) = ambient.clone().run(tx.before_commit()).await
+            && let Err(e) = outer
+                .with_current(&self.inner.ds, Some(tx.clone()))
+                .run(tx.before_commit())
+                .await
         {
             tx.rollback().await;
             return Err(e);
