@@ -351,6 +351,7 @@ macro_rules! raw_workloads {
             q("\"version\""),
             ph(6)
         );
+        let insert_returning = format!("{insert} RETURNING {}", q("\"id\""));
         RawSql {
             pool,
             default_pool,
@@ -359,6 +360,7 @@ macro_rules! raw_workloads {
             page,
             count,
             insert,
+            insert_returning,
             update,
         }
     }};
@@ -372,7 +374,31 @@ struct RawSql<P> {
     page: String,
     count: String,
     insert: String,
+    insert_returning: String,
     update: String,
+}
+
+/// The generated id an INSERT's result reports (PostgreSQL reports none: it uses RETURNING).
+trait GeneratedId {
+    fn generated_id(&self) -> i64;
+}
+
+impl GeneratedId for sqlx::sqlite::SqliteQueryResult {
+    fn generated_id(&self) -> i64 {
+        self.last_insert_rowid()
+    }
+}
+
+impl GeneratedId for sqlx::mysql::MySqlQueryResult {
+    fn generated_id(&self) -> i64 {
+        self.last_insert_id() as i64
+    }
+}
+
+impl GeneratedId for sqlx::postgres::PgQueryResult {
+    fn generated_id(&self) -> i64 {
+        0
+    }
 }
 
 /// The raw version of each workload for one driver.
@@ -415,15 +441,30 @@ macro_rules! raw_impl {
                     .unwrap();
                 (rows.iter().map(person::<$db>).collect(), total)
             }
-            async fn insert(&self, email: &str) {
-                sqlx::query(sqlx::AssertSqlSafe(self.insert.as_str()))
-                    .bind(email)
-                    .bind("raw")
-                    .bind(1i64)
-                    .bind(1i64)
-                    .execute(&self.pool)
-                    .await
-                    .unwrap();
+            /// Gets the generated id back as a careful user would: RETURNING on PostgreSQL,
+            /// the result's last insert id elsewhere.
+            async fn insert(&self, email: &str) -> i64 {
+                if std::any::type_name::<$db>().contains("Postgres") {
+                    let row = sqlx::query(sqlx::AssertSqlSafe(self.insert_returning.as_str()))
+                        .bind(email)
+                        .bind("raw")
+                        .bind(1i64)
+                        .bind(1i64)
+                        .fetch_one(&self.pool)
+                        .await
+                        .unwrap();
+                    sqlx::Row::get::<i64, _>(&row, 0)
+                } else {
+                    sqlx::query(sqlx::AssertSqlSafe(self.insert.as_str()))
+                        .bind(email)
+                        .bind("raw")
+                        .bind(1i64)
+                        .bind(1i64)
+                        .execute(&self.pool)
+                        .await
+                        .unwrap()
+                        .generated_id()
+                }
             }
             async fn update(&self, p: &Person) {
                 sqlx::query(sqlx::AssertSqlSafe(self.update.as_str()))
@@ -641,6 +682,7 @@ impl<P: Clone> RawSql<P> {
             page: self.page.clone(),
             count: self.count.clone(),
             insert: self.insert.clone(),
+            insert_returning: self.insert_returning.clone(),
             update: self.update.clone(),
         }
     }

@@ -212,6 +212,39 @@ db_test!(
 );
 
 db_test!(
+    async fn each_single_save_returns_the_id_its_row_got(db: TestDatabase) {
+        // One row's id comes from RETURNING on PostgreSQL and from the statement's last insert
+        // id on SQLite and MySQL; deleting rows in between keeps the ids from being 1, 2, 3.
+        let (ctx, ds) = start(&db).await;
+        let repo = Repository::<Account>::new(ds);
+        let mut saved = Vec::new();
+        for i in 0..6 {
+            let a = repo
+                .save(Account::new(&format!("one{i}@example.com"), "One", i))
+                .await
+                .unwrap();
+            if i % 2 == 0 {
+                repo.delete_by_id(a.id).await.unwrap();
+            } else {
+                saved.push(a);
+            }
+        }
+        let stored: HashMap<String, i64> = repo
+            .find_all()
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|a| (a.email, a.id))
+            .collect();
+        assert_eq!(stored.len(), 3);
+        for a in &saved {
+            assert_eq!(stored[&a.email], a.id, "{}", a.email);
+        }
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
     async fn paging_and_sorting(db: TestDatabase) {
         let (ctx, ds) = start(&db).await;
         let repo = Repository::<Account>::new(ds.clone());

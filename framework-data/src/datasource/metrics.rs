@@ -56,7 +56,8 @@ pub(crate) struct DataSourceMetrics {
     pub(crate) use_time: DurationHistogram,
     pub(crate) timeouts: AtomicU64,
     pub(crate) pending: AtomicU64,
-    operations: RwLock<HashMap<Operation, Arc<OperationHistogram>>>,
+    /// foldhash: every statement hashes its operation's two names to find its histogram.
+    operations: RwLock<HashMap<Operation, Arc<OperationHistogram>, foldhash::quality::RandomState>>,
     // Facade handles, registered once (an application recorder must be installed before the
     // context starts to receive them).
     wait_facade: metrics::Histogram,
@@ -80,7 +81,7 @@ impl DataSourceMetrics {
             use_time: DurationHistogram::default(),
             timeouts: AtomicU64::new(0),
             pending: AtomicU64::new(0),
-            operations: RwLock::new(HashMap::new()),
+            operations: RwLock::new(HashMap::default()),
             wait_facade: metrics::histogram!("db.client.connection.wait_time", "pool" => datasource.to_owned()),
             use_facade: metrics::histogram!("db.client.connection.use_time", "pool" => datasource.to_owned()),
             timeouts_facade: metrics::counter!("db.client.connection.timeouts", "pool" => datasource.to_owned()),
@@ -89,32 +90,35 @@ impl DataSourceMetrics {
 
     /// Records a statement's duration.
     pub(crate) fn record_statement(&self, datasource: &str, op: Operation, elapsed: Duration) {
-        let existing = self
+        // Recorded under the read lock: cloning the Arc out would bounce its count between
+        // the cores of concurrent statements.
+        if let Some(h) = self
             .operations
             .read()
             .unwrap_or_else(|e| e.into_inner())
             .get(&op)
-            .cloned();
-        let h = match existing {
-            Some(h) => h,
-            None => self
-                .operations
-                .write()
-                .unwrap_or_else(|e| e.into_inner())
-                .entry(op)
-                .or_insert_with(|| {
-                    Arc::new(OperationHistogram {
-                        own: DurationHistogram::default(),
-                        facade: metrics::histogram!(
-                            "db.client.operation.duration",
-                            "datasource" => datasource.to_owned(),
-                            "repository" => op.repository,
-                            "method" => op.method
-                        ),
-                    })
+        {
+            h.own.record(elapsed);
+            h.facade.record(elapsed.as_secs_f64());
+            return;
+        }
+        let h = self
+            .operations
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .entry(op)
+            .or_insert_with(|| {
+                Arc::new(OperationHistogram {
+                    own: DurationHistogram::default(),
+                    facade: metrics::histogram!(
+                        "db.client.operation.duration",
+                        "datasource" => datasource.to_owned(),
+                        "repository" => op.repository,
+                        "method" => op.method
+                    ),
                 })
-                .clone(),
-        };
+            })
+            .clone();
         h.own.record(elapsed);
         h.facade.record(elapsed.as_secs_f64());
     }

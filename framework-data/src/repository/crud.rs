@@ -224,7 +224,7 @@ impl<E: Entity> Repository<E> {
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.insert_columns().map(|(i, _)| i))?;
         let sql = self.sql().insert.clone();
-        if meta.id_generated && Builder::has_returning(self.dialect()) {
+        if meta.id_generated && Builder::returns_ids(self.dialect(), 1) {
             let row = self
                 .ds
                 .fetch_optional_as(self.op("insert_one"), sql, args)
@@ -340,7 +340,7 @@ impl<E: Entity> Repository<E> {
         for e in batch.iter() {
             self.bind_columns(&mut args, e, meta.insert_columns().map(|(i, _)| i))?;
         }
-        if meta.id_generated && Builder::has_returning(dialect) {
+        if meta.id_generated && Builder::returns_ids(dialect, n) {
             let rows = self
                 .ds
                 .fetch_all_as(self.op("insert_batch"), sql, args)
@@ -360,8 +360,9 @@ impl<E: Entity> Repository<E> {
                 .execute_as(self.op("insert_batch"), sql, args)
                 .await?;
             if meta.id_generated {
-                // MySQL reports the first id of a multi-row INSERT; the rest follow it
-                // (innodb_autoinc_lock_mode 0 or 1, MariaDB's default).
+                // The last insert id: SQLite's rowid of its one row; MySQL's first id of a
+                // multi-row INSERT, the rest following it (innodb_autoinc_lock_mode 0 or 1,
+                // MariaDB's default).
                 for (k, e) in batch.iter_mut().enumerate() {
                     e.set_generated_id(done.last_insert_id + k as i64);
                 }

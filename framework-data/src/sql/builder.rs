@@ -55,9 +55,10 @@ impl<'m> Builder<'m> {
         Expr::col(ident(self.meta.id_column().column)).eq(placeholder())
     }
 
-    /// Whether INSERT can return the generated id in the same statement.
-    pub(crate) fn has_returning(dialect: Dialect) -> bool {
-        !matches!(dialect, Dialect::MySql)
+    /// Whether an INSERT of `rows` rows returns its generated ids with RETURNING (see
+    /// [`DialectSql::returns_generated_ids`](super::dialect::DialectSql::returns_generated_ids)).
+    pub(crate) fn returns_ids(dialect: Dialect, rows: usize) -> bool {
+        super::dialect::of(dialect).returns_generated_ids(rows)
     }
 
     pub(crate) fn statements(&self) -> Statements {
@@ -134,7 +135,7 @@ impl<'m> Builder<'m> {
         for _ in 0..rows {
             q.values_panic((0..width).map(|_| placeholder()));
         }
-        if self.meta.id_generated && Self::has_returning(self.dialect) {
+        if self.meta.id_generated && Self::returns_ids(self.dialect, rows) {
             q.returning_col(ident(self.meta.id_column().column));
         }
         self.render(&q)

@@ -15,6 +15,9 @@ pub(crate) trait DialectSql: Sync {
         let op = if negated { "<>" } else { "=" };
         out.push_str(&format!("LOWER({column}) {op} LOWER({placeholder})"));
     }
+    /// Whether an INSERT of `rows` rows gets its generated ids back with `RETURNING` (else from
+    /// the statement's result: the last insert id).
+    fn returns_generated_ids(&self, rows: usize) -> bool;
 }
 
 struct Postgres;
@@ -36,6 +39,10 @@ impl DialectSql for Postgres {
     fn quote(&self, ident: &str, out: &mut String) {
         quote_with('"', ident, out);
     }
+    /// No other way to learn them.
+    fn returns_generated_ids(&self, _rows: usize) -> bool {
+        true
+    }
     fn placeholder(&self, n: usize, out: &mut String) {
         out.push('$');
         out.push_str(&n.to_string());
@@ -46,6 +53,10 @@ impl DialectSql for MySql {
     fn quote(&self, ident: &str, out: &mut String) {
         quote_with('`', ident, out);
     }
+    /// No RETURNING: `LAST_INSERT_ID()` is the first id, the others follow it.
+    fn returns_generated_ids(&self, _rows: usize) -> bool {
+        false
+    }
     fn placeholder(&self, _n: usize, out: &mut String) {
         out.push('?');
     }
@@ -54,6 +65,12 @@ impl DialectSql for MySql {
 impl DialectSql for Sqlite {
     fn quote(&self, ident: &str, out: &mut String) {
         quote_with('"', ident, out);
+    }
+    /// One row's id is the connection's `last_insert_rowid`, which comes with the result for
+    /// free (a generated id is a rowid alias); RETURNING would send a row back through sqlx's
+    /// worker thread. Several rows' ids are not promised to be consecutive: RETURNING.
+    fn returns_generated_ids(&self, rows: usize) -> bool {
+        rows > 1
     }
     fn placeholder(&self, _n: usize, out: &mut String) {
         out.push('?');
