@@ -8,7 +8,8 @@
 //! ```
 //!
 //! Workloads: `hit` (cached `find_by_id` over 10,000 rows), `hit_hot` (over 64), `transaction` / `raw_transaction` (an empty
-//! `#[transactional]` method / `pool.begin()` + `commit()`), `save_all` / `raw_save_all`
+//! `#[transactional]` method / `pool.begin()` + `commit()`), `find_by_email` /
+//! `raw_find_by_email` (a derived query / the same statement by hand), `save_all` / `raw_save_all`
 //! (1,000 new rows per iteration). A pair's difference in instructions is the framework's cost.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
@@ -26,6 +27,11 @@ pub struct Person {
     pub cents: i64,
     #[version]
     pub version: i64,
+}
+
+#[repository]
+pub trait PersonRepository: CrudRepository<Person> {
+    async fn find_by_email(&self, email: &str) -> DataResult<Option<Person>>;
 }
 
 struct Service {
@@ -82,6 +88,29 @@ async fn profile(db: TestDatabase, workload: String, iterations: usize) {
             for k in 0..iterations {
                 let id = (k as i64 * 7919) % 64 + 1;
                 assert!(repo.find_by_id(id).await.unwrap().is_some());
+            }
+        }
+        "find_by_email" => {
+            let people = PersonRepositoryImpl::new(ds.clone());
+            for k in 0..iterations {
+                let email = format!("seed-{}@x", k as i64 % ROWS);
+                assert!(people.find_by_email(&email).await.unwrap().is_some());
+            }
+        }
+        "raw_find_by_email" => {
+            let sql = "SELECT \"id\", \"email\", \"owner\", \"cents\", \"version\" FROM \"people\" WHERE \"email\" = ? LIMIT 2";
+            for k in 0..iterations {
+                let email = format!("seed-{}@x", k as i64 % ROWS);
+                let rows = sqlx::query(sql).bind(email).fetch_all(&pool).await.unwrap();
+                use sqlx::Row as _;
+                let p = rows.first().map(|r| Person {
+                    id: r.get(0),
+                    email: r.get(1),
+                    owner: r.get(2),
+                    cents: r.get(3),
+                    version: r.get(4),
+                });
+                assert!(p.is_some());
             }
         }
         "transaction" => {

@@ -103,13 +103,15 @@ impl Pool {
         allow(unreachable_code)
     )]
     pub(crate) async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
+        // sqlx's acquire future is kilobytes; boxed (as sqlx's own executor methods box theirs),
+        // it does not make every statement's future that size, to be copied on each call.
         Ok(match self {
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => PooledConnection::Postgres(p.acquire().await?),
+            Pool::Postgres(p) => PooledConnection::Postgres(Box::pin(p.acquire()).await?),
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => PooledConnection::MySql(p.acquire().await?),
+            Pool::MySql(p) => PooledConnection::MySql(Box::pin(p.acquire()).await?),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => PooledConnection::Sqlite(p.acquire().await?),
+            Pool::Sqlite(p) => PooledConnection::Sqlite(Box::pin(p.acquire()).await?),
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
             Pool::NoDriver(never) => match *never {},
         })
