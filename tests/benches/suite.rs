@@ -147,6 +147,8 @@ struct Row {
     db: &'static str,
     framework: Duration,
     raw: Duration,
+    /// The median of per-round ratios, where rounds pair the two sides.
+    paired: Option<f64>,
     fw_statements: f64,
     raw_statements: f64,
     note: String,
@@ -154,17 +156,18 @@ struct Row {
 
 fn print(rows: &[Row]) {
     println!(
-        "| workload | database | framework | raw sqlx | ratio | statements/op (fw / raw) | notes |"
+        "| workload | database | framework | raw sqlx | ratio | paired ratio | statements/op (fw / raw) | notes |"
     );
-    println!("|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {} | {:.1?} | {:.1?} | {:.3} | {:.2} / {:.2} | {} |",
+            "| {} | {} | {:.1?} | {:.1?} | {:.3} | {} | {:.2} / {:.2} | {} |",
             r.workload,
             r.db,
             r.framework,
             r.raw,
             r.framework.as_secs_f64() / r.raw.as_secs_f64(),
+            r.paired.map_or("-".to_owned(), |p| format!("{p:.3}")),
             r.fw_statements,
             r.raw_statements,
             r.note
@@ -172,14 +175,15 @@ fn print(rows: &[Row]) {
     }
 }
 
-/// Alternates `fw` and `raw` for `n` rounds; returns their medians and the framework's
-/// statements per operation (the DataSource's counter).
+/// Alternates `fw` and `raw` for `n` rounds; returns their medians, the framework's
+/// statements per operation (the DataSource's counter) and the median of the rounds' own
+/// ratios (each round's two runs see the same moment of the machine, so drift cancels out).
 async fn compare<F, R>(
     ds: &DataSource,
     n: usize,
     mut fw: F,
     mut raw: R,
-) -> (Duration, Duration, f64)
+) -> (Duration, Duration, f64, Option<f64>)
 where
     F: AsyncFnMut(usize),
     R: AsyncFnMut(usize),
@@ -205,7 +209,14 @@ where
             b.push(t.elapsed());
         }
     }
-    (median(a), median(b), statements as f64 / n as f64)
+    let mut paired: Vec<f64> = a
+        .iter()
+        .zip(&b)
+        .map(|(f, r)| f.as_secs_f64() / r.as_secs_f64())
+        .collect();
+    paired.sort_by(f64::total_cmp);
+    let paired = paired.get(paired.len() / 2).copied();
+    (median(a), median(b), statements as f64 / n as f64, paired)
 }
 
 /// Operations per second of `fw` and of `raw` at `tasks` concurrent tasks: six slices of
@@ -587,14 +598,14 @@ macro_rules! run_workloads {
         for k in 0..ROWS as usize {
             cached.find_by_id(id_of(k)).await.unwrap();
         }
-        let row = |workload, (f, r, s): (Duration, Duration, f64), raw_statements: f64, note: String| Row {
-            workload, db: label, framework: f, raw: r, fw_statements: s, raw_statements, note,
+        let row = |workload, (f, r, s, paired): (Duration, Duration, f64, Option<f64>), raw_statements: f64, note: String| Row {
+            workload, db: label, framework: f, raw: r, paired, fw_statements: s, raw_statements, note,
         };
 
         let raw_arc = Arc::new(raw.clone_for_throughput());
         if want("1") {
             let m = compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw.find_by_id(id_of(k), false).await; }).await;
-            let (_, defaults, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
+            let (_, defaults, _, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
             let repo1 = Arc::new(PersonRepositoryImpl::new(ds.clone()));
             let fw_op = { let r = repo1.clone(); move |k: u64| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } };
             let raw_op = { let r = raw_arc.clone(); move |k: u64| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } };
@@ -622,7 +633,7 @@ macro_rules! run_workloads {
                 raw.find_by_id(id_of(k), false).await;
                 trips.push(t.elapsed());
             }
-            let m = (median(hits), median(trips), hit_statements);
+            let m = (median(hits), median(trips), hit_statements, None);
             rows.push(row("2. find_by_id (cached hit)", m, 1.0, format!("{:.0}x faster than the raw round trip; mean hit {mean:.2?}", m.1.as_secs_f64() / m.0.as_secs_f64())));
         }
 
@@ -667,7 +678,7 @@ macro_rules! run_workloads {
             let _ = svc.transfer(1, 2).await;
             let per = (ds.statements_executed() - before) as f64;
             let as_time = |ops: f64| Duration::from_secs_f64(16.0 / ops);
-            rows.push(Row { workload: "7. transfer at 16 tasks (time per op = 16 / throughput)", db: label, framework: as_time(fw16), raw: as_time(raw16), fw_statements: per, raw_statements: 5.0, note: format!("{fw16:.0} vs {raw16:.0} transfers/s") });
+            rows.push(Row { workload: "7. transfer at 16 tasks (time per op = 16 / throughput)", db: label, framework: as_time(fw16), raw: as_time(raw16), paired: None, fw_statements: per, raw_statements: 5.0, note: format!("{fw16:.0} vs {raw16:.0} transfers/s") });
         }
     }};
 }
