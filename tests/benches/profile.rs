@@ -1,4 +1,4 @@
-//! One workload in a loop on SQLite, for a profiler: where the suite shows a ratio, this shows
+//! One workload in a loop on SQLite (the suite's tables and rows), for a profiler: where the suite shows a ratio, this shows
 //! where the instructions go. Single-threaded runtime, a temporary SQLite file, no timing.
 //!
 //! ```text
@@ -17,22 +17,10 @@
 use framework_data::prelude::*;
 use tests::{Backend, TestDatabase};
 
-#[derive(Entity, Debug, Clone, PartialEq)]
-#[entity(table = "people", cache = "people")]
-pub struct Person {
-    #[id(generated)]
-    pub id: i64,
-    pub email: String,
-    pub owner: String,
-    pub cents: i64,
-    #[version]
-    pub version: i64,
-}
+#[path = "common/people.rs"]
+mod people;
 
-#[repository]
-pub trait PersonRepository: CrudRepository<Person> {
-    async fn find_by_email(&self, email: &str) -> DataResult<Option<Person>>;
-}
+use people::{PersonRepository, ROWS, bulk_people};
 
 struct Service {
     tm: TransactionManager,
@@ -45,65 +33,45 @@ impl Service {
     }
 }
 
-/// Rows seeded (and cached) before the workload runs, as in the suite.
-const ROWS: i64 = 10_000;
-
-fn people(tag: &str, n: i64) -> Vec<Person> {
-    (0..n)
-        .map(|i| Person {
-            id: 0,
-            email: format!("{tag}-{i}@x"),
-            owner: "bulk".into(),
-            cents: i,
-            version: 0,
-        })
-        .collect()
-}
-
 async fn profile(db: TestDatabase, workload: String, iterations: usize) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    ds.execute_script("CREATE TABLE people (id INTEGER PRIMARY KEY AUTOINCREMENT, email TEXT NOT NULL UNIQUE, owner TEXT NOT NULL, cents BIGINT NOT NULL, version BIGINT NOT NULL)")
-        .await
-        .unwrap();
-    let repo = ctx.repository::<Person>().unwrap();
-    repo.save_all(people("seed", ROWS)).await.unwrap();
+    let (repo, cached) = people::create_and_seed(&ctx, Backend::Sqlite).await;
     let pool = ds.pool().as_sqlite().unwrap().clone();
     let svc = Service {
         tm: ctx.transaction_manager_default().unwrap(),
     };
     for id in 1..=ROWS {
-        repo.find_by_id(id).await.unwrap();
+        cached.find_by_id(id).await.unwrap();
     }
     let started = std::time::Instant::now();
     match workload.as_str() {
         "hit" => {
             for k in 0..iterations {
                 let id = (k as i64 * 7919) % ROWS + 1;
-                assert!(repo.find_by_id(id).await.unwrap().is_some());
+                assert!(cached.find_by_id(id).await.unwrap().is_some());
             }
         }
         "hit_hot" => {
             // The same, over 64 ids: what a hit costs when its entry is in the CPU caches.
             for k in 0..iterations {
                 let id = (k as i64 * 7919) % 64 + 1;
-                assert!(repo.find_by_id(id).await.unwrap().is_some());
+                assert!(cached.find_by_id(id).await.unwrap().is_some());
             }
         }
         "find_by_email" => {
-            let people = PersonRepositoryImpl::new(ds.clone());
             for k in 0..iterations {
-                let email = format!("seed-{}@x", k as i64 % ROWS);
-                assert!(people.find_by_email(&email).await.unwrap().is_some());
+                let email = format!("p{}@x", k as i64 % ROWS + 1);
+                assert!(repo.find_by_email(&email).await.unwrap().is_some());
             }
         }
         "raw_find_by_email" => {
             let sql = "SELECT \"id\", \"email\", \"owner\", \"cents\", \"version\" FROM \"people\" WHERE \"email\" = ? LIMIT 2";
             for k in 0..iterations {
-                let email = format!("seed-{}@x", k as i64 % ROWS);
+                let email = format!("p{}@x", k as i64 % ROWS + 1);
                 let rows = sqlx::query(sql).bind(email).fetch_all(&pool).await.unwrap();
                 use sqlx::Row as _;
-                let p = rows.first().map(|r| Person {
+                let p = rows.first().map(|r| people::Person {
                     id: r.get(0),
                     email: r.get(1),
                     owner: r.get(2),
@@ -125,9 +93,7 @@ async fn profile(db: TestDatabase, workload: String, iterations: usize) {
         }
         "save_all" => {
             for k in 0..iterations {
-                repo.save_all(people(&format!("fw{k}"), 1000))
-                    .await
-                    .unwrap();
+                repo.save_all(bulk_people(&format!("fw{k}"))).await.unwrap();
             }
         }
         "raw_save_all" => {
@@ -135,7 +101,7 @@ async fn profile(db: TestDatabase, workload: String, iterations: usize) {
                 let mut qb = sqlx::QueryBuilder::<sqlx::Sqlite>::new(
                     "INSERT INTO \"people\" (\"email\", \"owner\", \"cents\", \"version\") ",
                 );
-                qb.push_values(people(&format!("raw{k}"), 1000), |mut b, p| {
+                qb.push_values(bulk_people(&format!("raw{k}")), |mut b, p| {
                     b.push_bind(p.email)
                         .push_bind(p.owner)
                         .push_bind(p.cents)

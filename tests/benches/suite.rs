@@ -18,35 +18,10 @@ use std::time::{Duration, Instant};
 use framework_data::prelude::*;
 use tests::{Backend, TestDatabase};
 
-#[derive(Entity, Debug, Clone, PartialEq)]
-#[entity(table = "people")]
-pub struct Person {
-    #[id(generated)]
-    pub id: i64,
-    pub email: String,
-    pub owner: String,
-    pub cents: i64,
-    #[version]
-    pub version: i64,
-}
+#[path = "common/people.rs"]
+mod people;
 
-#[derive(Entity, Debug, Clone, PartialEq)]
-#[entity(table = "cached_people", cache = "people")]
-pub struct CachedPerson {
-    #[id(generated)]
-    pub id: i64,
-    pub email: String,
-    pub owner: String,
-    pub cents: i64,
-    #[version]
-    pub version: i64,
-}
-
-#[repository]
-pub trait PersonRepository: CrudRepository<Person> {
-    async fn find_by_email(&self, email: &str) -> DataResult<Option<Person>>;
-    async fn find_by_owner(&self, owner: &str, page: Pageable) -> DataResult<Page<Person>>;
-}
+use people::{CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people};
 
 struct Service {
     tm: TransactionManager,
@@ -99,8 +74,6 @@ impl Service {
         Ok(())
     }
 }
-
-const ROWS: i64 = 10_000;
 
 /// What the command line selects: `--quick`, `--only sqlite,postgres,mariadb` (databases) and
 /// `--workloads 2,6` (workload numbers); by default everything, in full.
@@ -269,19 +242,6 @@ where
         total += h.await.unwrap();
     }
     total as f64
-}
-
-/// 1,000 new entities for `save_all`.
-fn bulk_people(tag: &str) -> Vec<Person> {
-    (0..1000)
-        .map(|i| Person {
-            id: 0,
-            email: format!("{tag}-{i}@bulk"),
-            owner: "bulk".into(),
-            cents: i,
-            version: 0,
-        })
-        .collect()
 }
 
 fn id_of(k: usize) -> i64 {
@@ -699,52 +659,10 @@ impl<P: Clone> RawSql<P> {
     }
 }
 
-fn ddl(backend: Backend) -> Vec<String> {
-    let (id, text) = match backend {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT"),
-        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(255)"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
-    };
-    ["people", "cached_people"]
-        .iter()
-        .flat_map(|t| {
-            [
-                format!("CREATE TABLE {t} (id {id}, email {text} NOT NULL, owner {text} NOT NULL, cents BIGINT NOT NULL, version BIGINT NOT NULL)"),
-                format!("CREATE UNIQUE INDEX {t}_email ON {t} (email)"),
-                format!("CREATE INDEX {t}_owner ON {t} (owner)"),
-            ]
-        })
-        .collect()
-}
-
 async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row>>>) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    for stmt in ddl(db.backend()) {
-        ds.execute_script(&stmt).await.unwrap();
-    }
-    let repo = PersonRepositoryImpl::new(ds.clone());
-    let seed: Vec<Person> = (1..=ROWS)
-        .map(|i| Person {
-            id: 0,
-            email: format!("p{i}@x"),
-            owner: format!("o{}", i % 50),
-            cents: i,
-            version: 0,
-        })
-        .collect();
-    repo.save_all(seed).await.unwrap();
-    let cached = ctx.repository::<CachedPerson>().unwrap();
-    let seed: Vec<CachedPerson> = (1..=ROWS)
-        .map(|i| CachedPerson {
-            id: 0,
-            email: format!("p{i}@x"),
-            owner: format!("o{}", i % 50),
-            cents: i,
-            version: 0,
-        })
-        .collect();
-    cached.save_all(seed).await.unwrap();
+    people::create_and_seed(&ctx, db.backend()).await;
     let n = if quick { 300 } else { 5_000 };
     let span = Duration::from_millis(if quick { 600 } else { 6_000 });
     let mut out = Vec::new();
@@ -753,48 +671,37 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
         Backend::MySql => "MariaDB",
         Backend::Sqlite => "SQLite",
     };
+    // One driver's raw sqlx: its pool, a pool with sqlx's defaults, its placeholders.
+    macro_rules! on_driver {
+        ($pool:expr, $pool_ty:ty, $ph:expr, $db:ty) => {{
+            let defaults = <$pool_ty>::connect(db.url()).await.unwrap();
+            let raw = raw_workloads!($pool, defaults, $ph, $db);
+            run_workloads!(
+                &mut out,
+                label,
+                ds.clone(),
+                &ctx,
+                raw,
+                n,
+                span,
+                db.backend()
+            );
+        }};
+    }
     match ds.pool() {
         framework_data::driver::Pool::Postgres(p) => {
-            let defaults = sqlx::PgPool::connect(db.url()).await.unwrap();
-            let raw = raw_workloads!(p, defaults, |n: usize| format!("${n}"), sqlx::Postgres);
-            run_workloads!(
-                &mut out,
-                label,
-                ds.clone(),
-                &ctx,
-                raw,
-                n,
-                span,
-                db.backend()
-            );
+            on_driver!(p, sqlx::PgPool, |n: usize| format!("${n}"), sqlx::Postgres)
         }
         framework_data::driver::Pool::MySql(p) => {
-            let defaults = sqlx::MySqlPool::connect(db.url()).await.unwrap();
-            let raw = raw_workloads!(p, defaults, |_n: usize| "?".to_owned(), sqlx::MySql);
-            run_workloads!(
-                &mut out,
-                label,
-                ds.clone(),
-                &ctx,
-                raw,
-                n,
-                span,
-                db.backend()
-            );
+            on_driver!(p, sqlx::MySqlPool, |_n: usize| "?".to_owned(), sqlx::MySql)
         }
         framework_data::driver::Pool::Sqlite(p) => {
-            let defaults = sqlx::SqlitePool::connect(db.url()).await.unwrap();
-            let raw = raw_workloads!(p, defaults, |_n: usize| "?".to_owned(), sqlx::Sqlite);
-            run_workloads!(
-                &mut out,
-                label,
-                ds.clone(),
-                &ctx,
-                raw,
-                n,
-                span,
-                db.backend()
-            );
+            on_driver!(
+                p,
+                sqlx::SqlitePool,
+                |_n: usize| "?".to_owned(),
+                sqlx::Sqlite
+            )
         }
         _ => {}
     }

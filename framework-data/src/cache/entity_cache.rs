@@ -13,8 +13,8 @@
 //! nobody refills its ids. Stripes (a fixed array indexed by the id's hash) keep the state
 //! bounded; two ids sharing a stripe only cost an occasional skipped put.
 //!
-//! The store is moka's synchronous cache: nothing here waits on I/O, and its read path is about
-//! a third cheaper than the future cache's (no shared housekeeping future on every read).
+//! The store is moka's synchronous cache: nothing here waits on I/O, and a hit takes a fifth
+//! fewer instructions than through its future cache (no shared housekeeping future per read).
 
 use std::hash::BuildHasher;
 use std::sync::Arc;

@@ -42,7 +42,6 @@ impl Operation {
     }
 }
 
-/// The counters and histograms of one DataSource.
 /// A statement histogram with its handle in the `metrics` facade (registered once, so that
 /// recording allocates nothing).
 struct OperationHistogram {
@@ -50,6 +49,14 @@ struct OperationHistogram {
     facade: metrics::Histogram,
 }
 
+impl OperationHistogram {
+    fn record(&self, elapsed: Duration) {
+        self.own.record(elapsed);
+        self.facade.record(elapsed.as_secs_f64());
+    }
+}
+
+/// The counters and histograms of one DataSource.
 pub(crate) struct DataSourceMetrics {
     datasource: String,
     pub(crate) wait_time: DurationHistogram,
@@ -98,12 +105,9 @@ impl DataSourceMetrics {
             .unwrap_or_else(|e| e.into_inner())
             .get(&op)
         {
-            h.own.record(elapsed);
-            h.facade.record(elapsed.as_secs_f64());
-            return;
+            return h.record(elapsed);
         }
-        let h = self
-            .operations
+        self.operations
             .write()
             .unwrap_or_else(|e| e.into_inner())
             .entry(op)
@@ -118,9 +122,7 @@ impl DataSourceMetrics {
                     ),
                 })
             })
-            .clone();
-        h.own.record(elapsed);
-        h.facade.record(elapsed.as_secs_f64());
+            .record(elapsed);
     }
 
     pub(crate) fn record_wait(&self, waited: Duration) {
