@@ -313,3 +313,62 @@ async fn a_context_without_datasources_starts_and_stops() {
     assert!(matches!(ctx.bean::<String>(), Err(Error::MissingBean(_))));
     ctx.shutdown().await.unwrap();
 }
+
+#[test]
+fn a_numeric_token_from_the_environment_is_a_string() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.toml",
+        "[management]\nenabled = true\n",
+    );
+    let config = ConfigLoader::new()
+        .config_dir(dir.path())
+        .environment([("APP_MANAGEMENT__TOKEN", "123456789")])
+        .load()
+        .unwrap();
+    let m: ManagementConfig = config.section_or_default("management").unwrap();
+    assert_eq!(m.token.as_deref(), Some("123456789"));
+}
+
+#[test]
+fn a_bad_secret_value_is_never_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.toml",
+        "[management]\ntoken = 987654321\n",
+    );
+    let config = ConfigLoader::new()
+        .config_dir(dir.path())
+        .environment(no_env())
+        .load()
+        .unwrap();
+    let err = config
+        .section_or_default::<ManagementConfig>("management")
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(!msg.contains("987654321"), "{msg}");
+    assert!(msg.contains("management.token"), "{msg}");
+    assert!(msg.contains("application.toml"), "{msg}");
+    assert!(msg.contains("expected"), "{msg}");
+}
+
+#[test]
+fn a_url_value_in_an_error_is_masked_whatever_its_password_holds() {
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "application.toml",
+        "[management]\naddress = 5\nenabled = \"postgres://u:S3cr3t/Pw@h/db\"\n",
+    );
+    let config = ConfigLoader::new()
+        .config_dir(dir.path())
+        .environment(no_env())
+        .load()
+        .unwrap();
+    let err = config
+        .section_or_default::<ManagementConfig>("management")
+        .unwrap_err();
+    assert!(!err.to_string().contains("S3cr3t"), "{err}");
+}

@@ -177,6 +177,39 @@ pub enum DataError {
         /// Rows found (2 means "two or more": the query stops there).
         actual: usize,
     },
+    /// The connection died under the statement (the server restarted or killed it, or the
+    /// network broke). Outside a transaction a statement that certainly did not run (or only
+    /// reads) was already sent again once on another connection; inside one, the transaction
+    /// is gone.
+    #[error("DataSource `{datasource}`: connection lost: {message}")]
+    ConnectionLost {
+        /// The DataSource's name.
+        datasource: String,
+        /// The driver's message.
+        message: String,
+    },
+    /// The database rejected a value: text it cannot store (a NUL character on PostgreSQL,
+    /// invalid UTF-8), a number out of the column's range, a string too long for the column,
+    /// an invalid date.
+    #[error("DataSource `{datasource}`: invalid value: {message}")]
+    InvalidValue {
+        /// The DataSource's name.
+        datasource: String,
+        /// The database's message.
+        message: String,
+        /// The SQLSTATE or vendor code.
+        code: Option<String>,
+    },
+    /// An entity's `#[version]` is at its type's maximum and cannot be incremented by `save`.
+    #[error("{entity} with id {id}: version {version} cannot be incremented")]
+    VersionOverflow {
+        /// The entity type.
+        entity: &'static str,
+        /// The id, formatted.
+        id: String,
+        /// The version the entity carried.
+        version: i64,
+    },
     /// A transaction management failure (see [`TxError`](crate::tx::TxError)).
     #[error(transparent)]
     Transaction(Box<crate::tx::TxError>),
@@ -192,6 +225,42 @@ pub enum DataError {
     },
 }
 
+/// What kind of failure a [`DataError`] is, for deciding what to do about it without listing
+/// variants: retry, answer "unavailable", report a conflict, or reject the input.
+///
+/// ```
+/// use framework_data::{DataError, ErrorCategory};
+/// # fn status(e: &DataError) -> u16 {
+/// match e.category() {
+///     ErrorCategory::Transient => 409,      // with Retry-After: the client may try again
+///     ErrorCategory::Unavailable => 503,
+///     ErrorCategory::Conflict => 409,
+///     ErrorCategory::NotFound => 404,
+///     ErrorCategory::InvalidInput => 400,
+///     _ => 500,
+/// }
+/// # }
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorCategory {
+    /// Serialization failure or deadlock: running the whole transaction again may succeed
+    /// (`#[transactional(retry = N)]` does so). Same as [`DataError::is_transient`].
+    Transient,
+    /// The database cannot serve now: unreachable, pool exhausted or closed, connection lost,
+    /// transaction timed out. Trying later may succeed.
+    Unavailable,
+    /// The write conflicts with stored data: an optimistic-lock conflict, a unique violation.
+    Conflict,
+    /// The entity does not exist.
+    NotFound,
+    /// The input cannot be stored or used: an invalid value, a missing required value, a
+    /// foreign key to nothing, an unknown property, a version that cannot be incremented.
+    InvalidInput,
+    /// A programming or configuration error, or a database error without a better category.
+    Internal,
+}
+
 impl DataError {
     /// Whether retrying the whole transaction may succeed (serialization failure, deadlock).
     pub fn is_transient(&self) -> bool {
@@ -199,6 +268,42 @@ impl DataError {
             self,
             DataError::SerializationFailure { .. } | DataError::Deadlock { .. }
         ) || matches!(self, DataError::Transaction(t) if t.is_transient())
+    }
+
+    /// What kind of failure this is (see [`ErrorCategory`]).
+    ///
+    /// ```
+    /// use framework_data::{DataError, ErrorCategory};
+    /// let e = DataError::PoolTimeout { datasource: "default".into(), timeout: std::time::Duration::from_secs(5) };
+    /// assert_eq!(e.category(), ErrorCategory::Unavailable);
+    /// ```
+    pub fn category(&self) -> ErrorCategory {
+        match self {
+            DataError::SerializationFailure { .. } | DataError::Deadlock { .. } => {
+                ErrorCategory::Transient
+            }
+            DataError::Unreachable { .. }
+            | DataError::PoolTimeout { .. }
+            | DataError::PoolClosed { .. }
+            | DataError::ConnectionLost { .. } => ErrorCategory::Unavailable,
+            DataError::OptimisticLock { .. } | DataError::UniqueViolation { .. } => {
+                ErrorCategory::Conflict
+            }
+            DataError::NotFound { .. } => ErrorCategory::NotFound,
+            DataError::InvalidValue { .. }
+            | DataError::NotNullViolation { .. }
+            | DataError::ForeignKeyViolation { .. }
+            | DataError::UnknownProperty { .. }
+            | DataError::InvalidArgument(_)
+            | DataError::VersionOverflow { .. } => ErrorCategory::InvalidInput,
+            DataError::Transaction(t) => t.category(),
+            DataError::DriverNotEnabled { .. }
+            | DataError::InvalidUrl { .. }
+            | DataError::NoSuchDataSource { .. }
+            | DataError::Mapping { .. }
+            | DataError::IncorrectResultSize { .. }
+            | DataError::Database { .. } => ErrorCategory::Internal,
+        }
     }
 
     /// Maps a driver error met while using DataSource `datasource`.
@@ -210,6 +315,10 @@ impl DataError {
             },
             sqlx::Error::PoolClosed => DataError::PoolClosed {
                 datasource: datasource.to_owned(),
+            },
+            e if crate::driver::connection_lost(&e).is_some() => DataError::ConnectionLost {
+                datasource: datasource.to_owned(),
+                message: e.to_string(),
             },
             sqlx::Error::Database(db) => from_database(datasource, db.as_ref()),
             e @ (sqlx::Error::ColumnDecode { .. }
@@ -278,6 +387,19 @@ fn from_database(datasource: &str, db: &dyn sqlx::error::DatabaseError) -> DataE
         Some("40P01") | Some("1213") | Some("1205") => DataError::Deadlock {
             datasource,
             message,
+        },
+        // Data exceptions (SQLSTATE class 22): PostgreSQL's invalid text, out-of-range numbers
+        // and too-long strings; MySQL's 1406/1264/1292. MySQL's 1366 (incorrect string value)
+        // reports the generic HY000.
+        Some(c) if c.starts_with("22") => DataError::InvalidValue {
+            datasource,
+            message,
+            code,
+        },
+        _ if message.starts_with("Incorrect string value") => DataError::InvalidValue {
+            datasource,
+            message,
+            code,
         },
         _ if message.contains("Deadlock found") || message.contains("Lock wait timeout") => {
             DataError::Deadlock {

@@ -35,7 +35,7 @@ pub mod sql;
 pub mod tx;
 pub mod value;
 
-pub use error::{DataError, DataResult};
+pub use error::{DataError, DataResult, ErrorCategory};
 pub use framework_tx_macros::embed_migrations;
 
 #[doc(hidden)]

@@ -4,7 +4,7 @@ pub use crate::cache::CacheContextExt;
 pub use crate::datasource::{DataContextExt, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::Entity;
-pub use crate::error::{DataError, DataResult};
+pub use crate::error::{DataError, DataResult, ErrorCategory};
 pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Repository, Sort};
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,

@@ -265,6 +265,9 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
             fn version(&self) -> ::core::option::Option<i64> {
                 ::core::option::Option::Some(#fd::entity::VersionValue::to_i64(&self.#vi))
             }
+            fn version_max(&self) -> i64 {
+                <#vt as #fd::entity::VersionValue>::MAX
+            }
             fn set_version(&mut self, version: i64) {
                 self.#vi = <#vt as #fd::entity::VersionValue>::from_i64(version);
             }

@@ -299,3 +299,35 @@ async fn no_endpoint_shows_a_password_or_token() {
     })
     .await;
 }
+
+db_test! {
+    /// A transaction's acquire is measured like a statement's: its timeout and its wait show in
+    /// the pool metrics.
+    async fn transactional_acquires_are_measured(db: TestDatabase) {
+        let ctx = management(&db)
+            .set("datasource.pool.max_connections", 1)
+            .set("datasource.pool.acquire_timeout", "200ms")
+            .start()
+            .await
+            .unwrap();
+        let at = addr(&ctx);
+        let ds = ctx.datasource_default().unwrap();
+        let tm = ctx.transaction_manager_default().unwrap();
+        let (_, before) = json(at, "/actuator/metrics/db.client.connection.wait_time?tag=pool:default", None).await;
+        let waits_before = value(&before, "COUNT");
+        tm.execute(&TransactionDefinition::new(), async { Ok::<_, DataError>(()) }).await.unwrap();
+        let (_, after) = json(at, "/actuator/metrics/db.client.connection.wait_time?tag=pool:default", None).await;
+        assert_eq!(value(&after, "COUNT"), waits_before + 1.0, "{after}");
+
+        let held = ds.acquire().await.unwrap();
+        let err = tm
+            .execute(&TransactionDefinition::new(), async { Ok::<_, DataError>(()) })
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::PoolTimeout { .. }), "{err}");
+        drop(held);
+        let (_, timeouts) = json(at, "/actuator/metrics/db.client.connection.timeouts", None).await;
+        assert_eq!(value(&timeouts, "COUNT"), 1.0, "{timeouts}");
+        ctx.shutdown().await.unwrap();
+    }
+}

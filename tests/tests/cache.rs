@@ -243,3 +243,40 @@ async fn a_region_switched_off_by_config_reads_the_database() {
     })
     .await;
 }
+
+db_test! {
+    /// Another instance changed the row behind this one's cache: a read-write transaction at
+    /// RepeatableRead or Serializable reads the database, so its decision rests on the
+    /// committed row; a plain read (and a read-only transaction) may still use the cache.
+    async fn strict_read_write_transactions_read_the_database_not_the_cache(db: TestDatabase) {
+        let (ctx, _ds, repo) = start(&db, 1).await;
+        assert_eq!(repo.find_by_id(1).await.unwrap().unwrap().value, 0); // cached now
+        let other = framework_data::datasource::DataSource::connect(
+            "other-instance",
+            &framework_data::datasource::DataSourceConfig::new(db.url()),
+        )
+        .await
+        .unwrap();
+        other.execute_script("UPDATE counters SET value = 1000, version = 2 WHERE id = 1").await.unwrap();
+        assert_eq!(repo.find_by_id(1).await.unwrap().unwrap().value, 0, "stale until evicted (the scale path's job)");
+        let tm = ctx.transaction_manager_default().unwrap();
+        for isolation in [Isolation::RepeatableRead, Isolation::Serializable] {
+            let seen = tm
+                .execute(&TransactionDefinition::new().isolation(isolation), async {
+                    Ok::<_, DataError>(repo.find_by_id(1).await?.unwrap().value)
+                })
+                .await
+                .unwrap();
+            assert_eq!(seen, 1000, "{isolation:?}");
+        }
+        let read_only = tm
+            .execute(&TransactionDefinition::new().isolation(Isolation::Serializable).read_only(true), async {
+                Ok::<_, DataError>(repo.find_by_id(1).await?.unwrap().value)
+            })
+            .await
+            .unwrap();
+        assert_eq!(read_only, 0, "a read-only transaction decides nothing: the cache serves it");
+        other.close().await;
+        ctx.shutdown().await.unwrap();
+    }
+}

@@ -154,3 +154,17 @@ async fn a_bad_url_does_not_echo_the_password() {
     );
     assert!(!shown.contains(PASSWORD), "{shown}");
 }
+
+#[tokio::test]
+async fn a_password_with_reserved_characters_is_masked_in_errors() {
+    for password in ["S3cr3t/Pw", "S3cr3t?Pw", "S3cr3t#Pw"] {
+        let (result, _) = start_with(
+            &format!("postgres://app:{password}@127.0.0.1:notaport/db"),
+            "1s",
+        )
+        .await;
+        let err = result.expect_err("the port is not a number");
+        let shown = format!("{err} {err:?}");
+        assert!(!shown.contains("S3cr3t"), "{shown}");
+    }
+}

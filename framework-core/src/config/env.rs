@@ -48,11 +48,15 @@ impl Provider for EnvVar {
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, Error> {
-        // Values parse like TOML scalars ("10" is a number, "true" a bool), as figment's Env does.
-        let value: Value = self
-            .value
-            .parse()
-            .unwrap_or_else(|_| Value::from(self.value.clone()));
+        // Values parse like TOML scalars ("10" is a number, "true" a bool), as figment's Env does,
+        // except for secrets, which are strings whatever they look like (a numeric token).
+        let value: Value = if super::mask::is_secret_key(&self.key) {
+            Value::from(self.value.clone())
+        } else {
+            self.value
+                .parse()
+                .unwrap_or_else(|_| Value::from(self.value.clone()))
+        };
         let dict = figment::util::nest(&self.key, value)
             .into_dict()
             .ok_or_else(|| Error::from(format!("{} does not name a key", self.name)))?;

@@ -138,6 +138,12 @@ impl ConfigError {
             other => (other.to_string(), false),
         };
         let key = path.join(".");
+        // Never echo a secret's value; mask any URL a message quotes.
+        let problem = if !unknown && super::mask::is_secret_key(&key) {
+            secret_problem(&error.kind)
+        } else {
+            super::mask::mask_urls_in(&problem)
+        };
         let source_name = figment
             .find_metadata(&key)
             .map(source_of)
@@ -162,6 +168,35 @@ impl ConfigError {
                 problem,
             }
         }
+    }
+}
+
+/// What is wrong with a secret's value, without the value.
+fn secret_problem(kind: &Kind) -> String {
+    match kind {
+        Kind::InvalidType(actual, expected) | Kind::InvalidValue(actual, expected) => format!(
+            "invalid {} (value not shown: the key holds a secret), expected {expected}",
+            kind_of(actual)
+        ),
+        _ => "invalid value (not shown: the key holds a secret)".to_owned(),
+    }
+}
+
+/// The kind of a value figment found, without the value.
+fn kind_of(actual: &figment::error::Actual) -> &'static str {
+    use figment::error::Actual;
+    match actual {
+        Actual::Bool(_) => "boolean",
+        Actual::Unsigned(_) | Actual::Signed(_) => "integer",
+        Actual::Float(_) => "float",
+        Actual::Char(_) | Actual::Str(_) => "string",
+        Actual::Bytes(_) => "bytes",
+        Actual::Unit => "unit",
+        Actual::Option => "option",
+        Actual::NewtypeStruct => "newtype",
+        Actual::Seq => "sequence",
+        Actual::Map => "map",
+        _ => "value",
     }
 }
 

@@ -28,80 +28,149 @@ pub fn is_secret_key(key: &str) -> bool {
 /// Query parameters whose values are secrets.
 const SECRET_PARAMS: &[&str] = &["password", "pass", "pwd", "secret", "token", "sslpassword"];
 
-/// The URL with its password (and any secret query parameter) replaced by `***`.
+/// The URL with its password (and any secret query parameter) replaced by `***`. The password
+/// is found whatever it contains: an unencoded `/`, `?`, `#` or `@` in it does not make it
+/// leak.
 ///
 /// ```
 /// use framework_core::config::mask::mask_url;
 /// assert_eq!(mask_url("postgres://app:s3cret@db:5432/x"), "postgres://app:***@db:5432/x");
+/// assert_eq!(mask_url("postgres://app:S3cr3t/Pw?x@db/x"), "postgres://app:***@db/x");
 /// assert_eq!(mask_url("mysql://root@h/x?password=p"), "mysql://root@h/x?password=***");
 /// assert_eq!(mask_url("sqlite://data/app.db?mode=rwc"), "sqlite://data/app.db?mode=rwc");
 /// ```
 pub fn mask_url(url: &str) -> String {
-    let mut out = String::with_capacity(url.len());
-    let (before_query, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
+    let Some(parts) = UrlParts::of(url) else {
+        return mask_query(url, None);
     };
-    match split_authority(before_query) {
-        Some((scheme_sep, authority, rest)) => {
-            out.push_str(scheme_sep);
-            match authority.rsplit_once('@') {
-                Some((userinfo, host)) => {
-                    match userinfo.split_once(':') {
-                        Some((user, _)) => {
-                            out.push_str(user);
-                            out.push_str(":***");
-                        }
-                        None => out.push_str(userinfo),
-                    }
-                    out.push('@');
-                    out.push_str(host);
-                }
-                None => out.push_str(authority),
-            }
-            out.push_str(rest);
+    let mut out = String::with_capacity(url.len());
+    out.push_str(&url[..parts.authority_start]);
+    match parts.password {
+        Some((start, end)) => {
+            out.push_str(&url[parts.authority_start..start]);
+            out.push_str("***");
+            out.push_str(&url[end..parts.host_start]);
         }
-        None => out.push_str(before_query),
+        None => out.push_str(&url[parts.authority_start..parts.host_start]),
     }
-    if let Some(q) = query {
-        out.push('?');
-        let masked: Vec<String> = q
-            .split('&')
-            .map(|pair| match pair.split_once('=') {
-                Some((k, _)) if SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => {
-                    format!("{k}=***")
-                }
-                _ => pair.to_owned(),
-            })
-            .collect();
-        out.push_str(&masked.join("&"));
-    }
+    out.push_str(&mask_query(&url[parts.host_start..], None));
     out
+}
+
+/// Every URL-looking token (`scheme://...`) of `text` passed through [`mask_url`]: for messages
+/// that quote a value that may be a URL (a parser's complaint about a configuration value).
+///
+/// ```
+/// use framework_core::config::mask::mask_urls_in;
+/// assert_eq!(
+///     mask_urls_in("invalid URL postgres://u:S3/cr@h/db: bad port"),
+///     "invalid URL postgres://u:***@h/db: bad port"
+/// );
+/// ```
+pub fn mask_urls_in(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find("://") {
+        // The scheme: letters, digits, `+`, `-`, `.` before `://`.
+        let start = rest[..i]
+            .rfind(|c: char| !(c.is_ascii_alphanumeric() || matches!(c, '+' | '-' | '.')))
+            .map(|p| p + 1)
+            .unwrap_or(0);
+        let end = rest[i..]
+            .find(|c: char| c.is_whitespace() || matches!(c, '`' | '"' | '\'' | '<' | '>'))
+            .map(|p| i + p)
+            .unwrap_or(rest.len());
+        // A trailing `:` or `,` is the message's punctuation, not the URL's.
+        let token = rest[start..end].trim_end_matches([':', ',', ';', ')']);
+        out.push_str(&rest[..start]);
+        out.push_str(&mask_url(token));
+        rest = &rest[start + token.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Masks the values of secret query parameters in `s` (from its first `?` on), or collects them
+/// into `found`.
+fn mask_query(s: &str, mut found: Option<&mut Vec<String>>) -> String {
+    let Some((head, query)) = s.split_once('?') else {
+        return s.to_owned();
+    };
+    let masked: Vec<String> = query
+        .split('&')
+        .map(|pair| match pair.split_once('=') {
+            Some((k, v)) if SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str()) => {
+                if let Some(f) = found.as_deref_mut() {
+                    f.push(v.to_owned());
+                }
+                format!("{k}=***")
+            }
+            _ => pair.to_owned(),
+        })
+        .collect();
+    format!("{head}?{}", masked.join("&"))
+}
+
+/// Where the parts of `scheme://user:password@host/...` are, byte offsets into the URL.
+struct UrlParts {
+    /// After `://`.
+    authority_start: usize,
+    /// The password, when the URL has userinfo with one.
+    password: Option<(usize, usize)>,
+    /// After the userinfo's `@` (or `authority_start` without userinfo).
+    host_start: usize,
+}
+
+impl UrlParts {
+    fn of(url: &str) -> Option<UrlParts> {
+        let authority_start = url.find("://")? + 3;
+        let after = &url[authority_start..];
+        // The userinfo ends at the last `@` that is followed by something that can be a host
+        // (no `@`, `=` or `&` before the next `/`, `?` or the end): a password may contain any
+        // character unencoded, a query value may contain `@` but is followed by `=`/`&` text.
+        let at = after
+            .char_indices()
+            .filter(|(_, c)| *c == '@')
+            .map(|(i, _)| i)
+            .filter(|&i| {
+                let host = &after[i + 1..];
+                let host = &host[..host.find(['/', '?']).unwrap_or(host.len())];
+                !host.contains(['@', '=', '&'])
+            })
+            .last();
+        let Some(at) = at else {
+            return Some(UrlParts {
+                authority_start,
+                password: None,
+                host_start: authority_start,
+            });
+        };
+        let userinfo = &after[..at];
+        let password = userinfo
+            .find(':')
+            .map(|colon| (authority_start + colon + 1, authority_start + at));
+        Some(UrlParts {
+            authority_start,
+            password,
+            host_start: authority_start + at + 1,
+        })
+    }
 }
 
 /// The secrets in `url` (password, secret query values), raw and percent-decoded, so that they
 /// can be scrubbed from driver messages.
 pub fn secrets(url: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let (before_query, query) = match url.split_once('?') {
-        Some((b, q)) => (b, Some(q)),
-        None => (url, None),
-    };
-    if let Some((_, authority, _)) = split_authority(before_query)
-        && let Some((userinfo, _)) = authority.rsplit_once('@')
-        && let Some((_, password)) = userinfo.split_once(':')
-    {
-        found.push(password.to_owned());
-    }
-    if let Some(q) = query {
-        for pair in q.split('&') {
-            if let Some((k, v)) = pair.split_once('=')
-                && SECRET_PARAMS.contains(&k.to_ascii_lowercase().as_str())
-            {
-                found.push(v.to_owned());
+    let query_from = match UrlParts::of(url) {
+        Some(parts) => {
+            if let Some((start, end)) = parts.password {
+                found.push(url[start..end].to_owned());
             }
+            parts.host_start
         }
-    }
+        None => 0,
+    };
+    mask_query(&url[query_from..], Some(&mut found));
     let decoded: Vec<String> = found.iter().map(|s| percent_decode(s)).collect();
     found.extend(decoded);
     found.retain(|s| !s.is_empty());
@@ -117,15 +186,6 @@ pub fn scrub(text: &str, url: &str) -> String {
         out = out.replace(&s, "***");
     }
     out
-}
-
-/// `scheme://`, the authority, and the path that follows; `None` without `://`.
-fn split_authority(s: &str) -> Option<(&str, &str, &str)> {
-    let idx = s.find("://")? + 3;
-    let (head, tail) = s.split_at(idx);
-    let end = tail.find('/').unwrap_or(tail.len());
-    let (authority, rest) = tail.split_at(end);
-    Some((head, authority, rest))
 }
 
 fn percent_decode(s: &str) -> String {
@@ -161,6 +221,36 @@ mod tests {
         );
         assert_eq!(mask_url("postgres://h/db"), "postgres://h/db");
         assert_eq!(mask_url("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    #[test]
+    fn passwords_with_reserved_characters_are_masked() {
+        for (url, masked) in [
+            (
+                "postgres://user:S3cr3t/Pw@db:5432/app",
+                "postgres://user:***@db:5432/app",
+            ),
+            (
+                "postgres://user:a?b@db/app?sslmode=disable",
+                "postgres://user:***@db/app?sslmode=disable",
+            ),
+            ("mysql://root:p@ss#w@h:3306/x", "mysql://root:***@h:3306/x"),
+            (
+                "postgres://u@h/db?application_name=a@b",
+                "postgres://u@h/db?application_name=a@b",
+            ),
+            ("postgres://h/db", "postgres://h/db"),
+        ] {
+            assert_eq!(mask_url(url), masked, "{url}");
+        }
+        assert_eq!(
+            secrets("postgres://user:S3cr3t/Pw@db/app"),
+            vec!["S3cr3t/Pw".to_owned()]
+        );
+        assert_eq!(
+            mask_urls_in("bad `postgres://user:S3cr3t/Pw@db/app`, retry"),
+            "bad `postgres://user:***@db/app`, retry"
+        );
     }
 
     #[test]

@@ -28,6 +28,32 @@ pub struct ExecResult {
 /// locked for the statement), else a pooled connection (auto-commit). Times the statement (and
 /// the connection wait and use), traces it, and evaluates to `Result<_, DataError>`.
 macro_rules! route {
+    // One attempt on a pooled connection: evaluates to `Result<$ok, sqlx::Error>`.
+    (@pooled $ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+        let conn = $ds.acquire_measured().await?;
+        let held = std::time::Instant::now();
+        let done: Result<$ok, sqlx::Error> = match (conn, $args) {
+            #[cfg(feature = "postgres")]
+            (PooledConnection::Postgres(mut pc), Args::Postgres($a)) => {
+                let $c = &mut *pc;
+                $body
+            }
+            #[cfg(feature = "mysql")]
+            (PooledConnection::MySql(mut pc), Args::MySql($a)) => {
+                let $c = &mut *pc;
+                $body
+            }
+            #[cfg(feature = "sqlite")]
+            (PooledConnection::Sqlite(mut pc), Args::Sqlite($a)) => {
+                let $c = &mut *pc;
+                $body
+            }
+            #[allow(unreachable_patterns)]
+            _ => return Err($ds.mismatch()),
+        };
+        $ds.metrics().record_use(held.elapsed());
+        done
+    }};
     ($ok:ty; $ds:expr, $op:expr, $text:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
         let ds = $ds;
         let op: Operation = $op;
@@ -48,8 +74,8 @@ macro_rules! route {
         };
         async {
             let started = std::time::Instant::now();
-            let outcome = match crate::tx::ambient::current(ds) {
-                Some(tx) => {
+            let outcome = match crate::tx::ambient::route(ds) {
+                crate::tx::ambient::Route::Transaction(tx) => {
                     if tx.streams_open() {
                         return Err(tx.stream_in_the_way());
                     }
@@ -80,30 +106,21 @@ macro_rules! route {
                         e
                     })
                 }
-                None => {
-                    let conn = ds.acquire_measured().await?;
-                    let held = std::time::Instant::now();
-                    let done: Result<$ok, sqlx::Error> = match (conn, $args) {
-                        #[cfg(feature = "postgres")]
-                        (PooledConnection::Postgres(mut pc), Args::Postgres($a)) => {
-                            let $c = &mut *pc;
-                            $body
+                crate::tx::ambient::Route::Pool { held } => {
+                    ds.observe_nesting(held);
+                    // A statement outside a transaction that meets a connection the server had
+                    // already closed is sent once more on another connection: when the server
+                    // said so (it never ran), or when it only reads.
+                    let spare = ds.spare_args(&$args);
+                    let done = route!(@pooled $ok; ds, $args, |$c, $a| $body);
+                    match (done, spare) {
+                        (Err(e), Some(again)) if ds.may_resend(&e, $text) => {
+                            tracing::debug!(datasource = %ds.name(), error = %e, "statement met a dead connection; sending it again on another");
+                            route!(@pooled $ok; ds, again, |$c, $a| $body)
                         }
-                        #[cfg(feature = "mysql")]
-                        (PooledConnection::MySql(mut pc), Args::MySql($a)) => {
-                            let $c = &mut *pc;
-                            $body
-                        }
-                        #[cfg(feature = "sqlite")]
-                        (PooledConnection::Sqlite(mut pc), Args::Sqlite($a)) => {
-                            let $c = &mut *pc;
-                            $body
-                        }
-                        #[allow(unreachable_patterns)]
-                        _ => return Err(ds.mismatch()),
-                    };
-                    ds.metrics().record_use(held.elapsed());
-                    done.map_err(|e| ds.error(e))
+                        (done, _) => done,
+                    }
+                    .map_err(|e| ds.error(e))
                 }
             };
             ds.statement_done(op, $text, started.elapsed());
@@ -155,8 +172,7 @@ impl DataSource {
         sql: Sql,
         args: Args,
     ) -> DataResult<Option<Row>> {
-        let text = sql.clone();
-        route!(Option<Row>; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
+        route!(Option<Row>; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
             .fetch_optional(c)
             .await
             .map(|r| r.map(Into::into)))
@@ -170,8 +186,7 @@ impl DataSource {
 
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        let text = sql.clone();
-        route!(Vec<Row>; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
+        route!(Vec<Row>; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
             .fetch_all(c)
             .await
             .map(|rows| rows.into_iter().map(Into::into).collect()))
@@ -180,9 +195,8 @@ impl DataSource {
     /// Runs SQL text as given, unprepared and without arguments; it may hold several statements
     /// separated by `;` (DDL scripts). Never pass user input here: nothing is bound.
     pub async fn execute_script(&self, sql: &str) -> DataResult<u64> {
-        let text = sqlx::AssertSqlSafe(sql.to_owned());
         let args = self.args();
-        route!(u64; self, Operation::new("sql", "script"), sql, args, |c, _a| sqlx::raw_sql(text)
+        route!(u64; self, Operation::new("sql", "script"), sql, args, |c, _a| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(c)
             .await
             .map(|r| r.rows_affected()))
@@ -196,18 +210,28 @@ impl DataSource {
 
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        let text = sql.clone();
-        route!(ExecResult; self, op, text.as_str(), args, |c, a| sqlx::query_with(sql, a)
+        route!(ExecResult; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
             .execute(c)
             .await
             .map(Into::into))
     }
 
     /// Borrows a pooled connection, measuring the wait, the callers waiting and timeouts.
+    /// Every connection the framework borrows comes through here (or [`acquire_since`]).
+    ///
+    /// [`acquire_since`]: Self::acquire_since
     pub(crate) async fn acquire_measured(&self) -> DataResult<PooledConnection> {
+        self.acquire_since(std::time::Instant::now()).await
+    }
+
+    /// [`acquire_measured`](Self::acquire_measured) for a caller that began waiting at
+    /// `started` (a transaction's admission).
+    pub(crate) async fn acquire_since(
+        &self,
+        started: std::time::Instant,
+    ) -> DataResult<PooledConnection> {
         let m = self.metrics();
         m.pending.fetch_add(1, Ordering::Relaxed);
-        let started = std::time::Instant::now();
         let conn = self.pool().acquire().await;
         m.pending.fetch_sub(1, Ordering::Relaxed);
         m.record_wait(started.elapsed());
@@ -217,6 +241,35 @@ impl DataSource {
             }
             self.error(e)
         })
+    }
+
+    /// A copy of `args` for sending a statement again after a lost connection, on the drivers
+    /// that talk to a server (an in-process SQLite connection is never lost that way).
+    fn spare_args(&self, args: &Args) -> Option<Args> {
+        match args {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(_) => None,
+            #[allow(unreachable_patterns)]
+            other => Some(other.clone()),
+        }
+    }
+
+    /// Whether a statement that failed with `e` outside a transaction may be sent again: the
+    /// connection was lost, and either the server said so before running it, or it only reads.
+    fn may_resend(&self, e: &sqlx::Error, sql: &str) -> bool {
+        let lost = crate::driver::connection_lost(e);
+        if lost.is_some() {
+            // Before the second attempt borrows: the connections idle since then are suspect.
+            self.inner.losses.record();
+        }
+        match lost {
+            Some(crate::driver::Lost::BeforeExecution) => true,
+            Some(crate::driver::Lost::Unknown) => {
+                let word = operation_word(sql);
+                word.eq_ignore_ascii_case("SELECT") || word.eq_ignore_ascii_case("SHOW")
+            }
+            None => false,
+        }
     }
 
     /// Records a finished statement; a slow one is logged at warn (its text, never its values).

@@ -1,6 +1,7 @@
 //! DataSource beans: one named pool each, configured from `[datasource]` (the default) and
 //! `[datasources.NAME]`.
 
+mod admission;
 mod auto_config;
 mod config;
 mod context_ext;
@@ -22,7 +23,10 @@ pub use health::{DataSourceHealth, DataSourcesInfo};
 pub use metrics::{DataSourcesMetrics, Operation};
 pub use url::mask_url;
 
-use crate::driver::{Dialect, Pool, PooledConnection};
+use admission::Admission;
+pub(crate) use admission::Admitted;
+
+use crate::driver::{BeginSpec, Dialect, LossMark, Pool, PooledConnection, TxConn};
 use crate::error::{DataError, DataResult};
 
 /// The name of the DataSource configured by `[datasource]`.
@@ -53,6 +57,8 @@ struct Inner {
     metrics: metrics::DataSourceMetrics,
     slow_statement_threshold: Duration,
     cache: std::sync::OnceLock<Arc<crate::cache::CacheManager>>,
+    admission: Admission,
+    losses: Arc<LossMark>,
 }
 
 impl DataSource {
@@ -68,7 +74,8 @@ impl DataSource {
                 "unknown scheme `{scheme}` (expected sqlite:, postgres:, postgresql:, mysql: or mariadb:)"
             ),
         })?;
-        let pool = Pool::connect_lazy(dialect, &config.url, &config.pool)
+        let losses = Arc::new(LossMark::new());
+        let pool = Pool::connect_lazy(dialect, &config.url, &config.pool, &losses)
             .map_err(|e| DataError::InvalidUrl {
                 datasource: name.to_owned(),
                 url: masked_url.clone(),
@@ -91,6 +98,8 @@ impl DataSource {
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
                 cache: std::sync::OnceLock::new(),
+                admission: Admission::new(config.pool.max_connections),
+                losses,
             }),
         };
         // The pool's own acquire already stops at `acquire_timeout`; the outer timeout also
@@ -220,9 +229,90 @@ impl DataSource {
         Arc::as_ptr(&self.inner) as usize
     }
 
-    /// Maps a driver error met on this DataSource.
+    /// Maps a driver error met on this DataSource. A connection found dead marks the pool so
+    /// that connections idle since then are validated before reuse; a pool timeout while the
+    /// pool is not full means connections could not be opened: the database is unreachable,
+    /// not the pool exhausted.
     pub(crate) fn error(&self, e: sqlx::Error) -> DataError {
+        if crate::driver::connection_lost(&e).is_some() {
+            self.inner.losses.record();
+        }
+        if matches!(e, sqlx::Error::PoolTimedOut)
+            && self.inner.pool.size() < self.inner.config.max_connections
+        {
+            return DataError::Unreachable {
+                datasource: self.inner.name.clone(),
+                url: self.inner.masked_url.clone(),
+                reason: format!(
+                    "no connection could be opened within acquire_timeout ({})",
+                    humantime::format_duration(self.inner.config.acquire_timeout)
+                ),
+            };
+        }
         DataError::from_sqlx(&self.inner.name, self.inner.config.acquire_timeout, e)
+    }
+
+    /// Borrows a connection and begins a transaction on it. `held` is how many connections of
+    /// this DataSource the calling task already holds through its transactions: with none, the
+    /// transaction is outermost and is admitted first (see `admission`), so that nested ones
+    /// always find a connection; the returned permit is held until the transaction completes.
+    /// A BEGIN that meets a connection the server already closed is retried once on another.
+    pub(crate) async fn begin_transaction(
+        &self,
+        spec: &BeginSpec,
+        held: usize,
+    ) -> DataResult<(TxConn, Option<Admitted>)> {
+        let started = Instant::now();
+        let admitted = if held == 0 {
+            let m = self.metrics();
+            m.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            let admitted = tokio::time::timeout(
+                self.inner.config.acquire_timeout,
+                self.inner.admission.admit(),
+            )
+            .await;
+            m.pending.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
+            match admitted {
+                Ok(permit) => permit,
+                Err(_) => {
+                    m.record_wait(started.elapsed());
+                    m.record_timeout();
+                    return Err(DataError::PoolTimeout {
+                        datasource: self.inner.name.clone(),
+                        timeout: self.inner.config.acquire_timeout,
+                    });
+                }
+            }
+        } else {
+            self.inner.admission.observe(held + 1);
+            None
+        };
+        let conn = self.acquire_since(started).await?;
+        let tx = match TxConn::begin(conn, spec).await {
+            Ok(tx) => tx,
+            Err(e) if crate::driver::connection_lost(&e).is_some() => {
+                self.inner.losses.record();
+                tracing::debug!(datasource = %self.inner.name, error = %e, "BEGIN met a dead connection; retrying on another");
+                let conn = self.acquire_measured().await?;
+                TxConn::begin(conn, spec).await.map_err(|e| self.error(e))?
+            }
+            Err(e) => return Err(self.error(e)),
+        };
+        Ok((tx, admitted))
+    }
+
+    /// How many outermost transactions may run at once on this DataSource now (see the
+    /// README's transaction section: `(max_connections - 1) / (depth - 1)`).
+    pub fn transaction_admission_limit(&self) -> u32 {
+        self.inner.admission.limit()
+    }
+
+    /// A task runs a statement outside a transaction while holding `held` connections of this
+    /// DataSource through suspended transactions.
+    pub(crate) fn observe_nesting(&self, held: usize) {
+        if held > 0 {
+            self.inner.admission.observe(held + 1);
+        }
     }
 }
 

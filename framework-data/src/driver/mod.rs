@@ -2,6 +2,7 @@
 //! speaks. Each driver lives in its own module, compiled in by its cargo feature (which the
 //! starters turn on).
 
+mod loss;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod pool;
@@ -13,6 +14,7 @@ mod transaction;
 
 use std::fmt;
 
+pub(crate) use loss::{LossMark, Lost, connection_lost};
 pub use pool::{Pool, PooledConnection};
 pub(crate) use transaction::{BeginSpec, TxConn};
 
@@ -104,13 +106,16 @@ impl fmt::Display for Dialect {
 }
 
 /// Pool options shared by every driver: sizes, timeouts, and validation only of connections idle
-/// longer than the window instead of a ping on every checkout.
+/// longer than the window (or idle since before a connection was last found dead, see
+/// [`LossMark`]) instead of a ping on every checkout.
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 fn pool_options<DB: sqlx::Database>(
     cfg: &crate::datasource::PoolConfig,
+    losses: &std::sync::Arc<LossMark>,
 ) -> sqlx::pool::PoolOptions<DB> {
     use sqlx::Connection;
     let window = cfg.validation_window;
+    let losses = losses.clone();
     sqlx::pool::PoolOptions::<DB>::new()
         .max_connections(cfg.max_connections)
         .min_connections(cfg.min_connections)
@@ -119,8 +124,9 @@ fn pool_options<DB: sqlx::Database>(
         .max_lifetime(cfg.max_lifetime)
         .test_before_acquire(false)
         .before_acquire(move |conn, meta| {
+            let suspect = meta.idle_for >= window || losses.suspects(meta.idle_for);
             Box::pin(async move {
-                if meta.idle_for >= window {
+                if suspect {
                     // An error here makes sqlx close this connection and try another.
                     conn.ping().await?;
                 }

@@ -3,9 +3,10 @@
 //! Today this wraps `sqlx::Pool` with validation-window checkout (see `PoolConfig`); callers only
 //! see this type, so the pool implementation can change without touching them.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use super::Dialect;
+use super::{Dialect, LossMark};
 use crate::datasource::PoolConfig;
 
 /// A connection pool of one of the compiled-in drivers.
@@ -69,15 +70,18 @@ impl Pool {
         dialect: Dialect,
         url: &str,
         cfg: &PoolConfig,
+        losses: &Arc<LossMark>,
     ) -> Result<Option<Pool>, sqlx::Error> {
-        let _ = (url, cfg);
+        let _ = (url, cfg, losses);
         Ok(match dialect {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => Some(Pool::Postgres(super::postgres::connect_lazy(url, cfg)?)),
+            Dialect::Postgres => Some(Pool::Postgres(super::postgres::connect_lazy(
+                url, cfg, losses,
+            )?)),
             #[cfg(feature = "mysql")]
-            Dialect::MySql => Some(Pool::MySql(super::mysql::connect_lazy(url, cfg)?)),
+            Dialect::MySql => Some(Pool::MySql(super::mysql::connect_lazy(url, cfg, losses)?)),
             #[cfg(feature = "sqlite")]
-            Dialect::Sqlite => Some(Pool::Sqlite(super::sqlite::connect_lazy(url, cfg)?)),
+            Dialect::Sqlite => Some(Pool::Sqlite(super::sqlite::connect_lazy(url, cfg, losses)?)),
             #[allow(unreachable_patterns)]
             _ => None,
         })

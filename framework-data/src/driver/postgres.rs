@@ -6,17 +6,25 @@ use sqlx::postgres::PgConnectOptions;
 
 use sqlx::SqlSafeStr;
 
+use std::sync::Arc;
+
+use super::LossMark;
 use crate::datasource::PoolConfig;
 
-pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::PgPool, sqlx::Error> {
+pub(crate) fn connect_lazy(
+    url: &str,
+    cfg: &PoolConfig,
+    losses: &Arc<LossMark>,
+) -> Result<sqlx::PgPool, sqlx::Error> {
     let options = PgConnectOptions::from_str(url)?;
-    Ok(super::pool_options(cfg).connect_lazy_with(options))
+    Ok(super::pool_options(cfg, losses).connect_lazy_with(options))
 }
 
-/// Begins a transaction on a pooled connection: one `BEGIN ...` carrying isolation and
+/// Begins a transaction on a connection borrowed by the caller (the DataSource, which measures
+/// and admits every acquire): one `BEGIN ...` carrying isolation and
 /// read-only, plus `SET LOCAL statement_timeout` when a timeout is set.
 pub(crate) async fn begin(
-    pool: &sqlx::PgPool,
+    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
     spec: &crate::driver::BeginSpec,
 ) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
     let mut statement = String::from("BEGIN");
@@ -27,7 +35,6 @@ pub(crate) async fn begin(
     if spec.read_only {
         statement.push_str(" READ ONLY");
     }
-    let conn = pool.acquire().await?;
     let mut tx =
         sqlx::Transaction::begin(conn, Some(sqlx::AssertSqlSafe(statement).into_sql_str())).await?;
     if let Some(timeout) = spec.timeout {

@@ -5,9 +5,16 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
+use std::sync::Arc;
+
+use super::LossMark;
 use crate::datasource::PoolConfig;
 
-pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePool, sqlx::Error> {
+pub(crate) fn connect_lazy(
+    url: &str,
+    cfg: &PoolConfig,
+    losses: &Arc<LossMark>,
+) -> Result<sqlx::SqlitePool, sqlx::Error> {
     let mut options = SqliteConnectOptions::from_str(url)?
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
@@ -29,7 +36,7 @@ pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePo
             std::fs::create_dir_all(parent)?;
         }
     }
-    Ok(super::pool_options(cfg).connect_lazy_with(options))
+    Ok(super::pool_options(cfg, losses).connect_lazy_with(options))
 }
 
 /// Begins a transaction on a pooled connection with a deferred `BEGIN`, whatever the isolation:
@@ -38,10 +45,9 @@ pub(crate) fn connect_lazy(url: &str, cfg: &PoolConfig) -> Result<sqlx::SqlitePo
 /// fail with SQLITE_BUSY, a transient error that `retry` re-runs. SQLite has no per-transaction
 /// read-only mode.
 pub(crate) async fn begin(
-    pool: &sqlx::SqlitePool,
+    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
     spec: &crate::driver::BeginSpec,
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     let _ = spec;
-    let conn = pool.acquire().await?;
     sqlx::Transaction::begin(conn, None).await
 }

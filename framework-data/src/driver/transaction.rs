@@ -6,7 +6,7 @@
 
 use std::time::Duration;
 
-use super::Pool;
+use super::PooledConnection;
 use crate::tx::Isolation;
 
 /// What a new transaction begins with. Not every driver uses every field (SQLite has no
@@ -50,20 +50,30 @@ macro_rules! with_tx {
 }
 
 impl TxConn {
-    /// Borrows a connection from `pool` and begins a transaction on it.
-    pub(crate) async fn begin(pool: &Pool, spec: &BeginSpec) -> Result<TxConn, sqlx::Error> {
+    /// Begins a transaction on `conn`, a connection the caller borrowed (through the
+    /// DataSource, so that every acquire is admitted and measured in one place).
+    pub(crate) async fn begin(
+        conn: PooledConnection,
+        spec: &BeginSpec,
+    ) -> Result<TxConn, sqlx::Error> {
         let _ = spec;
-        // Each driver's begin future is kilobytes (sqlx's acquire inside); boxed, the three of
-        // them do not set the size of every transactional future above this one.
-        Ok(match pool {
+        // Each driver's begin future is kilobytes; boxed, the three of them do not set the
+        // size of every transactional future above this one.
+        Ok(match conn {
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => TxConn::Postgres(Box::pin(super::postgres::begin(p, spec)).await?),
+            PooledConnection::Postgres(c) => {
+                TxConn::Postgres(Box::pin(super::postgres::begin(c, spec)).await?)
+            }
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => TxConn::MySql(Box::pin(super::mysql::begin(p, spec)).await?),
+            PooledConnection::MySql(c) => {
+                TxConn::MySql(Box::pin(super::mysql::begin(c, spec)).await?)
+            }
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => TxConn::Sqlite(Box::pin(super::sqlite::begin(p, spec)).await?),
+            PooledConnection::Sqlite(c) => {
+                TxConn::Sqlite(Box::pin(super::sqlite::begin(c, spec)).await?)
+            }
             #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Pool::NoDriver(never) => match *never {},
+            PooledConnection::NoDriver(never) => match never {},
         })
     }
 

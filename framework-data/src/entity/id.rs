@@ -22,6 +22,9 @@ pub trait VersionValue {
     fn to_i64(&self) -> i64;
     /// From `i64`.
     fn from_i64(v: i64) -> Self;
+    /// The largest version the type holds: `save` of an entity at it is
+    /// `DataError::VersionOverflow`, not a wrap-around.
+    const MAX: i64;
 }
 
 macro_rules! ints {
@@ -33,6 +36,7 @@ macro_rules! ints {
         impl VersionValue for $t {
             fn to_i64(&self) -> i64 { i64::from(*self) }
             fn from_i64(v: i64) -> Self { v as $t }
+            const MAX: i64 = <$t>::MAX as i64;
         }
     )*};
 }

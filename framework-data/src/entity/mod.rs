@@ -160,6 +160,11 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     /// Sets the `#[version]` value.
     fn set_version(&mut self, _version: i64) {}
 
+    /// The largest value the `#[version]` field's type holds.
+    fn version_max(&self) -> i64 {
+        i64::MAX
+    }
+
     /// Sets `#[created_at]`.
     fn set_created_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
 

@@ -111,11 +111,21 @@ impl<E: Entity> Repository<E> {
             .as_ref()
     }
 
-    /// Whether reads may use the cache: not inside a transaction that wrote `E` (it must see
-    /// its own writes), and whether loads may fill it: never inside a transaction.
+    /// Whether reads may use the cache, and whether loads may fill it (never inside a
+    /// transaction). Inside a transaction the cache is not read when the transaction wrote `E`
+    /// (it must see its own writes), nor when it is a read-write transaction asking for
+    /// `RepeatableRead` or `Serializable`: its decisions must rest on what the database
+    /// serializes, not on a cached copy another instance may have made stale.
     fn cache_mode(&self) -> (bool, bool) {
         match crate::tx::ambient::current(&self.ds) {
-            Some(tx) => (!tx.has_written(TypeId::of::<E>()), false),
+            Some(tx) => {
+                let strict = !tx.def.read_only
+                    && matches!(
+                        tx.def.isolation,
+                        crate::tx::Isolation::RepeatableRead | crate::tx::Isolation::Serializable
+                    );
+                (!strict && !tx.has_written(TypeId::of::<E>()), false)
+            }
             None => (true, true),
         }
     }
@@ -252,11 +262,20 @@ impl<E: Entity> Repository<E> {
                 self.insert_one(e).await
             };
         }
-        let _write = self.cache_write(vec![e.id().clone()]).await;
         let old_version = e.version();
         if let Some(v) = old_version {
-            e.set_version(v + 1);
+            // A version taken from the caller (a client's PUT body) may be at the type's limit.
+            let next = v
+                .checked_add(1)
+                .filter(|n| *n <= e.version_max())
+                .ok_or_else(|| DataError::VersionOverflow {
+                    entity: meta.name,
+                    id: id_string(&e),
+                    version: v,
+                })?;
+            e.set_version(next);
         }
+        let _write = self.cache_write(vec![e.id().clone()]).await;
         e.set_updated_at(now());
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.update_columns().map(|(i, _)| i))?;

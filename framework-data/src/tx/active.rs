@@ -9,7 +9,7 @@ use tokio::sync::{MappedMutexGuard, MutexGuard};
 
 use super::synchronization::{CompletionStatus, TransactionSynchronization};
 use super::{TransactionDefinition, TransactionManager, TxError};
-use crate::datasource::DataSource;
+use crate::datasource::{Admitted, DataSource};
 use crate::driver::{BeginSpec, TxConn};
 use crate::error::DataError;
 
@@ -26,20 +26,26 @@ pub(crate) struct ActiveTransaction {
     streams: AtomicU32,
     written: Mutex<Vec<std::any::TypeId>>,
     synchronizations: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
+    /// An outermost transaction's admission (see `datasource::admission`), given back when the
+    /// transaction completes.
+    admitted: Mutex<Option<Admitted>>,
 }
 
 impl ActiveTransaction {
+    /// Begins a transaction; `held` is how many connections of the DataSource the task holds
+    /// already (0: this one is outermost and is admitted first).
     pub(crate) async fn begin(
         manager: &TransactionManager,
         def: &TransactionDefinition,
-    ) -> Result<ActiveTransaction, sqlx::Error> {
+        held: usize,
+    ) -> Result<ActiveTransaction, DataError> {
         let ds = manager.datasource();
         let spec = BeginSpec {
             isolation: def.isolation,
             read_only: def.read_only,
             timeout: def.timeout,
         };
-        let conn = TxConn::begin(ds.pool(), &spec).await?;
+        let (conn, admitted) = ds.begin_transaction(&spec, held).await?;
         Ok(ActiveTransaction {
             manager: manager.clone(),
             ds: ds.clone(),
@@ -51,6 +57,7 @@ impl ActiveTransaction {
             streams: AtomicU32::new(0),
             written: Mutex::new(Vec::new()),
             synchronizations: Mutex::new(Vec::new()),
+            admitted: Mutex::new(admitted),
         })
     }
 
@@ -210,7 +217,9 @@ impl ActiveTransaction {
             .await
             .take()
             .ok_or_else(|| self.completed())?;
-        match conn.commit().await {
+        let committed = conn.commit().await;
+        self.release_admission();
+        match committed {
             Ok(()) => {
                 for sync in &syncs {
                     sync.after_commit().await;
@@ -243,9 +252,12 @@ impl ActiveTransaction {
             sync.before_completion().await;
         }
         let conn = self.conn.lock().await.take();
-        if let Some(conn) = conn
-            && let Err(e) = conn.rollback().await
-        {
+        let rolled_back = match conn {
+            Some(conn) => conn.rollback().await,
+            None => Ok(()),
+        };
+        self.release_admission();
+        if let Err(e) = rolled_back {
             tracing::warn!(
                 datasource = %self.ds.name(),
                 transaction = %self.name(),
@@ -256,6 +268,18 @@ impl ActiveTransaction {
         for sync in &syncs {
             sync.after_completion(CompletionStatus::RolledBack).await;
         }
+    }
+}
+
+impl ActiveTransaction {
+    /// Gives the admission back once the connection has returned to the pool.
+    fn release_admission(&self) {
+        drop(
+            self.admitted
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .take(),
+        );
     }
 }
 

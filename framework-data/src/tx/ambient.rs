@@ -104,6 +104,34 @@ impl Ambient {
     }
 }
 
+/// Where a statement of `ds` goes.
+pub(crate) enum Route {
+    /// To the task's current transaction on it.
+    Transaction(Arc<ActiveTransaction>),
+    /// To a pooled connection; the task holds `held` connections of `ds` through suspended
+    /// transactions meanwhile.
+    Pool {
+        /// Connections held by suspended transactions.
+        held: usize,
+    },
+}
+
+/// Where a statement of `ds` sent by this task goes (one look at the task-local).
+#[inline]
+pub(crate) fn route(ds: &DataSource) -> Route {
+    AMBIENT
+        .try_with(|a| match a.binding(ds) {
+            Some(b) => match &b.current {
+                Some(tx) => Route::Transaction(tx.clone()),
+                None => Route::Pool {
+                    held: b.suspended.len(),
+                },
+            },
+            None => Route::Pool { held: 0 },
+        })
+        .unwrap_or(Route::Pool { held: 0 })
+}
+
 /// The current transaction of `ds` in this task, if any: where its statements go.
 #[inline]
 pub(crate) fn current(ds: &DataSource) -> Option<Arc<ActiveTransaction>> {

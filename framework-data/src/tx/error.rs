@@ -130,6 +130,19 @@ impl TxError {
     pub fn is_transient(&self) -> bool {
         matches!(self, TxError::Data(d) if d.is_transient())
     }
+
+    /// What kind of failure this is: a timeout or connections held by this task's suspended
+    /// transactions are [`Unavailable`](crate::ErrorCategory::Unavailable), a database error
+    /// has its own category, the rest (misuse, unexpected rollback) is internal.
+    pub fn category(&self) -> crate::ErrorCategory {
+        match self {
+            TxError::Data(d) => d.category(),
+            TxError::Timeout { .. } | TxError::SuspendedHoldConnections { .. } => {
+                crate::ErrorCategory::Unavailable
+            }
+            _ => crate::ErrorCategory::Internal,
+        }
+    }
 }
 
 impl From<TxError> for DataError {

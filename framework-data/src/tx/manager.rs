@@ -297,7 +297,8 @@ impl TransactionManager {
         Fut: Future<Output = Result<T, E>>,
     {
         let ds = &self.inner.ds;
-        let tx = match ActiveTransaction::begin(self, def).await {
+        let held = outer.held_connections(ds);
+        let tx = match ActiveTransaction::begin(self, def, held).await {
             Ok(tx) => Arc::new(tx),
             Err(e) => return Attempt::done(Err(convert(self.begin_failed(&outer, def, e)))),
         };
@@ -399,11 +400,11 @@ impl TransactionManager {
         &self,
         ambient: &Ambient,
         def: &TransactionDefinition,
-        e: sqlx::Error,
+        e: DataError,
     ) -> TxError {
         let ds = &self.inner.ds;
         let held = ambient.held_connections(ds);
-        match ds.error(e) {
+        match e {
             DataError::PoolTimeout { timeout, .. } if held > 0 => {
                 TxError::SuspendedHoldConnections {
                     datasource: ds.name().to_owned(),
