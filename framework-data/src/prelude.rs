@@ -9,6 +9,7 @@ pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Reposi
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,
 };
+pub use framework_core::context::shutdown_signal;
 pub use framework_core::{ApplicationContext, Beans, Error};
 pub use framework_tx_macros::{DbEnum, Entity, repository, transactional};
 

@@ -8,8 +8,14 @@ use shaku::{Component, Interface};
 use starter_sqlite::framework_core::context::BoxFuture;
 use starter_sqlite::prelude::*;
 
-use crate::model::{Account, AuditEntry, Transfer};
-use crate::repositories::{AccountRepository, AuditRepository, TransferRepository};
+use crate::model::{Account, AuditEntry, IdempotencyKey, Transfer};
+use crate::repositories::{
+    AccountRepository, AuditRepository, IdempotencyKeyRepository, TransferRepository,
+};
+
+/// The largest balance an account may be opened with (ten billion in cents): absurd amounts are
+/// input errors, and sums of balances stay far from `i64`'s limit.
+pub const MAX_OPENING_CENTS: i64 = 1_000_000_000_000;
 
 /// What can go wrong, with the HTTP status that fits it.
 #[derive(Debug)]
@@ -26,7 +32,13 @@ pub enum BankError {
     },
     /// 400.
     BadInput(String),
-    /// 500 (or 503 when the database is unreachable).
+    /// 422: the transfer would take a balance past what an account can hold.
+    LimitExceeded(String),
+    /// 422: an `Idempotency-Key` already used for a different request.
+    KeyReused(String),
+    /// By the error's category: 409 (with `Retry-After`) for a serialization failure or
+    /// deadlock that outlived the retries, 503 when the database cannot serve, 400 for a value
+    /// it rejects, 500 otherwise. The body never carries the database's text.
     Data(DataError),
 }
 
@@ -45,7 +57,11 @@ impl fmt::Display for BankError {
                 f,
                 "account {account} holds {balance_cents} cents, {requested_cents} requested"
             ),
-            BankError::BadInput(why) => f.write_str(why),
+            BankError::BadInput(why) | BankError::LimitExceeded(why) => f.write_str(why),
+            BankError::KeyReused(key) => write!(
+                f,
+                "Idempotency-Key {key} was already used for a different request"
+            ),
             BankError::Data(e) => e.fmt(f),
         }
     }
@@ -99,15 +115,27 @@ impl AuditService for AuditServiceImpl {
     }
 }
 
+/// What a transfer request produced.
+#[derive(Debug, Clone)]
+pub struct TransferOutcome {
+    /// The committed transfer.
+    pub transfer: Transfer,
+    /// Whether it was committed by an earlier request with the same `Idempotency-Key`.
+    pub replayed: bool,
+}
+
 /// Moves money between accounts.
 pub trait TransferService: Interface {
-    /// Transfers `cents` from one account to another.
+    /// Transfers `cents` from one account to another. With an idempotency key, a request that
+    /// was already committed under that key returns that transfer instead of moving money
+    /// again.
     fn transfer(
         &self,
         from: i64,
         to: i64,
         cents: i64,
-    ) -> BoxFuture<'_, Result<Transfer, BankError>>;
+        idempotency_key: Option<String>,
+    ) -> BoxFuture<'_, Result<TransferOutcome, BankError>>;
 }
 
 /// The transfer service.
@@ -119,19 +147,24 @@ pub struct TransferServiceImpl {
     #[shaku(inject)]
     transfers: Arc<dyn TransferRepository>,
     #[shaku(inject)]
+    keys: Arc<dyn IdempotencyKeyRepository>,
+    #[shaku(inject)]
     audit: Arc<dyn AuditService>,
 }
 
 impl TransferServiceImpl {
     /// Serializable, re-run up to three times on a serialization failure or deadlock. The audit
-    /// line is written first, through a `RequiresNew` method, so it survives a rollback.
+    /// line is written first, through a `RequiresNew` method, so it survives a rollback. The
+    /// idempotency key is stored in the same transaction as the transfer: both commit or
+    /// neither does.
     #[transactional(isolation = Serializable, retry = 3)]
     async fn transfer_in_transaction(
         &self,
         from: i64,
         to: i64,
         cents: i64,
-    ) -> Result<Transfer, BankError> {
+        key: Option<&str>,
+    ) -> Result<TransferOutcome, BankError> {
         if cents <= 0 {
             return Err(BankError::BadInput("cents must be positive".into()));
         }
@@ -149,6 +182,13 @@ impl TransferServiceImpl {
                 created_at: Utc::now(),
             })
             .await?;
+        // After the audit line: on SQLite a read before that commit would pin a snapshot this
+        // transaction could then not write from.
+        if let Some(key) = key
+            && let Some(done) = self.keys.find_by_id(key.to_owned()).await?
+        {
+            return self.replay(done, from, to, cents).await;
+        }
         let mut source = self.find(from).await?;
         let mut target = self.find(to).await?;
         if source.balance_cents < cents {
@@ -158,19 +198,63 @@ impl TransferServiceImpl {
                 requested_cents: cents,
             });
         }
+        // Checked: a balance near i64::MAX must refuse the credit, never wrap around.
+        target.balance_cents = target.balance_cents.checked_add(cents).ok_or_else(|| {
+            BankError::LimitExceeded(format!("account {to} cannot hold {cents} more cents"))
+        })?;
         source.balance_cents -= cents;
-        target.balance_cents += cents;
         self.accounts.save(source).await?;
         self.accounts.save(target).await?;
-        let transfer = Transfer {
-            id: 0,
-            reference,
-            from_account: from,
-            to_account: to,
-            cents,
-            created_at: Utc::now(),
-        };
-        Ok(self.transfers.save(transfer).await?)
+        let transfer = self
+            .transfers
+            .save(Transfer {
+                id: 0,
+                reference,
+                from_account: from,
+                to_account: to,
+                cents,
+                created_at: Utc::now(),
+            })
+            .await?;
+        if let Some(key) = key {
+            self.keys
+                .save(IdempotencyKey {
+                    key: key.to_owned(),
+                    transfer_id: transfer.id,
+                    from_account: from,
+                    to_account: to,
+                    cents,
+                    version: 0,
+                    created_at: Utc::now(),
+                })
+                .await?;
+        }
+        Ok(TransferOutcome {
+            transfer,
+            replayed: false,
+        })
+    }
+
+    /// The first outcome of a request sent again with the same key.
+    async fn replay(
+        &self,
+        done: IdempotencyKey,
+        from: i64,
+        to: i64,
+        cents: i64,
+    ) -> Result<TransferOutcome, BankError> {
+        if (done.from_account, done.to_account, done.cents) != (from, to, cents) {
+            return Err(BankError::KeyReused(done.key));
+        }
+        let transfer = self
+            .transfers
+            .find_by_id(done.transfer_id)
+            .await?
+            .ok_or_else(|| BankError::NotFound(format!("transfer {}", done.transfer_id)))?;
+        Ok(TransferOutcome {
+            transfer,
+            replayed: true,
+        })
     }
 
     async fn find(&self, id: i64) -> Result<Account, BankError> {
@@ -187,8 +271,23 @@ impl TransferService for TransferServiceImpl {
         from: i64,
         to: i64,
         cents: i64,
-    ) -> BoxFuture<'_, Result<Transfer, BankError>> {
-        Box::pin(self.transfer_in_transaction(from, to, cents))
+        idempotency_key: Option<String>,
+    ) -> BoxFuture<'_, Result<TransferOutcome, BankError>> {
+        Box::pin(async move {
+            let outcome = self
+                .transfer_in_transaction(from, to, cents, idempotency_key.as_deref())
+                .await;
+            match (outcome, idempotency_key) {
+                // The same key committed by a concurrent request first: answer with its outcome.
+                (Err(BankError::Data(DataError::UniqueViolation { .. })), Some(key)) => {
+                    match self.keys.find_by_id(key).await? {
+                        Some(done) => self.replay(done, from, to, cents).await,
+                        None => Err(BankError::Conflict("the request".into())),
+                    }
+                }
+                (outcome, _) => outcome,
+            }
+        })
     }
 }
 
@@ -200,6 +299,7 @@ shaku::module! {
             crate::repositories::AccountRepositoryImpl,
             crate::repositories::TransferRepositoryImpl,
             crate::repositories::AuditRepositoryImpl,
+            crate::repositories::IdempotencyKeyRepositoryImpl,
             AuditServiceImpl,
             TransferServiceImpl
         ],

@@ -13,10 +13,10 @@ use crate::repositories::{AccountRepository, AuditRepository, TransferRepository
 pub struct Invariants {
     /// Accounts.
     pub accounts: usize,
-    /// Money held now.
-    pub total_cents: i64,
+    /// Money held now (summed in i128: no sum of i64 balances can wrap).
+    pub total_cents: i128,
     /// Money the accounts were opened with: must equal `total_cents`.
-    pub opening_cents: i64,
+    pub opening_cents: i128,
     /// Accounts below zero: must be 0.
     pub negative: u64,
     /// Committed transfers.
@@ -72,8 +72,8 @@ pub async fn invariants(ctx: &ApplicationContext<BankModule>) -> DataResult<Inva
     let all = accounts.find_all().await?;
     Ok(Invariants {
         accounts: all.len(),
-        total_cents: all.iter().map(|a| a.balance_cents).sum(),
-        opening_cents: all.iter().map(|a| a.opening_cents).sum(),
+        total_cents: all.iter().map(|a| i128::from(a.balance_cents)).sum(),
+        opening_cents: all.iter().map(|a| i128::from(a.opening_cents)).sum(),
         negative: accounts.count_by_balance_cents_less_than(0).await?,
         transfers: transfers.count().await?,
         audit_lines: audit.count().await?,

@@ -68,6 +68,8 @@ enum Command {
 }
 
 /// The `[bank]` section.
+// Rebuilt when a migration is added: `embed_migrations!` reads the folder at compile time
+// (V3__idempotency_keys).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 struct BankConfig {
@@ -145,7 +147,25 @@ async fn operator(command: &str) -> AppResult {
     Ok(true)
 }
 
+/// `bank.address`, checked and bound before anything connects: a bad or busy address fails
+/// at once, naming the key, the value and where it was set.
+async fn bind_api() -> Result<tokio::net::TcpListener, Box<dyn std::error::Error>> {
+    let config = builder().load_config()?;
+    let bank: BankConfig = config.section_or_default("bank")?;
+    let source = config.source_of("bank.address");
+    let address: std::net::SocketAddr = bank.address.parse().map_err(|e| {
+        format!(
+            "{source}: key `bank.address`: `{}` is not a socket address like 127.0.0.1:8080 ({e})",
+            bank.address
+        )
+    })?;
+    tokio::net::TcpListener::bind(address).await.map_err(|e| {
+        format!("{source}: key `bank.address`: cannot listen on {address}: {e}").into()
+    })
+}
+
 async fn serve() -> AppResult {
+    let listener = bind_api().await?;
     let ctx = builder().module::<BankModule>().start().await?;
     tracing::info!(profiles = ?ctx.config().profiles(), "active profiles");
     for ds in ctx.datasources().iter() {
@@ -163,8 +183,6 @@ async fn serve() -> AppResult {
             .await?;
         tracing::info!("seeded three demo accounts");
     }
-    let config: BankConfig = ctx.config().section_or_default("bank")?;
-    let listener = tokio::net::TcpListener::bind(&config.address).await?;
     let address = listener.local_addr()?;
     let api = Arc::new(api::Api {
         accounts,
@@ -172,9 +190,11 @@ async fn serve() -> AppResult {
         transfers: ctx.resolve(),
     });
     tracing::info!("REST API listening on http://{address}");
+    // SIGINT or SIGTERM: stop accepting, finish the requests in flight, then stop the actuator
+    // and close the pools.
     axum::serve(listener, api::router(api))
         .with_graceful_shutdown(async {
-            let _ = tokio::signal::ctrl_c().await;
+            shutdown_signal().await;
         })
         .await?;
     ctx.shutdown().await?;
@@ -185,11 +205,10 @@ async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResul
     if accounts < 2 {
         return Err("simulate needs at least two accounts".into());
     }
-    // Every transfer holds its own connection and briefly a second one for the audit line
-    // (RequiresNew): the pool must hold two per task.
-    let pool = (concurrency * 2 + 2) as u32;
+    // The configured pool, whatever the concurrency: every transfer holds a connection and
+    // briefly a second one for its audit line (RequiresNew), and the DataSource admits only as
+    // many transfers at once as leave a connection for an audit line.
     let ctx = builder()
-        .set("datasource.pool.max_connections", pool)
         .set("management.enabled", false)
         .module::<BankModule>()
         .start()

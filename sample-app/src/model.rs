@@ -89,3 +89,29 @@ pub struct AuditEntry {
     #[created_at]
     pub created_at: DateTime<Utc>,
 }
+
+/// The outcome of a `POST /transfers` sent with an `Idempotency-Key` header, stored in the
+/// transfer's own transaction: a retried request (after a timeout or a connection lost during
+/// COMMIT) finds it and gets the first outcome instead of transferring twice.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "idempotency_keys")]
+pub struct IdempotencyKey {
+    /// The client's key (unique).
+    #[id]
+    #[column(name = "idempotency_key")]
+    pub key: String,
+    /// The transfer it produced.
+    pub transfer_id: i64,
+    /// The request's debited account, to refuse a key reused for another request.
+    pub from_account: i64,
+    /// The request's credited account.
+    pub to_account: i64,
+    /// The request's amount.
+    pub cents: i64,
+    /// New while 0: `save` inserts, and a second insert of the key is a unique violation.
+    #[version]
+    pub version: i64,
+    /// When the transfer committed.
+    #[created_at]
+    pub created_at: DateTime<Utc>,
+}

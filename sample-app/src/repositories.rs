@@ -2,7 +2,7 @@
 
 use starter_sqlite::prelude::*;
 
-use crate::model::{Account, AuditEntry, Transfer};
+use crate::model::{Account, AuditEntry, IdempotencyKey, Transfer};
 
 /// Accounts.
 #[repository]
@@ -31,3 +31,7 @@ pub trait AuditRepository: CrudRepository<AuditEntry> {
     /// A page of audit lines, newest first.
     async fn find_all_by_order_by_id_desc(&self, page: Pageable) -> DataResult<Vec<AuditEntry>>;
 }
+
+/// Idempotency keys of transfer requests.
+#[repository]
+pub trait IdempotencyKeyRepository: CrudRepository<IdempotencyKey> {}

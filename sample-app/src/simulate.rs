@@ -19,6 +19,10 @@ struct Outcomes {
     committed: AtomicU64,
     insufficient: AtomicU64,
     conflicts: AtomicU64,
+    /// Serialization failures or deadlocks that outlived the retries.
+    busy: AtomicU64,
+    /// Pool timeouts, lost connections: what the pool sizing and admission must prevent.
+    unavailable: AtomicU64,
     other: AtomicU64,
 }
 
@@ -87,10 +91,17 @@ pub async fn run(
                     to = ids[((random(&state, k ^ 0x5555) + 1) % n) as usize];
                 }
                 let cents = (random(&state, k ^ 0xAAAA) % 2_000) as i64 + 1;
-                let counter = match service.transfer(from, to, cents).await {
+                let counter = match service.transfer(from, to, cents, None).await {
                     Ok(_) => &outcomes.committed,
                     Err(BankError::InsufficientFunds { .. }) => &outcomes.insufficient,
                     Err(BankError::Conflict(_)) => &outcomes.conflicts,
+                    Err(BankError::Data(e)) if e.category() == ErrorCategory::Transient => {
+                        &outcomes.busy
+                    }
+                    Err(BankError::Data(e)) if e.category() == ErrorCategory::Unavailable => {
+                        tracing::warn!(error = %e, "transfer failed: database unavailable");
+                        &outcomes.unavailable
+                    }
                     Err(e) => {
                         tracing::debug!(error = %e, "transfer failed");
                         &outcomes.other
@@ -116,10 +127,12 @@ pub async fn run(
         transfers as f64 / elapsed.as_secs_f64()
     );
     println!(
-        "committed {}, insufficient funds {}, conflicts {}, other failures {}; retries {}, rollbacks {}",
+        "committed {}, insufficient funds {}, conflicts {}, busy after retries {}, unavailable {}, other failures {}; retries {}, rollbacks {}",
         load(&o.committed),
         load(&o.insufficient),
         load(&o.conflicts),
+        load(&o.busy),
+        load(&o.unavailable),
         load(&o.other),
         after.retries - before.retries,
         after.rolled_back - before.rolled_back
@@ -132,5 +145,13 @@ pub async fn run(
         "audit lines written by this run: {audit_added} for {transfers} attempts: {}",
         if audited { "ok" } else { "BROKEN" }
     );
-    Ok(report.hold() && audited)
+    // No transfer may fail for want of a connection (a pool timeout): the pool's admission of
+    // outermost transactions keeps RequiresNew from deadlocking it.
+    let available = load(&o.unavailable) == 0 && load(&o.other) == 0;
+    println!(
+        "transfers failed for the database being unavailable or otherwise: {}: {}",
+        load(&o.unavailable) + load(&o.other),
+        if available { "ok" } else { "BROKEN" }
+    );
+    Ok(report.hold() && audited && available)
 }

@@ -51,7 +51,8 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
     let out = sample_app(dir, &["migrate"], env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("applied V1__accounts"),
+        text(&out).contains("applied V1__accounts")
+            && text(&out).contains("applied V3__idempotency_keys"),
         "{}",
         text(&out)
     );
@@ -67,7 +68,7 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
     let out = sample_app(dir, &["validate"], env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("schema matches 3 entities"),
+        text(&out).contains("schema matches 4 entities"),
         "{}",
         text(&out)
     );

@@ -4,78 +4,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+mod common;
 
-fn sample_app(dir: &std::path::Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sample-app"));
-    cmd.current_dir(dir);
-    // A developer's own APP_* variables must not change what the test sees.
-    for (k, _) in std::env::vars() {
-        if k.starts_with("APP_") {
-            cmd.env_remove(k);
-        }
-    }
-    // Any free ports: tests run side by side.
-    cmd.env("RUST_LOG", "info")
-        .env("NO_COLOR", "1")
-        .env("APP_BANK__ADDRESS", "127.0.0.1:0")
-        .env("APP_MANAGEMENT__ADDRESS", "127.0.0.1:0");
-    cmd
-}
-
-/// Starts `serve` and returns the child with the API's and the actuator's addresses, read
-/// from its log.
-fn serve(dir: &std::path::Path) -> (Child, String, String, String) {
-    let mut child = sample_app(dir)
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let stdout = child.stdout.take().unwrap();
-    let mut log = String::new();
-    let (mut api, mut actuator) = (None, None);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    for line in BufReader::new(stdout).lines() {
-        let line = line.unwrap();
-        log.push_str(&line);
-        log.push('\n');
-        if let Some(rest) = line.split("REST API listening on http://").nth(1) {
-            api = Some(rest.trim().to_owned());
-        }
-        if let Some(rest) = line.split("management endpoint at http://").nth(1) {
-            actuator = Some(rest.split('/').next().unwrap().trim().to_owned());
-        }
-        if api.is_some() || Instant::now() > deadline {
-            break;
-        }
-    }
-    let api = api.unwrap_or_else(|| panic!("no API address in the log:\n{log}"));
-    (
-        child,
-        api,
-        actuator.unwrap_or_else(|| panic!("no actuator address:\n{log}")),
-        log,
-    )
-}
-
-/// One HTTP request; returns the status and the body.
-fn http(address: &str, method: &str, path: &str, body: Option<&str>) -> (u16, String) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let body = body.unwrap_or("");
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes()).unwrap();
-    let mut raw = String::new();
-    stream.read_to_string(&mut raw).unwrap();
-    let (head, rest) = raw.split_once("\r\n\r\n").unwrap();
-    let status = head.split_whitespace().nth(1).unwrap().parse().unwrap();
-    (status, rest.to_owned())
-}
+use common::{http, sample_app, serve};
 
 /// A `curl` line of the README: method, host:port, path, body, expected status.
 struct Example {

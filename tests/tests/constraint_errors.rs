@@ -81,3 +81,74 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "versioned")]
+struct Versioned {
+    #[id]
+    id: i64,
+    label: String,
+    #[version]
+    version: i32,
+}
+
+db_test!(
+    /// A value the database cannot store is `InvalidValue` (category InvalidInput), and a version
+    /// at its type's limit is `VersionOverflow` before any statement: never a panic or a wrap.
+    async fn invalid_values_and_version_overflow_are_typed(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let label = if db.backend() == Backend::MySql {
+            "VARCHAR(10)"
+        } else {
+            "TEXT"
+        };
+        ds.execute_script(&format!(
+            "CREATE TABLE versioned (id BIGINT PRIMARY KEY, label {label} NOT NULL, version INTEGER NOT NULL)"
+        ))
+        .await
+        .unwrap();
+        let repo = Repository::<Versioned>::new(ds.clone());
+        let saved = repo
+            .save(Versioned {
+                id: 1,
+                label: "ok".into(),
+                version: 0,
+            })
+            .await
+            .unwrap();
+        let bad = match db.backend() {
+            Backend::Postgres => Some("X\u{0}Y".to_owned()), // PostgreSQL text cannot hold NUL
+            Backend::MySql => Some("x".repeat(11)),          // longer than VARCHAR(10), strict mode
+            Backend::Sqlite => None,                         // SQLite stores both
+        };
+        if let Some(bad) = bad {
+            let err = repo
+                .save(Versioned {
+                    id: 2,
+                    label: bad,
+                    version: 0,
+                })
+                .await
+                .unwrap_err();
+            assert!(matches!(err, DataError::InvalidValue { .. }), "{err:?}");
+            assert_eq!(err.category(), ErrorCategory::InvalidInput);
+        }
+        let before = ds.statements_executed();
+        let err = repo
+            .save(Versioned {
+                version: i32::MAX,
+                ..saved
+            })
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::VersionOverflow { version, .. } if version == i64::from(i32::MAX)),
+            "{err:?}"
+        );
+        assert_eq!(err.category(), ErrorCategory::InvalidInput);
+        assert_eq!(ds.statements_executed(), before, "nothing was sent");
+        assert_eq!(repo.find_by_id(1).await.unwrap().unwrap().version, 1);
+        ctx.shutdown().await.unwrap();
+    }
+);

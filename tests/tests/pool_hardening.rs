@@ -161,3 +161,88 @@ db_test! {
         ctx.shutdown().await.unwrap();
     }
 }
+
+/// A TCP forwarder to the test database's server, which the test can cut: the database then
+/// looks down to whoever connects through it.
+struct Forwarder {
+    port: u16,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::JoinHandle<()>>>>,
+}
+
+impl Forwarder {
+    async fn start(upstream: std::net::SocketAddr) -> Forwarder {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let tasks = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let registry = tasks.clone();
+        let accept = tokio::spawn(async move {
+            while let Ok((mut client, _)) = listener.accept().await {
+                let pipe = tokio::spawn(async move {
+                    if let Ok(mut server) = tokio::net::TcpStream::connect(upstream).await {
+                        let _ = tokio::io::copy_bidirectional(&mut client, &mut server).await;
+                    }
+                });
+                registry.lock().unwrap().push(pipe);
+            }
+        });
+        tasks.lock().unwrap().push(accept);
+        Forwarder { port, tasks }
+    }
+
+    /// Closes the listener and every forwarded connection.
+    fn cut(&self) {
+        for t in self.tasks.lock().unwrap().drain(..) {
+            t.abort();
+        }
+    }
+}
+
+db_test! {
+    /// A pool whose connections are all busy is "exhausted"; a database that cannot be reached is
+    /// "unreachable" — in the error and in health.
+    async fn unreachable_and_exhausted_are_told_apart(db: TestDatabase) {
+        if db.backend() == Backend::Sqlite {
+            return;
+        }
+        let upstream: std::net::SocketAddr = match db.backend() {
+            Backend::Postgres => "127.0.0.1:5432",
+            _ => "127.0.0.1:3306",
+        }
+        .parse()
+        .unwrap();
+        let forwarder = Forwarder::start(upstream).await;
+        let url = db.url().replacen(&format!(":{}/", upstream.port()), &format!(":{}/", forwarder.port), 1);
+        assert_ne!(url, db.url());
+        let ctx = db
+            .context()
+            .set("datasource.url", url)
+            .set("datasource.pool.max_connections", 2)
+            .set("datasource.pool.acquire_timeout", "500ms")
+            .set("datasource.pool.validation_window", "0s")
+            .start()
+            .await
+            .unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let health = framework_data::datasource::DataSourceHealth(ds.clone());
+        use framework_core::management::HealthIndicator;
+
+        let held = [ds.acquire().await.unwrap(), ds.acquire().await.unwrap()];
+        let err = ds.ping().await.unwrap_err();
+        assert!(matches!(err, DataError::PoolTimeout { .. }), "{err:?}");
+        assert_eq!(err.category(), ErrorCategory::Unavailable);
+        let report = serde_json::to_value(health.check().await).unwrap();
+        assert_eq!(report["details"]["reason"], "pool exhausted", "{report}");
+        drop(held);
+        assert!(all_idle(&ds).await);
+
+        forwarder.cut();
+        let err = ds.ping().await.unwrap_err();
+        assert!(matches!(err, DataError::Unreachable { .. }), "{err:?}");
+        assert!(err.to_string().contains("unreachable"), "{err}");
+        assert!(!err.to_string().contains("pool exhausted"), "{err}");
+        let report = serde_json::to_value(health.check().await).unwrap();
+        assert_eq!(report["status"], "DOWN", "{report}");
+        assert_eq!(report["details"]["reason"], "unreachable", "{report}");
+        ctx.shutdown().await.unwrap();
+    }
+}

@@ -132,12 +132,11 @@ impl UrlParts {
             .char_indices()
             .filter(|(_, c)| *c == '@')
             .map(|(i, _)| i)
-            .filter(|&i| {
+            .rfind(|&i| {
                 let host = &after[i + 1..];
                 let host = &host[..host.find(['/', '?']).unwrap_or(host.len())];
                 !host.contains(['@', '=', '&'])
-            })
-            .last();
+            });
         let Some(at) = at else {
             return Some(UrlParts {
                 authority_start,

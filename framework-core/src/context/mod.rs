@@ -3,6 +3,7 @@
 
 mod auto_config;
 mod beans;
+mod signal;
 
 use std::marker::PhantomData;
 use std::path::PathBuf;
@@ -15,6 +16,7 @@ pub use auto_config::{
     AUTO_CONFIGURATIONS, AutoConfiguration, BoxError, BoxFuture, ShutdownHook, Stage, StartContext,
 };
 pub use beans::Beans;
+pub use signal::{ShutdownSignal, shutdown_signal};
 
 use crate::Error;
 use crate::config::{Config, ConfigLoader, ManagementConfig};
@@ -106,6 +108,13 @@ impl<M: Module> ApplicationContext<M> {
     /// The merged configuration.
     pub fn config(&self) -> &Config {
         &self.config
+    }
+
+    /// Waits for SIGINT or SIGTERM (see [`shutdown_signal`]), then [`shutdown`](Self::shutdown):
+    /// the actuator stops and the pools close once their borrowed connections are back.
+    pub async fn run_until_shutdown_signal(self) -> Result<(), Error> {
+        shutdown_signal().await;
+        self.shutdown().await
     }
 
     /// Stops everything that start-up started (pools, servers), in reverse order.
@@ -245,6 +254,13 @@ where
     M: Module + HasComponent<Beans>,
     M::Submodules: Default,
 {
+    /// Reads the configuration the context would start with, without starting anything: for
+    /// settings the application checks before it connects anywhere (its own listen address).
+    /// Build the context with a new builder afterwards.
+    pub fn load_config(self) -> Result<Config, Error> {
+        Ok(self.loader.load()?)
+    }
+
     /// Reads the configuration, runs every start-up stage in order, builds the module and returns
     /// the running context. On failure, whatever was already started is shut down again.
     pub async fn start(self) -> Result<ApplicationContext<M>, Error> {

@@ -34,10 +34,24 @@ impl HealthIndicator for DataSourceHealth {
                     Health::up(details)
                 }
                 Ok(Err(e)) => {
+                    let reason = match &e {
+                        crate::DataError::PoolTimeout { .. } => "pool exhausted",
+                        e if e.category() == crate::ErrorCategory::Unavailable => "unreachable",
+                        _ => "error",
+                    };
+                    details.insert("reason".into(), json!(reason));
                     details.insert("error".into(), json!(e.to_string()));
                     Health::down(details)
                 }
                 Err(_) => {
+                    // Every connection busy: the database may be fine, the pool is not.
+                    let status = self.0.status();
+                    let reason = if status.in_use >= status.max {
+                        "pool exhausted"
+                    } else {
+                        "no answer"
+                    };
+                    details.insert("reason".into(), json!(reason));
                     details.insert(
                         "error".into(),
                         json!(format!("no answer within {HEALTH_TIMEOUT:?}")),
