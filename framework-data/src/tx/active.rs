@@ -29,6 +29,11 @@ pub(crate) struct ActiveTransaction {
     /// An outermost transaction's admission (see `datasource::admission`), given back when the
     /// transaction completes.
     admitted: Mutex<Option<Admitted>>,
+    /// A `Nested` scope dropped before it ended (cancelled) leaves its savepoint to be rolled
+    /// back to before anything else runs on the connection, since `Drop` cannot run a
+    /// statement: the savepoint's number, and whether the transaction must stay rollback-only
+    /// afterwards (it was before the savepoint, or a participant failed since the drop).
+    pending_undo: Mutex<Option<(u32, bool)>>,
 }
 
 impl ActiveTransaction {
@@ -58,6 +63,7 @@ impl ActiveTransaction {
             written: Mutex::new(Vec::new()),
             synchronizations: Mutex::new(Vec::new()),
             admitted: Mutex::new(admitted),
+            pending_undo: Mutex::new(None),
         })
     }
 
@@ -72,10 +78,68 @@ impl ActiveTransaction {
         }
     }
 
-    /// The connection, for one statement at a time.
+    /// The connection, for one statement at a time. A savepoint left by a cancelled `Nested`
+    /// scope is rolled back to first.
     pub(crate) async fn lock(&self) -> Result<MappedMutexGuard<'_, TxConn>, DataError> {
-        MutexGuard::try_map(self.conn.lock().await, Option::as_mut)
-            .map_err(|_| self.completed().into())
+        let mut conn = MutexGuard::try_map(self.conn.lock().await, Option::as_mut)
+            .map_err(|_| DataError::from(self.completed()))?;
+        let pending = self
+            .pending_undo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .take();
+        if let Some((n, doomed)) = pending {
+            self.undo_on(&mut conn, n, doomed).await?;
+        }
+        Ok(conn)
+    }
+
+    /// `ROLLBACK TO SAVEPOINT` and `RELEASE` of savepoint `n` on the locked connection.
+    async fn undo_on(&self, conn: &mut TxConn, n: u32, doomed: bool) -> Result<(), DataError> {
+        let name = savepoint_name(n);
+        let undone = match conn.control(format!("ROLLBACK TO SAVEPOINT {name}")).await {
+            Ok(()) => conn.control(format!("RELEASE SAVEPOINT {name}")).await,
+            Err(e) => Err(e),
+        };
+        match undone {
+            Ok(()) => {
+                self.rollback_only.store(doomed, Ordering::Release);
+                tracing::debug!(transaction = %self.name(), savepoint = %name, "rolled back to the savepoint of a cancelled nested scope");
+                Ok(())
+            }
+            Err(e) => {
+                // The half-done work cannot be undone alone: the whole transaction must go.
+                self.rollback_only.store(true, Ordering::Release);
+                Err(self.ds.error(e))
+            }
+        }
+    }
+
+    /// A `Nested` scope holding savepoint `n` was dropped before it ended: roll back to it
+    /// before the transaction's next statement or completion. The earliest such savepoint wins
+    /// (rolling back to it undoes the later ones too).
+    pub(crate) fn defer_undo(&self, n: u32, doomed: bool) {
+        let mut pending = self
+            .pending_undo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        match *pending {
+            Some((earlier, _)) if earlier < n => {}
+            _ => *pending = Some((n, doomed)),
+        }
+    }
+
+    /// Applies a pending undo now (before the owner or a savepoint scope decides on the
+    /// rollback-only flag). A failure leaves the transaction rollback-only.
+    pub(crate) async fn settle(&self) {
+        let pending = self
+            .pending_undo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_some();
+        if pending && let Err(e) = self.lock().await {
+            tracing::warn!(transaction = %self.name(), error = %e, "rollback to the savepoint of a cancelled nested scope failed");
+        }
     }
 
     /// Marks a result stream open on this transaction until the guard drops.
@@ -120,6 +184,15 @@ impl ActiveTransaction {
 
     pub(crate) fn set_rollback_only(&self) {
         self.rollback_only.store(true, Ordering::Release);
+        // A doom after a cancelled nested scope must survive that scope's pending undo.
+        if let Some(pending) = self
+            .pending_undo
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_mut()
+        {
+            pending.1 = true;
+        }
     }
 
     /// Records a failed statement: PostgreSQL aborts the transaction on any error, and a
@@ -159,26 +232,28 @@ impl ActiveTransaction {
             .clone()
     }
 
-    /// `SAVEPOINT`; returns its name.
-    pub(crate) async fn savepoint(&self) -> Result<String, DataError> {
+    /// `SAVEPOINT`; returns its number (its name is [`savepoint_name`]).
+    pub(crate) async fn savepoint(&self) -> Result<u32, DataError> {
         let n = self.savepoints.fetch_add(1, Ordering::Relaxed) + 1;
-        let name = format!("fw_savepoint_{n}");
-        self.control(format!("SAVEPOINT {name}")).await?;
-        Ok(name)
+        self.control(format!("SAVEPOINT {}", savepoint_name(n)))
+            .await?;
+        Ok(n)
     }
 
     /// `ROLLBACK TO SAVEPOINT` and release it; the transaction is usable again and no longer
     /// rollback-only (what the savepoint undid was the failure).
-    pub(crate) async fn rollback_to(&self, savepoint: &str) -> Result<(), DataError> {
-        self.control(format!("ROLLBACK TO SAVEPOINT {savepoint}"))
+    pub(crate) async fn rollback_to(&self, savepoint: u32) -> Result<(), DataError> {
+        let name = savepoint_name(savepoint);
+        self.control(format!("ROLLBACK TO SAVEPOINT {name}"))
             .await?;
         self.rollback_only.store(false, Ordering::Release);
-        self.control(format!("RELEASE SAVEPOINT {savepoint}")).await
+        self.control(format!("RELEASE SAVEPOINT {name}")).await
     }
 
     /// `RELEASE SAVEPOINT`.
-    pub(crate) async fn release(&self, savepoint: &str) -> Result<(), DataError> {
-        self.control(format!("RELEASE SAVEPOINT {savepoint}")).await
+    pub(crate) async fn release(&self, savepoint: u32) -> Result<(), DataError> {
+        self.control(format!("RELEASE SAVEPOINT {}", savepoint_name(savepoint)))
+            .await
     }
 
     async fn control(&self, sql: String) -> Result<(), DataError> {
@@ -211,6 +286,8 @@ impl ActiveTransaction {
         for sync in &syncs {
             sync.before_completion().await;
         }
+        // A savepoint left by a cancelled nested scope goes before COMMIT.
+        drop(self.lock().await?);
         let conn = self
             .conn
             .lock()
@@ -281,6 +358,11 @@ impl ActiveTransaction {
                 .take(),
         );
     }
+}
+
+/// The name of savepoint number `n`.
+pub(crate) fn savepoint_name(n: u32) -> String {
+    format!("fw_savepoint_{n}")
 }
 
 /// Counts an open result stream; see [`ActiveTransaction::open_stream`].

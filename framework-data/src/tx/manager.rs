@@ -344,7 +344,9 @@ impl TransactionManager {
                 Err(e)
             }
             Ok(Some(outcome)) => {
-                // Ok, or an error the rules commit on.
+                // Ok, or an error the rules commit on. A cancelled nested scope's savepoint is
+                // undone first: its failure must not doom the transaction, its work must go.
+                tx.settle().await;
                 if tx.is_rollback_only() {
                     tx.rollback().await;
                     stats.unexpected_rollback();
@@ -432,17 +434,24 @@ impl TransactionManager {
         // Already doomed before the savepoint: undoing the savepoint must not un-doom it.
         let doomed = tx.is_rollback_only();
         let savepoint = match tx.savepoint().await {
-            Ok(name) => name,
+            Ok(n) => n,
             Err(e) => return Attempt::done(Err(convert(e.into()))),
         };
-        let undo = |tx: Arc<ActiveTransaction>, savepoint: String| async move {
-            let undone = tx.rollback_to(&savepoint).await;
+        // Dropped before the scope ends (cancelled): the savepoint is rolled back to before the
+        // transaction's next statement, as a failure of the scope would.
+        let guard = ScopeGuard::new(|| tx.defer_undo(savepoint, doomed));
+        let undo = |tx: Arc<ActiveTransaction>, savepoint: u32| async move {
+            let undone = tx.rollback_to(savepoint).await;
             if doomed {
                 tx.set_rollback_only();
             }
             undone
         };
-        let result = match catch_unwind(body).await {
+        let outcome = catch_unwind(body).await;
+        guard.disarm();
+        // A nested scope of this one that was cancelled left its savepoint to undo first.
+        tx.settle().await;
+        let result = match outcome {
             Err(panic) => {
                 if let Err(e) = undo(tx.clone(), savepoint).await {
                     tracing::warn!(error = %e, "rollback to savepoint failed after a panic");
@@ -473,7 +482,7 @@ impl TransactionManager {
                     Err(undo_error) => Err(convert(undo_error.into())),
                 }
             }
-            Ok(outcome) => match tx.release(&savepoint).await {
+            Ok(outcome) => match tx.release(savepoint).await {
                 Ok(()) => outcome,
                 Err(e) => {
                     tx.set_rollback_only();
@@ -495,7 +504,16 @@ async fn join<T, E, Fut>(
 where
     Fut: Future<Output = Result<T, E>>,
 {
-    match catch_unwind(body).await {
+    // Dropped before the body ends (cancelled: a timeout around the call, a disconnected
+    // client): the work is half done, so the owner must not commit it (Spring's rule for a
+    // participant that does not complete normally).
+    let guard = ScopeGuard::new(|| {
+        tracing::debug!(transaction = %tx.name(), "participant cancelled: marking the transaction rollback-only");
+        tx.set_rollback_only();
+    });
+    let outcome = catch_unwind(body).await;
+    guard.disarm();
+    match outcome {
         Err(panic) => {
             tx.set_rollback_only();
             resume_unwind(panic)
@@ -508,6 +526,33 @@ where
             Err(e)
         }
         Ok(ok) => ok,
+    }
+}
+
+/// Runs its action when dropped before [`disarm`](Self::disarm): what a scope does when its
+/// future is dropped mid-way.
+struct ScopeGuard<F: FnOnce()> {
+    on_drop: Option<F>,
+}
+
+impl<F: FnOnce()> ScopeGuard<F> {
+    fn new(on_drop: F) -> Self {
+        ScopeGuard {
+            on_drop: Some(on_drop),
+        }
+    }
+
+    /// The scope ended: nothing to do on drop.
+    fn disarm(mut self) {
+        self.on_drop = None;
+    }
+}
+
+impl<F: FnOnce()> Drop for ScopeGuard<F> {
+    fn drop(&mut self) {
+        if let Some(f) = self.on_drop.take() {
+            f();
+        }
     }
 }
 
