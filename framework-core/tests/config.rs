@@ -164,16 +164,6 @@ fn a_missing_profile_file_names_the_profile_and_the_file() {
 }
 
 #[test]
-fn a_missing_config_dir_is_an_error() {
-    let err = ConfigLoader::new()
-        .config_dir("/definitely/not/here")
-        .environment(no_env())
-        .load()
-        .unwrap_err();
-    assert!(err.to_string().contains("/definitely/not/here"), "{err}");
-}
-
-#[test]
 fn an_unknown_key_in_a_file_names_the_file_and_the_key() {
     let dir = tempfile::tempdir().unwrap();
     write(
@@ -356,8 +346,30 @@ fn a_bad_secret_value_is_never_echoed() {
 
 #[test]
 fn a_url_value_in_an_error_is_masked_whatever_its_password_holds() {
-    let msg = management_error("[management]\nenabled = \"postgres://u:S3cr3t/Pw@h/db\"\n")
-        .to_string();
+    let msg =
+        management_error("[management]\nenabled = \"postgres://u:S3cr3t/Pw@h/db\"\n").to_string();
     assert!(!msg.contains("S3cr3t"), "{msg}");
     assert!(msg.contains("postgres://u:***@h/db"), "{msg}");
+}
+
+#[test]
+fn a_config_dir_that_does_not_exist_is_optional() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-dir");
+    let config = ConfigLoader::new()
+        .config_dir(&missing)
+        .environment([("APP_MANAGEMENT__ADDRESS", "127.0.0.1:9")])
+        .load()
+        .unwrap();
+    assert!(config.files().is_empty());
+    let m: ManagementConfig = config.section_or_default("management").unwrap();
+    assert_eq!(m.address, "127.0.0.1:9");
+    // An active profile's file is still required, and named.
+    let err = ConfigLoader::new()
+        .config_dir(&missing)
+        .profiles(["prod"])
+        .environment(no_env())
+        .load()
+        .unwrap_err();
+    assert!(err.to_string().contains("application-prod.toml"), "{err}");
 }

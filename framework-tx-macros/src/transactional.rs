@@ -255,7 +255,8 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
         };
     };
     let lookup = match (&options.manager, &options.datasource) {
-        (Some(expr), _) => quote!(#fd::tx::macro_support::manager(#expr)),
+        // Borrowed: `manager = self.tm` must not move out of `self`.
+        (Some(expr), _) => quote!(#fd::tx::macro_support::manager(&(#expr))),
         (None, Some(ds)) => quote!(#fd::tx::TransactionManager::lookup(#ds)),
         (None, None) => quote!(#fd::tx::TransactionManager::lookup("default")),
     };

@@ -26,7 +26,11 @@ async fn cancelled_scope(tm: &TransactionManager, ds: &DataSource, p: Propagatio
         std::future::pending::<()>().await;
         Ok::<_, DataError>(())
     });
-    assert!(tokio::time::timeout(Duration::from_millis(100), scope).await.is_err());
+    assert!(
+        tokio::time::timeout(Duration::from_millis(100), scope)
+            .await
+            .is_err()
+    );
 }
 
 db_test! {
@@ -147,5 +151,7 @@ db_test! {
 }
 
 async fn next_transaction_starts_clean(tm: &TransactionManager, ds: &DataSource) {
-    tm.execute(&TransactionDefinition::new(), insert(ds, 99)).await.unwrap();
+    tm.execute(&TransactionDefinition::new(), insert(ds, 99))
+        .await
+        .unwrap();
 }

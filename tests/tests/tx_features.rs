@@ -75,7 +75,7 @@ db_test! {
         let events = Arc::new(Mutex::new(Vec::new()));
         assert!(matches!(
             tm.register_synchronization(recorder("none", &events)),
-            Err(TxError::NoTransaction { .. })
+            Err(TxError::NoScope { .. })
         ));
 
         tm.execute(&TransactionDefinition::new(), async {
@@ -477,4 +477,72 @@ async fn postgres_transactions_begin_with_the_requested_isolation() {
         ctx.shutdown().await.unwrap();
     })
     .await;
+}
+
+db_test! {
+    /// Spring's SYNCHRONIZATION_ALWAYS: a scope without a transaction takes synchronizations and
+    /// runs them when it ends, as a commit on success and a rollback on failure; an inner scope
+    /// without a transaction shares the outer one's.
+    async fn scopes_without_a_transaction_run_their_synchronizations(db: TestDatabase) {
+        let (ctx, _ds, tm) = start(&db).await;
+        let events = Arc::new(Mutex::new(Vec::new()));
+        for p in [Propagation::Supports, Propagation::NotSupported, Propagation::Never] {
+            tm.execute(&TransactionDefinition::new().propagation(p), async {
+                tm.register_synchronization(recorder("empty", &events))?;
+                tm.execute(&TransactionDefinition::new().propagation(Propagation::Supports), async {
+                    tm.register_synchronization(recorder("inner", &events))?;
+                    Ok::<_, DataError>(())
+                })
+                .await?;
+                assert!(events.lock().unwrap().is_empty(), "{p:?}: nothing before the scope ends");
+                Ok::<_, DataError>(())
+            })
+            .await
+            .unwrap();
+            let seen = std::mem::take(&mut *events.lock().unwrap());
+            assert_eq!(
+                seen,
+                [
+                    "empty:before_commit(read_only=false)",
+                    "inner:before_commit(read_only=false)",
+                    "empty:before_completion",
+                    "inner:before_completion",
+                    "empty:after_commit",
+                    "inner:after_commit",
+                    "empty:after_completion(Committed)",
+                    "inner:after_completion(Committed)",
+                ],
+                "{p:?}"
+            );
+        }
+        // A failing scope: the rollback path.
+        let _ = tm
+            .execute(&TransactionDefinition::new().propagation(Propagation::Supports), async {
+                tm.register_synchronization(recorder("failed", &events))?;
+                Err::<(), _>(boom())
+            })
+            .await;
+        assert_eq!(
+            std::mem::take(&mut *events.lock().unwrap()),
+            ["failed:before_completion", "failed:after_completion(RolledBack)"]
+        );
+        // NotSupported inside a transaction: its own scope, run at its end; the suspended
+        // transaction's synchronizations wait for that transaction.
+        tm.execute(&TransactionDefinition::new(), async {
+            tm.register_synchronization(recorder("tx", &events))?;
+            tm.execute(&TransactionDefinition::new().propagation(Propagation::NotSupported), async {
+                tm.register_synchronization(recorder("suspending", &events))?;
+                Ok::<_, DataError>(())
+            })
+            .await?;
+            let seen = std::mem::take(&mut *events.lock().unwrap());
+            assert!(seen.iter().all(|e| e.starts_with("suspending:")) && seen.len() == 4, "{seen:?}");
+            Ok::<_, DataError>(())
+        })
+        .await
+        .unwrap();
+        let seen = std::mem::take(&mut *events.lock().unwrap());
+        assert!(seen.iter().all(|e| e.starts_with("tx:")) && seen.len() == 4, "{seen:?}");
+        ctx.shutdown().await.unwrap();
+    }
 }

@@ -41,12 +41,6 @@ impl fmt::Display for ConfigSource {
 /// Every variant names where the problem is, so that an operator can fix it without reading code.
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
-    /// The configuration directory given to the builder does not exist.
-    #[error("configuration directory {} does not exist", path.display())]
-    MissingDir {
-        /// The directory that was looked for.
-        path: PathBuf,
-    },
     /// A profile is active but its file is missing.
     #[error("profile `{profile}` is active but {} does not exist", path.display())]
     MissingProfileFile {

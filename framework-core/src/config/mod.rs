@@ -161,9 +161,15 @@ impl ConfigLoader {
             }
         };
 
+        // The directory is optional: a missing one holds no files (a profile file it should
+        // hold is still reported missing, with its path).
         let dir = match self.dir {
-            Some(dir) if !dir.is_dir() => return Err(ConfigError::MissingDir { path: dir }),
-            Some(dir) => Some(dir),
+            Some(dir) => {
+                if !dir.is_dir() {
+                    tracing::debug!(dir = %dir.display(), "configuration directory not found; no configuration files");
+                }
+                Some(dir)
+            }
             None => Some(PathBuf::from(DEFAULT_CONFIG_DIR)).filter(|d| d.is_dir()),
         };
 

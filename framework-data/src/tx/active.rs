@@ -34,6 +34,31 @@ pub(crate) struct ActiveTransaction {
     /// statement: the savepoint's number, and whether the transaction must stay rollback-only
     /// afterwards (it was before the savepoint, or a participant failed since the drop).
     pending_undo: Mutex<Option<(u32, bool)>>,
+    /// The scopes running in this transaction, outermost (the owner's) first: what
+    /// [`TransactionStatus`](super::TransactionStatus) reports for the innermost one.
+    frames: Mutex<Vec<Arc<Frame>>>,
+}
+
+/// One transactional scope's view of its transaction.
+#[derive(Debug)]
+pub(crate) struct Frame {
+    /// The scope began the transaction.
+    pub(crate) new_transaction: bool,
+    /// The savepoint a `Nested` scope holds.
+    pub(crate) savepoint: Option<u32>,
+    /// `TransactionStatus::set_rollback_only` in this scope: the owner rolls back silently, a
+    /// savepoint scope rolls back to its savepoint, a participant dooms the transaction.
+    local_rollback_only: AtomicBool,
+}
+
+impl Frame {
+    pub(crate) fn local_rollback_only(&self) -> bool {
+        self.local_rollback_only.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn set_local_rollback_only(&self) {
+        self.local_rollback_only.store(true, Ordering::Release);
+    }
 }
 
 impl ActiveTransaction {
@@ -64,11 +89,42 @@ impl ActiveTransaction {
             synchronizations: Mutex::new(Vec::new()),
             admitted: Mutex::new(admitted),
             pending_undo: Mutex::new(None),
+            frames: Mutex::new(Vec::new()),
         })
     }
 
     pub(crate) fn name(&self) -> &str {
         self.def.display_name()
+    }
+
+    /// A scope enters this transaction; [`leave`](Self::leave) when it ends (or is dropped).
+    pub(crate) fn enter(&self, new_transaction: bool, savepoint: Option<u32>) -> Arc<Frame> {
+        let frame = Arc::new(Frame {
+            new_transaction,
+            savepoint,
+            local_rollback_only: AtomicBool::new(false),
+        });
+        self.frames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(frame.clone());
+        frame
+    }
+
+    pub(crate) fn leave(&self, frame: &Arc<Frame>) {
+        let mut frames = self.frames.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(i) = frames.iter().rposition(|f| Arc::ptr_eq(f, frame)) {
+            frames.remove(i);
+        }
+    }
+
+    /// The innermost scope running in this transaction.
+    pub(crate) fn innermost(&self) -> Option<Arc<Frame>> {
+        self.frames
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .last()
+            .cloned()
     }
 
     fn completed(&self) -> TxError {
@@ -176,6 +232,15 @@ impl ActiveTransaction {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .contains(&t)
+    }
+
+    /// Whether the owner committed or rolled it back.
+    pub(crate) fn is_completed(&self) -> bool {
+        match self.conn.try_lock() {
+            Ok(conn) => conn.is_none(),
+            // Someone holds the connection for a statement: not completed.
+            Err(_) => false,
+        }
     }
 
     pub(crate) fn is_rollback_only(&self) -> bool {

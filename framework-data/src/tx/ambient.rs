@@ -11,6 +11,7 @@ use std::sync::Arc;
 
 use super::active::ActiveTransaction;
 use super::manager::TransactionManagers;
+use super::synchronization::EmptyScope;
 use crate::datasource::DataSource;
 
 tokio::task_local! {
@@ -28,6 +29,9 @@ struct Binding {
     datasource: usize,
     current: Option<Arc<ActiveTransaction>>,
     suspended: Vec<Arc<ActiveTransaction>>,
+    /// The scope without a transaction this task runs in on the DataSource, when there is no
+    /// current transaction: where synchronizations are registered.
+    empty: Option<Arc<EmptyScope>>,
 }
 
 impl Ambient {
@@ -80,6 +84,21 @@ impl Ambient {
         ds: &DataSource,
         tx: Option<Arc<ActiveTransaction>>,
     ) -> Ambient {
+        self.with(ds, tx, None)
+    }
+
+    /// This context running a scope without a transaction on `ds` (the current one, if any,
+    /// suspended), whose synchronizations go to `scope`.
+    pub(crate) fn with_empty_scope(&self, ds: &DataSource, scope: Arc<EmptyScope>) -> Ambient {
+        self.with(ds, None, Some(scope))
+    }
+
+    fn with(
+        &self,
+        ds: &DataSource,
+        tx: Option<Arc<ActiveTransaction>>,
+        empty: Option<Arc<EmptyScope>>,
+    ) -> Ambient {
         let mut next = self.clone();
         let key = ds.identity();
         match next.bindings.iter_mut().find(|b| b.datasource == key) {
@@ -88,11 +107,13 @@ impl Ambient {
                     b.suspended.push(previous);
                 }
                 b.current = tx;
+                b.empty = empty;
             }
             None => next.bindings.push(Binding {
                 datasource: key,
                 current: tx,
                 suspended: Vec::new(),
+                empty,
             }),
         }
         next
@@ -102,6 +123,32 @@ impl Ambient {
     pub(crate) async fn run<F: Future>(self, fut: F) -> F::Output {
         AMBIENT.scope(self, fut).await
     }
+}
+
+/// The current transaction of this task on the DataSource called `name`.
+pub(crate) fn current_named(name: &str) -> Option<Arc<ActiveTransaction>> {
+    AMBIENT
+        .try_with(|a| {
+            a.bindings
+                .iter()
+                .filter_map(|b| b.current.as_ref())
+                .find(|tx| tx.ds.name() == name)
+                .cloned()
+        })
+        .ok()
+        .flatten()
+}
+
+/// The scope without a transaction this task runs in on `ds`, if any (and no transaction).
+pub(crate) fn empty_scope(ds: &DataSource) -> Option<Arc<EmptyScope>> {
+    AMBIENT
+        .try_with(|a| {
+            a.binding(ds)
+                .filter(|b| b.current.is_none())
+                .and_then(|b| b.empty.clone())
+        })
+        .ok()
+        .flatten()
 }
 
 /// Where a statement of `ds` goes.

@@ -22,6 +22,14 @@ pub enum TxError {
         /// The propagation that required it.
         propagation: Propagation,
     },
+    /// A synchronization was registered outside any transactional scope of the DataSource.
+    #[error(
+        "no transactional scope on DataSource `{datasource}` to register a synchronization with: call it inside #[transactional] (any propagation) or a TransactionManager scope"
+    )]
+    NoScope {
+        /// The DataSource.
+        datasource: String,
+    },
     /// `Never` found a transaction running.
     #[error(
         "propagation Never on DataSource `{datasource}`: a transaction (`{existing}`) is already running"

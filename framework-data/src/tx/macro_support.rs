@@ -55,8 +55,11 @@ impl<E: From<DataError>> ViaDataError<E> for Convert<E> {
     }
 }
 
-/// Anything that names a TransactionManager: the manager, a reference or an `Arc` of it.
-pub fn manager(m: impl AsRef<TransactionManager>) -> Result<TransactionManager, TxError> {
+/// Anything that names a TransactionManager, borrowed: the manager (`self.tm`), a reference
+/// (`&self.tm`) or an `Arc` of it.
+pub fn manager<M: AsRef<TransactionManager> + ?Sized>(
+    m: &M,
+) -> Result<TransactionManager, TxError> {
     Ok(m.as_ref().clone())
 }
 

@@ -13,7 +13,7 @@ use tracing::Instrument;
 use super::active::ActiveTransaction;
 use super::ambient::Ambient;
 use super::stats::TransactionStats;
-use super::synchronization::{AfterCommit, AfterCompletion, CompletionStatus};
+use super::synchronization::{AfterCommit, AfterCompletion, CompletionStatus, EmptyScope};
 use super::{
     Propagation, RollbackPolicy, TransactionDefinition, TransactionSynchronization, TxError,
 };
@@ -152,19 +152,24 @@ impl TransactionManager {
     }
 
     /// Registers `sync` on the current transaction of this DataSource; it runs when the
-    /// transaction's owner completes it. [`TxError::NoTransaction`] when there is none.
+    /// transaction's owner completes it. In a scope without a transaction (`Supports`,
+    /// `NotSupported`, `Never`) it runs when that scope ends (Spring's `SYNCHRONIZATION_ALWAYS`).
+    /// [`TxError::NoScope`] outside any transactional scope.
     pub fn register_synchronization(
         &self,
         sync: Arc<dyn TransactionSynchronization>,
     ) -> Result<(), TxError> {
-        match super::ambient::current(&self.inner.ds) {
-            Some(tx) => {
-                tx.register(sync);
+        if let Some(tx) = super::ambient::current(&self.inner.ds) {
+            tx.register(sync);
+            return Ok(());
+        }
+        match super::ambient::empty_scope(&self.inner.ds) {
+            Some(scope) => {
+                scope.register(sync);
                 Ok(())
             }
-            None => Err(TxError::NoTransaction {
+            None => Err(TxError::NoScope {
                 datasource: self.inner.ds.name().to_owned(),
-                propagation: Propagation::Mandatory,
             }),
         }
     }
@@ -241,10 +246,17 @@ impl TransactionManager {
                     .await
             }
             (Propagation::Supports | Propagation::NotSupported | Propagation::Never, None) => {
-                Attempt::done(body.await)
+                if super::ambient::empty_scope(ds).is_some() {
+                    // Inside another scope without a transaction: share its synchronizations.
+                    Attempt::done(body.await)
+                } else {
+                    self.run_without_transaction(def, policy, convert, body)
+                        .await
+                }
             }
             (Propagation::NotSupported, Some(_)) => {
-                Attempt::done(Ambient::snapshot().with_current(ds, None).run(body).await)
+                self.run_without_transaction(def, policy, convert, body)
+                    .await
             }
             (Propagation::Mandatory, None) => fail(TxError::NoTransaction {
                 datasource: ds.name().to_owned(),
@@ -254,6 +266,41 @@ impl TransactionManager {
                 datasource: ds.name().to_owned(),
                 existing: tx.name().to_owned(),
             }),
+        }
+    }
+
+    /// A scope without a transaction (the current one, if any, suspended): synchronizations
+    /// registered in it run when it ends.
+    async fn run_without_transaction<T, E, Fut>(
+        &self,
+        def: &TransactionDefinition,
+        policy: RollbackPolicy<E>,
+        convert: fn(TxError) -> E,
+        body: Fut,
+    ) -> Attempt<T, E>
+    where
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let scope = Arc::new(EmptyScope::new(def.read_only));
+        let outcome = Ambient::snapshot()
+            .with_empty_scope(&self.inner.ds, scope.clone())
+            .run(catch_unwind(body))
+            .await;
+        match outcome {
+            Err(panic) => {
+                let _ = scope.complete(false).await;
+                resume_unwind(panic)
+            }
+            Ok(result) => {
+                let commit = match &result {
+                    Ok(_) => true,
+                    Err(e) => !policy.rolls_back(e),
+                };
+                match scope.complete(commit).await {
+                    Ok(()) => Attempt::done(result),
+                    Err(veto) => Attempt::done(Err(convert(veto))),
+                }
+            }
         }
     }
 
@@ -303,6 +350,7 @@ impl TransactionManager {
             Err(e) => return Attempt::done(Err(convert(self.begin_failed(&outer, def, e)))),
         };
         let stats = self.inner.stats.record_begin();
+        let frame = tx.enter(true, None);
         // Without a subscriber, no span (see the executor: tracing's `log` feature).
         let span = if tracing::dispatcher::has_been_set() {
             tracing::debug_span!(
@@ -347,7 +395,12 @@ impl TransactionManager {
                 // Ok, or an error the rules commit on. A cancelled nested scope's savepoint is
                 // undone first: its failure must not doom the transaction, its work must go.
                 tx.settle().await;
-                if tx.is_rollback_only() {
+                if frame.local_rollback_only() {
+                    // The owner's own `TransactionStatus::set_rollback_only`: a silent rollback.
+                    tx.rollback().await;
+                    stats.rolled_back();
+                    outcome
+                } else if tx.is_rollback_only() {
                     tx.rollback().await;
                     stats.unexpected_rollback();
                     if outcome.is_err() {
@@ -439,7 +492,11 @@ impl TransactionManager {
         };
         // Dropped before the scope ends (cancelled): the savepoint is rolled back to before the
         // transaction's next statement, as a failure of the scope would.
-        let guard = ScopeGuard::new(|| tx.defer_undo(savepoint, doomed));
+        let frame = tx.enter(false, Some(savepoint));
+        let guard = ScopeGuard::new(|| {
+            tx.leave(&frame);
+            tx.defer_undo(savepoint, doomed);
+        });
         let undo = |tx: Arc<ActiveTransaction>, savepoint: u32| async move {
             let undone = tx.rollback_to(savepoint).await;
             if doomed {
@@ -449,6 +506,7 @@ impl TransactionManager {
         };
         let outcome = catch_unwind(body).await;
         guard.disarm();
+        tx.leave(&frame);
         // A nested scope of this one that was cancelled left its savepoint to undo first.
         tx.settle().await;
         let result = match outcome {
@@ -461,6 +519,15 @@ impl TransactionManager {
             }
             Ok(Err(e)) if policy.rolls_back(&e) => match undo(tx.clone(), savepoint).await {
                 Ok(()) => Err(e),
+                Err(undo_error) => {
+                    tx.set_rollback_only();
+                    Err(convert(undo_error.into()))
+                }
+            },
+            // `TransactionStatus::set_rollback_only` in this scope: back to the savepoint,
+            // quietly (Spring's rollback to the held savepoint).
+            Ok(outcome) if frame.local_rollback_only() => match undo(tx.clone(), savepoint).await {
+                Ok(()) => outcome,
                 Err(undo_error) => {
                     tx.set_rollback_only();
                     Err(convert(undo_error.into()))
@@ -507,12 +574,19 @@ where
     // Dropped before the body ends (cancelled: a timeout around the call, a disconnected
     // client): the work is half done, so the owner must not commit it (Spring's rule for a
     // participant that does not complete normally).
+    let frame = tx.enter(false, None);
     let guard = ScopeGuard::new(|| {
+        tx.leave(&frame);
         tracing::debug!(transaction = %tx.name(), "participant cancelled: marking the transaction rollback-only");
         tx.set_rollback_only();
     });
     let outcome = catch_unwind(body).await;
     guard.disarm();
+    tx.leave(&frame);
+    if frame.local_rollback_only() {
+        // `TransactionStatus::set_rollback_only` in a participant dooms the whole transaction.
+        tx.set_rollback_only();
+    }
     match outcome {
         Err(panic) => {
             tx.set_rollback_only();

@@ -29,6 +29,7 @@ mod registry;
 mod retry;
 mod rollback;
 mod stats;
+mod status;
 mod synchronization;
 mod template;
 
@@ -39,6 +40,7 @@ pub use manager::{Attempt, TransactionManager, TransactionManagers, TransactionM
 pub use retry::Retry;
 pub use rollback::RollbackPolicy;
 pub use stats::{TransactionStats, TransactionStatsSnapshot};
+pub use status::{Savepoint, TransactionStatus, current, current_on};
 pub use synchronization::{CompletionStatus, TransactionSynchronization};
 pub use template::TransactionTemplate;
 

@@ -3,11 +3,15 @@
 //! `after_commit` (after a successful commit only) -> `after_completion(status)`.
 //!
 //! Callbacks registered inside a joined scope or a `Nested` savepoint belong to the owning
-//! transaction and run when it completes; a `RequiresNew` transaction has its own. `after_*`
+//! transaction and run when it completes; a `RequiresNew` transaction has its own. A scope that
+//! runs without a transaction (`Supports`, `NotSupported`, `Never`) still takes callbacks, as
+//! Spring's default `SYNCHRONIZATION_ALWAYS` does: they run when that scope ends, as for a
+//! commit when it ends normally (or with an error its rules commit on), as for a rollback
+//! otherwise; scopes without a transaction nested in it share it. `after_*`
 //! callbacks run outside the finished transaction: a repository call there uses the outer
 //! transaction, if any, or auto-commit.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use framework_core::context::BoxFuture;
 
@@ -67,6 +71,69 @@ pub trait TransactionSynchronization: Send + Sync + 'static {
     }
 }
 
+/// The synchronizations of a scope running without a transaction (Spring's "empty
+/// transaction"): registered like a transaction's, triggered when the scope ends.
+pub(crate) struct EmptyScope {
+    read_only: bool,
+    syncs: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
+}
+
+impl EmptyScope {
+    pub(crate) fn new(read_only: bool) -> Self {
+        EmptyScope {
+            read_only,
+            syncs: Mutex::new(Vec::new()),
+        }
+    }
+
+    pub(crate) fn register(&self, sync: Arc<dyn TransactionSynchronization>) {
+        self.syncs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(sync);
+    }
+
+    /// Runs the callbacks for the scope's end: the commit path (`before_commit`, which may
+    /// veto, `before_completion`, `after_commit`, `after_completion(Committed)`) or the
+    /// rollback path (`before_completion`, `after_completion(RolledBack)`).
+    pub(crate) async fn complete(&self, commit: bool) -> Result<(), TxError> {
+        let syncs = std::mem::take(&mut *self.syncs.lock().unwrap_or_else(PoisonError::into_inner));
+        let mut vetoed = None;
+        if commit {
+            for sync in &syncs {
+                if let Err(e) = sync.before_commit(self.read_only).await {
+                    vetoed = Some(e);
+                    break;
+                }
+            }
+        }
+        for sync in &syncs {
+            sync.before_completion().await;
+        }
+        let committed = commit && vetoed.is_none();
+        if committed {
+            for sync in &syncs {
+                sync.after_commit().await;
+            }
+        }
+        let status = if committed {
+            CompletionStatus::Committed
+        } else {
+            CompletionStatus::RolledBack
+        };
+        for sync in &syncs {
+            sync.after_completion(status).await;
+        }
+        match vetoed {
+            Some(e) => Err(TxError::Synchronization {
+                name: "(no transaction)".to_owned(),
+                message: e.to_string(),
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 type AfterCommitFn = Box<dyn FnOnce() + Send>;
 type AfterCompletionFn = Box<dyn FnOnce(CompletionStatus) + Send>;
 
@@ -79,10 +146,7 @@ impl<F> Once<F> {
     }
 
     fn take(&self) -> Option<F> {
-        self.0
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take()
+        self.0.lock().unwrap_or_else(PoisonError::into_inner).take()
     }
 }
 
