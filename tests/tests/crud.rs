@@ -414,3 +414,61 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+db_test!(
+    /// Every value each column can hold comes back as saved, through `save` and `save_all`:
+    /// integers' and floats' limits, timestamps and dates from year 1000 to 9999 (outside
+    /// MySQL TIMESTAMP's 1970..2038 too) at microseconds, large and tiny decimals, the largest
+    /// UUID, nested JSON, empty text and bytes beside NULL, non-ASCII text.
+    async fn extreme_values_round_trip(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let repo = Repository::<AllTypes>::new(ds);
+        let at = |y, mo, d, h, mi, s, us| {
+            Utc.with_ymd_and_hms(y, mo, d, h, mi, s).unwrap() + chrono::Duration::microseconds(us)
+        };
+        let instants = [
+            at(1000, 1, 1, 0, 0, 0, 0),
+            at(1900, 1, 1, 0, 0, 0, 0),
+            at(1969, 12, 31, 23, 59, 59, 999_999),
+            at(1970, 1, 1, 0, 0, 0, 0),
+            at(2038, 1, 19, 3, 14, 8, 0),
+            at(9999, 12, 31, 23, 59, 59, 999_999),
+        ];
+        let mut rows = Vec::new();
+        for (i, ts) in instants.iter().enumerate() {
+            let mut row = full(&format!("extreme-{i}"));
+            row.ts = *ts;
+            row.o_ts = Some(*ts);
+            row.naive_ts = ts.naive_utc();
+            row.o_naive_ts = Some(ts.naive_utc());
+            row.day = ts.date_naive();
+            row.o_day = Some(ts.date_naive());
+            row.small = if i % 2 == 0 { i16::MIN } else { i16::MAX };
+            row.int = if i % 2 == 0 { i32::MIN } else { i32::MAX };
+            row.big = if i % 2 == 0 { i64::MIN } else { i64::MAX };
+            row.real = if i % 2 == 0 { f32::MIN_POSITIVE } else { -3.0e38 };
+            row.double = if i % 2 == 0 { f64::MAX } else { -f64::MIN_POSITIVE };
+            row.uid = uuid::Uuid::from_u128(u128::MAX - i as u128);
+            row.amount = Decimal::from_str(if i % 2 == 0 {
+                "-9999999999999999999.999999999"
+            } else {
+                "0.0000000001"
+            })
+            .unwrap();
+            row.text = "ÉMILE — Ωμέγα, 日本語, emoji 🧪, tab\tand newline\n".to_owned();
+            row.o_text = Some(String::new());
+            row.bytes = vec![0, 255, 0];
+            row.o_bytes = Some(Vec::new());
+            row.doc = serde_json::json!({"deep": {"list": [1.5, -2, "x", null, true]}, "ü": ""});
+            rows.push(row);
+        }
+        let (first, rest) = rows.split_at(1);
+        repo.save(first[0].clone()).await.unwrap();
+        repo.save_all(rest.to_vec()).await.unwrap();
+        for row in &rows {
+            let back = repo.find_by_id(row.id.clone()).await.unwrap().unwrap();
+            assert_eq!(&back, row, "{}", row.id);
+        }
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -129,11 +129,40 @@ all_native! {
     bool => Bool,
     String => Text,
     Vec<u8> => Bytes,
-    DateTime<Utc> => TimestampTz,
     NaiveDateTime => Timestamp,
     NaiveDate => Date,
     Uuid => Uuid,
     serde_json::Value => Json,
+}
+
+// MySQL: sqlx binds `DateTime<Utc>` as a TIMESTAMP parameter, which MySQL/MariaDB convert to
+// NULL (or zero) outside TIMESTAMP's 1970..2038 range even for a DATETIME column. Bound as a
+// DATETIME (the UTC wall-clock time), every value a DATETIME(6) column holds (1000..9999, in
+// microseconds) round-trips; reads accept DATETIME and TIMESTAMP columns.
+impl SqlValue for DateTime<Utc> {
+    const SQL_TYPE: SqlType = SqlType::TimestampTz;
+    pg!(DateTime<Utc>);
+    lite!(DateTime<Utc>);
+
+    #[cfg(feature = "mysql")]
+    fn bind_mysql(&self, args: &mut sqlx::mysql::MySqlArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, self.naive_utc())
+    }
+    #[cfg(feature = "mysql")]
+    fn bind_null_mysql(args: &mut sqlx::mysql::MySqlArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, None::<NaiveDateTime>)
+    }
+    #[cfg(feature = "mysql")]
+    fn decode_mysql(row: &sqlx::mysql::MySqlRow, idx: usize) -> Result<Self, sqlx::Error> {
+        row.try_get::<DateTime<Utc>, _>(idx)
+    }
+    #[cfg(feature = "mysql")]
+    fn decode_opt_mysql(
+        row: &sqlx::mysql::MySqlRow,
+        idx: usize,
+    ) -> Result<Option<Self>, sqlx::Error> {
+        row.try_get::<Option<DateTime<Utc>>, _>(idx)
+    }
 }
 
 // SQLite has no decimal type in sqlx: store the exact text form and parse it back.
