@@ -125,6 +125,21 @@ pub trait ProductRepository: CrudRepository<Product> {
         count = "SELECT COUNT(*) FROM products WHERE brand_or_model = :brand"
     )]
     async fn by_brand(&self, brand: &str, page: Pageable) -> DataResult<Page<Product>>;
+    // Spring's subject rules: a limit only right after the verb (or `distinct`), ignored on
+    // count/exists; `all_ignore_case` after the ordering, applied to text only.
+    async fn find_products_top_2_by_brand_or_model(&self, brand: &str) -> DataResult<Vec<Product>>;
+    async fn find_firstname_by_brand_or_model(&self, brand: &str) -> DataResult<Vec<Product>>;
+    async fn count_top_10_distinct_products_by_brand_or_model(&self, brand: &str) -> DataResult<u64>;
+    async fn exists_first_by_brand_or_model(&self, brand: &str) -> DataResult<bool>;
+    async fn find_by_brand_or_model_order_by_price_cents_desc_all_ignore_case(
+        &self,
+        brand: &str,
+    ) -> DataResult<Vec<Product>>;
+    async fn find_by_brand_or_model_and_is_active_all_ignore_case(
+        &self,
+        brand: &str,
+        active: bool,
+    ) -> DataResult<Vec<Product>>;
 }
 
 fn day(y: i32, m: u32, d: u32) -> NaiveDate {
@@ -315,6 +330,16 @@ db_test! {
         );
         let unknown = repo.find_by_brand_or_model_order_by_order_number("acme", Sort::asc("colour")).await.unwrap_err();
         assert!(matches!(unknown, DataError::UnknownProperty { .. }), "{unknown}");
+        // Descriptive subjects do not limit; count and exists ignore a limit.
+        assert_eq!(numbers(&repo.find_products_top_2_by_brand_or_model("acme").await.unwrap()), [100, 101, 104]);
+        assert_eq!(numbers(&repo.find_firstname_by_brand_or_model("acme").await.unwrap()), [100, 101, 104]);
+        assert_eq!(repo.count_top_10_distinct_products_by_brand_or_model("acme").await.unwrap(), 3);
+        assert!(repo.exists_first_by_brand_or_model("zeta").await.unwrap());
+        assert_eq!(
+            in_order(&repo.find_by_brand_or_model_order_by_price_cents_desc_all_ignore_case("ACME").await.unwrap()),
+            [104, 101, 100]
+        );
+        assert_eq!(numbers(&repo.find_by_brand_or_model_and_is_active_all_ignore_case("Zeta", true).await.unwrap()), [103]);
         ctx.shutdown().await.unwrap();
     }
 }

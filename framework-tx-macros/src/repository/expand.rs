@@ -259,8 +259,20 @@ fn derived_method(
 ) -> syn::Result<TokenStream> {
     let m = &f.sig.ident;
     let properties: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    let tree =
+    let mut tree =
         grammar::parse(&m.to_string(), &properties, entity).map_err(|e| err(m.span(), m, e))?;
+    // `all_ignore_case` reaches only text comparisons (Spring's rule); an explicit
+    // `ignore_case` elsewhere stays an error below.
+    for p in &mut tree.parts {
+        let text = fields
+            .iter()
+            .find(|f| f.name == p.property)
+            .is_none_or(|f| f.kind == "text");
+        let comparison = p.op.is_pattern() || matches!(p.op, Op::Eq | Op::Ne);
+        if p.ignore_case_from_all && !(text && comparison) {
+            p.ignore_case = false;
+        }
+    }
     let args = arguments(f);
     let (special, values): (Vec<&Arg>, Vec<&Arg>) = args
         .iter()

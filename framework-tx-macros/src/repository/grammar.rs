@@ -128,6 +128,9 @@ pub(crate) struct Part {
     pub(crate) ignore_case: bool,
     /// Index of the OR group (parts of one group are ANDed).
     pub(crate) group: usize,
+    /// `ignore_case` came from `all_ignore_case`: dropped where it cannot apply (a non-text
+    /// property or operator) instead of being an error.
+    pub(crate) ignore_case_from_all: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -217,8 +220,35 @@ fn unknown_property(
     )
 }
 
-fn parse_number(word: &str) -> Option<u32> {
-    word.parse::<u32>().ok().filter(|n| *n > 0)
+/// `first`/`top` at `words[i]`, with its number: `top3`, `top_3`, `first` (1). Returns the
+/// limit and how many words it took, `None` when the word is not a limit (`firstname`), and an
+/// error for a limit of 0 (it could only ever return no rows).
+fn limit_at(words: &[&str], i: usize, by: usize) -> Result<Option<(u32, usize)>, GrammarError> {
+    let w = words[i];
+    let Some(rest) = w.strip_prefix("first").or_else(|| w.strip_prefix("top")) else {
+        return Ok(None);
+    };
+    let number = |digits: &str| -> Result<u32, GrammarError> {
+        match digits.parse::<u32>() {
+            Ok(0) => Err(format!(
+                "`{w}`: a limit of 0 would always return no rows; remove the method or give a positive number"
+            )),
+            Ok(n) => Ok(n),
+            Err(_) => Err(format!("`{w}`: the limit `{digits}` is not a number that fits")),
+        }
+    };
+    if rest.is_empty() {
+        return match words.get(i + 1) {
+            Some(next) if i + 1 < by && next.chars().all(|c| c.is_ascii_digit()) => {
+                Ok(Some((number(next)?, 2)))
+            }
+            _ => Ok(Some((1, 1))),
+        };
+    }
+    if rest.chars().all(|c| c.is_ascii_digit()) {
+        return Ok(Some((number(rest)?, 1)));
+    }
+    Ok(None)
 }
 
 /// Parses `name` against `properties` (the entity's field names).
@@ -244,37 +274,29 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             "a derived query needs `_by` after the subject (`{verb}_by_...`, or `{verb}_by` for all rows)"
         ));
     };
+    // Spring Data's subject: `first`/`top` (with an optional number) limits only directly after
+    // the verb or after `distinct` (`find_top3_by`, `find_distinct_first_10_by`); elsewhere
+    // (`find_users_top_2_by`, `find_firstname_by`) the words are descriptive. `distinct`
+    // anywhere in the subject makes the query distinct.
     let mut distinct = false;
     let mut limit = None;
     let mut i = 1;
-    while i < by {
-        let w = words[i];
-        let limit_word = w.strip_prefix("first").or_else(|| w.strip_prefix("top"));
-        if w == "distinct" {
-            distinct = true;
-        } else if let Some(rest) = limit_word {
-            if !matches!(subject, Subject::Find | Subject::Stream) {
-                return Err(format!(
-                    "`{w}` limits query results; it cannot be used with `{verb}`"
-                ));
-            }
-            let n = if rest.is_empty() {
-                match words.get(i + 1).and_then(|n| parse_number(n)) {
-                    Some(n) if i + 1 < by => {
-                        i += 1;
-                        n
-                    }
-                    _ => 1,
-                }
-            } else {
-                parse_number(rest)
-                    .ok_or_else(|| format!("`{w}`: expected a positive number after first/top"))?
-            };
-            limit = Some(n);
-        }
-        // Other words between the subject and `by` (`find_all_by`, `find_accounts_by`) are
-        // descriptive only, as in Spring Data.
+    if i < by && words[i] == "distinct" {
+        distinct = true;
         i += 1;
+    }
+    if i < by
+        && let Some((n, used)) = limit_at(&words, i, by)?
+    {
+        limit = Some(n);
+        i += used;
+    }
+    if words[i..by].contains(&"distinct") {
+        distinct = true;
+    }
+    // Spring parses a limit on count, exists and delete and ignores it.
+    if !matches!(subject, Subject::Find | Subject::Stream) {
+        limit = None;
     }
 
     let mut parts = Vec::new();
@@ -327,6 +349,7 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             property: property.to_owned(),
             op,
             ignore_case,
+            ignore_case_from_all: false,
             group,
         });
         expect_part = false;
@@ -357,11 +380,6 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             }
         }
     }
-    if all_ignore_case {
-        for p in &mut parts {
-            p.ignore_case = true;
-        }
-    }
     if at < words.len() {
         if starts_with_words(&words, at, "order_by").is_none() {
             return Err(format!("unexpected `{}`: expected `order_by`", words[at]));
@@ -371,6 +389,16 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             return Err("`order_by` needs at least one property (`order_by_name_asc`)".into());
         }
         while at < words.len() {
+            // Spring allows `AllIgnoreCase` at the end, after the ordering too.
+            if let Some(n) = ["all_ignore_case", "all_ignoring_case"]
+                .iter()
+                .find_map(|kw| starts_with_words(&words, at, kw))
+                && at + n == words.len()
+            {
+                all_ignore_case = true;
+                at += n;
+                continue;
+            }
             if starts_with_words(&words, at, "order_by").is_some() {
                 return Err("only one `order_by` is allowed; list further properties after it (`order_by_owner_asc_id_desc`)".into());
             }
@@ -393,6 +421,15 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
                 property: property.to_owned(),
                 descending,
             });
+        }
+    }
+    if all_ignore_case {
+        // Applied to the text comparisons only (the expansion skips the others, as Spring does).
+        for p in &mut parts {
+            if !p.ignore_case {
+                p.ignore_case = true;
+                p.ignore_case_from_all = true;
+            }
         }
     }
     Ok(Tree {
@@ -447,9 +484,28 @@ mod tests {
         assert_eq!(p("exists_by").subject, Subject::Exists);
         assert_eq!(p("remove_by_email").subject, Subject::Delete);
         assert_eq!(p("stream_all_by_owner").subject, Subject::Stream);
-        assert!(err("count_top3_by_owner").contains("cannot be used with `count`"));
+        // Spring parses a limit on count/exists/delete and ignores it.
+        assert_eq!(p("count_top3_by_owner").limit, None);
+        let t = p("count_top_10_distinct_users_by_owner");
+        assert_eq!((t.subject, t.distinct, t.limit), (Subject::Count, true, None));
+        assert_eq!(p("exists_first_by_owner").limit, None);
+        // Only directly after the verb (or `distinct`) does first/top limit.
+        assert_eq!(p("find_users_top_2_by_owner").limit, None);
+        assert_eq!(p("find_firstname_by_owner").limit, None);
+        assert_eq!(p("find_topics_by_owner").limit, None);
+        assert_eq!(p("find_distinct_first_by_owner").limit, Some(1));
+        assert!(err("find_top_0_by_owner").contains("limit of 0"));
+        assert!(err("find_top0_by_owner").contains("limit of 0"));
         assert!(err("fetch_by_owner").contains("starts with find"));
         assert!(err("find_owner").contains("needs `_by`"));
+    }
+
+    #[test]
+    fn all_ignore_case_may_follow_the_ordering() {
+        let t = p("find_by_owner_and_email_order_by_name_desc_all_ignore_case");
+        assert!(t.parts.iter().all(|x| x.ignore_case && x.ignore_case_from_all));
+        assert_eq!(t.order.len(), 1);
+        assert!(t.order[0].descending);
     }
 
     #[test]
