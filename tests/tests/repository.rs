@@ -47,6 +47,11 @@ pub trait ProductRepository: CrudRepository<Product> {
     async fn find_by_name_not_like(&self, pattern: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_starting_with(&self, prefix: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_starts_with_ignore_case(&self, prefix: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_name_ending_with_ignore_case(&self, suffix: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_name_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_name_not_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_name_like_ignore_case(&self, pattern: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_note_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_ending_with(&self, suffix: String) -> DataResult<Vec<Product>>;
     async fn find_by_name_containing(&self, part: &str) -> DataResult<Vec<Product>>;
     async fn find_by_note_containing(&self, part: &str) -> DataResult<Vec<Product>>;
@@ -278,12 +283,16 @@ db_test! {
         assert_eq!(numbers(&repo.find_by_name_starting_with("_").await.unwrap()), Vec::<i64>::new());
         // starting_with ignoring case.
         assert_eq!(numbers(&repo.find_by_name_starts_with_ignore_case("BAN").await.unwrap()), [102, 103]);
-        let apfel = numbers(&repo.find_by_name_starts_with_ignore_case("äp").await.unwrap());
-        match db.backend() {
-            // SQLite's LOWER folds ASCII only (documented): "Ä" stays "Ä".
-            Backend::Sqlite => assert_eq!(apfel, [101]),
-            _ => assert_eq!(apfel, [100, 101]),
-        }
+        // Beyond ASCII on every database (SQLite through a Unicode-aware REGEXP).
+        assert_eq!(numbers(&repo.find_by_name_starts_with_ignore_case("äp").await.unwrap()), [100, 101]);
+        assert_eq!(numbers(&repo.find_by_name_starts_with_ignore_case("ÄPF").await.unwrap()), [100, 101]);
+        assert_eq!(numbers(&repo.find_by_name_ending_with_ignore_case("GRÜN").await.unwrap()), [101]);
+        assert_eq!(numbers(&repo.find_by_name_containing_ignore_case("PFEL").await.unwrap()), [100, 101]);
+        assert_eq!(numbers(&repo.find_by_name_not_containing_ignore_case("ÄPFEL").await.unwrap()), [102, 103, 104]);
+        assert_eq!(numbers(&repo.find_by_name_like_ignore_case("ä%Ü_").await.unwrap()), [101]);
+        // Regex syntax in a value matches itself only.
+        assert_eq!(numbers(&repo.find_by_note_containing_ignore_case("50%_").await.unwrap()), [101]);
+        assert_eq!(numbers(&repo.find_by_name_containing_ignore_case(".*").await.unwrap()), Vec::<i64>::new());
         assert_eq!(
             numbers(&repo.find_by_name_or_brand_or_model_all_ignore_case("CHERRY", "ZETA").await.unwrap()),
             [102, 103, 104]

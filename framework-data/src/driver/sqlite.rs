@@ -21,7 +21,9 @@ pub(crate) fn connect_lazy(
         // LIKE is case-sensitive, as on PostgreSQL; `ignore_case` queries say so explicitly.
         .pragma("case_sensitive_like", "ON")
         // Case-insensitive comparison beyond ASCII, for `ignore_case` equality.
-        .collation("fw_nocase", |a, b| a.to_lowercase().cmp(&b.to_lowercase()));
+        .collation("fw_nocase", |a, b| a.to_lowercase().cmp(&b.to_lowercase()))
+        // `REGEXP`: Unicode-aware `ignore_case` for the LIKE-family derived queries.
+        .with_regexp();
     let file = options.get_filename().to_path_buf();
     let in_memory = file.as_os_str().is_empty()
         || file.to_string_lossy().contains(":memory:")

@@ -160,6 +160,38 @@ pub struct Call<'r, E: Entity> {
     shaped: bool,
 }
 
+/// The case-insensitive (Unicode) regular expression that matches what the LIKE-family `op`
+/// with `value` matches: for dialects whose `LOWER` folds ASCII only (SQLite).
+fn ignore_case_regex(op: Op, value: &str) -> String {
+    #[cfg(feature = "sqlite")]
+    let escape = regex::escape;
+    #[cfg(not(feature = "sqlite"))]
+    let escape = |s: &str| s.to_owned();
+    match op {
+        Op::StartsWith => format!("(?is)\\A{}", escape(value)),
+        Op::EndsWith => format!("(?is){}\\z", escape(value)),
+        Op::Contains | Op::NotContains => format!("(?is){}", escape(value)),
+        // A LIKE pattern as given: `%` any run, `_` any one character, the rest literal.
+        _ => {
+            let mut out = String::from("(?is)\\A");
+            let mut literal = String::new();
+            for c in value.chars() {
+                match c {
+                    '%' | '_' => {
+                        out.push_str(&escape(&literal));
+                        literal.clear();
+                        out.push_str(if c == '%' { ".*" } else { "." });
+                    }
+                    c => literal.push(c),
+                }
+            }
+            out.push_str(&escape(&literal));
+            out.push_str("\\z");
+            out
+        }
+    }
+}
+
 /// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
 fn escape_like(value: &str) -> String {
     let mut out = String::with_capacity(value.len() + 2);
@@ -226,6 +258,11 @@ impl<'r, E: Entity> Call<'r, E> {
     /// `ending_with`, `containing`; as given for `like`.
     pub fn pattern(&mut self, part: usize, value: &str) -> DataResult<()> {
         let op = self.query.parts[part].op;
+        let dialect = crate::sql::dialect::of(self.repo.datasource().dialect());
+        if self.query.parts[part].ignore_case && dialect.pattern_ignore_case_is_regex() {
+            let regex = ignore_case_regex(op, value);
+            return self.args.add(&regex).map_err(|e| self.bind_error(e));
+        }
         let pattern = match op {
             Op::StartsWith => format!("{}%", escape_like(value)),
             Op::EndsWith => format!("%{}", escape_like(value)),
@@ -406,7 +443,6 @@ impl<'r, E: Entity> Call<'r, E> {
                     }
                     first = false;
                     let col = quoted(self.column(part.property)?);
-                    let lowered = |col: &str| format!("LOWER({col})");
                     match (part.op, self.shapes[i]) {
                         (Op::Eq, Shape::Null) => out.push_str(&format!("{col} IS NULL")),
                         (Op::Ne, Shape::Null) => out.push_str(&format!("{col} IS NOT NULL")),
@@ -451,21 +487,18 @@ impl<'r, E: Entity> Call<'r, E> {
                             _,
                         ) => {
                             let not = matches!(part.op, Op::NotLike | Op::NotContains);
+                            let escaped = !matches!(part.op, Op::Like | Op::NotLike);
                             if part.ignore_case {
-                                out.push_str(&lowered(&col));
+                                let mut p = String::new();
+                                ph(&mut p);
+                                sql.like_ignore_case(&col, &p, not, escaped, &mut out);
                             } else {
                                 out.push_str(&col);
-                            }
-                            out.push_str(if not { " NOT LIKE " } else { " LIKE " });
-                            if part.ignore_case {
-                                out.push_str("LOWER(");
+                                out.push_str(if not { " NOT LIKE " } else { " LIKE " });
                                 ph(&mut out);
-                                out.push(')');
-                            } else {
-                                ph(&mut out);
-                            }
-                            if !matches!(part.op, Op::Like | Op::NotLike) {
-                                out.push_str(" ESCAPE '!'");
+                                if escaped {
+                                    out.push_str(" ESCAPE '!'");
+                                }
                             }
                         }
                         (Op::In | Op::NotIn, shape) => {

@@ -15,6 +15,26 @@ pub(crate) trait DialectSql: Sync {
         let op = if negated { "<>" } else { "=" };
         out.push_str(&format!("LOWER({column}) {op} LOWER({placeholder})"));
     }
+    /// `column [NOT] LIKE placeholder`, ignoring case (`escaped`: the pattern escapes with `!`).
+    fn like_ignore_case(
+        &self,
+        column: &str,
+        placeholder: &str,
+        negated: bool,
+        escaped: bool,
+        out: &mut String,
+    ) {
+        let op = if negated { "NOT LIKE" } else { "LIKE" };
+        out.push_str(&format!("LOWER({column}) {op} LOWER({placeholder})"));
+        if escaped {
+            out.push_str(" ESCAPE '!'");
+        }
+    }
+    /// Whether [`like_ignore_case`](Self::like_ignore_case) takes a regular expression instead
+    /// of a LIKE pattern (see `repository::derived::Call::pattern`).
+    fn pattern_ignore_case_is_regex(&self) -> bool {
+        false
+    }
     /// Whether an INSERT of `rows` rows gets its generated ids back with `RETURNING` (else from
     /// the statement's result: the last insert id).
     fn returns_generated_ids(&self, rows: usize) -> bool;
@@ -80,6 +100,23 @@ impl DialectSql for Sqlite {
     fn eq_ignore_case(&self, column: &str, placeholder: &str, negated: bool, out: &mut String) {
         let op = if negated { "<>" } else { "=" };
         out.push_str(&format!("{column} {op} {placeholder} COLLATE fw_nocase"));
+    }
+    /// `LIKE` folds ASCII only here, and no collation applies to it: the pattern is bound as a
+    /// case-insensitive Unicode regular expression for the `REGEXP` function sqlx registers on
+    /// every connection (compiled once per statement execution).
+    fn like_ignore_case(
+        &self,
+        column: &str,
+        placeholder: &str,
+        negated: bool,
+        _escaped: bool,
+        out: &mut String,
+    ) {
+        let op = if negated { "NOT REGEXP" } else { "REGEXP" };
+        out.push_str(&format!("{column} {op} {placeholder}"));
+    }
+    fn pattern_ignore_case_is_regex(&self) -> bool {
+        true
     }
 }
 
