@@ -280,3 +280,70 @@ db_test! {
         ctx.shutdown().await.unwrap();
     }
 }
+
+#[repository]
+pub trait CounterRepository: CrudRepository<Counter> {
+    #[query(
+        "UPDATE counters SET value = value + 1, version = version + 1",
+        modifying
+    )]
+    async fn bump_all(&self) -> DataResult<u64>;
+    async fn delete_by_value_less_than(&self, value: i64) -> DataResult<u64>;
+}
+
+db_test! {
+    /// Whole-type writes (a modifying query, in auto-commit or a committed transaction) race
+    /// eight readers of the same few rows: a read that starts after a write was acknowledged
+    /// never returns a row from before it.
+    async fn whole_type_writes_racing_loads_never_leave_a_stale_entry(db: TestDatabase) {
+        const ROWS: i64 = 4;
+        let (ctx, ds, _repo) = start(&db, ROWS).await;
+        let repo = Arc::new(CounterRepositoryImpl::new(ds));
+        let tm = ctx.transaction_manager_default().unwrap();
+        // Every row starts at version 1; each whole-type write adds one to all of them.
+        let committed = Arc::new(AtomicI64::new(1));
+        let stop = Arc::new(AtomicBool::new(false));
+        let mut readers = Vec::new();
+        for t in 0..8i64 {
+            let (repo, committed, stop) = (repo.clone(), committed.clone(), stop.clone());
+            readers.push(tokio::spawn(async move {
+                let mut reads = 0u64;
+                while !stop.load(Ordering::SeqCst) {
+                    let id = (reads as i64 + t) % ROWS + 1;
+                    let floor = committed.load(Ordering::SeqCst);
+                    let c = repo.find_by_id(id).await.unwrap().unwrap();
+                    assert!(c.version >= floor, "row {id}: read version {} after version {floor} committed", c.version);
+                    reads += 1;
+                    // A hit never waits: let the writer run on these two worker threads.
+                    tokio::task::yield_now().await;
+                }
+                reads
+            }));
+        }
+        let deadline = Instant::now() + Duration::from_secs(3);
+        let mut writes = 0i64;
+        while Instant::now() < deadline {
+            if writes % 2 == 0 {
+                repo.bump_all().await.unwrap();
+            } else {
+                let repo = repo.clone();
+                tm.execute(&TransactionDefinition::new(), async move { repo.bump_all().await })
+                    .await
+                    .unwrap();
+            }
+            writes += 1;
+            committed.store(1 + writes, Ordering::SeqCst);
+            tokio::task::yield_now().await;
+        }
+        stop.store(true, Ordering::SeqCst);
+        let mut reads = 0;
+        for r in readers {
+            reads += r.await.unwrap();
+        }
+        assert!(reads > 100 && writes > 10, "reads {reads}, writes {writes}");
+        // A derived delete is a whole-type write too: the deleted rows are gone from the cache.
+        assert_eq!(repo.delete_by_value_less_than(i64::MAX).await.unwrap(), ROWS as u64);
+        assert_eq!(repo.find_by_id(1).await.unwrap(), None);
+        ctx.shutdown().await.unwrap();
+    }
+}

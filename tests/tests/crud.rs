@@ -446,8 +446,16 @@ db_test!(
             row.small = if i % 2 == 0 { i16::MIN } else { i16::MAX };
             row.int = if i % 2 == 0 { i32::MIN } else { i32::MAX };
             row.big = if i % 2 == 0 { i64::MIN } else { i64::MAX };
-            row.real = if i % 2 == 0 { f32::MIN_POSITIVE } else { -3.0e38 };
-            row.double = if i % 2 == 0 { f64::MAX } else { -f64::MIN_POSITIVE };
+            row.real = if i % 2 == 0 {
+                f32::MIN_POSITIVE
+            } else {
+                -3.0e38
+            };
+            row.double = if i % 2 == 0 {
+                f64::MAX
+            } else {
+                -f64::MIN_POSITIVE
+            };
             row.uid = uuid::Uuid::from_u128(u128::MAX - i as u128);
             row.amount = Decimal::from_str(if i % 2 == 0 {
                 "-9999999999999999999.999999999"

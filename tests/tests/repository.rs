@@ -49,7 +49,8 @@ pub trait ProductRepository: CrudRepository<Product> {
     async fn find_by_name_starts_with_ignore_case(&self, prefix: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_ending_with_ignore_case(&self, suffix: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
-    async fn find_by_name_not_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
+    async fn find_by_name_not_containing_ignore_case(&self, part: &str)
+    -> DataResult<Vec<Product>>;
     async fn find_by_name_like_ignore_case(&self, pattern: &str) -> DataResult<Vec<Product>>;
     async fn find_by_note_containing_ignore_case(&self, part: &str) -> DataResult<Vec<Product>>;
     async fn find_by_name_ending_with(&self, suffix: String) -> DataResult<Vec<Product>>;
@@ -134,7 +135,10 @@ pub trait ProductRepository: CrudRepository<Product> {
     // count/exists; `all_ignore_case` after the ordering, applied to text only.
     async fn find_products_top_2_by_brand_or_model(&self, brand: &str) -> DataResult<Vec<Product>>;
     async fn find_firstname_by_brand_or_model(&self, brand: &str) -> DataResult<Vec<Product>>;
-    async fn count_top_10_distinct_products_by_brand_or_model(&self, brand: &str) -> DataResult<u64>;
+    async fn count_top_10_distinct_products_by_brand_or_model(
+        &self,
+        brand: &str,
+    ) -> DataResult<u64>;
     async fn exists_first_by_brand_or_model(&self, brand: &str) -> DataResult<bool>;
     async fn find_by_brand_or_model_order_by_price_cents_desc_all_ignore_case(
         &self,

@@ -9,6 +9,12 @@
 //!   The check and the put run inside moka's per-key compute, which also serializes them with a
 //!   writer's removal.
 //!
+//! - A write whose ids are unknown (a derived delete, a modifying query, `delete_all`) bumps the
+//!   region's epoch when it begins and when it ends, and holds every stripe meanwhile. Each
+//!   entry carries the epoch its loader's ticket saw, and a hit counts only if that is still the
+//!   current epoch: an entry put by a loader that read before such a write (even one that slipped
+//!   in while the write was emptying the store) is never served after it.
+//!
 //! So no row read before a write commits can be put after it, and while a write is in flight
 //! nobody refills its ids. Stripes (a fixed array indexed by the id's hash) keep the state
 //! bounded; two ids sharing a stripe only cost an occasional skipped put.
@@ -35,7 +41,8 @@ type Hasher = foldhash::quality::RandomState;
 
 /// The entries of one entity type in one region.
 pub struct EntityCache<E: Entity> {
-    cache: Cache<E::Id, E, Hasher>,
+    /// Each entity with the epoch it was loaded under.
+    cache: Cache<E::Id, (E, u64), Hasher>,
     generations: [AtomicU64; STRIPES],
     pending: [AtomicU32; STRIPES],
     /// Writes whose ids are unknown (derived deletes, modifying queries) hold every stripe.
@@ -90,15 +97,19 @@ impl<E: Entity> EntityCache<E> {
         (self.hasher.hash_one(id) as usize) % STRIPES
     }
 
-    /// The cached entity, counting a hit or a miss.
+    /// The cached entity, counting a hit or a miss. An entry loaded before the last whole-type
+    /// write is a miss.
     pub async fn get(&self, id: &E::Id) -> Option<E> {
-        let found = self.cache.get(id);
-        if found.is_some() {
-            self.stats.hit();
-        } else {
-            self.stats.miss();
+        match self.cache.get(id) {
+            Some((entity, epoch)) if epoch == self.epoch.load(Ordering::Acquire) => {
+                self.stats.hit();
+                Some(entity)
+            }
+            _ => {
+                self.stats.miss();
+                None
+            }
         }
-        found
     }
 
     /// Taken before loading `id` from the database.
@@ -129,10 +140,13 @@ impl<E: Entity> EntityCache<E> {
         if !fresh() {
             return false;
         }
-        let result = self
-            .cache
-            .entry(id)
-            .and_compute_with(|_| if fresh() { Op::Put(entity) } else { Op::Nop });
+        let result = self.cache.entry(id).and_compute_with(|_| {
+            if fresh() {
+                Op::Put((entity, ticket.epoch))
+            } else {
+                Op::Nop
+            }
+        });
         let put = matches!(
             result,
             moka::ops::compute::CompResult::Inserted(_)
@@ -149,7 +163,7 @@ impl<E: Entity> EntityCache<E> {
         let _ = self.cache.entry(id.clone()).and_compute_with(|_| {
             // Inside the key's compute: a loader's check-and-put cannot interleave.
             self.generations[s].fetch_add(1, Ordering::AcqRel);
-            Op::<E>::Remove
+            Op::<(E, u64)>::Remove
         });
     }
 
@@ -168,7 +182,8 @@ impl<E: Entity> EntityCache<E> {
         }
     }
 
-    /// Starts a write whose ids are unknown: no refill at all until the guard drops.
+    /// Starts a write whose ids are unknown: no refill at all until the guard drops, and every
+    /// entry of an older epoch is dead (emptying the store only frees the memory).
     pub fn begin_write_all(self: &Arc<Self>) -> WriteGuard<E> {
         self.pending_all.fetch_add(1, Ordering::AcqRel);
         self.epoch.fetch_add(1, Ordering::AcqRel);
@@ -217,6 +232,7 @@ impl<E: Entity> Drop for WriteGuard<E> {
             None => {
                 c.epoch.fetch_add(1, Ordering::AcqRel);
                 c.pending_all.fetch_sub(1, Ordering::AcqRel);
+                c.cache.invalidate_all();
             }
         }
     }

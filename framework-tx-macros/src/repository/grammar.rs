@@ -234,7 +234,9 @@ fn limit_at(words: &[&str], i: usize, by: usize) -> Result<Option<(u32, usize)>,
                 "`{w}`: a limit of 0 would always return no rows; remove the method or give a positive number"
             )),
             Ok(n) => Ok(n),
-            Err(_) => Err(format!("`{w}`: the limit `{digits}` is not a number that fits")),
+            Err(_) => Err(format!(
+                "`{w}`: the limit `{digits}` is not a number that fits"
+            )),
         }
     };
     if rest.is_empty() {
@@ -487,7 +489,10 @@ mod tests {
         // Spring parses a limit on count/exists/delete and ignores it.
         assert_eq!(p("count_top3_by_owner").limit, None);
         let t = p("count_top_10_distinct_users_by_owner");
-        assert_eq!((t.subject, t.distinct, t.limit), (Subject::Count, true, None));
+        assert_eq!(
+            (t.subject, t.distinct, t.limit),
+            (Subject::Count, true, None)
+        );
         assert_eq!(p("exists_first_by_owner").limit, None);
         // Only directly after the verb (or `distinct`) does first/top limit.
         assert_eq!(p("find_users_top_2_by_owner").limit, None);
@@ -503,7 +508,11 @@ mod tests {
     #[test]
     fn all_ignore_case_may_follow_the_ordering() {
         let t = p("find_by_owner_and_email_order_by_name_desc_all_ignore_case");
-        assert!(t.parts.iter().all(|x| x.ignore_case && x.ignore_case_from_all));
+        assert!(
+            t.parts
+                .iter()
+                .all(|x| x.ignore_case && x.ignore_case_from_all)
+        );
         assert_eq!(t.order.len(), 1);
         assert!(t.order[0].descending);
     }
