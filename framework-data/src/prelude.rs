@@ -5,6 +5,7 @@ pub use crate::datasource::{DataContextExt, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::Entity;
 pub use crate::error::{DataError, DataResult, ErrorCategory};
+pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Repository, Sort};
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,

@@ -45,6 +45,12 @@ pub trait DataContextExt {
     fn repository<E: Entity>(&self) -> DataResult<Repository<E>> {
         self.datasource_default().map(Repository::new)
     }
+    /// A plain SQL statement on the default DataSource, with `:name` parameters, run in the
+    /// task's transaction there if there is one (see
+    /// [`SqlStatement`](crate::repository::SqlStatement)).
+    fn sql<'a>(&self, text: &str) -> crate::repository::SqlStatement<'a> {
+        crate::repository::SqlStatement::new(self.datasource_default(), text)
+    }
 }
 
 impl<M: Module> DataContextExt for ApplicationContext<M> {

@@ -7,8 +7,10 @@ pub mod derived;
 pub mod generated;
 pub mod native;
 mod page;
+mod sql_client;
 pub(crate) mod stream;
 
 pub use crud::{CrudRepository, Repository};
 pub use page::{Direction, Order, Page, Pageable, Sort};
+pub use sql_client::SqlStatement;
 pub use stream::EntityStream;

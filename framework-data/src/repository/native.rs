@@ -103,6 +103,39 @@ tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5);
 tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5, H 6);
 tuple_rows!(A 0, B 1, C 2, D 3, F 4, G 5, H 6, I 7);
 
+/// Where each column of `E` is in `row`, by name (case-insensitive): a hand-written query
+/// selects columns in its own order. `query` names the query in the error.
+pub(crate) fn entity_positions<E: Entity>(
+    ds: &crate::datasource::DataSource,
+    query: &str,
+    row: &Row,
+) -> DataResult<Vec<usize>> {
+    let names: Vec<String> = row
+        .column_names()
+        .iter()
+        .map(|n| n.to_lowercase())
+        .collect();
+    let meta = E::metadata();
+    let mut positions = Vec::with_capacity(meta.columns.len());
+    for c in meta.columns {
+        let i = names
+            .iter()
+            .position(|n| *n == c.column.to_lowercase())
+            .ok_or_else(|| DataError::Mapping {
+                datasource: ds.name().to_owned(),
+                message: format!(
+                    "{query}: the query's result has no column `{}` for {}.{} (it has: {})",
+                    c.column,
+                    meta.name,
+                    c.field,
+                    names.join(", ")
+                ),
+            })?;
+        positions.push(i);
+    }
+    Ok(positions)
+}
+
 /// One execution of a `#[query]` method.
 pub struct NativeCall<'r, E: Entity> {
     query: &'static NativeQuery,
@@ -242,30 +275,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         if let Some(p) = cell.get() {
             return Ok(p);
         }
-        let names: Vec<String> = row
-            .column_names()
-            .iter()
-            .map(|n| n.to_lowercase())
-            .collect();
-        let meta = E::metadata();
-        let mut positions = Vec::with_capacity(meta.columns.len());
-        for c in meta.columns {
-            let i = names
-                .iter()
-                .position(|n| *n == c.column.to_lowercase())
-                .ok_or_else(|| DataError::Mapping {
-                    datasource: self.repo.datasource().name().to_owned(),
-                    message: format!(
-                        "{}: the query's result has no column `{}` for {}.{} (it has: {})",
-                        self.query.method,
-                        c.column,
-                        meta.name,
-                        c.field,
-                        names.join(", ")
-                    ),
-                })?;
-            positions.push(i);
-        }
+        let positions = entity_positions::<E>(self.repo.datasource(), self.query.method, row)?;
         Ok(cell.get_or_init(|| positions))
     }
 

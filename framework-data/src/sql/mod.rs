@@ -4,6 +4,7 @@
 pub(crate) mod builder;
 mod cache;
 pub(crate) mod dialect;
+pub(crate) mod named;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 

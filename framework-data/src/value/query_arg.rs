@@ -32,3 +32,15 @@ impl QueryArg for [u8] {
         args.add_bytes(self)
     }
 }
+
+impl QueryArg for &str {
+    fn bind_to(&self, args: &mut Args) -> Result<(), BoxDynError> {
+        args.add_str(self)
+    }
+}
+
+impl QueryArg for &[u8] {
+    fn bind_to(&self, args: &mut Args) -> Result<(), BoxDynError> {
+        args.add_bytes(self)
+    }
+}
