@@ -8,8 +8,10 @@ use crate::context::{BoxError, Stage};
 /// ```
 /// use framework_core::{ApplicationContext, Error};
 /// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// // An active profile whose file is missing (the directory itself is optional).
 /// let err = ApplicationContext::builder()
 ///     .config_dir("/does/not/exist")
+///     .profiles(["prod"])
 ///     .start()
 ///     .await
 ///     .err()

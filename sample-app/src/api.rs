@@ -50,10 +50,12 @@ impl IntoResponse for BankError {
             Json(json!({"status": status.as_u16(), "error": message})),
         )
             .into_response();
-        if matches!(
-            status,
-            StatusCode::SERVICE_UNAVAILABLE | StatusCode::CONFLICT
-        ) && matches!(self, BankError::Data(_))
+        // Trying again later may succeed only for these two.
+        if let BankError::Data(e) = &self
+            && matches!(
+                e.category(),
+                ErrorCategory::Transient | ErrorCategory::Unavailable
+            )
         {
             response
                 .headers_mut()
@@ -392,4 +394,109 @@ async fn audit(
         .find_all_by_order_by_id_desc(Pageable::of(q.page, q.size))
         .await?;
     Ok(Json(entries).into_response())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    async fn answer(e: DataError) -> (StatusCode, Option<String>, String) {
+        let response = BankError::from(e).into_response();
+        let status = response.status();
+        let retry = response
+            .headers()
+            .get(header::RETRY_AFTER)
+            .map(|v| v.to_str().unwrap().to_owned());
+        let body = axum::body::to_bytes(response.into_body(), 10_000)
+            .await
+            .unwrap();
+        (status, retry, String::from_utf8(body.to_vec()).unwrap())
+    }
+
+    #[tokio::test]
+    async fn data_errors_map_to_statuses_without_the_databases_text() {
+        let secret = "relation accounts_email_key violates check on host db-7.internal";
+        let cases = [
+            (
+                DataError::SerializationFailure {
+                    datasource: "default".into(),
+                    message: secret.into(),
+                },
+                StatusCode::CONFLICT,
+                Some("1"),
+            ),
+            (
+                DataError::Deadlock {
+                    datasource: "default".into(),
+                    message: secret.into(),
+                },
+                StatusCode::CONFLICT,
+                Some("1"),
+            ),
+            (
+                DataError::PoolTimeout {
+                    datasource: "default".into(),
+                    timeout: std::time::Duration::from_secs(5),
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("1"),
+            ),
+            (
+                DataError::ConnectionLost {
+                    datasource: "default".into(),
+                    message: secret.into(),
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("1"),
+            ),
+            (
+                DataError::Unreachable {
+                    datasource: "default".into(),
+                    url: "postgres://app:***@db-7.internal/bank".into(),
+                    reason: secret.into(),
+                },
+                StatusCode::SERVICE_UNAVAILABLE,
+                Some("1"),
+            ),
+            (
+                DataError::UniqueViolation {
+                    datasource: "default".into(),
+                    constraint: Some("accounts_email_key".into()),
+                    message: secret.into(),
+                },
+                StatusCode::CONFLICT,
+                None,
+            ),
+            (
+                DataError::InvalidValue {
+                    datasource: "default".into(),
+                    message: secret.into(),
+                    code: Some("22021".into()),
+                },
+                StatusCode::BAD_REQUEST,
+                None,
+            ),
+            (
+                DataError::Database {
+                    datasource: "default".into(),
+                    message: secret.into(),
+                    code: None,
+                },
+                StatusCode::INTERNAL_SERVER_ERROR,
+                None,
+            ),
+        ];
+        for (error, status, retry) in cases {
+            let shown = format!("{error:?}");
+            let (got, got_retry, body) = answer(error).await;
+            assert_eq!(got, status, "{shown}");
+            assert_eq!(got_retry.as_deref(), retry, "{shown}");
+            assert!(!body.contains("accounts_email_key"), "{body}");
+            assert!(!body.contains("db-7"), "{body}");
+            let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+            assert_eq!(v["status"], status.as_u16());
+        }
+    }
 }

@@ -212,7 +212,7 @@ impl DataSource {
     /// [`SqlStatement`]).
     ///
     /// ```no_run
-    /// # async fn run(ds: framework_data::DataSource) -> framework_data::DataResult<()> {
+    /// # async fn run(ds: framework_data::datasource::DataSource) -> framework_data::DataResult<()> {
     /// let n: i64 = ds.sql("SELECT COUNT(*) FROM accounts WHERE owner = :owner")
     ///     .bind("owner", "ann")
     ///     .fetch_one()

@@ -8,20 +8,23 @@
 //! use framework_data::prelude::*;
 //! use framework_data::tx;
 //!
-//! #[transactional]
-//! async fn import(rows: &[String]) -> DataResult<usize> {
-//!     let status = tx::current().expect("inside #[transactional]");
-//!     let before_batch = status.create_savepoint().await?;
-//!     let imported = rows.len(); /* ... write the rows ... */
-//!     if imported == 0 {
-//!         status.rollback_to_savepoint(&before_batch).await?; // undo the batch only
-//!     } else {
-//!         status.release_savepoint(before_batch).await?;
-//!     }
-//!     if rows.iter().any(|r| r.is_empty()) {
-//!         status.set_rollback_only(); // roll everything back, still return Ok
-//!     }
-//!     Ok(imported)
+//! // In a #[transactional] function, or a TransactionManager scope as here:
+//! async fn import(tm: &TransactionManager, rows: &[String]) -> DataResult<usize> {
+//!     tm.execute(&TransactionDefinition::new(), async {
+//!         let status = tx::current().expect("inside a transactional scope");
+//!         let before_batch = status.create_savepoint().await?;
+//!         let imported = rows.len(); /* ... write the rows ... */
+//!         if imported == 0 {
+//!             status.rollback_to_savepoint(&before_batch).await?; // undo the batch only
+//!         } else {
+//!             status.release_savepoint(before_batch).await?;
+//!         }
+//!         if rows.iter().any(|r| r.is_empty()) {
+//!             status.set_rollback_only(); // roll everything back, still return Ok
+//!         }
+//!         Ok::<_, DataError>(imported)
+//!     })
+//!     .await
 //! }
 //! ```
 
