@@ -480,3 +480,56 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+db_test!(
+    /// `save_all` sends one INSERT for any row count up to its batch size (1,000), and when it
+    /// needs several statements without a transaction it runs them in one: a failure in the last
+    /// batch leaves nothing of the first ones.
+    async fn save_all_is_one_statement_per_batch_and_all_or_nothing(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let repo = Repository::<Account>::new(ds.clone());
+        let accounts = |from: i64, n: i64| -> Vec<Account> {
+            (from..from + n)
+                .map(|i| Account::new(&format!("u{i}@example.com"), "o", i))
+                .collect()
+        };
+        for (from, n) in [(0, 1), (10, 7), (100, 100), (1_000, 999), (5_000, 1_000)] {
+            let before = ds.statements_executed();
+            let saved = repo.save_all(accounts(from, n)).await.unwrap();
+            assert_eq!(saved.len() as i64, n);
+            assert_eq!(
+                ds.statements_executed() - before,
+                1,
+                "{n} rows in one INSERT"
+            );
+        }
+        let count = repo.count().await.unwrap();
+        // 2,500 rows, the last one a duplicate: three INSERTs in one transaction, all undone.
+        let mut batch = accounts(20_000, 2_499);
+        batch.push(Account::new("u0@example.com", "dup", 0));
+        let err = repo.save_all(batch).await.unwrap_err();
+        assert!(matches!(err, DataError::UniqueViolation { .. }), "{err}");
+        assert_eq!(
+            repo.count().await.unwrap(),
+            count,
+            "nothing of the first batches stayed"
+        );
+        // An update and an insert together: one transaction too.
+        let mut first = repo.find_all().await.unwrap().remove(0);
+        first.owner = "changed".into();
+        let err = repo
+            .save_all(vec![
+                first.clone(),
+                Account::new("u10@example.com", "dup", 1),
+            ])
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::UniqueViolation { .. }), "{err}");
+        assert_eq!(
+            repo.find_by_id(first.id).await.unwrap().unwrap().owner,
+            "o",
+            "the update was undone"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);

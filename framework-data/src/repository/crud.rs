@@ -15,6 +15,7 @@ use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
 use crate::sql::{Builder, Sql};
+use crate::tx::{TransactionDefinition, TransactionManager};
 use crate::value::{Args, Row};
 
 /// Spring Data's `CrudRepository` (plus paging and sorting), for entity `E`.
@@ -304,8 +305,41 @@ impl<E: Entity> Repository<E> {
         }
     }
 
-    /// Saves many entities; new ones go in multi-row INSERTs sized to the dialect's bind limit.
+    /// Saves many entities; new ones go in one multi-row INSERT per bind limit's worth of rows
+    /// (one statement for up to 1,000 rows). When that takes more than one statement and no
+    /// transaction is running, they run in one, as Spring Data's `saveAll` does: all or nothing.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
+        if crate::tx::ambient::current(&self.ds).is_none() && self.statements_for(&entities) > 1 {
+            let def = TransactionDefinition::new().name("save_all");
+            let tm = self.transaction_manager();
+            return tm.execute(&def, self.save_all_now(entities)).await;
+        }
+        self.save_all_now(entities).await
+    }
+
+    /// How many statements `save_all` sends for `entities` (at least; an assigned-id update
+    /// may add an insert).
+    fn statements_for(&self, entities: &[E]) -> usize {
+        let new = entities.iter().filter(|e| e.is_new()).count();
+        let existing = entities.len() - new;
+        existing + new.div_ceil(self.rows_per_insert())
+    }
+
+    fn rows_per_insert(&self) -> usize {
+        let width = E::metadata().insert_columns().count().max(1);
+        (bind_limit(self.dialect()) / width).clamp(1, MAX_BATCH_ROWS)
+    }
+
+    /// The TransactionManager of this repository's DataSource: the context's bean when one is
+    /// found for it (so the transaction is counted in its metrics), else one of its own.
+    fn transaction_manager(&self) -> TransactionManager {
+        match TransactionManager::lookup(self.ds.name()) {
+            Ok(tm) if tm.datasource().identity() == self.ds.identity() => tm,
+            _ => TransactionManager::new(self.ds.clone()),
+        }
+    }
+
+    async fn save_all_now(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
         let mut out = Vec::with_capacity(entities.len());
         let mut new = Vec::new();
         for e in entities {
@@ -322,24 +356,15 @@ impl<E: Entity> Repository<E> {
     }
 
     async fn insert_many(&self, mut rows: Vec<E>) -> DataResult<Vec<E>> {
-        let meta = E::metadata();
-        let width = meta.insert_columns().count().max(1);
-        let per_statement = (bind_limit(self.dialect()) / width).clamp(1, MAX_BATCH_ROWS);
+        let per_statement = self.rows_per_insert();
         let stamp = now();
         for e in rows.iter_mut() {
             Self::prepare_insert(e, stamp);
         }
-        let mut done = 0;
-        while done < rows.len() {
-            // Full batches, then the rest in power-of-two batches: few distinct statement texts.
-            let left = rows.len() - done;
-            let n = if left >= per_statement {
-                per_statement
-            } else {
-                1 << (usize::BITS - 1 - left.leading_zeros())
-            };
-            self.insert_batch(&mut rows[done..done + n]).await?;
-            done += n;
+        // Full batches, then the rest in one statement of its exact size: one round trip per
+        // batch (each row count's text is built once and kept in the shape cache).
+        for batch in rows.chunks_mut(per_statement) {
+            self.insert_batch(batch).await?;
         }
         Ok(rows)
     }
