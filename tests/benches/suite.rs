@@ -21,7 +21,7 @@ use tests::{Backend, TestDatabase};
 #[path = "common/people.rs"]
 mod people;
 
-use people::{CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people};
+use people::{CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people, bulk_people_n};
 
 struct Service {
     tm: TransactionManager,
@@ -619,6 +619,12 @@ macro_rules! run_workloads {
             let bulk = if n >= 1000 { 151 } else { 5 };
             let m = compare(&ds, bulk, async |k| { repo.save_all(bulk_people(&format!("fw{k}"))).await.unwrap(); }, async |k| { raw.save_all(bulk_people(&format!("raw{k}"))).await; }).await;
             rows.push(row("5. save_all(1000 new)", m, 1.0, String::new()));
+            // Smaller batches: each one INSERT of its exact size on both sides.
+            for (size, label) in [(1, "5b. save_all(1 new)"), (7, "5c. save_all(7 new)"), (100, "5d. save_all(100 new)")] {
+                let rounds = if n >= 1000 { 1001 } else { 5 };
+                let m = compare(&ds, rounds, async |k| { repo.save_all(bulk_people_n(&format!("fw{size}-{k}"), size)).await.unwrap(); }, async |k| { raw.save_all(bulk_people_n(&format!("raw{size}-{k}"), size)).await; }).await;
+                rows.push(row(label, m, 1.0, String::new()));
+            }
         }
 
         let svc = Service { tm: ctx.transaction_manager_default().unwrap(), repo: PersonRepositoryImpl::new(ds.clone()) };

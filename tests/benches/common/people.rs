@@ -105,7 +105,12 @@ pub fn seed() -> Vec<Person> {
 
 /// 1,000 new entities for `save_all`.
 pub fn bulk_people(tag: &str) -> Vec<Person> {
-    (0..1000)
+    bulk_people_n(tag, 1000)
+}
+
+/// `n` new people for `save_all`, tagged so that runs do not collide.
+pub fn bulk_people_n(tag: &str, n: i64) -> Vec<Person> {
+    (0..n)
         .map(|i| Person {
             id: 0,
             email: format!("{tag}-{i}@bulk"),
