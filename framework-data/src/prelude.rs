@@ -12,7 +12,7 @@ pub use crate::tx::{
 };
 pub use framework_core::context::shutdown_signal;
 pub use framework_core::{ApplicationContext, Beans, Error};
-pub use framework_tx_macros::{DbEnum, Entity, repository, transactional};
+pub use framework_tx_macros::{DbEnum, Entity, repository, service, transactional};
 
 /// Date and time types for entity fields.
 pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

@@ -12,6 +12,7 @@ mod db_enum;
 mod entity;
 mod migrations;
 mod repository;
+mod service;
 mod transactional;
 
 use proc_macro::TokenStream;
@@ -88,6 +89,28 @@ pub fn repository(attr: TokenStream, item: TokenStream) -> TokenStream {
     match repository::attribute(attr.into(), item.clone()) {
         Ok(expanded) => expanded.into(),
         Err(e) => e.to_compile_error().into(),
+    }
+}
+
+/// Writes a service once: on the service's inherent `impl` block, generates the interface
+/// trait of its `pub async fn`s (named like the type without `Impl`, or
+/// `#[service(interface = Name)]`) and implements it by forwarding to them, so that the
+/// service is resolved as `Arc<dyn Name>` from a shaku module and injected into other
+/// components. `#[transactional]` works on the methods as on any other.
+///
+/// Public methods must be `async fn`, take `&self`, and not be generic; private ones are left
+/// alone.
+#[proc_macro_attribute]
+pub fn service(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    match service::expand(attr.into(), item.clone()) {
+        Ok(expanded) => expanded.into(),
+        // Keep the impl block as written, so that only this error shows.
+        Err(e) => {
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            out.into()
+        }
     }
 }
 

@@ -21,7 +21,9 @@ use tests::{Backend, TestDatabase};
 #[path = "common/people.rs"]
 mod people;
 
-use people::{CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people, bulk_people_n};
+use people::{
+    CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people, bulk_people_n,
+};
 
 struct Service {
     tm: TransactionManager,

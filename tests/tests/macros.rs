@@ -19,3 +19,9 @@ fn repository_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/repo_*.rs");
 }
+
+#[test]
+fn service_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/service_*.rs");
+}
