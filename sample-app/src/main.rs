@@ -24,15 +24,11 @@ use clap::{Parser, Subcommand};
 use serde::Deserialize;
 use starter_sqlite::framework_core::{ApplicationContext, ApplicationContextBuilder, NoModule};
 use starter_sqlite::prelude::*;
-// The other starters compile their drivers in, so `APP_PROFILES_ACTIVE=prod` can point the same
-// binary at PostgreSQL or MySQL.
-use starter_mysql as _;
-use starter_postgres as _;
 
 use crate::bank::BankModule;
 
 // The migrations are compiled in: the binary needs no files beside it.
-starter_sqlite::framework_data::embed_migrations!("migrations");
+starter_sqlite::embed_migrations!("migrations");
 
 #[derive(Parser)]
 #[command(name = "sample-app", about = "A small bank on the framework", version)]
@@ -142,7 +138,7 @@ type AppResult = Result<bool, Box<dyn std::error::Error>>;
 
 async fn operator(command: &str) -> AppResult {
     let report =
-        starter_sqlite::framework_data::migrate::cli::run(builder(), &[command.to_owned()]).await?;
+        starter_sqlite::migrate::cli::run(builder(), &[command.to_owned()]).await?;
     println!("{report}");
     Ok(true)
 }

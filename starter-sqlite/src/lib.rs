@@ -16,6 +16,12 @@
 
 pub use framework_core;
 pub use framework_data;
+/// Compiles a `migrations/` folder into the binary: `starter_x::embed_migrations!("migrations");`
+/// (see the README's "Migrations").
+pub use framework_data::embed_migrations;
+/// Migrations: `migrate::cli::run(builder, &args)` gives an application the `migrate`, `info`
+/// and `validate` commands.
+pub use framework_data::migrate;
 
 /// Everything an application usually needs, in one `use`.
 pub mod prelude {
