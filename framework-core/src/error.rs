@@ -19,7 +19,12 @@ use crate::context::{BoxError, Stage};
 /// assert!(matches!(err, Error::Config(_)));
 /// # }
 /// ```
-#[derive(Debug, thiserror::Error)]
+///
+/// `Debug` prints the same one line as `Display`, so that `main` returning
+/// `Result<(), framework_core::Error>` (or a `Box<dyn Error>` holding one) reports
+/// `Error: start-up failed at endpoints (management): ...` rather than a struct dump; match on
+/// the variants to inspect the parts.
+#[derive(thiserror::Error)]
 pub enum Error {
     /// Bad or missing configuration.
     #[error("configuration error: {0}")]
@@ -41,6 +46,12 @@ pub enum Error {
     /// An application-level failure, for `main` functions that return this error type.
     #[error(transparent)]
     Other(BoxError),
+}
+
+impl std::fmt::Debug for Error {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(self, f)
+    }
 }
 
 impl Error {

@@ -373,3 +373,20 @@ fn a_config_dir_that_does_not_exist_is_optional() {
         .unwrap_err();
     assert!(err.to_string().contains("application-prod.toml"), "{err}");
 }
+
+#[tokio::test]
+async fn a_start_up_error_prints_as_one_line_in_debug_too() {
+    let err = framework_core::ApplicationContext::builder()
+        .environment(no_env())
+        .set("management.address", "not an address")
+        .set("management.enabled", true)
+        .start()
+        .await
+        .err()
+        .unwrap();
+    let debug = format!("{err:?}");
+    assert_eq!(debug, err.to_string());
+    assert!(!debug.contains('\n') && !debug.contains("Startup {"), "{debug}");
+    let boxed: Box<dyn std::error::Error> = Box::new(err);
+    assert_eq!(format!("{boxed:?}"), debug, "as `main` returning Box<dyn Error> prints it");
+}
