@@ -386,7 +386,14 @@ async fn a_start_up_error_prints_as_one_line_in_debug_too() {
         .unwrap();
     let debug = format!("{err:?}");
     assert_eq!(debug, err.to_string());
-    assert!(!debug.contains('\n') && !debug.contains("Startup {"), "{debug}");
+    assert!(
+        !debug.contains('\n') && !debug.contains("Startup {"),
+        "{debug}"
+    );
     let boxed: Box<dyn std::error::Error> = Box::new(err);
-    assert_eq!(format!("{boxed:?}"), debug, "as `main` returning Box<dyn Error> prints it");
+    assert_eq!(
+        format!("{boxed:?}"),
+        debug,
+        "as `main` returning Box<dyn Error> prints it"
+    );
 }

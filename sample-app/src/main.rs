@@ -137,8 +137,7 @@ async fn main() -> ExitCode {
 type AppResult = Result<bool, Box<dyn std::error::Error>>;
 
 async fn operator(command: &str) -> AppResult {
-    let report =
-        starter_sqlite::migrate::cli::run(builder(), &[command.to_owned()]).await?;
+    let report = starter_sqlite::migrate::cli::run(builder(), &[command.to_owned()]).await?;
     println!("{report}");
     Ok(true)
 }

@@ -131,6 +131,13 @@ pub trait ProductRepository: CrudRepository<Product> {
         count = "SELECT COUNT(*) FROM products WHERE brand_or_model = :brand"
     )]
     async fn by_brand(&self, brand: &str, page: Pageable) -> DataResult<Page<Product>>;
+    // list parameters in hand-written SQL
+    #[query("SELECT * FROM products WHERE order_number IN (:numbers) ORDER BY order_number")]
+    async fn by_numbers(&self, numbers: &[i64]) -> DataResult<Vec<Product>>;
+    #[query(
+        "SELECT COUNT(*) FROM products WHERE brand_or_model IN (:brands) AND price_cents > :min"
+    )]
+    async fn count_in_brands(&self, brands: Vec<String>, min: i64) -> DataResult<i64>;
     // Spring's subject rules: a limit only right after the verb (or `distinct`), ignored on
     // count/exists; `all_ignore_case` after the ordering, applied to text only.
     async fn find_products_top_2_by_brand_or_model(&self, brand: &str) -> DataResult<Vec<Product>>;
@@ -343,6 +350,12 @@ db_test! {
         );
         let unknown = repo.find_by_brand_or_model_order_by_order_number("acme", Sort::asc("colour")).await.unwrap_err();
         assert!(matches!(unknown, DataError::UnknownProperty { .. }), "{unknown}");
+        // `IN (:list)` in hand-written SQL: one placeholder per value (padded), none matches nothing.
+        assert_eq!(in_order(&repo.by_numbers(&[104, 100, 102]).await.unwrap()), [100, 102, 104]);
+        assert_eq!(in_order(&repo.by_numbers(&[100, 101, 102, 103, 104]).await.unwrap()), [100, 101, 102, 103, 104]);
+        assert_eq!(in_order(&repo.by_numbers(&[]).await.unwrap()), Vec::<i64>::new());
+        assert_eq!(repo.count_in_brands(vec!["acme".into(), "zeta".into()], 1000).await.unwrap(), 4);
+        assert_eq!(repo.count_in_brands(vec![], 0).await.unwrap(), 0);
         // Descriptive subjects do not limit; count and exists ignore a limit.
         assert_eq!(numbers(&repo.find_products_top_2_by_brand_or_model("acme").await.unwrap()), [100, 101, 104]);
         assert_eq!(numbers(&repo.find_firstname_by_brand_or_model("acme").await.unwrap()), [100, 101, 104]);

@@ -20,6 +20,9 @@ pub enum Segment {
     Text(&'static str),
     /// A parameter: a placeholder, bound in order of appearance.
     Param,
+    /// A list parameter (`IN (:ids)`): as many placeholders as the call's list, padded to a
+    /// power of two; `NULL` for an empty list, which matches nothing.
+    List,
 }
 
 /// A `#[query]` method's statements, as `#[repository]` parsed them.
@@ -60,8 +63,11 @@ impl Default for NativeCache {
     }
 }
 
-fn render(segments: &[Segment], d: Dialect, out: &mut String, n: &mut usize) {
+/// Writes `segments` with `d`'s placeholders; list parameters take their lengths from `lists`,
+/// in order.
+fn render(segments: &[Segment], d: Dialect, out: &mut String, n: &mut usize, lists: &[usize]) {
     let sql = dialect::of(d);
+    let mut lists = lists.iter();
     for s in segments {
         match s {
             Segment::Text(t) => out.push_str(t),
@@ -69,8 +75,25 @@ fn render(segments: &[Segment], d: Dialect, out: &mut String, n: &mut usize) {
                 *n += 1;
                 sql.placeholder(*n, out);
             }
+            Segment::List => match lists.next().copied().unwrap_or(0) {
+                0 => out.push_str("NULL"),
+                len => {
+                    for i in 0..len {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        *n += 1;
+                        sql.placeholder(*n, out);
+                    }
+                }
+            },
         }
     }
+}
+
+/// The shape key of a call's list lengths (empty when it has none).
+fn lists_key(lists: &[usize]) -> String {
+    lists.iter().map(|l| format!("L{l}")).collect()
 }
 
 /// A result row type of a `#[query]`: a scalar (column 0) or a tuple (columns 0, 1, ...).
@@ -143,6 +166,8 @@ pub struct NativeCall<'r, E: Entity> {
     repo: &'r Repository<E>,
     args: Args,
     page: Option<Pageable>,
+    /// Padded lengths of the list parameters bound so far, in order.
+    lists: Vec<usize>,
 }
 
 impl<'r, E: Entity> NativeCall<'r, E> {
@@ -158,7 +183,32 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             repo,
             args: repo.datasource().args(),
             page: None,
+            lists: Vec::new(),
         }
+    }
+
+    /// Binds the next list parameter: its values, padded to a power of two by repeating the
+    /// last one (so few statement texts exist); none for an empty list.
+    pub fn list<'v, T, I>(&mut self, values: I) -> DataResult<()>
+    where
+        T: QueryArg + ?Sized + 'v,
+        I: IntoIterator<Item = &'v T>,
+    {
+        let mut n: usize = 0;
+        let mut last = None;
+        for v in values {
+            self.value(v)?;
+            last = Some(v);
+            n += 1;
+        }
+        let padded = if n == 0 { 0 } else { n.next_power_of_two() };
+        if let Some(last) = last {
+            for _ in n..padded {
+                self.value(last)?;
+            }
+        }
+        self.lists.push(padded);
+        Ok(())
     }
 
     /// Binds the next parameter.
@@ -195,17 +245,26 @@ impl<'r, E: Entity> NativeCall<'r, E> {
 
     fn main_sql(&self) -> DataResult<Sql> {
         let d = self.dialect();
+        let lists = &self.lists;
         let Some(page) = &self.page else {
+            if !lists.is_empty() {
+                let key = format!("{}{}", d.slot(), lists_key(lists));
+                return self.cache.paged.get_or_build(&key, || {
+                    let mut out = String::new();
+                    render(self.query.sql, d, &mut out, &mut 0, lists);
+                    Ok(out)
+                });
+            }
             return Ok(self.cache.main[d.slot()]
                 .get_or_init(|| {
                     let mut out = String::new();
-                    render(self.query.sql, d, &mut out, &mut 0);
+                    render(self.query.sql, d, &mut out, &mut 0, &[]);
                     sql_from(out)
                 })
                 .clone());
         };
         let meta = E::metadata();
-        let mut key = format!("{}", d.slot());
+        let mut key = format!("{}{}", d.slot(), lists_key(lists));
         let mut order = Vec::new();
         for o in page.sort().orders() {
             let (_, col) =
@@ -222,7 +281,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         self.cache.paged.get_or_build(&key, || {
             let mut out = String::new();
             let mut n = 0;
-            render(self.query.sql, d, &mut out, &mut n);
+            render(self.query.sql, d, &mut out, &mut n, lists);
             let w = dialect::of(d);
             for (i, (col, desc)) in order.iter().enumerate() {
                 out.push_str(if i == 0 { " ORDER BY " } else { ", " });
@@ -328,13 +387,22 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             )));
         };
         let d = self.dialect();
-        let count_sql = self.cache.count[d.slot()]
-            .get_or_init(|| {
+        let count_sql = if self.lists.is_empty() {
+            self.cache.count[d.slot()]
+                .get_or_init(|| {
+                    let mut out = String::new();
+                    render(count, d, &mut out, &mut 0, &[]);
+                    sql_from(out)
+                })
+                .clone()
+        } else {
+            let key = format!("count{}{}", d.slot(), lists_key(&self.lists));
+            self.cache.paged.get_or_build(&key, || {
                 let mut out = String::new();
-                render(count, d, &mut out, &mut 0);
-                sql_from(out)
-            })
-            .clone();
+                render(count, d, &mut out, &mut 0, &self.lists);
+                Ok::<_, DataError>(out)
+            })?
+        };
         let total = match self
             .repo
             .datasource()

@@ -2,7 +2,7 @@
 //! body as calls into `framework_data::repository::{derived, native}`.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{
     FnArg, GenericArgument, Ident, ItemTrait, LitStr, PathArguments, ReturnType, TraitItem,
@@ -543,14 +543,27 @@ fn native_method(
                         ));
                     };
                     let name = &arg.name;
-                    binds.push(match kind_of(&arg.ty) {
-                        ArgKind::Ref => quote!(__call.value(#name)?;),
+                    // Spanned on the argument's type: a type that cannot be bound is reported
+                    // there, naming it.
+                    let span = arg.ty.span();
+                    let kind = kind_of(&arg.ty);
+                    // The local keeps the macro's own hygiene; only the call carries the span.
+                    let call = quote!(__call);
+                    binds.push(match kind {
+                        ArgKind::Ref => quote_spanned!(span=> #call.value(#name)?;),
                         ArgKind::Option(true) => {
-                            quote!(__call.value(&#name.map(::std::borrow::ToOwned::to_owned))?;)
+                            quote_spanned!(span=> #call.value(&#name.map(::std::borrow::ToOwned::to_owned))?;)
                         }
-                        _ => quote!(__call.value(&#name)?;),
+                        // `IN (:ids)`: a slice, array, Vec or set binds one placeholder per value.
+                        ArgKind::Slice => quote_spanned!(span=> #call.list(#name.iter())?;),
+                        ArgKind::Iter => quote_spanned!(span=> #call.list(#name.collect::<::std::vec::Vec<_>>().iter())?;),
+                        _ => quote_spanned!(span=> #call.value(&#name)?;),
                     });
-                    tokens.push(quote!(#fd::repository::native::Segment::Param));
+                    tokens.push(if matches!(kind, ArgKind::Slice | ArgKind::Iter) {
+                        quote!(#fd::repository::native::Segment::List)
+                    } else {
+                        quote!(#fd::repository::native::Segment::Param)
+                    });
                     used.push(p);
                 }
             }
