@@ -57,8 +57,15 @@ impl std::fmt::Debug for Error {
 impl Error {
     /// The underlying error of a failed start-up stage, as `E`, if it is one.
     ///
-    /// ```ignore
-    /// let data_error: Option<&DataError> = err.startup_source();
+    /// ```no_run
+    /// # async fn run() {
+    /// use framework_core::ApplicationContext;
+    /// if let Err(err) = ApplicationContext::builder().start().await {
+    ///     // e.g. framework_data::DataError when a DataSource failed to start
+    ///     let io: Option<&std::io::Error> = err.startup_source();
+    ///     println!("{err} ({io:?})");
+    /// }
+    /// # }
     /// ```
     pub fn startup_source<E: std::error::Error + 'static>(&self) -> Option<&E> {
         match self {

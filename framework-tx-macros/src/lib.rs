@@ -128,8 +128,8 @@ pub fn repository_impl(input: TokenStream) -> TokenStream {
 /// into the program; a DataSource whose `migrations` setting names the same location uses
 /// them instead of reading the directory at run time.
 ///
-/// ```ignore
-/// framework_data::embed_migrations!("migrations");
+/// ```text
+/// starter_postgres::embed_migrations!("migrations");   // or framework_data::embed_migrations!
 /// ```
 ///
 /// Cargo rebuilds when an embedded file changes; to pick up a *new* file without touching the

@@ -1,11 +1,11 @@
 //! `#[transactional(...)]`: wraps an `async fn`'s body in `TransactionManager::run`.
 //!
-//! ```ignore
+//! ```text
 //! #[transactional(propagation = RequiresNew, retry = 3)]
 //! async fn record(&self, what: &str) -> DataResult<()> { body }
 //! ```
 //! becomes
-//! ```ignore
+//! ```text
 //! async fn record(&self, what: &str) -> DataResult<()> {
 //!     let __tx_convert = /* TxError -> the error type */;
 //!     let __tx_manager = match TransactionManager::lookup("default") {

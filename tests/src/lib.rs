@@ -8,7 +8,7 @@
 //! A server that cannot be reached makes the test skip with a message on stderr, unless
 //! `REQUIRE_ALL_DATABASES=1`, when it fails.
 //!
-//! ```ignore
+//! ```no_run
 //! use tests::{db_test, TestDatabase};
 //!
 //! db_test!(async fn select_one(db: TestDatabase) {

@@ -80,8 +80,23 @@ impl ApplicationContext<NoModule> {
 impl<M: Module> ApplicationContext<M> {
     /// Resolves one of the module's components by its interface.
     ///
-    /// ```ignore
-    /// let transfers: Arc<dyn TransferService> = ctx.resolve();
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use framework_core::{ApplicationContext, Beans};
+    /// use shaku::{Component, Interface};
+    ///
+    /// trait Greeter: Interface { fn hello(&self) -> String; }
+    /// #[derive(Component)]
+    /// #[shaku(interface = Greeter)]
+    /// struct GreeterImpl;
+    /// impl Greeter for GreeterImpl { fn hello(&self) -> String { "hello".into() } }
+    /// shaku::module! { App { components = [Beans, GreeterImpl], providers = [] } }
+    ///
+    /// # async fn run() -> Result<(), framework_core::Error> {
+    /// let ctx = ApplicationContext::builder().module::<App>().start().await?;
+    /// let greeter: Arc<dyn Greeter> = ctx.resolve();
+    /// println!("{}", greeter.hello());
+    /// # Ok(()) }
     /// ```
     pub fn resolve<I: Interface + ?Sized>(&self) -> Arc<I>
     where

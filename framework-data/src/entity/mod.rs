@@ -102,9 +102,11 @@ impl EntityMetadata {
 
 /// A persistent type. Implement it with `#[derive(Entity)]`:
 ///
-/// ```ignore
+/// ```no_run
+/// use framework_data::prelude::*;
+///
 /// #[derive(Entity, Debug, Clone)]
-/// #[entity(table = "accounts")]
+/// #[entity(table = "accounts", crate = "framework_data")] // `crate` only inside this crate's docs
 /// pub struct Account {
 ///     #[id(generated)] pub id: i64,
 ///     #[column(name = "email_address")] pub email: String,

@@ -51,9 +51,15 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
 
 /// The CRUD repository of `E` on one DataSource.
 ///
-/// ```ignore
+/// ```no_run
+/// use framework_data::prelude::*;
+/// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
+/// # struct Account { #[id(generated)] id: i64, owner: String }
+/// # async fn run(ctx: ApplicationContext) -> DataResult<()> {
 /// let accounts: Repository<Account> = ctx.repository::<Account>()?;
-/// let saved = accounts.save(account).await?;
+/// let saved = accounts.save(Account { id: 0, owner: "ann".into() }).await?;
+/// assert_ne!(saved.id, 0);
+/// # Ok(()) }
 /// ```
 pub struct Repository<E: Entity> {
     ds: DataSource,

@@ -14,11 +14,18 @@ use crate::value::Args;
 
 /// What `stream_by_*` repository methods return: entities as they are read.
 ///
-/// ```ignore
-/// let mut accounts = repo.stream_by_owner("ann");
+/// ```no_run
+/// use futures_util::StreamExt;
+/// use framework_data::prelude::*;
+/// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
+/// # struct Account { #[id(generated)] id: i64, owner: String }
+/// # async fn run(mut accounts: EntityStream<'_, Account>) -> DataResult<()> {
+/// // `accounts` from a repository method `fn stream_by_owner(&self, owner: &str) -> EntityStream<'_, Account>`
 /// while let Some(account) = accounts.next().await {
 ///     let account = account?;
+///     println!("{}", account.owner);
 /// }
+/// # Ok(()) }
 /// ```
 ///
 /// Inside a transaction the stream holds the transaction's connection until it ends or is
