@@ -279,20 +279,10 @@ impl<'r, E: Entity> Call<'r, E> {
         T: QueryArg + ?Sized + 'v,
         I: IntoIterator<Item = &'v T>,
     {
-        let mut n: usize = 0;
-        let mut last = None;
-        for v in values {
-            v.bind_to(&mut self.args).map_err(|e| self.bind_error(e))?;
-            last = Some(v);
-            n += 1;
-        }
-        let padded = if n == 0 { 0 } else { n.next_power_of_two() };
-        if let Some(last) = last {
-            for _ in n..padded {
-                last.bind_to(&mut self.args)
-                    .map_err(|e| self.bind_error(e))?;
-            }
-        }
+        let padded = self
+            .args
+            .add_padded_list(values)
+            .map_err(|e| self.bind_error(e))?;
         self.shapes[part] = Shape::List(padded);
         self.shaped = true;
         Ok(())

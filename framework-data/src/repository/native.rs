@@ -194,19 +194,13 @@ impl<'r, E: Entity> NativeCall<'r, E> {
         T: QueryArg + ?Sized + 'v,
         I: IntoIterator<Item = &'v T>,
     {
-        let mut n: usize = 0;
-        let mut last = None;
-        for v in values {
-            self.value(v)?;
-            last = Some(v);
-            n += 1;
-        }
-        let padded = if n == 0 { 0 } else { n.next_power_of_two() };
-        if let Some(last) = last {
-            for _ in n..padded {
-                self.value(last)?;
-            }
-        }
+        let padded = self
+            .args
+            .add_padded_list(values)
+            .map_err(|e| DataError::Mapping {
+                datasource: self.repo.datasource().name().to_owned(),
+                message: format!("{}: {e}", self.query.method),
+            })?;
         self.lists.push(padded);
         Ok(())
     }
