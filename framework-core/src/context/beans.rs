@@ -65,6 +65,31 @@ impl Beans {
             .and_then(|b| b.downcast::<T>().ok())
     }
 
+    /// The bean of type `T`, registered with its default value first if there is none yet:
+    /// for registries that several start-up stages contribute to (health indicators,
+    /// metric sources), whichever runs first creates them.
+    ///
+    /// ```
+    /// let beans = framework_core::Beans::new();
+    /// beans.get_or_insert_default::<Vec<u8>>();
+    /// assert!(beans.get::<Vec<u8>>().is_some());
+    /// ```
+    pub fn get_or_insert_default<T: Any + Send + Sync + Default>(&self) -> Arc<T> {
+        let mut map = self.inner.write().unwrap_or_else(|e| e.into_inner());
+        let entry = map
+            .entry(TypeId::of::<T>())
+            .or_insert_with(|| Arc::new(T::default()));
+        match entry.clone().downcast::<T>() {
+            Ok(bean) => bean,
+            // The map is keyed by the type's id: the entry always is a `T`.
+            Err(_) => {
+                let fresh = Arc::new(T::default());
+                *entry = fresh.clone();
+                fresh
+            }
+        }
+    }
+
     /// The bean of type `T`, or [`Error::MissingBean`](crate::Error::MissingBean).
     pub fn require<T: Any + Send + Sync>(&self) -> Result<Arc<T>, crate::Error> {
         self.get::<T>()

@@ -313,13 +313,8 @@ where
             shutdown: Vec::new(),
         };
         ctx.beans.insert(Arc::new(ctx.config.clone()));
-        // The registries other crates contribute to during start-up.
-        ctx.beans
-            .insert(Arc::new(crate::management::HealthIndicators::default()));
-        ctx.beans
-            .insert(Arc::new(crate::management::MetricsRegistry::default()));
-        ctx.beans
-            .insert(Arc::new(crate::management::InfoContributors::default()));
+        // The registries other crates contribute to (health, metrics, info) are created by
+        // whichever stage registers first (`Beans::get_or_insert_default`).
 
         let (before, after): (Vec<_>, Vec<_>) =
             autos.into_iter().partition(|a| a.stage().before_module());

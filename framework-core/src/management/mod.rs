@@ -107,9 +107,9 @@ impl AutoConfiguration for ManagementAutoConfiguration {
             let app: AppConfig = ctx.config().section_or_default("app")?;
             let beans = ctx.beans();
             let state = Arc::new(endpoints::Actuator {
-                health: beans.get::<HealthIndicators>().unwrap_or_default(),
-                metrics: beans.get::<MetricsRegistry>().unwrap_or_default(),
-                info: beans.get::<InfoContributors>().unwrap_or_default(),
+                health: beans.get_or_insert_default::<HealthIndicators>(),
+                metrics: beans.get_or_insert_default::<MetricsRegistry>(),
+                info: beans.get_or_insert_default::<InfoContributors>(),
                 config: ctx.config().clone(),
                 token,
                 app_name: app.name,

@@ -38,9 +38,9 @@ impl AutoConfiguration for CacheAutoConfiguration {
                     ds.attach_cache(manager.clone());
                 }
             }
-            if let Some(metrics) = ctx.beans().get::<MetricsRegistry>() {
-                metrics.register(manager.clone());
-            }
+            ctx.beans()
+                .get_or_insert_default::<MetricsRegistry>()
+                .register(manager.clone());
             ctx.beans().insert(manager);
             Ok(())
         })

@@ -80,18 +80,15 @@ fn register_management(
     all: &Arc<DataSources>,
     managers: &Arc<TransactionManagers>,
 ) {
-    if let Some(health) = ctx.beans().get::<HealthIndicators>() {
-        for ds in all.iter() {
-            health.register(Arc::new(DataSourceHealth(ds.clone())));
-        }
+    let health = ctx.beans().get_or_insert_default::<HealthIndicators>();
+    for ds in all.iter() {
+        health.register(Arc::new(DataSourceHealth(ds.clone())));
     }
-    if let Some(metrics) = ctx.beans().get::<MetricsRegistry>() {
-        metrics.register(Arc::new(DataSourcesMetrics(all.clone())));
-        metrics.register(Arc::new(TransactionMetrics(managers.clone())));
-    }
-    if let Some(info) = ctx.beans().get::<InfoContributors>() {
-        info.register(Arc::new(DataSourcesInfo(all.clone())));
-    }
+    let metrics = ctx.beans().get_or_insert_default::<MetricsRegistry>();
+    metrics.register(Arc::new(DataSourcesMetrics(all.clone())));
+    metrics.register(Arc::new(TransactionMetrics(managers.clone())));
+    let info = ctx.beans().get_or_insert_default::<InfoContributors>();
+    info.register(Arc::new(DataSourcesInfo(all.clone())));
 }
 
 /// The default DataSource first, then the named ones by name.
