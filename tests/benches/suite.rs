@@ -250,6 +250,17 @@ fn id_of(k: usize) -> i64 {
     ((k as i64).wrapping_mul(7919)).rem_euclid(ROWS) + 1
 }
 
+/// The note for a comparison against raw sqlx on a pool of its own (tuned like the framework's):
+/// the ratio the shared-pool column cannot show, where each side inherits the other's warm
+/// connections.
+fn own_note((fw, raw, _, paired): (Duration, Duration, f64, Option<f64>)) -> String {
+    format!(
+        "raw on its own pool {raw:.1?} (ratio {:.3}, paired {:.3})",
+        fw.as_secs_f64() / raw.as_secs_f64(),
+        paired.unwrap_or(f64::NAN)
+    )
+}
+
 /// Raw sqlx for one dialect: `$pool` is the sqlx pool, `$ph(n)` its n-th placeholder.
 macro_rules! raw_workloads {
     ($pool:expr, $default_pool:expr, $ph:expr, $db:ty) => {{
@@ -553,8 +564,8 @@ raw_impl!(sqlx::Sqlite, sqlx::SqlitePool);
 
 /// Runs every workload on one database, with `$raw` the driver's raw version.
 macro_rules! run_workloads {
-    ($rows:expr, $label:expr, $ds:expr, $ctx:expr, $raw:expr, $n:expr, $span:expr, $backend:expr) => {{
-        let (rows, label, ds, ctx, raw, n, span) = ($rows, $label, $ds, $ctx, $raw, $n, $span);
+    ($rows:expr, $label:expr, $ds:expr, $ctx:expr, $raw:expr, $raw_own:expr, $n:expr, $span:expr, $backend:expr) => {{
+        let (rows, label, ds, ctx, raw, raw_own, n, span) = ($rows, $label, $ds, $ctx, $raw, $raw_own, $n, $span);
         let repo = PersonRepositoryImpl::new(ds.clone());
         let cached = ctx.repository::<CachedPerson>().unwrap();
         for k in 0..ROWS as usize {
@@ -573,7 +584,8 @@ macro_rules! run_workloads {
             let raw_op = { let r = raw_arc.clone(); move |k: u64| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } };
             let (fw1, raw1) = throughput_pair(1, span, fw_op.clone(), raw_op.clone()).await;
             let (fw16, raw16) = throughput_pair(16, span, fw_op, raw_op).await;
-            rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
+            let own = own_note(compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw_own.find_by_id(id_of(k), false).await; }).await);
+            rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("{own}; raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
         }
 
         if want("2") {
@@ -601,9 +613,11 @@ macro_rules! run_workloads {
 
         if want("3") {
             let m = compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await;
-            rows.push(row("3a. find_by_email (unique index)", m, 1.0, String::new()));
+            let own = own_note(compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw_own.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await);
+            rows.push(row("3a. find_by_email (unique index)", m, 1.0, own));
             let m = compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await;
-            rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, "count + page".into()));
+            let own = own_note(compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw_own.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await);
+            rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, format!("count + page; {own}")));
         }
 
         if want("4") {
@@ -653,8 +667,13 @@ macro_rules! run_workloads {
 
 impl<P: Clone> RawSql<P> {
     fn clone_for_throughput(&self) -> RawSql<P> {
+        self.on_pool(self.pool.clone())
+    }
+
+    /// The same statements on another pool (raw sqlx on a pool of its own).
+    fn on_pool(&self, pool: P) -> RawSql<P> {
         RawSql {
-            pool: self.pool.clone(),
+            pool,
             default_pool: self.default_pool.clone(),
             by_id: self.by_id.clone(),
             by_email: self.by_email.clone(),
@@ -683,13 +702,31 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
     macro_rules! on_driver {
         ($pool:expr, $pool_ty:ty, $ph:expr, $db:ty) => {{
             let defaults = <$pool_ty>::connect(db.url()).await.unwrap();
+            // Raw sqlx on a pool of its own, tuned as the framework's: no ping at checkout
+            // unless the connection idled longer than the validation window.
+            let own = sqlx::pool::PoolOptions::<$db>::new()
+                .max_connections(10)
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= Duration::from_millis(500) {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
+                .connect(db.url())
+                .await
+                .unwrap();
             let raw = raw_workloads!($pool, defaults, $ph, $db);
+            let raw_own = raw.on_pool(own);
             run_workloads!(
                 &mut out,
                 label,
                 ds.clone(),
                 &ctx,
                 raw,
+                raw_own,
                 n,
                 span,
                 db.backend()
