@@ -316,10 +316,6 @@ impl DataError {
             sqlx::Error::PoolClosed => DataError::PoolClosed {
                 datasource: datasource.to_owned(),
             },
-            e if crate::driver::connection_lost(&e).is_some() => DataError::ConnectionLost {
-                datasource: datasource.to_owned(),
-                message: e.to_string(),
-            },
             sqlx::Error::Database(db) => from_database(datasource, db.as_ref()),
             e @ (sqlx::Error::ColumnDecode { .. }
             | sqlx::Error::Decode(_)

@@ -234,8 +234,13 @@ impl DataSource {
     /// pool is not full means connections could not be opened: the database is unreachable,
     /// not the pool exhausted.
     pub(crate) fn error(&self, e: sqlx::Error) -> DataError {
+        // Recognising a lost connection is the driver layer's job (error.rs stays below it).
         if crate::driver::connection_lost(&e).is_some() {
             self.inner.losses.record();
+            return DataError::ConnectionLost {
+                datasource: self.inner.name.clone(),
+                message: e.to_string(),
+            };
         }
         if matches!(e, sqlx::Error::PoolTimedOut)
             && self.inner.pool.size() < self.inner.config.max_connections

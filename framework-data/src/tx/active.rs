@@ -7,7 +7,9 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use tokio::sync::{MappedMutexGuard, MutexGuard};
 
-use super::synchronization::{CompletionStatus, TransactionSynchronization};
+use super::synchronization::{
+    self, CompletionStatus, Synchronizations, TransactionSynchronization,
+};
 use super::{TransactionDefinition, TransactionManager, TxError};
 use crate::datasource::{Admitted, DataSource};
 use crate::driver::{BeginSpec, TxConn};
@@ -25,7 +27,7 @@ pub(crate) struct ActiveTransaction {
     savepoints: AtomicU32,
     streams: AtomicU32,
     written: Mutex<Vec<std::any::TypeId>>,
-    synchronizations: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
+    synchronizations: Synchronizations,
     /// An outermost transaction's admission (see `datasource::admission`), given back when the
     /// transaction completes.
     admitted: Mutex<Option<Admitted>>,
@@ -86,7 +88,7 @@ impl ActiveTransaction {
             savepoints: AtomicU32::new(0),
             streams: AtomicU32::new(0),
             written: Mutex::new(Vec::new()),
-            synchronizations: Mutex::new(Vec::new()),
+            synchronizations: Synchronizations::default(),
             admitted: Mutex::new(admitted),
             pending_undo: Mutex::new(None),
             frames: Mutex::new(Vec::new()),
@@ -139,15 +141,22 @@ impl ActiveTransaction {
     pub(crate) async fn lock(&self) -> Result<MappedMutexGuard<'_, TxConn>, DataError> {
         let mut conn = MutexGuard::try_map(self.conn.lock().await, Option::as_mut)
             .map_err(|_| DataError::from(self.completed()))?;
+        self.apply_pending_undo(&mut conn).await?;
+        Ok(conn)
+    }
+
+    /// Rolls back to a cancelled nested scope's savepoint, if one is pending, on the locked
+    /// connection.
+    async fn apply_pending_undo(&self, conn: &mut TxConn) -> Result<(), DataError> {
         let pending = self
             .pending_undo
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .take();
-        if let Some((n, doomed)) = pending {
-            self.undo_on(&mut conn, n, doomed).await?;
+        match pending {
+            Some((n, doomed)) => self.undo_on(conn, n, doomed).await,
+            None => Ok(()),
         }
-        Ok(conn)
     }
 
     /// `ROLLBACK TO SAVEPOINT` and `RELEASE` of savepoint `n` on the locked connection.
@@ -276,25 +285,11 @@ impl ActiveTransaction {
     }
 
     pub(crate) fn register(&self, sync: Arc<dyn TransactionSynchronization>) {
-        self.synchronizations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(sync);
+        self.synchronizations.register(sync);
     }
 
     pub(crate) fn has_synchronizations(&self) -> bool {
-        !self
-            .synchronizations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .is_empty()
-    }
-
-    fn synchronizations(&self) -> Vec<Arc<dyn TransactionSynchronization>> {
-        self.synchronizations
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .clone()
+        !self.synchronizations.is_empty()
     }
 
     /// `SAVEPOINT`; returns its number (its name is [`savepoint_name`]).
@@ -334,41 +329,29 @@ impl ActiveTransaction {
     /// Runs the before-commit callbacks, then COMMIT, then the after callbacks. Called by the
     /// owner only, after its body succeeded and nothing marked the transaction rollback-only.
     pub(crate) async fn before_commit(&self) -> Result<(), TxError> {
-        for sync in self.synchronizations() {
-            sync.before_commit(self.def.read_only)
-                .await
-                .map_err(|e| TxError::Synchronization {
-                    name: self.name().to_owned(),
-                    message: e.to_string(),
-                })?;
-        }
-        Ok(())
+        let syncs = self.synchronizations.snapshot();
+        synchronization::before_commit(&syncs, self.def.read_only, self.name()).await
     }
 
     /// COMMIT with `before_completion` before and `after_commit`/`after_completion` after.
     pub(crate) async fn commit(&self) -> Result<(), TxError> {
-        let syncs = self.synchronizations();
-        for sync in &syncs {
-            sync.before_completion().await;
-        }
-        // A savepoint left by a cancelled nested scope goes before COMMIT.
-        drop(self.lock().await?);
-        let conn = self
-            .conn
-            .lock()
-            .await
-            .take()
-            .ok_or_else(|| self.completed())?;
+        let syncs = self.synchronizations.snapshot();
+        synchronization::before_completion(&syncs).await;
+        let conn = {
+            let mut guard = self.conn.lock().await;
+            let Some(conn) = guard.as_mut() else {
+                return Err(self.completed());
+            };
+            // A savepoint left by a cancelled nested scope goes before COMMIT.
+            self.apply_pending_undo(conn).await?;
+            guard.take().ok_or_else(|| self.completed())?
+        };
         let committed = conn.commit().await;
         self.release_admission();
         match committed {
             Ok(()) => {
-                for sync in &syncs {
-                    sync.after_commit().await;
-                }
-                for sync in &syncs {
-                    sync.after_completion(CompletionStatus::Committed).await;
-                }
+                synchronization::after_commit(&syncs).await;
+                synchronization::after_completion(&syncs, CompletionStatus::Committed).await;
                 Ok(())
             }
             Err(e) => {
@@ -378,9 +361,7 @@ impl ActiveTransaction {
                 };
                 let e = self.ds.error(e);
                 self.statement_failed(&e);
-                for sync in &syncs {
-                    sync.after_completion(status).await;
-                }
+                synchronization::after_completion(&syncs, status).await;
                 Err(e.into())
             }
         }
@@ -389,10 +370,8 @@ impl ActiveTransaction {
     /// ROLLBACK with `before_completion` before and `after_completion` after. A failed
     /// ROLLBACK is logged: the connection is then closed by the pool rather than reused.
     pub(crate) async fn rollback(&self) {
-        let syncs = self.synchronizations();
-        for sync in &syncs {
-            sync.before_completion().await;
-        }
+        let syncs = self.synchronizations.snapshot();
+        synchronization::before_completion(&syncs).await;
         let conn = self.conn.lock().await.take();
         let rolled_back = match conn {
             Some(conn) => conn.rollback().await,
@@ -407,9 +386,7 @@ impl ActiveTransaction {
                 "rollback failed"
             );
         }
-        for sync in &syncs {
-            sync.after_completion(CompletionStatus::RolledBack).await;
-        }
+        synchronization::after_completion(&syncs, CompletionStatus::RolledBack).await;
     }
 }
 

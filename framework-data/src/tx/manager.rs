@@ -165,7 +165,7 @@ impl TransactionManager {
         }
         match super::ambient::empty_scope(&self.inner.ds) {
             Some(scope) => {
-                scope.register(sync);
+                scope.syncs.register(sync);
                 Ok(())
             }
             None => Err(TxError::NoScope {

@@ -71,66 +71,114 @@ pub trait TransactionSynchronization: Send + Sync + 'static {
     }
 }
 
+/// The synchronizations registered on one transaction or one scope without a transaction, and
+/// the triggers that run them in Spring's order. One list type for both, so that the two run
+/// their callbacks the same way.
+#[derive(Default)]
+pub(crate) struct Synchronizations(Mutex<Vec<Arc<dyn TransactionSynchronization>>>);
+
+impl Synchronizations {
+    pub(crate) fn register(&self, sync: Arc<dyn TransactionSynchronization>) {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(sync);
+    }
+
+    pub(crate) fn is_empty(&self) -> bool {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .is_empty()
+    }
+
+    /// The callbacks registered so far, to run without holding the lock (a callback may
+    /// register another).
+    pub(crate) fn snapshot(&self) -> Vec<Arc<dyn TransactionSynchronization>> {
+        self.0
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+}
+
+/// `before_commit` of each, stopping at the first veto (named after the transaction).
+pub(crate) async fn before_commit(
+    syncs: &[Arc<dyn TransactionSynchronization>],
+    read_only: bool,
+    name: &str,
+) -> Result<(), TxError> {
+    for sync in syncs {
+        sync.before_commit(read_only)
+            .await
+            .map_err(|e| TxError::Synchronization {
+                name: name.to_owned(),
+                message: e.to_string(),
+            })?;
+    }
+    Ok(())
+}
+
+pub(crate) async fn before_completion(syncs: &[Arc<dyn TransactionSynchronization>]) {
+    for sync in syncs {
+        sync.before_completion().await;
+    }
+}
+
+pub(crate) async fn after_commit(syncs: &[Arc<dyn TransactionSynchronization>]) {
+    for sync in syncs {
+        sync.after_commit().await;
+    }
+}
+
+pub(crate) async fn after_completion(
+    syncs: &[Arc<dyn TransactionSynchronization>],
+    status: CompletionStatus,
+) {
+    for sync in syncs {
+        sync.after_completion(status).await;
+    }
+}
+
 /// The synchronizations of a scope running without a transaction (Spring's "empty
 /// transaction"): registered like a transaction's, triggered when the scope ends.
 pub(crate) struct EmptyScope {
     read_only: bool,
-    syncs: Mutex<Vec<Arc<dyn TransactionSynchronization>>>,
+    pub(crate) syncs: Synchronizations,
 }
 
 impl EmptyScope {
     pub(crate) fn new(read_only: bool) -> Self {
         EmptyScope {
             read_only,
-            syncs: Mutex::new(Vec::new()),
+            syncs: Synchronizations::default(),
         }
-    }
-
-    pub(crate) fn register(&self, sync: Arc<dyn TransactionSynchronization>) {
-        self.syncs
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .push(sync);
     }
 
     /// Runs the callbacks for the scope's end: the commit path (`before_commit`, which may
     /// veto, `before_completion`, `after_commit`, `after_completion(Committed)`) or the
     /// rollback path (`before_completion`, `after_completion(RolledBack)`).
     pub(crate) async fn complete(&self, commit: bool) -> Result<(), TxError> {
-        let syncs = std::mem::take(&mut *self.syncs.lock().unwrap_or_else(PoisonError::into_inner));
-        let mut vetoed = None;
-        if commit {
-            for sync in &syncs {
-                if let Err(e) = sync.before_commit(self.read_only).await {
-                    vetoed = Some(e);
-                    break;
-                }
-            }
-        }
-        for sync in &syncs {
-            sync.before_completion().await;
-        }
+        let syncs = self.syncs.snapshot();
+        let vetoed = if commit {
+            before_commit(&syncs, self.read_only, "(no transaction)")
+                .await
+                .err()
+        } else {
+            None
+        };
+        before_completion(&syncs).await;
         let committed = commit && vetoed.is_none();
         if committed {
-            for sync in &syncs {
-                sync.after_commit().await;
-            }
+            after_commit(&syncs).await;
         }
         let status = if committed {
             CompletionStatus::Committed
         } else {
             CompletionStatus::RolledBack
         };
-        for sync in &syncs {
-            sync.after_completion(status).await;
-        }
-        match vetoed {
-            Some(e) => Err(TxError::Synchronization {
-                name: "(no transaction)".to_owned(),
-                message: e.to_string(),
-            }),
-            None => Ok(()),
-        }
+        after_completion(&syncs, status).await;
+        vetoed.map_or(Ok(()), Err)
     }
 }
 
