@@ -65,6 +65,12 @@ impl Admission {
         (self.depth() - 1).clamp(1, self.total)
     }
 
+    /// Admission now if permits are free (the common case: no timer, no wait).
+    pub(crate) fn try_admit(&self) -> Option<Admitted> {
+        let permits = self.permits.clone().try_acquire_many_owned(self.cost());
+        permits.ok().map(|p| Admitted { _permits: p })
+    }
+
     /// Waits for admission (the caller bounds the wait). Nothing closes the semaphore, so
     /// `None` cannot happen in practice; a caller would then proceed unadmitted.
     pub(crate) async fn admit(&self) -> Option<Admitted> {

@@ -268,7 +268,11 @@ impl DataSource {
         held: usize,
     ) -> DataResult<(TxConn, Option<Admitted>)> {
         let started = Instant::now();
-        let admitted = if held == 0 {
+        let admitted = if held == 0
+            && let Some(now) = self.inner.admission.try_admit()
+        {
+            Some(now)
+        } else if held == 0 {
             let m = self.metrics();
             m.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let admitted = tokio::time::timeout(
