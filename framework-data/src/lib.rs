@@ -48,6 +48,10 @@ pub mod __private {
     pub use framework_tx_macros::repository_impl;
     pub use shaku;
 
+    pub use crate::entity::macro_support::{
+        EmbeddedInfo, MetadataBuilder, Need, Role, embedded_property, unexpected_null,
+    };
+
     /// A stream that yields one error (a repository whose arguments failed to bind).
     pub fn stream_error<E: crate::entity::Entity>(
         error: crate::DataError,

@@ -3,7 +3,7 @@
 pub use crate::cache::CacheContextExt;
 pub use crate::datasource::{DataContextExt, DataSource, DataSources};
 pub use crate::driver::Dialect;
-pub use crate::entity::Entity;
+pub use crate::entity::{Embeddable, Entity};
 pub use crate::error::{DataError, DataResult, ErrorCategory};
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Repository, Sort};
@@ -12,7 +12,7 @@ pub use crate::tx::{
 };
 pub use framework_core::context::shutdown_signal;
 pub use framework_core::{ApplicationContext, Beans, Error};
-pub use framework_tx_macros::{DbEnum, Entity, repository, service, transactional};
+pub use framework_tx_macros::{DbEnum, Embeddable, Entity, repository, service, transactional};
 
 /// Date and time types for entity fields.
 pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

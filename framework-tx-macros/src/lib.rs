@@ -4,12 +4,15 @@
 //! errors point at the user's tokens.
 //!
 //! - `#[derive(Entity)]`: see `framework_data::entity::Entity`.
+//! - `#[derive(Embeddable)]`: see `framework_data::entity::embedded`.
 //! - `#[derive(DbEnum)]`: a fieldless enum stored as text.
 //! - `#[transactional(...)]`: runs an `async fn` as a transactional scope.
 
 mod crate_path;
 mod db_enum;
+mod embeddable;
 mod entity;
+mod field_type;
 mod migrations;
 mod repository;
 mod service;
@@ -20,16 +23,53 @@ use proc_macro::TokenStream;
 /// Implements `framework_data::entity::Entity` for a struct with named fields.
 ///
 /// Attributes: `#[entity(table = "...", cache = "region")]` on the struct (the table defaults to
-/// the snake_case type name); on fields `#[id]` or `#[id(generated)]` (exactly one),
+/// the snake_case type name); on fields `#[id]` or `#[id(generated)]` (one; several `#[id]`
+/// fields make a composite key), `#[embedded_id]` (a composite key of an `Embeddable` type),
+/// `#[embedded]` or `#[embedded(prefix = "...")]` (a value type's columns),
 /// `#[column(name = "...")]`, `#[version]`, `#[created_at]`, `#[updated_at]`, `#[transient]`
 /// (not persisted; filled with `Default::default()` when loaded).
 #[proc_macro_derive(
     Entity,
-    attributes(entity, id, column, version, created_at, updated_at, transient)
+    attributes(
+        entity,
+        id,
+        embedded_id,
+        embedded,
+        column,
+        version,
+        created_at,
+        updated_at,
+        transient
+    )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     entity::expand(input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Implements `framework_data::entity::Embeddable` for a struct with named fields: a value
+/// type stored as columns of the table of the entity that has it as an `#[embedded]` field.
+///
+/// Attributes: `#[column(name = "...")]` and `#[transient]` on fields.
+#[proc_macro_derive(
+    Embeddable,
+    attributes(
+        embeddable,
+        column,
+        transient,
+        id,
+        embedded,
+        embedded_id,
+        version,
+        created_at,
+        updated_at
+    )
+)]
+pub fn derive_embeddable(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    embeddable::expand(input)
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

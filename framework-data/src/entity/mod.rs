@@ -2,15 +2,18 @@
 //! later feature (SQL generation, sort validation, schema validation) reads at run time.
 
 mod audit;
+pub mod embedded;
 mod id;
+pub(crate) mod macro_support;
 
 use std::fmt::Debug;
 
 pub use audit::AuditTimestamp;
+pub use embedded::{Embeddable, EmbeddedValue};
 pub use id::{GeneratedId, VersionValue};
 
 use crate::sql::EntitySql;
-use crate::value::{Args, BoxDynError, Row, SqlType, SqlValue};
+use crate::value::{Args, BoxDynError, Row, SqlType};
 
 /// One persistent field.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,10 +35,12 @@ pub struct EntityMetadata {
     pub name: &'static str,
     /// The table.
     pub table: &'static str,
-    /// Persistent columns, in declaration order; the generated SELECT lists them in this order.
+    /// Persistent columns, in declaration order (an embedded field's columns in its type's
+    /// order, where the field is); the generated SELECT lists them in this order.
     pub columns: &'static [ColumnMeta],
-    /// Index of the id column in `columns`.
-    pub id: usize,
+    /// Indexes of the id columns in `columns`: one, or several for a composite key (several
+    /// `#[id]` fields, or an `#[embedded_id]`), in declaration order.
+    pub ids: &'static [usize],
     /// Whether the database generates the id.
     pub id_generated: bool,
     /// Index of the `#[version]` column.
@@ -70,12 +75,18 @@ pub fn entities_of(datasource: &str) -> Vec<&'static EntityMetadata> {
 }
 
 impl EntityMetadata {
-    /// The id column.
-    pub fn id_column(&self) -> &ColumnMeta {
-        &self.columns[self.id]
+    /// The id columns (one, or several for a composite key).
+    pub fn id_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
+        self.ids.iter().map(|i| &self.columns[*i])
     }
 
-    /// The column of property (field) `name`.
+    /// Whether column `idx` is (part of) the id.
+    pub fn is_id(&self, idx: usize) -> bool {
+        self.ids.contains(&idx)
+    }
+
+    /// The column of property `name`: a field name, or `field.sub` for a field of an embedded
+    /// value.
     pub fn property(&self, name: &str) -> Option<(usize, &ColumnMeta)> {
         self.columns
             .iter()
@@ -88,7 +99,7 @@ impl EntityMetadata {
         self.columns
             .iter()
             .enumerate()
-            .filter(move |(i, _)| !(self.id_generated && *i == self.id))
+            .filter(move |(i, _)| !(self.id_generated && self.is_id(*i)))
     }
 
     /// Columns written by UPDATE: all but the id and `created_at`.
@@ -96,7 +107,7 @@ impl EntityMetadata {
         self.columns
             .iter()
             .enumerate()
-            .filter(move |(i, _)| *i != self.id && Some(*i) != self.created_at)
+            .filter(move |(i, _)| !self.is_id(*i) && Some(*i) != self.created_at)
     }
 }
 
@@ -121,9 +132,15 @@ impl EntityMetadata {
 /// generated id, an entity is new while its id is `0`. With an assigned id and a `#[version]`,
 /// it is new while its version is `0` (the first insert sets it to 1). With an assigned id and
 /// no version, `save` tries an UPDATE and inserts when no row matched.
+///
+/// **Composite keys.** Several `#[id]` fields make the id a tuple of their values in
+/// declaration order (`find_by_id((order_id, line_no))`); an `#[embedded_id]` field of an
+/// [`Embeddable`] type with `Eq + Hash` makes that type the id. Composite ids are assigned,
+/// never generated. See [`embedded`] for embedded value types.
 pub trait Entity: Clone + Send + Sync + Sized + 'static {
-    /// The id's type.
-    type Id: SqlValue + Clone + Debug + Eq + std::hash::Hash + Send + Sync;
+    /// The id's type: the `#[id]` field's type, a tuple of several, or the `#[embedded_id]`
+    /// type.
+    type Id: Clone + Debug + Eq + std::hash::Hash + Send + Sync + 'static;
 
     /// The entity's metadata.
     fn metadata() -> &'static EntityMetadata;
@@ -131,11 +148,14 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     /// The per-dialect statement texts, built once.
     fn sql() -> &'static EntitySql;
 
-    /// The id.
-    fn id(&self) -> &Self::Id;
+    /// The id (a copy: a composite id is built from its fields).
+    fn id(&self) -> Self::Id;
 
-    /// Sets the id (after a generated-id insert).
+    /// Sets the id.
     fn set_id(&mut self, id: Self::Id);
+
+    /// Binds `id`'s values in the order of [`EntityMetadata::ids`].
+    fn bind_id(id: &Self::Id, args: &mut Args) -> Result<(), BoxDynError>;
 
     /// Sets a database-generated integer id (`i64` or `i32` ids).
     fn set_generated_id(&mut self, _raw: i64) {}

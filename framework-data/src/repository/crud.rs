@@ -196,7 +196,7 @@ impl<E: Entity> Repository<E> {
     }
 
     fn bind_id(&self, args: &mut Args, id: &E::Id) -> DataResult<()> {
-        args.add(id).map_err(|e| self.bind_err(e))
+        E::bind_id(id, args).map_err(|e| self.bind_err(e))
     }
 
     fn bind_columns(
@@ -235,7 +235,7 @@ impl<E: Entity> Repository<E> {
         let _write = if meta.id_generated {
             None
         } else {
-            self.cache_write(vec![e.id().clone()]).await
+            self.cache_write(vec![e.id()]).await
         };
         Self::prepare_insert(&mut e, now());
         let mut args = self.ds.args();
@@ -248,8 +248,7 @@ impl<E: Entity> Repository<E> {
                 .await?;
             let row =
                 row.ok_or_else(|| DataError::InvalidArgument("INSERT returned no id".into()))?;
-            let id = row.get::<E::Id>(0).map_err(|err| self.ds.error(err))?;
-            e.set_id(id);
+            e.set_generated_id(self.generated_id_of(&row)?);
         } else {
             let done = self.ds.execute_as(self.op("insert_one"), sql, args).await?;
             if meta.id_generated {
@@ -263,7 +262,7 @@ impl<E: Entity> Repository<E> {
         let meta = E::metadata();
         if meta.update_columns().next().is_none() {
             // Nothing but the id to write: the row either exists already or is inserted.
-            return if self.exists_by_id(e.id().clone()).await? {
+            return if self.exists_by_id(e.id()).await? {
                 Ok(e)
             } else {
                 self.insert_one(e).await
@@ -282,11 +281,12 @@ impl<E: Entity> Repository<E> {
                 })?;
             e.set_version(next);
         }
-        let _write = self.cache_write(vec![e.id().clone()]).await;
+        let id = e.id();
+        let _write = self.cache_write(vec![id.clone()]).await;
         e.set_updated_at(now());
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.update_columns().map(|(i, _)| i))?;
-        self.bind_id(&mut args, e.id())?;
+        self.bind_id(&mut args, &id)?;
         if let Some(v) = old_version {
             args.add(&v).map_err(|err| self.bind_err(err))?;
         }
@@ -501,8 +501,9 @@ impl<E: Entity> Repository<E> {
             .load_all_by_id(missing.keys().cloned().collect())
             .await?;
         for e in loaded {
-            if fill && let Some(ticket) = missing.get(e.id()) {
-                cache.put(e.id().clone(), e.clone(), *ticket).await;
+            let id = e.id();
+            if fill && let Some(ticket) = missing.get(&id) {
+                cache.put(id, e.clone(), *ticket).await;
             }
             out.push(e);
         }
@@ -570,12 +571,16 @@ impl<E: Entity> Repository<E> {
             signature.push_str(col.field);
             signature.push(if descending { '-' } else { '+' });
         }
-        if paged && !keys.iter().any(|k| k.column == meta.id_column().column) {
+        if paged {
             // A total order, so that pages neither repeat nor skip rows.
-            keys.push(SortKey {
-                column: meta.id_column().column,
-                descending: false,
-            });
+            for id in meta.id_columns() {
+                if !keys.iter().any(|k| k.column == id.column) {
+                    keys.push(SortKey {
+                        column: id.column,
+                        descending: false,
+                    });
+                }
+            }
         }
         let dialect = self.dialect();
         Ok(E::sql().variable(dialect, &signature, || {
@@ -648,7 +653,7 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes the entity by id.
     pub async fn delete(&self, entity: E) -> DataResult<()> {
-        self.delete_by_id(entity.id().clone()).await.map(|_| ())
+        self.delete_by_id(entity.id()).await.map(|_| ())
     }
 
     /// Deletes by id; returns whether a row was deleted.

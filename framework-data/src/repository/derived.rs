@@ -534,9 +534,13 @@ impl<'r, E: Entity> Call<'r, E> {
                     keys.push((self.column(&o.property)?, o.direction == Direction::Desc));
                 }
             }
-            if self.page.is_some() && !keys.iter().any(|(c, _)| *c == meta.id_column().column) {
+            if self.page.is_some() {
                 // A total order, so that pages neither repeat nor skip rows.
-                keys.push((meta.id_column().column, false));
+                for id in meta.id_columns() {
+                    if !keys.iter().any(|(c, _)| *c == id.column) {
+                        keys.push((id.column, false));
+                    }
+                }
             }
             for (i, (column, desc)) in keys.iter().enumerate() {
                 out.push_str(if i == 0 { " ORDER BY " } else { ", " });

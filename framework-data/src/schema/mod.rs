@@ -4,7 +4,8 @@
 //! Checked per entity: the table exists; every persistent field's column exists; its type is
 //! compatible with the field's type on that database (see [`compat`](self) for the table); a
 //! nullable column is mapped to an `Option` (a NOT NULL column mapped to `Option<T>` is only a
-//! warning); the id column is the primary key.
+//! warning); the id columns are the primary key, the whole of it for a composite key; no two
+//! fields share a column.
 
 mod auto_config;
 mod compat;
@@ -110,7 +111,7 @@ pub async fn validate(
                     found.data_type.clone(),
                 ));
             }
-            let is_id = i == meta.id;
+            let is_id = meta.is_id(i);
             if found.nullable && !col.nullable && !is_id {
                 out.push(mismatch(
                     format!("NOT NULL (field `{}` is not an Option)", col.field),
@@ -131,6 +132,57 @@ pub async fn validate(
                 ));
             }
         }
+        // A composite key must be the whole primary key, not part of a wider one.
+        let extra: Vec<&str> = live
+            .iter()
+            .filter(|c| c.primary_key)
+            .filter(|c| {
+                !meta
+                    .id_columns()
+                    .any(|id| id.column.eq_ignore_ascii_case(&c.name))
+            })
+            .map(|c| c.name.as_str())
+            .collect();
+        if !extra.is_empty() {
+            out.push(Mismatch {
+                entity: meta.name,
+                table: meta.table,
+                column: extra.join(", "),
+                expected: format!(
+                    "a primary key of the id column(s) only ({})",
+                    meta.id_columns()
+                        .map(|c| c.column)
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+                found: "more primary key columns".to_owned(),
+            });
+        }
+        out.extend(shared_columns(meta));
     }
     Ok(out)
+}
+
+/// Two fields mapped to one column (two embedded values of one type without prefixes, or a
+/// `#[column(name)]` repeating another field's column).
+fn shared_columns(meta: &'static EntityMetadata) -> Vec<Mismatch> {
+    let mut out = Vec::new();
+    for (i, a) in meta.columns.iter().enumerate() {
+        if let Some(b) = meta.columns[..i]
+            .iter()
+            .find(|b| b.column.eq_ignore_ascii_case(a.column))
+        {
+            out.push(Mismatch {
+                entity: meta.name,
+                table: meta.table,
+                column: a.column.to_owned(),
+                expected: format!(
+                    "one column per field (fields `{}` and `{}` both map to it; give an #[embedded] field a prefix or the field a #[column(name)])",
+                    b.field, a.field
+                ),
+                found: "a shared column".to_owned(),
+            });
+        }
+    }
+    out
 }

@@ -2,8 +2,8 @@
 //! dummy values sea-query collects are thrown away and real ones are bound per call.
 
 use sea_query::{
-    Alias, Asterisk, DeleteStatement, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder, Order,
-    PostgresQueryBuilder, Query, QueryStatementWriter, SelectStatement, SqliteQueryBuilder,
+    Alias, Asterisk, Cond, DeleteStatement, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder,
+    Order, PostgresQueryBuilder, Query, QueryStatementWriter, SelectStatement, SqliteQueryBuilder,
     UpdateStatement,
 };
 
@@ -51,8 +51,21 @@ impl<'m> Builder<'m> {
         q
     }
 
-    fn id_eq(&self) -> Expr {
-        Expr::col(ident(self.meta.id_column().column)).eq(placeholder())
+    /// `id = ?`, or `a = ? AND b = ?` for a composite id.
+    fn id_eq(&self) -> Cond {
+        self.meta.id_columns().fold(Cond::all(), |c, col| {
+            c.add(Expr::col(ident(col.column)).eq(placeholder()))
+        })
+    }
+
+    /// `id IN (?, ...)` with `n` placeholders; for a composite id
+    /// `(a = ? AND b = ?) OR ...`, which every dialect plans with the primary key.
+    fn id_in(&self, n: usize) -> Cond {
+        if let [only] = self.meta.ids {
+            let col = self.meta.columns[*only].column;
+            return Cond::all().add(Expr::col(ident(col)).is_in((0..n).map(|_| placeholder())));
+        }
+        (0..n).fold(Cond::any(), |c, _| c.add(self.id_eq()))
     }
 
     /// Whether an INSERT of `rows` rows returns its generated ids with RETURNING (see
@@ -64,14 +77,14 @@ impl<'m> Builder<'m> {
     pub(crate) fn statements(&self) -> Statements {
         let find_by_id = {
             let mut q = self.select_all_columns();
-            q.and_where(self.id_eq());
+            q.cond_where(self.id_eq());
             sql_from(self.render(&q))
         };
         let exists_by_id = {
             let mut q = Query::select();
             q.expr(Expr::cust("1"))
                 .from(ident(self.meta.table))
-                .and_where(self.id_eq());
+                .cond_where(self.id_eq());
             sql_from(self.render(&q))
         };
         let find_all = sql_from(self.render(&self.select_all_columns()));
@@ -93,7 +106,7 @@ impl<'m> Builder<'m> {
                     .update_columns()
                     .map(|(_, c)| (ident(c.column), placeholder())),
             );
-            q.and_where(self.id_eq());
+            q.cond_where(self.id_eq());
             if let Some(v) = self.meta.version {
                 q.and_where(Expr::col(ident(self.meta.columns[v].column)).eq(placeholder()));
             }
@@ -101,7 +114,8 @@ impl<'m> Builder<'m> {
         };
         let delete_by_id = {
             let mut q = DeleteStatement::new();
-            q.from_table(ident(self.meta.table)).and_where(self.id_eq());
+            q.from_table(ident(self.meta.table))
+                .cond_where(self.id_eq());
             sql_from(self.render(&q))
         };
         let delete_all = {
@@ -135,8 +149,11 @@ impl<'m> Builder<'m> {
         for _ in 0..rows {
             q.values_panic((0..width).map(|_| placeholder()));
         }
-        if self.meta.id_generated && Self::returns_ids(self.dialect, rows) {
-            q.returning_col(ident(self.meta.id_column().column));
+        if self.meta.id_generated
+            && Self::returns_ids(self.dialect, rows)
+            && let Some(id) = self.meta.id_columns().next()
+        {
+            q.returning_col(ident(id.column));
         }
         self.render(&q)
     }
@@ -160,21 +177,18 @@ impl<'m> Builder<'m> {
         self.render(&q)
     }
 
-    /// `SELECT cols FROM t WHERE id IN (?, ...)` with `n` placeholders.
+    /// `SELECT cols FROM t WHERE id IN (?, ...)` with `n` ids.
     pub(crate) fn select_in(&self, n: usize) -> String {
         let mut q = self.select_all_columns();
-        q.and_where(
-            Expr::col(ident(self.meta.id_column().column)).is_in((0..n).map(|_| placeholder())),
-        );
+        q.cond_where(self.id_in(n));
         self.render(&q)
     }
 
-    /// `DELETE FROM t WHERE id IN (?, ...)` with `n` placeholders.
+    /// `DELETE FROM t WHERE id IN (?, ...)` with `n` ids.
     pub(crate) fn delete_in(&self, n: usize) -> String {
         let mut q = DeleteStatement::new();
-        q.from_table(ident(self.meta.table)).and_where(
-            Expr::col(ident(self.meta.id_column().column)).is_in((0..n).map(|_| placeholder())),
-        );
+        q.from_table(ident(self.meta.table))
+            .cond_where(self.id_in(n));
         self.render(&q)
     }
 }

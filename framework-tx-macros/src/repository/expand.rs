@@ -253,14 +253,18 @@ fn bind_part(part: usize, op: Op, arg: &Arg, m: &Ident) -> syn::Result<TokenStre
 fn derived_method(
     f: &TraitItemFn,
     trait_name: &Ident,
-    entity: &str,
+    entity_path: &syn::Path,
     fields: &[FieldInfo],
     fd: &TokenStream,
 ) -> syn::Result<TokenStream> {
     let m = &f.sig.ident;
-    let properties: Vec<String> = fields.iter().map(|f| f.name.clone()).collect();
-    let mut tree =
-        grammar::parse(&m.to_string(), &properties, entity).map_err(|e| err(m.span(), m, e))?;
+    let entity = &path_name(entity_path);
+    let (embedded, plain): (Vec<&FieldInfo>, Vec<&FieldInfo>) =
+        fields.iter().partition(|f| f.kind == "embedded");
+    let properties: Vec<String> = plain.iter().map(|f| f.name.clone()).collect();
+    let embedded: Vec<String> = embedded.iter().map(|f| f.name.clone()).collect();
+    let mut tree = grammar::parse(&m.to_string(), &properties, &embedded, entity)
+        .map_err(|e| err(m.span(), m, e))?;
     // `all_ignore_case` reaches only text comparisons (Spring's rule); an explicit
     // `ignore_case` elsewhere stays an error below.
     for p in &mut tree.parts {
@@ -403,10 +407,21 @@ fn derived_method(
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
     };
+    let checks = embedded_checks(&tree, entity_path, m, fd);
     let parts = tree.parts.iter().map(|p| {
         let property = &p.property;
         let op = format_ident!("{}", p.op.variant());
-        let ic = p.ignore_case;
+        // `all_ignore_case` on an embedded field: whether it is text is known to the compiler.
+        let ic = match p.property.split_once('.') {
+            Some((outer, inner)) if p.ignore_case_from_all => {
+                let info = format_ident!("__fw_embedded_{}", outer);
+                quote!(#fd::__private::embedded_property(<#entity_path>::#info, #inner, #fd::__private::Need::Text))
+            }
+            _ => {
+                let ic = p.ignore_case;
+                quote!(#ic)
+            }
+        };
         let group = p.group as u16;
         quote!(#fd::repository::derived::Part { property: #property, op: #fd::repository::derived::Op::#op, ignore_case: #ic, group: #group })
     });
@@ -427,6 +442,7 @@ fn derived_method(
         Output::Stream => quote!(__call.stream()),
     };
     let statics = quote! {
+        #(#checks)*
         static QUERY: #fd::repository::derived::DerivedQuery = #fd::repository::derived::DerivedQuery {
             method: #method_name,
             subject: #fd::repository::derived::Subject::#subject,
@@ -687,18 +703,14 @@ pub(crate) fn implementation(
     let trait_name = &item.ident;
     let vis = &item.vis;
     let impl_name = format_ident!("{}Impl", trait_name);
-    let entity = entity_path
-        .segments
-        .last()
-        .map(|s| s.ident.to_string())
-        .unwrap_or_default();
+    let entity = path_name(entity_path);
     let mut methods = Vec::new();
     let mut errors: Option<syn::Error> = None;
     for it in &item.items {
         let TraitItem::Fn(f) = it else { continue };
         let generated = match f.attrs.iter().find(|a| a.path().is_ident("query")) {
             Some(attr) => native_method(f, attr, trait_name, &entity, fd),
-            None => derived_method(f, trait_name, &entity, fields, fd),
+            None => derived_method(f, trait_name, entity_path, fields, fd),
         };
         match generated {
             Ok(t) => methods.push(t),
@@ -757,4 +769,83 @@ pub(crate) fn implementation(
             #(#methods)*
         }
     })
+}
+
+/// The entity's type name, for messages.
+fn path_name(path: &syn::Path) -> String {
+    path.segments
+        .last()
+        .map(|s| s.ident.to_string())
+        .unwrap_or_default()
+}
+
+/// Compile-time checks of the embedded properties a derived query names (`address.city`):
+/// the value type has the field, and it suits the operator. The entity's derive leaves
+/// `__fw_embedded_{field}` beside the type for them; a failed check stops compilation with its
+/// message, at the method.
+fn embedded_checks(
+    tree: &Tree,
+    entity_path: &syn::Path,
+    m: &Ident,
+    fd: &TokenStream,
+) -> Vec<TokenStream> {
+    let entity = path_name(entity_path);
+    let mut wanted: Vec<(&str, &'static str, String)> = Vec::new();
+    for p in &tree.parts {
+        let Some((_, inner)) = p.property.split_once('.') else {
+            continue;
+        };
+        let shown = p.property.replace('.', "_");
+        wanted.push((&p.property, "Exists", format!(
+            "`{m}`: `{entity}` has no property `{shown}`: the embedded value has no field `{inner}`"
+        )));
+        if p.ignore_case && !p.ignore_case_from_all {
+            wanted.push((
+                &p.property,
+                "Text",
+                format!("`{m}`: `ignore_case` needs a text property; `{shown}` is not text"),
+            ));
+        }
+        if matches!(p.op, Op::True | Op::False) {
+            wanted.push((
+                &p.property,
+                "Bool",
+                format!("`{m}`: `true`/`false` need a bool property; `{shown}` is not bool"),
+            ));
+        }
+        if matches!(p.op, Op::IsNull | Op::IsNotNull) {
+            wanted.push((&p.property, "Nullable", format!(
+                "`{m}`: `{shown}` is never NULL (neither it nor its embedded value is an `Option`); `is_null`/`is_not_null` need a nullable property"
+            )));
+        }
+    }
+    for o in &tree.order {
+        if let Some((_, inner)) = o.property.split_once('.') {
+            let shown = o.property.replace('.', "_");
+            wanted.push((
+                &o.property,
+                "Exists",
+                format!(
+                    "`{m}`: cannot order by `{shown}`: the embedded value has no field `{inner}`"
+                ),
+            ));
+        }
+    }
+    wanted
+        .into_iter()
+        .filter_map(|(property, need, message)| {
+            let (outer, inner) = property.split_once('.')?;
+            let info = format_ident!("__fw_embedded_{}", outer);
+            let need = format_ident!("{}", need);
+            Some(quote_spanned! {m.span()=>
+                const _: () = if !#fd::__private::embedded_property(
+                    <#entity_path>::#info,
+                    #inner,
+                    #fd::__private::Need::#need,
+                ) {
+                    ::core::panic!(#message)
+                };
+            })
+        })
+        .collect()
 }

@@ -152,20 +152,55 @@ pub(crate) struct Tree {
 /// A problem with the method name, said for the user.
 pub(crate) type GrammarError = String;
 
-/// The property that starts `words[at..]`, longest match first.
-fn match_property<'a>(
+/// The property that starts `words[at..]`, longest match first: a field, or an embedded
+/// field followed by the words of one of its value's fields (`address_zip_code` ->
+/// `address.zip_code`, which the expansion checks against the value type at compile time).
+fn match_property(
     words: &[&str],
     at: usize,
-    properties: &'a [String],
-) -> Option<(&'a str, usize)> {
-    properties
+    properties: &[String],
+    embedded: &[String],
+) -> Option<(String, usize)> {
+    let prefix_len = |p: &str| {
+        let pw: Vec<&str> = p.split('_').collect();
+        (words.len() >= at + pw.len() && words[at..at + pw.len()] == pw[..]).then_some(pw.len())
+    };
+    let plain = properties
         .iter()
-        .filter_map(|p| {
-            let pw: Vec<&str> = p.split('_').collect();
-            (words.len() >= at + pw.len() && words[at..at + pw.len()] == pw[..])
-                .then_some((p.as_str(), pw.len()))
+        .filter_map(|p| prefix_len(p).map(|n| (p.clone(), n)))
+        .max_by_key(|(_, n)| *n);
+    let nested = embedded
+        .iter()
+        .filter_map(|e| {
+            let start = at + prefix_len(e)?;
+            let mut end = start;
+            while end < words.len() && !ends_property(words, end) {
+                end += 1;
+            }
+            (end > start).then(|| (format!("{e}.{}", words[start..end].join("_")), end - at))
         })
-        .max_by_key(|(_, n)| *n)
+        .max_by_key(|(_, n)| *n);
+    match (plain, nested) {
+        (Some(p), Some(n)) if n.1 > p.1 => Some(n),
+        (Some(p), _) => Some(p),
+        (None, n) => n,
+    }
+}
+
+/// Whether `words[at]` starts what may follow a property: a connective, an operator, a
+/// modifier or a sort direction.
+fn ends_property(words: &[&str], at: usize) -> bool {
+    ["and", "or", "is", "asc", "desc"].contains(&words[at])
+        || [
+            "order_by",
+            "ignore_case",
+            "ignoring_case",
+            "all_ignore_case",
+            "all_ignoring_case",
+        ]
+        .iter()
+        .chain(OPERATORS.iter().map(|(k, _)| k))
+        .any(|k| starts_with_words(words, at, k).is_some())
 }
 
 fn starts_with_words(words: &[&str], at: usize, keyword: &str) -> Option<usize> {
@@ -194,6 +229,7 @@ fn unknown_property(
     words: &[&str],
     at: usize,
     properties: &[String],
+    embedded: &[String],
     entity: &str,
 ) -> GrammarError {
     let stop = ["and", "or", "order", "ignore", "ignoring", "all", "is"];
@@ -207,6 +243,16 @@ fn unknown_property(
         end += 1;
     }
     let guess = words[at..end.min(words.len())].join("_");
+    if embedded.contains(&guess) {
+        return format!(
+            "`{guess}` is an embedded value: compare one of its fields (`{guess}_<field>`, e.g. `find_by_{guess}_city`)"
+        );
+    }
+    let known: Vec<String> = properties
+        .iter()
+        .cloned()
+        .chain(embedded.iter().map(|e| format!("{e}_<field>")))
+        .collect();
     let suggestion = properties
         .iter()
         .map(|p| (distance(&guess, p), p))
@@ -216,7 +262,7 @@ fn unknown_property(
         .unwrap_or_default();
     format!(
         "`{entity}` has no property `{guess}`{suggestion} (properties: {})",
-        properties.join(", ")
+        known.join(", ")
     )
 }
 
@@ -254,7 +300,15 @@ fn limit_at(words: &[&str], i: usize, by: usize) -> Result<Option<(u32, usize)>,
 }
 
 /// Parses `name` against `properties` (the entity's field names).
-pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<Tree, GrammarError> {
+///
+/// `embedded` are the entity's embedded fields, whose own fields are named after them
+/// (`address_city`).
+pub(crate) fn parse(
+    name: &str,
+    properties: &[String],
+    embedded: &[String],
+    entity: &str,
+) -> Result<Tree, GrammarError> {
     let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
     let Some(verb) = words.first() else {
         return Err("empty method name".into());
@@ -310,15 +364,15 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
     // `order_by_date`) matches there.
     let order_by_here = |at: usize| {
         starts_with_words(&words, at, "order_by").is_some()
-            && match_property(&words, at, properties).is_none_or(|(_, n)| n <= 2)
+            && match_property(&words, at, properties, embedded).is_none_or(|(_, n)| n <= 2)
     };
     let mut expect_part = at < words.len() && !order_by_here(at);
     while expect_part {
         if at >= words.len() {
             return Err("the method name ends where a property was expected".into());
         }
-        let Some((property, n)) = match_property(&words, at, properties) else {
-            return Err(unknown_property(&words, at, properties, entity));
+        let Some((property, n)) = match_property(&words, at, properties, embedded) else {
+            return Err(unknown_property(&words, at, properties, embedded, entity));
         };
         at += n;
         // An optional `is` before any operator (`is_less_than`, `is_not_null`); `is` alone
@@ -348,7 +402,7 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             }
         }
         parts.push(Part {
-            property: property.to_owned(),
+            property: property.clone(),
             op,
             ignore_case,
             ignore_case_from_all: false,
@@ -404,8 +458,8 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
             if starts_with_words(&words, at, "order_by").is_some() {
                 return Err("only one `order_by` is allowed; list further properties after it (`order_by_owner_asc_id_desc`)".into());
             }
-            let Some((property, n)) = match_property(&words, at, properties) else {
-                return Err(unknown_property(&words, at, properties, entity));
+            let Some((property, n)) = match_property(&words, at, properties, embedded) else {
+                return Err(unknown_property(&words, at, properties, embedded, entity));
             };
             at += n;
             let descending = match words.get(at) {
@@ -420,7 +474,7 @@ pub(crate) fn parse(name: &str, properties: &[String], entity: &str) -> Result<T
                 _ => false,
             };
             order.push(OrderItem {
-                property: property.to_owned(),
+                property,
                 descending,
             });
         }
@@ -465,11 +519,11 @@ mod tests {
     }
 
     fn p(name: &str) -> Tree {
-        parse(name, &props(), "Account").unwrap()
+        parse(name, &props(), &[], "Account").unwrap()
     }
 
     fn err(name: &str) -> String {
-        parse(name, &props(), "Account").unwrap_err()
+        parse(name, &props(), &[], "Account").unwrap_err()
     }
 
     #[test]

@@ -1,0 +1,428 @@
+//! The `impl Entity` of a parsed [`Entity`](super::model::Entity).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use super::model::{Entity, Field, Id, Role};
+use crate::field_type::{Kind, kind, option_inner, spanned_by_type};
+
+pub(crate) fn expand(e: &Entity) -> TokenStream {
+    let Entity { ident, fd, .. } = e;
+    let persistent: Vec<&Field> = e.persistent().collect();
+    let any_embedded = persistent.iter().any(|f| f.role.is_embedded());
+    // Where each persistent field's first column is: a literal while only single-column fields
+    // come before it, else an entry of the generated `__FW_OFFSETS` (an embedded field's width
+    // is its type's, which this derive cannot see).
+    let offsets: Vec<TokenStream> = {
+        let mut out = Vec::new();
+        let mut seen_embedded = false;
+        for (i, f) in persistent.iter().enumerate() {
+            out.push(if seen_embedded {
+                quote!(Self::__FW_OFFSETS[#i])
+            } else {
+                quote!(#i)
+            });
+            seen_embedded |= f.role.is_embedded();
+        }
+        out
+    };
+
+    let metadata = metadata_fn(e, &persistent);
+    let (id_ty, id_fns) = id_fns(e, &persistent);
+    let bind_arms = persistent.iter().zip(&offsets).map(|(f, at)| {
+        let fi = &f.ident;
+        if f.role.is_embedded() {
+            let ty = &f.ty;
+            let width = width(fd, ty);
+            quote! {
+                i if (#at..#at + #width).contains(&i) =>
+                    <#ty as #fd::entity::EmbeddedValue>::bind_field(&self.#fi, i - #at, args),
+            }
+        } else if any_embedded {
+            quote!(i if i == #at => args.add(&self.#fi),)
+        } else {
+            quote!(#at => args.add(&self.#fi),)
+        }
+    });
+    // `plain(at)` is the row position of a field's column, `embedded(at + k)` that of an
+    // embedded field's column `k` as a `Result`.
+    let decode = |plain: &dyn Fn(&TokenStream) -> TokenStream,
+                  embedded: &dyn Fn(&TokenStream) -> TokenStream| {
+        e.fields
+            .iter()
+            .map(|f| {
+                let fi = &f.ident;
+                match persistent.iter().position(|p| p.ident == f.ident) {
+                    Some(i) if f.role.is_embedded() => {
+                        let ty = &f.ty;
+                        let at = &offsets[i];
+                        let position = embedded(&quote!(#at + k));
+                        quote! {
+                            #fi: <#ty as #fd::entity::EmbeddedValue>::read(row, &|k| #position)?,
+                        }
+                    }
+                    Some(i) => {
+                        let position = plain(&offsets[i]);
+                        quote!(#fi: row.get(#position)?,)
+                    }
+                    None => quote!(#fi: ::core::default::Default::default(),),
+                }
+            })
+            .collect::<Vec<_>>()
+    };
+    let decode_fields = decode(
+        &|at| quote!(#at),
+        &|at| quote!(::core::result::Result::Ok(#at)),
+    );
+    let position_at = |at: &TokenStream| {
+        quote! {
+            positions.get(#at).copied().ok_or_else(|| #fd::value::DecodeError::ColumnIndexOutOfBounds { index: #at, len: positions.len() })
+        }
+    };
+    let decode_fields_at = decode(
+        &|at| {
+            let p = position_at(at);
+            quote!(#p?)
+        },
+        &position_at,
+    );
+
+    let is_new = match &e.id {
+        Id::Single {
+            field,
+            generated: true,
+        } => {
+            let fi = &persistent[*field].ident;
+            quote!(#fd::entity::GeneratedId::is_unset(&self.#fi))
+        }
+        _ => match e.index_of(&Role::Version) {
+            Some(v) => {
+                let vi = &persistent[v].ident;
+                quote!(#fd::entity::VersionValue::to_i64(&self.#vi) == 0)
+            }
+            None => quote!(false),
+        },
+    };
+    let set_generated = match &e.id {
+        Id::Single {
+            field,
+            generated: true,
+        } => {
+            let fi = &persistent[*field].ident;
+            let ft = &persistent[*field].ty;
+            quote! {
+                fn set_generated_id(&mut self, raw: i64) {
+                    self.#fi = <#ft as #fd::entity::GeneratedId>::from_i64(raw);
+                }
+            }
+        }
+        _ => quote!(),
+    };
+    let version_fns = e.index_of(&Role::Version).map(|v| {
+        let vi = &persistent[v].ident;
+        let vt = &persistent[v].ty;
+        quote! {
+            fn version(&self) -> ::core::option::Option<i64> {
+                ::core::option::Option::Some(#fd::entity::VersionValue::to_i64(&self.#vi))
+            }
+            fn version_max(&self) -> i64 {
+                <#vt as #fd::entity::VersionValue>::MAX
+            }
+            fn set_version(&mut self, version: i64) {
+                self.#vi = <#vt as #fd::entity::VersionValue>::from_i64(version);
+            }
+        }
+    });
+    let stamp = |role: Role, fn_name: &str| {
+        e.index_of(&role).map(|i| {
+            let fi = &persistent[i].ident;
+            let ft = &persistent[i].ty;
+            let f = format_ident!("{}", fn_name);
+            quote! {
+                fn #f(&mut self, now: #fd::__private::chrono::DateTime<#fd::__private::chrono::Utc>) {
+                    self.#fi = <#ft as #fd::entity::AuditTimestamp>::from_now(now);
+                }
+            }
+        })
+    };
+    let created_fn = stamp(Role::CreatedAt, "set_created_at");
+    let updated_fn = stamp(Role::UpdatedAt, "set_updated_at");
+    let name = ident.to_string();
+    let field_list = field_list_macro(e, &persistent);
+    let hidden = hidden_consts(e, &persistent);
+
+    quote! {
+        impl #fd::entity::Entity for #ident {
+            type Id = #id_ty;
+
+            #metadata
+
+            fn sql() -> &'static #fd::sql::EntitySql {
+                static SQL: #fd::sql::EntitySql = #fd::sql::EntitySql::new();
+                &SQL
+            }
+
+            #id_fns
+            #set_generated
+
+            fn is_new(&self) -> bool {
+                #is_new
+            }
+
+            fn bind_column(
+                &self,
+                idx: usize,
+                args: &mut #fd::value::Args,
+            ) -> ::core::result::Result<(), #fd::value::BoxDynError> {
+                match idx {
+                    #(#bind_arms)*
+                    other => ::core::result::Result::Err(::std::format!("{} has no column {}", #name, other).into()),
+                }
+            }
+
+            fn from_row(row: &#fd::value::Row) -> ::core::result::Result<Self, #fd::value::DecodeError> {
+                ::core::result::Result::Ok(Self {
+                    #(#decode_fields)*
+                })
+            }
+
+            fn from_row_at(
+                row: &#fd::value::Row,
+                positions: &[usize],
+            ) -> ::core::result::Result<Self, #fd::value::DecodeError> {
+                ::core::result::Result::Ok(Self {
+                    #(#decode_fields_at)*
+                })
+            }
+
+            #version_fns
+            #created_fn
+            #updated_fn
+        }
+
+        #hidden
+        #field_list
+
+        const _: () = {
+            #[#fd::__private::linkme::distributed_slice(#fd::entity::ENTITIES)]
+            #[linkme(crate = #fd::__private::linkme)]
+            static ENTITY: fn() -> &'static #fd::entity::EntityMetadata =
+                <#ident as #fd::entity::Entity>::metadata;
+        };
+    }
+}
+
+/// How many columns an embedded field of type `ty` has.
+fn width(fd: &TokenStream, ty: &syn::Type) -> TokenStream {
+    quote!(<<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::FIELDS.len())
+}
+
+/// `metadata()`: built once, at first use, because embedded columns come from their types.
+fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
+    let fd = &e.fd;
+    let (name, table, datasource) = (e.ident.to_string(), &e.table, &e.datasource);
+    let cache = match &e.cache {
+        Some(c) => quote!(::core::option::Option::Some(#c)),
+        None => quote!(::core::option::Option::None),
+    };
+    let generated = matches!(
+        e.id,
+        Id::Single {
+            generated: true,
+            ..
+        }
+    );
+    let columns = persistent.iter().map(|f| {
+        let (field, column, ty) = (f.ident.to_string(), &f.column, &f.ty);
+        let embedded = |prefix: &str, id: bool| {
+            let call = quote!(.embedded::<#ty>(#field, #prefix, #id));
+            spanned_by_type(ty, call)
+        };
+        match &f.role {
+            Role::Embedded { prefix } => embedded(prefix, false),
+            Role::EmbeddedId { prefix } => embedded(prefix, true),
+            role => {
+                let role = match role {
+                    Role::Id { .. } => quote!(Id),
+                    Role::Version => quote!(Version),
+                    Role::CreatedAt => quote!(CreatedAt),
+                    Role::UpdatedAt => quote!(UpdatedAt),
+                    _ => quote!(Plain),
+                };
+                let meta = spanned_by_type(
+                    ty,
+                    quote! {
+                        #fd::entity::ColumnMeta {
+                            field: #field,
+                            column: #column,
+                            sql_type: <#ty as #fd::value::SqlValue>::SQL_TYPE,
+                            nullable: <#ty as #fd::value::SqlValue>::NULLABLE,
+                        }
+                    },
+                );
+                quote!(.column(#meta, #fd::__private::Role::#role))
+            }
+        }
+    });
+    quote! {
+        fn metadata() -> &'static #fd::entity::EntityMetadata {
+            static METADATA: ::std::sync::OnceLock<#fd::entity::EntityMetadata> =
+                ::std::sync::OnceLock::new();
+            METADATA.get_or_init(|| {
+                #fd::__private::MetadataBuilder::new(#name, #table, #datasource, #cache, #generated)
+                    #(#columns)*
+                    .build()
+            })
+        }
+    }
+}
+
+/// The id's type and `id`, `set_id`, `bind_id`.
+fn id_fns(e: &Entity, persistent: &[&Field]) -> (TokenStream, TokenStream) {
+    let fd = &e.fd;
+    match &e.id {
+        Id::Single { field, .. } => {
+            let (fi, ty) = (&persistent[*field].ident, &persistent[*field].ty);
+            let bind = quote_spanned!(ty.span()=> args.add(id));
+            (
+                quote!(#ty),
+                quote! {
+                    fn id(&self) -> #ty {
+                        ::core::clone::Clone::clone(&self.#fi)
+                    }
+                    fn set_id(&mut self, id: #ty) {
+                        self.#fi = id;
+                    }
+                    fn bind_id(id: &#ty, args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
+                        #bind
+                    }
+                },
+            )
+        }
+        Id::Composite(fields) => {
+            let idents: Vec<_> = fields.iter().map(|i| &persistent[*i].ident).collect();
+            let types: Vec<_> = fields.iter().map(|i| &persistent[*i].ty).collect();
+            let n: Vec<syn::Index> = (0..fields.len()).map(syn::Index::from).collect();
+            let binds = types
+                .iter()
+                .zip(&n)
+                .map(|(ty, k)| quote_spanned!(ty.span()=> args.add(&id.#k)?;));
+            (
+                quote!((#(#types),*)),
+                quote! {
+                    fn id(&self) -> (#(#types),*) {
+                        (#(::core::clone::Clone::clone(&self.#idents)),*)
+                    }
+                    fn set_id(&mut self, id: (#(#types),*)) {
+                        #(self.#idents = id.#n;)*
+                    }
+                    fn bind_id(id: &(#(#types),*), args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
+                        #(#binds)*
+                        ::core::result::Result::Ok(())
+                    }
+                },
+            )
+        }
+        Id::Embedded(field) => {
+            let (fi, ty) = (&persistent[*field].ident, &persistent[*field].ty);
+            let width = width(fd, ty);
+            (
+                quote!(#ty),
+                quote! {
+                    fn id(&self) -> #ty {
+                        ::core::clone::Clone::clone(&self.#fi)
+                    }
+                    fn set_id(&mut self, id: #ty) {
+                        self.#fi = id;
+                    }
+                    fn bind_id(id: &#ty, args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
+                        for k in 0..#width {
+                            <#ty as #fd::entity::Embeddable>::bind_field(id, k, args)?;
+                        }
+                        ::core::result::Result::Ok(())
+                    }
+                },
+            )
+        }
+    }
+}
+
+/// Hidden items beside the type when it has embedded fields: the first column of each field,
+/// and, per embedded field, what `#[repository]` checks derived queries against
+/// (`__fw_embedded_{field}`).
+fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
+    if !persistent.iter().any(|f| f.role.is_embedded()) {
+        return quote!();
+    }
+    let (ident, fd) = (&e.ident, &e.fd);
+    let n = persistent.len();
+    let steps = persistent.iter().enumerate().skip(1).map(|(i, _)| {
+        let prev = &persistent[i - 1];
+        let w = if prev.role.is_embedded() {
+            width(fd, &prev.ty)
+        } else {
+            quote!(1)
+        };
+        let p = i - 1;
+        quote!(o[#i] = o[#p] + #w;)
+    });
+    let infos = persistent.iter().filter(|f| f.role.is_embedded()).map(|f| {
+        let name = format_ident!("__fw_embedded_{}", f.ident);
+        let ty = &f.ty;
+        quote! {
+            #[allow(non_upper_case_globals)]
+            pub const #name: #fd::__private::EmbeddedInfo = #fd::__private::EmbeddedInfo::of::<#ty>();
+        }
+    });
+    quote! {
+        #[doc(hidden)]
+        impl #ident {
+            const __FW_OFFSETS: [usize; #n] = {
+                let mut o = [0usize; #n];
+                #(#steps)*
+                o
+            };
+            #(#infos)*
+        }
+    }
+}
+
+/// What `#[repository]` needs to know of the fields at compile time: a `macro_rules!` named
+/// after the entity (in the macro namespace, so `use models::Account` brings it along with the
+/// type) that hands the field list to the repository macro. An embedded field is listed as
+/// `embedded`; its own fields are checked through the entity's `__fw_embedded_{field}`.
+fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
+    let (ident, fd) = (&e.ident, &e.fd);
+    let name = format_ident!("__fw_entity_fields_{}", ident);
+    let fields = persistent.iter().map(|f| {
+        let fi = &f.ident;
+        let kind = if f.role.is_embedded() {
+            quote!(embedded)
+        } else {
+            match kind(&f.ty) {
+                Kind::Text => quote!(text),
+                Kind::Bool => quote!(bool),
+                Kind::Other => quote!(other),
+            }
+        };
+        let opt = if option_inner(&f.ty).1 {
+            quote!(opt)
+        } else {
+            quote!(req)
+        };
+        quote!((#fi #kind #opt))
+    });
+    quote! {
+        #[doc(hidden)]
+        #[allow(unused_macros)]
+        macro_rules! #name {
+            ($($input:tt)*) => {
+                #fd::__private::repository_impl! { @fields [#(#fields)*] $($input)* }
+            };
+        }
+        #[doc(hidden)]
+        #[allow(unused_imports)]
+        pub(crate) use #name as #ident;
+    }
+}

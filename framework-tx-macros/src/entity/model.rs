@@ -1,0 +1,323 @@
+//! The entity as `#[derive(Entity)]` reads it: the struct's and fields' attributes, checked,
+//! before any code is generated.
+
+use proc_macro2::{Span, TokenStream};
+use syn::{Data, DeriveInput, Fields, Ident, LitStr, Type, spanned::Spanned};
+
+use crate::field_type::option_inner;
+
+pub(crate) struct Entity {
+    pub ident: Ident,
+    pub table: String,
+    pub cache: Option<String>,
+    pub datasource: String,
+    /// The path of framework-data.
+    pub fd: TokenStream,
+    /// Every field, transient ones included (they are filled with `Default` when loaded).
+    pub fields: Vec<Field>,
+    pub id: Id,
+}
+
+pub(crate) struct Field {
+    pub ident: Ident,
+    pub ty: Type,
+    pub column: String,
+    pub role: Role,
+}
+
+#[derive(PartialEq, Eq, Clone)]
+pub(crate) enum Role {
+    Plain,
+    Id {
+        generated: bool,
+    },
+    Version,
+    CreatedAt,
+    UpdatedAt,
+    Transient,
+    /// `#[embedded(prefix = "...")]`.
+    Embedded {
+        prefix: String,
+    },
+    /// `#[embedded_id(prefix = "...")]`.
+    EmbeddedId {
+        prefix: String,
+    },
+}
+
+impl Role {
+    pub fn is_persistent(&self) -> bool {
+        *self != Role::Transient
+    }
+
+    pub fn is_embedded(&self) -> bool {
+        matches!(self, Role::Embedded { .. } | Role::EmbeddedId { .. })
+    }
+}
+
+/// How the entity is identified: indexes into the persistent fields.
+pub(crate) enum Id {
+    /// One `#[id]` field.
+    Single { field: usize, generated: bool },
+    /// Several `#[id]` fields: the id is the tuple of their values.
+    Composite(Vec<usize>),
+    /// An `#[embedded_id]` field.
+    Embedded(usize),
+}
+
+impl Entity {
+    /// The persistent fields, in declaration order.
+    pub fn persistent(&self) -> impl Iterator<Item = &Field> {
+        self.fields.iter().filter(|f| f.role.is_persistent())
+    }
+
+    /// The index among persistent fields of the one with `role`, when there is one.
+    pub fn index_of(&self, role: &Role) -> Option<usize> {
+        self.persistent().position(|f| f.role == *role)
+    }
+}
+
+fn snake_case(name: &str) -> String {
+    let mut out = String::new();
+    for (i, ch) in name.chars().enumerate() {
+        if ch.is_uppercase() {
+            if i > 0 {
+                out.push('_');
+            }
+            out.extend(ch.to_lowercase());
+        } else {
+            out.push(ch);
+        }
+    }
+    out
+}
+
+fn set_role(role: &mut Role, new: Role, span: Span) -> syn::Result<()> {
+    if *role != Role::Plain {
+        return Err(syn::Error::new(
+            span,
+            "a field can have only one of #[id], #[embedded_id], #[embedded], #[version], #[created_at], #[updated_at], #[transient]",
+        ));
+    }
+    *role = new;
+    Ok(())
+}
+
+/// `#[embedded]` or `#[embedded(prefix = "...")]`.
+fn prefix_of(attr: &syn::Attribute) -> syn::Result<String> {
+    let mut prefix = String::new();
+    if matches!(attr.meta, syn::Meta::List(_)) {
+        attr.parse_nested_meta(|m| {
+            if m.path.is_ident("prefix") {
+                prefix = m.value()?.parse::<LitStr>()?.value();
+                Ok(())
+            } else {
+                Err(m.error("unknown option; expected `prefix = \"...\"`"))
+            }
+        })?;
+    }
+    Ok(prefix)
+}
+
+/// `#[column(name = "...")]`, shared with `#[derive(Embeddable)]`.
+pub(crate) fn column_name(attr: &syn::Attribute) -> syn::Result<String> {
+    let mut column = None;
+    attr.parse_nested_meta(|m| {
+        if m.path.is_ident("name") {
+            column = Some(m.value()?.parse::<LitStr>()?.value());
+            Ok(())
+        } else {
+            Err(m.error("unknown column option; expected `name = \"...\"`"))
+        }
+    })?;
+    column.ok_or_else(|| syn::Error::new(attr.span(), "expected `#[column(name = \"...\")]`"))
+}
+
+/// The named fields of a non-generic struct, or an error naming the derive.
+pub(crate) fn named_fields<'a>(
+    input: &'a DeriveInput,
+    derive: &str,
+) -> syn::Result<&'a syn::FieldsNamed> {
+    if !input.generics.params.is_empty() {
+        return Err(syn::Error::new_spanned(
+            &input.generics,
+            format!("an {derive} cannot be generic"),
+        ));
+    }
+    let Data::Struct(data) = &input.data else {
+        return Err(syn::Error::new_spanned(
+            &input.ident,
+            format!("{derive} can only be derived for structs with named fields"),
+        ));
+    };
+    let Fields::Named(named) = &data.fields else {
+        return Err(syn::Error::new_spanned(
+            &data.fields,
+            format!("{derive} needs named fields"),
+        ));
+    };
+    Ok(named)
+}
+
+pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
+    let ident = input.ident.clone();
+    let named = named_fields(input, "Entity")?;
+
+    let mut table = snake_case(&ident.to_string());
+    let mut cache: Option<String> = None;
+    let mut datasource = "default".to_owned();
+    let mut fd = None;
+    for attr in input.attrs.iter().filter(|a| a.path().is_ident("entity")) {
+        attr.parse_nested_meta(|m| {
+            if m.path.is_ident("table") {
+                table = m.value()?.parse::<LitStr>()?.value();
+            } else if m.path.is_ident("cache") {
+                cache = Some(match m.value() {
+                    Ok(v) => v.parse::<LitStr>()?.value(),
+                    Err(_) => String::new(),
+                });
+            } else if m.path.is_ident("datasource") {
+                datasource = m.value()?.parse::<LitStr>()?.value();
+            } else if m.path.is_ident("crate") {
+                let path: LitStr = m.value()?.parse()?;
+                fd = Some(path.parse::<syn::Path>()?);
+            } else {
+                return Err(m.error("unknown entity option; expected `table = \"...\"`, `cache = \"...\"`, `datasource = \"...\"` or `crate = \"...\"`"));
+            }
+            Ok(())
+        })?;
+    }
+    let cache = cache.map(|c| if c.is_empty() { table.clone() } else { c });
+    let fd = match fd {
+        Some(p) => quote::quote!(#p),
+        None => crate::crate_path::framework_data(),
+    };
+
+    let mut fields = Vec::new();
+    for f in &named.named {
+        let Some(fident) = f.ident.clone() else {
+            continue;
+        };
+        let mut column = None;
+        let mut role = Role::Plain;
+        for attr in &f.attrs {
+            let p = attr.path();
+            if p.is_ident("id") {
+                let mut generated = false;
+                if matches!(attr.meta, syn::Meta::List(_)) {
+                    attr.parse_nested_meta(|m| {
+                        if m.path.is_ident("generated") {
+                            generated = true;
+                            Ok(())
+                        } else {
+                            Err(m.error("unknown id option; expected `generated`"))
+                        }
+                    })?;
+                }
+                set_role(&mut role, Role::Id { generated }, attr.span())?;
+            } else if p.is_ident("version") {
+                set_role(&mut role, Role::Version, attr.span())?;
+            } else if p.is_ident("created_at") {
+                set_role(&mut role, Role::CreatedAt, attr.span())?;
+            } else if p.is_ident("updated_at") {
+                set_role(&mut role, Role::UpdatedAt, attr.span())?;
+            } else if p.is_ident("transient") {
+                set_role(&mut role, Role::Transient, attr.span())?;
+            } else if p.is_ident("embedded") {
+                let prefix = prefix_of(attr)?;
+                set_role(&mut role, Role::Embedded { prefix }, attr.span())?;
+            } else if p.is_ident("embedded_id") {
+                let prefix = prefix_of(attr)?;
+                if option_inner(&f.ty).1 {
+                    return Err(syn::Error::new_spanned(
+                        &f.ty,
+                        "an #[embedded_id] cannot be an Option: every key column is required",
+                    ));
+                }
+                set_role(&mut role, Role::EmbeddedId { prefix }, attr.span())?;
+            } else if p.is_ident("column") {
+                column = Some((column_name(attr)?, attr.span()));
+            }
+        }
+        if let Some((_, span)) = &column
+            && role.is_embedded()
+        {
+            return Err(syn::Error::new(
+                *span,
+                "an embedded field's columns are named by its type's fields; use `prefix = \"...\"` here, or #[column(name)] on the value type's fields",
+            ));
+        }
+        fields.push(Field {
+            ident: fident.clone(),
+            ty: f.ty.clone(),
+            column: column.map_or_else(|| fident.to_string(), |(c, _)| c),
+            role,
+        });
+    }
+
+    let id = identify(&ident, &fields)?;
+    let entity = Entity {
+        ident,
+        table,
+        cache,
+        datasource,
+        fd,
+        fields,
+        id,
+    };
+    for (role, what) in [
+        (Role::Version, "#[version]"),
+        (Role::CreatedAt, "#[created_at]"),
+        (Role::UpdatedAt, "#[updated_at]"),
+    ] {
+        if let Some(second) = entity.persistent().filter(|f| f.role == role).nth(1) {
+            return Err(syn::Error::new_spanned(
+                &second.ident,
+                format!("only one field can be {what}"),
+            ));
+        }
+    }
+    Ok(entity)
+}
+
+/// The id: one `#[id]`, several (a composite key), or one `#[embedded_id]`.
+fn identify(ident: &Ident, fields: &[Field]) -> syn::Result<Id> {
+    let persistent: Vec<&Field> = fields.iter().filter(|f| f.role.is_persistent()).collect();
+    let ids: Vec<usize> = (0..persistent.len())
+        .filter(|i| matches!(persistent[*i].role, Role::Id { .. }))
+        .collect();
+    let embedded: Vec<usize> = (0..persistent.len())
+        .filter(|i| matches!(persistent[*i].role, Role::EmbeddedId { .. }))
+        .collect();
+    match (ids.as_slice(), embedded.as_slice()) {
+        ([], []) => Err(syn::Error::new_spanned(
+            ident,
+            "an Entity needs an #[id] or #[id(generated)] field (several #[id] fields, or an #[embedded_id], for a composite key)",
+        )),
+        ([], [e]) => Ok(Id::Embedded(*e)),
+        ([], [_, second, ..]) => Err(syn::Error::new_spanned(
+            &persistent[*second].ident,
+            "only one field can be the #[embedded_id]",
+        )),
+        ([_, ..], [e, ..]) => Err(syn::Error::new_spanned(
+            &persistent[*e].ident,
+            "an entity has #[id] fields or an #[embedded_id], not both",
+        )),
+        ([one], []) => Ok(Id::Single {
+            field: *one,
+            generated: persistent[*one].role == Role::Id { generated: true },
+        }),
+        (several, []) => {
+            if let Some(g) = several
+                .iter()
+                .find(|i| persistent[**i].role == Role::Id { generated: true })
+            {
+                return Err(syn::Error::new_spanned(
+                    &persistent[*g].ident,
+                    "a composite key is assigned, not generated: use #[id] on each of its fields",
+                ));
+            }
+            Ok(Id::Composite(several.to_vec()))
+        }
+    }
+}

@@ -1,0 +1,25 @@
+use framework_data::prelude::*;
+
+#[derive(Embeddable, Clone, Debug)]
+pub struct Address {
+    pub city: String,
+    pub floor: i32,
+}
+
+#[derive(Entity, Clone, Debug)]
+#[entity(table = "owners")]
+pub struct Owner {
+    #[id(generated)]
+    pub id: i64,
+    #[embedded]
+    pub address: Address,
+}
+
+#[repository]
+pub trait OwnerRepository: CrudRepository<Owner> {
+    async fn find_by_address_cty(&self, city: &str) -> DataResult<Vec<Owner>>;
+    async fn find_by_address_floor_ignore_case(&self, floor: i32) -> DataResult<Vec<Owner>>;
+    async fn find_by_address_city_is_null(&self) -> DataResult<Vec<Owner>>;
+}
+
+fn main() {}
