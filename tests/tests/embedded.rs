@@ -244,6 +244,15 @@ db_test!(
         assert_eq!(repo.find_by_id(billed.id).await.unwrap().unwrap(), billed);
         assert_eq!(moved.version, 2);
 
+        // Hand-written SQL maps embedded columns by name, in any order.
+        let by_sql = ds
+            .sql("SELECT version, billing_note, billing_city, billing_zip, billing_street, active, note, city, zip, street, name, id FROM owners WHERE id = :id")
+            .bind("id", billed.id)
+            .fetch_entities::<Owner>()
+            .await
+            .unwrap();
+        assert_eq!(by_sql, vec![billed.clone()]);
+
         // save_all binds embedded columns in the multi-row INSERT too.
         let many = repo
             .save_all(vec![
