@@ -24,9 +24,11 @@
 
 pub mod cache;
 pub mod datasource;
+mod definition;
 pub mod driver;
 pub mod entity;
 mod error;
+mod mapping;
 pub mod migrate;
 pub mod prelude;
 pub mod repository;
@@ -49,8 +51,9 @@ pub mod __private {
     pub use shaku;
 
     pub use crate::entity::macro_support::{
-        EmbeddedInfo, MetadataBuilder, Need, Role, embedded_property, unexpected_null,
+        EmbeddedInfo, Need, embedded_property, unexpected_null,
     };
+    pub use crate::mapping::{MetadataBuilder, Role};
 
     /// A stream that yields one error (a repository whose arguments failed to bind).
     pub fn stream_error<E: crate::entity::Entity>(

@@ -2,6 +2,7 @@
 //! speaks. Each driver lives in its own module, compiled in by its cargo feature (which the
 //! starters turn on).
 
+mod config;
 mod loss;
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -14,6 +15,7 @@ mod transaction;
 
 use std::fmt;
 
+pub use config::PoolConfig;
 pub(crate) use loss::{LossMark, Lost, connection_lost};
 pub use pool::{Pool, PooledConnection};
 pub(crate) use transaction::{BeginSpec, TxConn};
@@ -110,7 +112,7 @@ impl fmt::Display for Dialect {
 /// [`LossMark`]) instead of a ping on every checkout.
 #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 fn pool_options<DB: sqlx::Database>(
-    cfg: &crate::datasource::PoolConfig,
+    cfg: &PoolConfig,
     losses: &std::sync::Arc<LossMark>,
 ) -> sqlx::pool::PoolOptions<DB> {
     use sqlx::Connection;

@@ -6,8 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use super::PoolConfig;
 use super::{Dialect, LossMark};
-use crate::datasource::PoolConfig;
 
 /// A connection pool of one of the compiled-in drivers.
 #[derive(Clone, Debug)]

@@ -9,7 +9,7 @@ use sqlx::SqlSafeStr;
 use std::sync::Arc;
 
 use super::LossMark;
-use crate::datasource::PoolConfig;
+use super::PoolConfig;
 
 pub(crate) fn connect_lazy(
     url: &str,

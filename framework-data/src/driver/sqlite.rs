@@ -8,7 +8,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use std::sync::Arc;
 
 use super::LossMark;
-use crate::datasource::PoolConfig;
+use super::PoolConfig;
 
 pub(crate) fn connect_lazy(
     url: &str,

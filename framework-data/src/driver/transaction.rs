@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use super::PooledConnection;
-use crate::tx::Isolation;
+use crate::definition::Isolation;
 
 /// What a new transaction begins with. Not every driver uses every field (SQLite has no
 /// read-only mode, only PostgreSQL a transaction-scoped statement timeout).

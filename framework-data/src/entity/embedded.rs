@@ -40,34 +40,8 @@
 //! An `Embeddable` with `Eq + Hash` can also be an entity's composite key:
 //! `#[embedded_id] pub key: OrderLineKey`.
 
-use super::ColumnMeta;
-use crate::value::{Args, BoxDynError, DecodeError, Row, SqlType};
-
-/// What a derived query may do with a property, decided from its Rust type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PropertyKind {
-    /// `String` (or `Option<String>`): `like`, `containing`, `ignore_case`.
-    Text,
-    /// `bool`: `true`/`false`.
-    Bool,
-    /// Anything else.
-    Other,
-}
-
-/// One field of an [`Embeddable`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct EmbeddedField {
-    /// The Rust field name.
-    pub field: &'static str,
-    /// The column name before the owner's prefix.
-    pub column: &'static str,
-    /// The logical type.
-    pub sql_type: SqlType,
-    /// Whether the field is an `Option<T>`.
-    pub nullable: bool,
-    /// What derived queries may do with it.
-    pub kind: PropertyKind,
-}
+pub use crate::mapping::{EmbeddedField, PropertyKind};
+use crate::value::{Args, BoxDynError, DecodeError, Row};
 
 /// A value type stored as several columns of its owner's table. Implement it with
 /// `#[derive(Embeddable)]` (see the [module docs](self)).
@@ -149,22 +123,4 @@ impl<T: Embeddable> EmbeddedValue for Option<T> {
     ) -> Result<Self, DecodeError> {
         T::read_opt(row, position)
     }
-}
-
-/// The columns of an embedded field `field` of type `V`, with their prefix.
-pub(crate) fn columns_of<V: EmbeddedValue>(field: &str, prefix: &str) -> Vec<ColumnMeta> {
-    V::Value::FIELDS
-        .iter()
-        .map(|f| ColumnMeta {
-            field: leak(format!("{field}.{}", f.field)),
-            column: leak(format!("{prefix}{}", f.column)),
-            sql_type: f.sql_type,
-            nullable: f.nullable || V::OPTIONAL,
-        })
-        .collect()
-}
-
-/// Metadata lives for the whole program (it is built once per entity type).
-pub(crate) fn leak(s: String) -> &'static str {
-    Box::leak(s.into_boxed_str())
 }

@@ -9,7 +9,7 @@ use sea_query::{
 
 use super::{cache::Statements, sql_from};
 use crate::driver::Dialect;
-use crate::entity::EntityMetadata;
+use crate::mapping::EntityMetadata;
 
 /// One sort key, already validated against the entity's properties.
 #[derive(Debug, Clone, Copy)]

@@ -5,7 +5,7 @@ use std::sync::{OnceLock, RwLock};
 
 use super::{Builder, Sql};
 use crate::driver::Dialect;
-use crate::entity::EntityMetadata;
+use crate::mapping::EntityMetadata;
 
 /// The fixed statements of one entity on one dialect.
 #[derive(Debug)]

@@ -20,8 +20,6 @@
 
 pub(crate) mod active;
 pub(crate) mod ambient;
-mod definition;
-mod error;
 #[doc(hidden)]
 pub mod macro_support;
 mod manager;
@@ -33,9 +31,9 @@ mod status;
 mod synchronization;
 mod template;
 
+pub use crate::definition::{Isolation, Propagation, TransactionDefinition};
+pub use crate::error::TxError;
 pub use ambient::carry;
-pub use definition::{Isolation, Propagation, TransactionDefinition};
-pub use error::TxError;
 pub use manager::{Attempt, TransactionManager, TransactionManagers, TransactionMetrics};
 pub use retry::Retry;
 pub use rollback::RollbackPolicy;

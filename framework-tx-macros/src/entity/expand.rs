@@ -213,9 +213,15 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     }
 }
 
+/// The fields of the value type of an embedded field of type `ty`.
+fn value_fields(fd: &TokenStream, ty: &syn::Type) -> TokenStream {
+    quote!(<<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::FIELDS)
+}
+
 /// How many columns an embedded field of type `ty` has.
 fn width(fd: &TokenStream, ty: &syn::Type) -> TokenStream {
-    quote!(<<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::FIELDS.len())
+    let fields = value_fields(fd, ty);
+    quote!(#fields.len())
 }
 
 /// `metadata()`: built once, at first use, because embedded columns come from their types.
@@ -236,8 +242,10 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
     let columns = persistent.iter().map(|f| {
         let (field, column, ty) = (f.ident.to_string(), &f.column, &f.ty);
         let embedded = |prefix: &str, id: bool| {
-            let call = quote!(.embedded::<#ty>(#field, #prefix, #id));
-            spanned_by_type(ty, call)
+            let fields = spanned_by_type(ty, value_fields(fd, ty));
+            let optional =
+                spanned_by_type(ty, quote!(<#ty as #fd::entity::EmbeddedValue>::OPTIONAL));
+            quote!(.embedded(#field, #prefix, #id, #fields, #optional))
         };
         match &f.role {
             Role::Embedded { prefix } => embedded(prefix, false),

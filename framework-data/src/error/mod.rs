@@ -1,6 +1,11 @@
-//! Typed errors of the data layer.
+//! Typed errors of the data layer: [`DataError`] for statements and repositories, and
+//! [`TxError`] for transaction management (re-exported as `tx::TxError`), which wrap each other.
+
+mod tx;
 
 use std::time::Duration;
+
+pub use tx::TxError;
 
 /// The result type of every data-layer operation.
 pub type DataResult<T> = Result<T, DataError>;
@@ -210,9 +215,9 @@ pub enum DataError {
         /// The version the entity carried.
         version: i64,
     },
-    /// A transaction management failure (see [`TxError`](crate::tx::TxError)).
+    /// A transaction management failure (see [`TxError`]).
     #[error(transparent)]
-    Transaction(Box<crate::tx::TxError>),
+    Transaction(Box<TxError>),
     /// Any other database error, with the driver's message.
     #[error("DataSource `{datasource}`: database error: {message}")]
     Database {

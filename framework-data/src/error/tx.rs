@@ -2,8 +2,8 @@
 
 use std::time::Duration;
 
-use super::Propagation;
-use crate::error::DataError;
+use super::DataError;
+use crate::definition::Propagation;
 
 /// Why a transactional scope failed, beyond the body's own error.
 ///

@@ -21,11 +21,11 @@ pub enum Propagation {
     Supports,
     /// Suspend the current transaction, if any, and run without one.
     NotSupported,
-    /// Join the current transaction; fail with [`TxError::NoTransaction`](super::TxError)
+    /// Join the current transaction; fail with [`TxError::NoTransaction`](crate::tx::TxError)
     /// when there is none.
     Mandatory,
     /// Run without a transaction; fail with
-    /// [`TxError::ExistingTransaction`](super::TxError) when one exists.
+    /// [`TxError::ExistingTransaction`](crate::tx::TxError) when one exists.
     Never,
 }
 
@@ -102,13 +102,13 @@ pub struct TransactionDefinition {
     /// How to relate to a transaction already running.
     pub propagation: Propagation,
     /// The isolation level of a new transaction; ignored when joining (see
-    /// [`TransactionManager::validate_existing`](super::TransactionManager::validate_existing)).
+    /// [`TransactionManager::validate_existing`](crate::tx::TransactionManager::validate_existing)).
     pub isolation: Isolation,
     /// Begin the transaction read-only where the database has such a mode (PostgreSQL and
     /// MySQL: writes fail). SQLite has no per-transaction read-only mode; the flag is recorded
     /// but not enforced there.
     pub read_only: bool,
-    /// Roll back and fail with [`TxError::Timeout`](super::TxError) when the body runs longer.
+    /// Roll back and fail with [`TxError::Timeout`](crate::tx::TxError) when the body runs longer.
     /// Applies to new transactions only (a joined scope runs under its owner's timeout). On
     /// PostgreSQL the transaction's `statement_timeout` is set to it as well.
     pub timeout: Option<Duration>,

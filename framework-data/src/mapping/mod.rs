@@ -1,0 +1,132 @@
+//! What the framework knows about an entity type's table: its columns in order, which of them
+//! are the key, the version and the timestamps. `#[derive(Entity)]` builds it; SQL generation,
+//! sort and derived-query validation and schema validation read it. It sits below the `sql` and
+//! `entity` layers, which both use it (the `Entity` trait re-exports it).
+
+mod builder;
+
+pub use builder::{MetadataBuilder, Role};
+
+use crate::value::SqlType;
+
+/// One persistent field.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ColumnMeta {
+    /// The Rust field name (the property name in sorts and derived queries).
+    pub field: &'static str,
+    /// The column name.
+    pub column: &'static str,
+    /// The logical type.
+    pub sql_type: SqlType,
+    /// Whether the field is an `Option<T>`.
+    pub nullable: bool,
+}
+
+/// What the framework knows about an entity type.
+#[derive(Debug, Clone, Copy)]
+pub struct EntityMetadata {
+    /// The Rust type's name.
+    pub name: &'static str,
+    /// The table.
+    pub table: &'static str,
+    /// Persistent columns, in declaration order (an embedded field's columns in its type's
+    /// order, where the field is); the generated SELECT lists them in this order.
+    pub columns: &'static [ColumnMeta],
+    /// Indexes of the id columns in `columns`: one, or several for a composite key (several
+    /// `#[id]` fields, or an `#[embedded_id]`), in declaration order.
+    pub ids: &'static [usize],
+    /// Whether the database generates the id.
+    pub id_generated: bool,
+    /// Index of the `#[version]` column.
+    pub version: Option<usize>,
+    /// Index of the `#[created_at]` column.
+    pub created_at: Option<usize>,
+    /// Index of the `#[updated_at]` column.
+    pub updated_at: Option<usize>,
+    /// The cache region, when the entity opts in.
+    pub cache_region: Option<&'static str>,
+    /// The DataSource whose schema the entity is validated against (`#[entity(datasource =
+    /// "...")]`, default `"default"`).
+    pub datasource: &'static str,
+}
+
+/// Every entity type linked into the program, registered by `#[derive(Entity)]`; schema
+/// validation checks those of each DataSource.
+#[linkme::distributed_slice]
+#[linkme(crate = framework_core::__private::linkme)]
+pub static ENTITIES: [fn() -> &'static EntityMetadata];
+
+/// The registered entities of the DataSource `datasource`, by name.
+pub fn entities_of(datasource: &str) -> Vec<&'static EntityMetadata> {
+    let mut out: Vec<&'static EntityMetadata> = ENTITIES
+        .iter()
+        .map(|f| f())
+        .filter(|m| m.datasource == datasource)
+        .collect();
+    out.sort_by_key(|m| m.name);
+    out.dedup_by_key(|m| (m.name, m.table));
+    out
+}
+
+impl EntityMetadata {
+    /// The id columns (one, or several for a composite key).
+    pub fn id_columns(&self) -> impl Iterator<Item = &ColumnMeta> {
+        self.ids.iter().map(|i| &self.columns[*i])
+    }
+
+    /// Whether column `idx` is (part of) the id.
+    pub fn is_id(&self, idx: usize) -> bool {
+        self.ids.contains(&idx)
+    }
+
+    /// The column of property `name`: a field name, or `field.sub` for a field of an embedded
+    /// value.
+    pub fn property(&self, name: &str) -> Option<(usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.field == name)
+    }
+
+    /// Columns written by INSERT: all but a generated id.
+    pub fn insert_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| !(self.id_generated && self.is_id(*i)))
+    }
+
+    /// Columns written by UPDATE: all but the id and `created_at`.
+    pub fn update_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
+        self.columns
+            .iter()
+            .enumerate()
+            .filter(move |(i, _)| !self.is_id(*i) && Some(*i) != self.created_at)
+    }
+}
+
+/// What a derived query may do with a property, decided from its Rust type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PropertyKind {
+    /// `String` (or `Option<String>`): `like`, `containing`, `ignore_case`.
+    Text,
+    /// `bool`: `true`/`false`.
+    Bool,
+    /// Anything else.
+    Other,
+}
+
+/// One field of an [`Embeddable`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EmbeddedField {
+    /// The Rust field name.
+    pub field: &'static str,
+    /// The column name before the owner's prefix.
+    pub column: &'static str,
+    /// The logical type.
+    pub sql_type: SqlType,
+    /// Whether the field is an `Option<T>`.
+    pub nullable: bool,
+    /// What derived queries may do with it.
+    pub kind: PropertyKind,
+}
