@@ -23,11 +23,13 @@
 )]
 
 pub mod cache;
+pub mod context;
 pub mod datasource;
 mod definition;
 pub mod driver;
 pub mod entity;
 mod error;
+mod executor;
 mod mapping;
 pub mod migrate;
 pub mod prelude;

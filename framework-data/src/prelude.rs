@@ -1,7 +1,8 @@
 //! Everything an application usually needs, in one `use`.
 
 pub use crate::cache::CacheContextExt;
-pub use crate::datasource::{DataContextExt, DataSource, DataSources};
+pub use crate::context::DataContextExt;
+pub use crate::datasource::{DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity};
 pub use crate::error::{DataError, DataResult, ErrorCategory};

@@ -16,6 +16,8 @@ mod field_type;
 mod migrations;
 mod repository;
 mod service;
+#[cfg(test)]
+mod snapshots;
 mod transactional;
 
 use proc_macro::TokenStream;

@@ -24,6 +24,7 @@
 //! }
 //! ```
 
+use framework_vocabulary::{Isolation, Propagation};
 use proc_macro2::{Span, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::parse::{Parse, ParseStream};
@@ -31,23 +32,6 @@ use syn::spanned::Spanned;
 use syn::{Expr, Ident, ItemFn, LitBool, LitInt, LitStr, Pat, ReturnType, Token, Type};
 
 const OPTIONS: &str = "propagation, isolation, read_only, timeout, datasource, rollback_for, no_rollback_for, retry, manager";
-const PROPAGATIONS: &[&str] = &[
-    "Required",
-    "RequiresNew",
-    "Nested",
-    "Supports",
-    "NotSupported",
-    "Mandatory",
-    "Never",
-];
-const ISOLATIONS: &[&str] = &[
-    "Default",
-    "ReadUncommitted",
-    "ReadCommitted",
-    "RepeatableRead",
-    "Serializable",
-];
-
 #[derive(Default)]
 struct Options {
     propagation: Option<Ident>,
@@ -61,15 +45,17 @@ struct Options {
     manager: Option<Expr>,
 }
 
-fn one_of(ident: &Ident, allowed: &[&str], what: &str) -> syn::Result<()> {
-    if allowed.iter().any(|a| ident == a) {
+/// Checks `ident` against the names the runtime knows (from `framework-vocabulary`).
+fn one_of<T: std::fmt::Display>(ident: &Ident, allowed: &[T], what: &str) -> syn::Result<()> {
+    if allowed.iter().any(|a| ident == &a.to_string()) {
         Ok(())
     } else {
+        let names: Vec<String> = allowed.iter().map(ToString::to_string).collect();
         Err(syn::Error::new(
             ident.span(),
             format!(
                 "unknown {what} `{ident}`; expected one of {}",
-                allowed.join(", ")
+                names.join(", ")
             ),
         ))
     }
@@ -85,7 +71,7 @@ impl Parse for Options {
                 "propagation" => {
                     input.parse::<Token![=]>()?;
                     let v: Ident = input.parse()?;
-                    one_of(&v, PROPAGATIONS, "propagation")?;
+                    one_of(&v, &Propagation::ALL, "propagation")?;
                     if o.propagation.replace(v).is_some() {
                         return Err(duplicate());
                     }
@@ -93,7 +79,7 @@ impl Parse for Options {
                 "isolation" => {
                     input.parse::<Token![=]>()?;
                     let v: Ident = input.parse()?;
-                    one_of(&v, ISOLATIONS, "isolation level")?;
+                    one_of(&v, &Isolation::ALL, "isolation level")?;
                     if o.isolation.replace(v).is_some() {
                         return Err(duplicate());
                     }

@@ -25,6 +25,8 @@ pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub enum Stage {
     /// Pools and DataSource beans.
     DataSources,
+    /// Transaction managers of the DataSources.
+    Transactions,
     /// Schema migrations.
     Migrations,
     /// Checking entities against the live schema.
@@ -46,6 +48,7 @@ impl fmt::Display for Stage {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let s = match self {
             Stage::DataSources => "datasources",
+            Stage::Transactions => "transactions",
             Stage::Migrations => "migrations",
             Stage::SchemaValidation => "schema validation",
             Stage::Caches => "caches",

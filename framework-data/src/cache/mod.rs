@@ -49,6 +49,18 @@ pub struct CacheManager {
     fill_hook: Arc<RwLock<Option<FillHook>>>,
 }
 
+impl DataSource {
+    /// Lets this DataSource's repositories use `cache` (once; later calls are ignored).
+    pub fn attach_cache(&self, cache: Arc<CacheManager>) {
+        self.attach(cache);
+    }
+
+    /// The cache manager its repositories use, if any.
+    pub fn cache(&self) -> Option<Arc<CacheManager>> {
+        self.attached::<CacheManager>()
+    }
+}
+
 impl CacheManager {
     /// Regions configured by `config`, created on first use.
     pub fn new(config: CacheConfig) -> Self {

@@ -11,21 +11,10 @@ use super::{
     DEFAULT_DATASOURCE, DataSource, DataSourceConfig, DataSourceHealth, DataSources,
     DataSourcesInfo, DataSourcesMetrics,
 };
-use crate::tx::TransactionManagers;
-use crate::tx::TransactionMetrics;
-
-/// `[transaction]`: settings of every TransactionManager.
-#[derive(Debug, Clone, Default, serde::Deserialize)]
-#[serde(deny_unknown_fields, default)]
-struct TransactionConfig {
-    /// Joining a transaction with another isolation level or read-only flag is an error.
-    validate_existing: bool,
-}
 
 /// Reads `[datasource]` and `[datasources.NAME]`, opens one pool each, registers the
-/// [`DataSources`] bean and a [`TransactionManagers`] bean (one TransactionManager per
-/// DataSource, `[transaction]` settings) and closes the pools at shutdown. Discovered
-/// automatically.
+/// [`DataSources`] bean with its health, metrics and info, and closes the pools at shutdown.
+/// Discovered automatically.
 pub struct DataSourcesAutoConfiguration;
 
 #[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
@@ -42,7 +31,7 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
     }
 
     fn config_sections(&self) -> &'static [&'static str] {
-        &["datasource", "datasources", "transaction"]
+        &["datasource", "datasources"]
     }
 
     fn configure<'a>(&'a self, ctx: &'a mut StartContext) -> BoxFuture<'a, Result<(), BoxError>> {
@@ -58,35 +47,26 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
                     }
                 }
             }
-            let tx_config: TransactionConfig = ctx.config().section_or_default("transaction")?;
-            let managers = Arc::new(TransactionManagers::new(&all, tx_config.validate_existing));
-            crate::tx::register(&managers);
             let beans = Arc::new(all);
-            register_management(ctx, &beans, &managers);
+            register_management(ctx, &beans);
             ctx.beans().insert(beans.clone());
-            ctx.beans().insert(managers.clone());
-            ctx.on_shutdown("datasources", move || async move {
-                crate::tx::deregister(&managers);
-                beans.close_all().await
-            });
+            ctx.on_shutdown(
+                "datasources",
+                move || async move { beans.close_all().await },
+            );
             Ok(())
         })
     }
 }
 
 /// Health indicators, metric sources and the info section of the DataSources.
-fn register_management(
-    ctx: &StartContext,
-    all: &Arc<DataSources>,
-    managers: &Arc<TransactionManagers>,
-) {
+fn register_management(ctx: &StartContext, all: &Arc<DataSources>) {
     let health = ctx.beans().get_or_insert_default::<HealthIndicators>();
     for ds in all.iter() {
         health.register(Arc::new(DataSourceHealth(ds.clone())));
     }
     let metrics = ctx.beans().get_or_insert_default::<MetricsRegistry>();
     metrics.register(Arc::new(DataSourcesMetrics(all.clone())));
-    metrics.register(Arc::new(TransactionMetrics(managers.clone())));
     let info = ctx.beans().get_or_insert_default::<InfoContributors>();
     info.register(Arc::new(DataSourcesInfo(all.clone())));
 }

@@ -4,10 +4,9 @@
 mod admission;
 mod auto_config;
 mod config;
-mod context_ext;
-mod executor;
 mod health;
 mod metrics;
+mod statement;
 mod url;
 
 use std::collections::BTreeMap;
@@ -17,10 +16,10 @@ use std::time::{Duration, Instant};
 pub use auto_config::DataSourcesAutoConfiguration;
 pub(crate) use auto_config::read_configs;
 pub use config::{DataSourceConfig, PoolConfig};
-pub use context_ext::DataContextExt;
-pub use executor::ExecResult;
 pub use health::{DataSourceHealth, DataSourcesInfo};
 pub use metrics::{DataSourcesMetrics, Operation};
+pub use statement::ExecResult;
+pub(crate) use statement::operation_word;
 pub use url::mask_url;
 
 use admission::Admission;
@@ -56,7 +55,8 @@ struct Inner {
     statements: std::sync::atomic::AtomicU64,
     metrics: metrics::DataSourceMetrics,
     slow_statement_threshold: Duration,
-    cache: std::sync::OnceLock<Arc<crate::cache::CacheManager>>,
+    /// What higher layers attach to this DataSource (the entity cache's manager), by type.
+    extensions: std::sync::RwLock<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
     admission: Admission,
     losses: Arc<LossMark>,
 }
@@ -97,7 +97,7 @@ impl DataSource {
                 statements: std::sync::atomic::AtomicU64::new(0),
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
-                cache: std::sync::OnceLock::new(),
+                extensions: std::sync::RwLock::new(Vec::new()),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
             }),
@@ -166,14 +166,28 @@ impl DataSource {
         self.acquire_measured().await
     }
 
-    /// Lets this DataSource's repositories use `cache` (once; later calls are ignored).
-    pub fn attach_cache(&self, cache: Arc<crate::cache::CacheManager>) {
-        let _ = self.inner.cache.set(cache);
+    /// Attaches `value` to this DataSource, once per type (a later one of the same type is
+    /// ignored): how a higher layer (the entity cache) gives the DataSource's users something
+    /// without this layer knowing its type.
+    pub(crate) fn attach<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
+        let mut all = self
+            .inner
+            .extensions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        if !all.iter().any(|e| e.is::<T>()) {
+            all.push(value);
+        }
     }
 
-    /// The cache manager its repositories use, if any.
-    pub fn cache(&self) -> Option<&Arc<crate::cache::CacheManager>> {
-        self.inner.cache.get()
+    /// The attached value of type `T`, if any.
+    pub(crate) fn attached<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
+        let all = self
+            .inner
+            .extensions
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        all.iter().find_map(|e| Arc::clone(e).downcast::<T>().ok())
     }
 
     pub(crate) fn metrics(&self) -> &metrics::DataSourceMetrics {

@@ -21,7 +21,8 @@ use framework_core::{ApplicationContextBuilder, Beans};
 use shaku::{HasComponent, Module};
 
 use super::{MigrationError, Migrator};
-use crate::datasource::{DataContextExt, DataSourcesAutoConfiguration};
+use crate::context::DataContextExt;
+use crate::datasource::DataSourcesAutoConfiguration;
 use crate::entity::entities_of;
 use crate::schema::{SchemaError, validate};
 
@@ -66,6 +67,7 @@ where
     let ctx = builder
         .without_discovery()
         .auto_configuration(&DataSourcesAutoConfiguration)
+        .auto_configuration(&crate::tx::TransactionManagersAutoConfiguration)
         .start()
         .await?;
     let result = execute(&ctx, command).await;

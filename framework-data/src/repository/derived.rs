@@ -14,61 +14,7 @@ use crate::error::{DataError, DataResult};
 use crate::sql::{ShapeMap, Sql, dialect, sql_from};
 use crate::value::{Args, QueryArg};
 
-/// What a derived query does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Subject {
-    /// `find_by`, `read_by`, `get_by`, `query_by`, `search_by`, `stream_by`.
-    Find,
-    /// `count_by`.
-    Count,
-    /// `exists_by`.
-    Exists,
-    /// `delete_by`, `remove_by`: one DELETE statement.
-    Delete,
-}
-
-/// The comparison of one part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Op {
-    /// `= ?` (`is`, `equals`, or nothing); `IS NULL` for a `None` argument.
-    Eq,
-    /// `<> ?` (`is_not`, `not`); `IS NOT NULL` for a `None` argument.
-    Ne,
-    /// `IS NULL`.
-    IsNull,
-    /// `IS NOT NULL`.
-    IsNotNull,
-    /// `BETWEEN ? AND ?`.
-    Between,
-    /// `< ?` (`less_than`, `before`).
-    Lt,
-    /// `<= ?`.
-    Le,
-    /// `> ?` (`greater_than`, `after`).
-    Gt,
-    /// `>= ?`.
-    Ge,
-    /// `LIKE ?`, the value as given.
-    Like,
-    /// `NOT LIKE ?`.
-    NotLike,
-    /// `LIKE 'value%'`, the value escaped.
-    StartsWith,
-    /// `LIKE '%value'`.
-    EndsWith,
-    /// `LIKE '%value%'`.
-    Contains,
-    /// `NOT LIKE '%value%'`.
-    NotContains,
-    /// `IN (...)`; an empty list matches nothing.
-    In,
-    /// `NOT IN (...)`; an empty list matches everything.
-    NotIn,
-    /// `= TRUE`.
-    True,
-    /// `= FALSE`.
-    False,
-}
+pub use framework_vocabulary::{Op, Subject};
 
 /// One condition of a derived query.
 #[derive(Debug, Clone, Copy)]
@@ -395,12 +341,12 @@ impl<'r, E: Entity> Call<'r, E> {
             s
         };
         match (q.subject, kind) {
-            (Subject::Count, _) | (Subject::Find, Kind::Count) => {
+            (Subject::Count, _) | (Subject::Find | Subject::Stream, Kind::Count) => {
                 out.push_str("SELECT COUNT(*) FROM ")
             }
             (Subject::Exists, _) => out.push_str("SELECT 1 FROM "),
             (Subject::Delete, _) => out.push_str("DELETE FROM "),
-            (Subject::Find, _) => {
+            (Subject::Find | Subject::Stream, _) => {
                 out.push_str("SELECT ");
                 if q.distinct {
                     out.push_str("DISTINCT ");
@@ -523,7 +469,7 @@ impl<'r, E: Entity> Call<'r, E> {
             }
         }
 
-        let selecting = q.subject == Subject::Find && kind != Kind::Count;
+        let selecting = q.subject.returns_entities() && kind != Kind::Count;
         if selecting {
             let mut keys: Vec<(&'static str, bool)> = Vec::new();
             for (property, desc) in q.order {

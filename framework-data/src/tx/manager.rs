@@ -120,7 +120,7 @@ impl TransactionManager {
     ///
     /// 1. the manager of a transaction on a DataSource of that name that this task is already
     ///    running (current or suspended), so nested calls stay in their caller's context;
-    /// 2. else the context this task runs in through [`DataContextExt::scope`](crate::datasource::DataContextExt::scope);
+    /// 2. else the context this task runs in through [`DataContextExt::scope`](crate::context::DataContextExt::scope);
     /// 3. else the one started [`ApplicationContext`](framework_core::ApplicationContext) of
     ///    the process that has such a DataSource ([`TxError::AmbiguousManager`] when several
     ///    do, as in parallel tests: use `scope` there, or `manager = expr` on the macro).

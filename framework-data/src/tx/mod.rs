@@ -20,6 +20,7 @@
 
 pub(crate) mod active;
 pub(crate) mod ambient;
+mod auto_config;
 #[doc(hidden)]
 pub mod macro_support;
 mod manager;
@@ -34,6 +35,7 @@ mod template;
 pub use crate::definition::{Isolation, Propagation, TransactionDefinition};
 pub use crate::error::TxError;
 pub use ambient::carry;
+pub use auto_config::TransactionManagersAutoConfiguration;
 pub use manager::{Attempt, TransactionManager, TransactionManagers, TransactionMetrics};
 pub use retry::Retry;
 pub use rollback::RollbackPolicy;

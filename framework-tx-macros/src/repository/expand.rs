@@ -305,7 +305,7 @@ fn derived_method(
             "`first`/`top` and a `Pageable` argument cannot be combined",
         ));
     }
-    if !special.is_empty() && !matches!(tree.subject, Subject::Find | Subject::Stream) {
+    if !special.is_empty() && !tree.subject.returns_entities() {
         return Err(err(
             m.span(),
             m,
@@ -317,7 +317,7 @@ fn derived_method(
         let detail = tree
             .parts
             .iter()
-            .map(|p| format!("{} {}: {}", p.property, p.op.variant(), p.op.arity()))
+            .map(|p| format!("{} {}: {}", p.property, p.op.name(), p.op.arity()))
             .collect::<Vec<_>>()
             .join(", ");
         return Err(err(
@@ -337,7 +337,7 @@ fn derived_method(
                 m,
                 format!(
                     "`ignore_case` applies to text comparisons, not to `{}` on `{}`",
-                    p.op.variant(),
+                    p.op.name(),
                     p.property
                 ),
             ));
@@ -397,7 +397,8 @@ fn derived_method(
     }
 
     let subject = match tree.subject {
-        Subject::Find | Subject::Stream => quote!(Find),
+        Subject::Find => quote!(Find),
+        Subject::Stream => quote!(Stream),
         Subject::Count => quote!(Count),
         Subject::Exists => quote!(Exists),
         Subject::Delete => quote!(Delete),
@@ -410,7 +411,7 @@ fn derived_method(
     let checks = embedded_checks(&tree, entity_path, m, fd);
     let parts = tree.parts.iter().map(|p| {
         let property = &p.property;
-        let op = format_ident!("{}", p.op.variant());
+        let op = format_ident!("{}", p.op.name());
         // `all_ignore_case` on an embedded field: whether it is text is known to the compiler.
         let ic = match p.property.split_once('.') {
             Some((outer, inner)) if p.ignore_case_from_all => {

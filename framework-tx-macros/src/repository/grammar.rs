@@ -15,111 +15,7 @@
 //! stands where a property is expected.
 
 /// What the method does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Subject {
-    Find,
-    Stream,
-    Count,
-    Exists,
-    Delete,
-}
-
-/// A comparison of one part, with the number of arguments it takes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Op {
-    Eq,
-    Ne,
-    IsNull,
-    IsNotNull,
-    Between,
-    Lt,
-    Le,
-    Gt,
-    Ge,
-    Like,
-    NotLike,
-    StartsWith,
-    EndsWith,
-    Contains,
-    NotContains,
-    In,
-    NotIn,
-    True,
-    False,
-}
-
-impl Op {
-    pub(crate) fn arity(self) -> usize {
-        match self {
-            Op::IsNull | Op::IsNotNull | Op::True | Op::False => 0,
-            Op::Between => 2,
-            _ => 1,
-        }
-    }
-
-    /// The runtime enum variant's name.
-    pub(crate) fn variant(self) -> &'static str {
-        match self {
-            Op::Eq => "Eq",
-            Op::Ne => "Ne",
-            Op::IsNull => "IsNull",
-            Op::IsNotNull => "IsNotNull",
-            Op::Between => "Between",
-            Op::Lt => "Lt",
-            Op::Le => "Le",
-            Op::Gt => "Gt",
-            Op::Ge => "Ge",
-            Op::Like => "Like",
-            Op::NotLike => "NotLike",
-            Op::StartsWith => "StartsWith",
-            Op::EndsWith => "EndsWith",
-            Op::Contains => "Contains",
-            Op::NotContains => "NotContains",
-            Op::In => "In",
-            Op::NotIn => "NotIn",
-            Op::True => "True",
-            Op::False => "False",
-        }
-    }
-
-    /// Whether the operator works on text (a LIKE-family match).
-    pub(crate) fn is_pattern(self) -> bool {
-        matches!(
-            self,
-            Op::Like | Op::NotLike | Op::StartsWith | Op::EndsWith | Op::Contains | Op::NotContains
-        )
-    }
-}
-
-/// Operator keywords, longest first within each family so `less_than_equal` wins over
-/// `less_than`. An optional leading `is` is accepted before any of them (`is_less_than`).
-const OPERATORS: &[(&str, Op)] = &[
-    ("not_null", Op::IsNotNull),
-    ("null", Op::IsNull),
-    ("not_containing", Op::NotContains),
-    ("not_contains", Op::NotContains),
-    ("not_like", Op::NotLike),
-    ("not_in", Op::NotIn),
-    ("not", Op::Ne),
-    ("equals", Op::Eq),
-    ("between", Op::Between),
-    ("less_than_equal", Op::Le),
-    ("less_than", Op::Lt),
-    ("greater_than_equal", Op::Ge),
-    ("greater_than", Op::Gt),
-    ("before", Op::Lt),
-    ("after", Op::Gt),
-    ("like", Op::Like),
-    ("starting_with", Op::StartsWith),
-    ("starts_with", Op::StartsWith),
-    ("ending_with", Op::EndsWith),
-    ("ends_with", Op::EndsWith),
-    ("containing", Op::Contains),
-    ("contains", Op::Contains),
-    ("in", Op::In),
-    ("true", Op::True),
-    ("false", Op::False),
-];
+pub(crate) use framework_vocabulary::{OPERATORS, Op, Subject};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Part {
@@ -313,17 +209,10 @@ pub(crate) fn parse(
     let Some(verb) = words.first() else {
         return Err("empty method name".into());
     };
-    let subject = match *verb {
-        "find" | "read" | "get" | "query" | "search" => Subject::Find,
-        "stream" => Subject::Stream,
-        "count" => Subject::Count,
-        "exists" => Subject::Exists,
-        "delete" | "remove" => Subject::Delete,
-        other => {
-            return Err(format!(
-                "a derived query starts with find, read, get, query, search, stream, count, exists, delete or remove, not `{other}` (or give the SQL with #[query(\"...\")])"
-            ));
-        }
+    let Some(subject) = Subject::from_verb(verb) else {
+        return Err(format!(
+            "a derived query starts with find, read, get, query, search, stream, count, exists, delete or remove, not `{verb}` (or give the SQL with #[query(\"...\")])"
+        ));
     };
     let Some(by) = words.iter().position(|w| *w == "by") else {
         return Err(format!(
@@ -351,7 +240,7 @@ pub(crate) fn parse(
         distinct = true;
     }
     // Spring parses a limit on count, exists and delete and ignores it.
-    if !matches!(subject, Subject::Find | Subject::Stream) {
+    if !subject.returns_entities() {
         limit = None;
     }
 

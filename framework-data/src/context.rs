@@ -1,4 +1,6 @@
-//! DataSource lookups on the [`ApplicationContext`].
+//! The data layer's additions to the [`ApplicationContext`]: its DataSources, repositories,
+//! SQL client and transaction scope (`ctx.datasource_default()`, `ctx.repository::<E>()`,
+//! `ctx.sql(..)`, `ctx.scope(..)`). This module sits on top of the others: it reaches each.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -6,7 +8,7 @@ use std::sync::Arc;
 use framework_core::ApplicationContext;
 use shaku::Module;
 
-use super::{DEFAULT_DATASOURCE, DataSource, DataSources};
+use crate::datasource::{DEFAULT_DATASOURCE, DataSource, DataSources};
 use crate::entity::Entity;
 use crate::error::DataResult;
 use crate::repository::Repository;
@@ -17,7 +19,7 @@ use crate::tx::{TransactionManager, TransactionManagers, TxError};
 ///
 /// ```no_run
 /// use framework_core::ApplicationContext;
-/// use framework_data::datasource::DataContextExt;
+/// use framework_data::context::DataContextExt;
 /// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 /// let ctx = ApplicationContext::builder().set("datasource.url", "sqlite::memory:").start().await?;
 /// let ds = ctx.datasource_default()?;

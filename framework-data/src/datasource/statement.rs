@@ -1,0 +1,172 @@
+//! A DataSource's statement bookkeeping: the arguments of its driver, the connections it lends
+//! (measured), the statement counter and slow-statement log, and when a statement that met a
+//! lost connection may be sent again. Sending statements, in the task's transaction or on a
+//! pooled connection, is the [`executor`](crate::executor)'s job, one layer up.
+
+use std::sync::atomic::Ordering;
+
+use super::DataSource;
+use super::metrics::Operation;
+use crate::driver::PooledConnection;
+use crate::error::{DataError, DataResult};
+use crate::value::{Args, Row};
+
+/// What an INSERT/UPDATE/DELETE reports.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ExecResult {
+    /// Rows changed.
+    pub rows_affected: u64,
+    /// The first generated id (MySQL's `LAST_INSERT_ID()`, SQLite's rowid); 0 where unknown.
+    pub last_insert_id: i64,
+}
+
+/// The statement's first word (`SELECT`, `INSERT`, ...), for traces.
+pub(crate) fn operation_word(sql: &str) -> &str {
+    sql.split_whitespace().next().unwrap_or("")
+}
+
+impl DataSource {
+    pub(crate) fn count_statement(&self) {
+        self.inner.statements.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn mismatch(&self) -> DataError {
+        DataError::InvalidArgument(format!(
+            "arguments built for another dialect than DataSource `{}` ({})",
+            self.name(),
+            self.dialect()
+        ))
+    }
+
+    /// Statements sent through this DataSource since it started.
+    pub fn statements_executed(&self) -> u64 {
+        self.inner.statements.load(Ordering::Relaxed)
+    }
+
+    /// Fresh, empty arguments for this DataSource's driver.
+    pub fn args(&self) -> Args {
+        Args::new(self.dialect())
+    }
+
+    /// Borrows a pooled connection, measuring the wait, the callers waiting and timeouts.
+    /// Every connection the framework borrows comes through here (or [`acquire_since`]).
+    ///
+    /// [`acquire_since`]: Self::acquire_since
+    pub(crate) async fn acquire_measured(&self) -> DataResult<PooledConnection> {
+        self.acquire_since(std::time::Instant::now()).await
+    }
+
+    /// [`acquire_measured`](Self::acquire_measured) for a caller that began waiting at
+    /// `started` (a transaction's admission).
+    pub(crate) async fn acquire_since(
+        &self,
+        started: std::time::Instant,
+    ) -> DataResult<PooledConnection> {
+        let m = self.metrics();
+        m.pending.fetch_add(1, Ordering::Relaxed);
+        let conn = self.pool().acquire().await;
+        m.pending.fetch_sub(1, Ordering::Relaxed);
+        m.record_wait(started.elapsed());
+        conn.map_err(|e| {
+            if matches!(e, sqlx::Error::PoolTimedOut) {
+                m.record_timeout();
+            }
+            self.error(e)
+        })
+    }
+
+    /// A copy of `args` for sending a statement again after a lost connection, on the drivers
+    /// that talk to a server (an in-process SQLite connection is never lost that way).
+    pub(crate) fn spare_args(&self, args: &Args) -> Option<Args> {
+        match args {
+            #[cfg(feature = "sqlite")]
+            Args::Sqlite(_) => None,
+            #[allow(unreachable_patterns)]
+            other => Some(other.clone()),
+        }
+    }
+
+    /// Whether a statement that failed with `e` outside a transaction may be sent again: the
+    /// connection was lost, and either the server said so before running it, or it only reads.
+    pub(crate) fn may_resend(&self, e: &sqlx::Error, sql: &str) -> bool {
+        let lost = crate::driver::connection_lost(e);
+        if lost.is_some() {
+            // Before the second attempt borrows: the connections idle since then are suspect.
+            self.inner.losses.record();
+        }
+        match lost {
+            Some(crate::driver::Lost::BeforeExecution) => true,
+            Some(crate::driver::Lost::Unknown) => {
+                let word = operation_word(sql);
+                word.eq_ignore_ascii_case("SELECT") || word.eq_ignore_ascii_case("SHOW")
+            }
+            None => false,
+        }
+    }
+
+    /// Records a finished statement; a slow one is logged at warn (its text, never its values).
+    pub(crate) fn statement_done(&self, op: Operation, sql: &str, elapsed: std::time::Duration) {
+        self.metrics().record_statement(self.name(), op, elapsed);
+        if elapsed >= self.slow_statement_threshold() {
+            tracing::warn!(
+                datasource = %self.name(),
+                repository = op.repository,
+                method = op.method,
+                elapsed_ms = elapsed.as_millis() as u64,
+                statement = sql,
+                "slow statement"
+            );
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<sqlx::postgres::PgQueryResult> for ExecResult {
+    fn from(r: sqlx::postgres::PgQueryResult) -> Self {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: 0,
+        }
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::mysql::MySqlQueryResult> for ExecResult {
+    fn from(r: sqlx::mysql::MySqlQueryResult) -> Self {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: r.last_insert_id() as i64,
+        }
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
+    fn from(r: sqlx::sqlite::SqliteQueryResult) -> Self {
+        ExecResult {
+            rows_affected: r.rows_affected(),
+            last_insert_id: r.last_insert_rowid(),
+        }
+    }
+}
+
+#[cfg(feature = "postgres")]
+impl From<sqlx::postgres::PgRow> for Row {
+    fn from(r: sqlx::postgres::PgRow) -> Self {
+        Row::Postgres(r)
+    }
+}
+
+#[cfg(feature = "mysql")]
+impl From<sqlx::mysql::MySqlRow> for Row {
+    fn from(r: sqlx::mysql::MySqlRow) -> Self {
+        Row::MySql(r)
+    }
+}
+
+#[cfg(feature = "sqlite")]
+impl From<sqlx::sqlite::SqliteRow> for Row {
+    fn from(r: sqlx::sqlite::SqliteRow) -> Self {
+        Row::Sqlite(r)
+    }
+}

@@ -1,0 +1,285 @@
+impl ::framework_data::entity::Entity for Owner {
+    type Id = i64;
+    fn metadata() -> &'static ::framework_data::entity::EntityMetadata {
+        static METADATA: ::std::sync::OnceLock<
+            ::framework_data::entity::EntityMetadata,
+        > = ::std::sync::OnceLock::new();
+        METADATA
+            .get_or_init(|| {
+                ::framework_data::__private::MetadataBuilder::new(
+                        "Owner",
+                        "owners",
+                        "default",
+                        ::core::option::Option::Some("owners"),
+                        true,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "id",
+                            column: "id",
+                            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Id,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "name",
+                            column: "full_name",
+                            sql_type: <String as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <String as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Plain,
+                    )
+                    .embedded(
+                        "address",
+                        "home_",
+                        false,
+                        <<Option<
+                            Address,
+                        > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::FIELDS,
+                        <Option<
+                            Address,
+                        > as ::framework_data::entity::EmbeddedValue>::OPTIONAL,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "active",
+                            column: "active",
+                            sql_type: <bool as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <bool as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Plain,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "version",
+                            column: "version",
+                            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Version,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "created_at",
+                            column: "created_at",
+                            sql_type: <DateTime<
+                                Utc,
+                            > as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <DateTime<
+                                Utc,
+                            > as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::CreatedAt,
+                    )
+                    .build()
+            })
+    }
+    fn sql() -> &'static ::framework_data::sql::EntitySql {
+        static SQL: ::framework_data::sql::EntitySql = ::framework_data::sql::EntitySql::new();
+        &SQL
+    }
+    fn id(&self) -> i64 {
+        ::core::clone::Clone::clone(&self.id)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn bind_id(
+        id: &i64,
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        args.add(id)
+    }
+    fn set_generated_id(&mut self, raw: i64) {
+        self.id = <i64 as ::framework_data::entity::GeneratedId>::from_i64(raw);
+    }
+    fn is_new(&self) -> bool {
+        ::framework_data::entity::GeneratedId::is_unset(&self.id)
+    }
+    fn bind_column(
+        &self,
+        idx: usize,
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        match idx {
+            i if i == 0usize => args.add(&self.id),
+            i if i == 1usize => args.add(&self.name),
+            i if (2usize..2usize
+                + <<Option<
+                    Address,
+                > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::FIELDS
+                    .len())
+                .contains(&i) => {
+                <Option<
+                    Address,
+                > as ::framework_data::entity::EmbeddedValue>::bind_field(
+                    &self.address,
+                    i - 2usize,
+                    args,
+                )
+            }
+            i if i == Self::__FW_OFFSETS[3usize] => args.add(&self.active),
+            i if i == Self::__FW_OFFSETS[4usize] => args.add(&self.version),
+            i if i == Self::__FW_OFFSETS[5usize] => args.add(&self.created_at),
+            other => {
+                ::core::result::Result::Err(
+                    ::std::format!("{} has no column {}", "Owner", other).into(),
+                )
+            }
+        }
+    }
+    fn from_row(
+        row: &::framework_data::value::Row,
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            id: row.get(0usize)?,
+            name: row.get(1usize)?,
+            address: <Option<
+                Address,
+            > as ::framework_data::entity::EmbeddedValue>::read(
+                row,
+                &|k| ::core::result::Result::Ok(2usize + k),
+            )?,
+            active: row.get(Self::__FW_OFFSETS[3usize])?,
+            version: row.get(Self::__FW_OFFSETS[4usize])?,
+            created_at: row.get(Self::__FW_OFFSETS[5usize])?,
+            note: ::core::default::Default::default(),
+        })
+    }
+    fn from_row_at(
+        row: &::framework_data::value::Row,
+        positions: &[usize],
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            id: row
+                .get(
+                    positions
+                        .get(0usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 0usize,
+                            len: positions.len(),
+                        })?,
+                )?,
+            name: row
+                .get(
+                    positions
+                        .get(1usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 1usize,
+                            len: positions.len(),
+                        })?,
+                )?,
+            address: <Option<
+                Address,
+            > as ::framework_data::entity::EmbeddedValue>::read(
+                row,
+                &|k| {
+                    positions
+                        .get(2usize + k)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 2usize + k,
+                            len: positions.len(),
+                        })
+                },
+            )?,
+            active: row
+                .get(
+                    positions
+                        .get(Self::__FW_OFFSETS[3usize])
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: Self::__FW_OFFSETS[3usize],
+                            len: positions.len(),
+                        })?,
+                )?,
+            version: row
+                .get(
+                    positions
+                        .get(Self::__FW_OFFSETS[4usize])
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: Self::__FW_OFFSETS[4usize],
+                            len: positions.len(),
+                        })?,
+                )?,
+            created_at: row
+                .get(
+                    positions
+                        .get(Self::__FW_OFFSETS[5usize])
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: Self::__FW_OFFSETS[5usize],
+                            len: positions.len(),
+                        })?,
+                )?,
+            note: ::core::default::Default::default(),
+        })
+    }
+    fn version(&self) -> ::core::option::Option<i64> {
+        ::core::option::Option::Some(
+            ::framework_data::entity::VersionValue::to_i64(&self.version),
+        )
+    }
+    fn version_max(&self) -> i64 {
+        <i64 as ::framework_data::entity::VersionValue>::MAX
+    }
+    fn set_version(&mut self, version: i64) {
+        self.version = <i64 as ::framework_data::entity::VersionValue>::from_i64(
+            version,
+        );
+    }
+    fn set_created_at(
+        &mut self,
+        now: ::framework_data::__private::chrono::DateTime<
+            ::framework_data::__private::chrono::Utc,
+        >,
+    ) {
+        self.created_at = <DateTime<
+            Utc,
+        > as ::framework_data::entity::AuditTimestamp>::from_now(now);
+    }
+}
+#[doc(hidden)]
+impl Owner {
+    const __FW_OFFSETS: [usize; 6usize] = {
+        let mut o = [0usize; 6usize];
+        o[1usize] = o[0usize] + 1;
+        o[2usize] = o[1usize] + 1;
+        o[3usize] = o[2usize]
+            + <<Option<
+                Address,
+            > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::FIELDS
+                .len();
+        o[4usize] = o[3usize] + 1;
+        o[5usize] = o[4usize] + 1;
+        o
+    };
+    #[allow(non_upper_case_globals)]
+    pub const __fw_embedded_address: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::of::<
+        Option<Address>,
+    >();
+}
+#[doc(hidden)]
+#[allow(unused_macros)]
+macro_rules! __fw_entity_fields_Owner {
+    ($($input:tt)*) => {
+        ::framework_data::__private::repository_impl! { @ fields[(id other req) (name
+        text req) (address embedded opt) (active bool req) (version other req)
+        (created_at other req)] $($input)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub(crate) use __fw_entity_fields_Owner as Owner;
+const _: () = {
+    #[::framework_data::__private::linkme::distributed_slice(
+        ::framework_data::entity::ENTITIES
+    )]
+    #[linkme(crate = ::framework_data::__private::linkme)]
+    static ENTITY: fn() -> &'static ::framework_data::entity::EntityMetadata = <Owner as ::framework_data::entity::Entity>::metadata;
+};

@@ -1,0 +1,151 @@
+impl ::framework_data::entity::Entity for OrderLine {
+    type Id = (i64, i32);
+    fn metadata() -> &'static ::framework_data::entity::EntityMetadata {
+        static METADATA: ::std::sync::OnceLock<
+            ::framework_data::entity::EntityMetadata,
+        > = ::std::sync::OnceLock::new();
+        METADATA
+            .get_or_init(|| {
+                ::framework_data::__private::MetadataBuilder::new(
+                        "OrderLine",
+                        "order_line",
+                        "default",
+                        ::core::option::Option::None,
+                        false,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "order_id",
+                            column: "order_id",
+                            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Id,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "line_no",
+                            column: "line_no",
+                            sql_type: <i32 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i32 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Id,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "quantity",
+                            column: "quantity",
+                            sql_type: <i32 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i32 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Plain,
+                    )
+                    .build()
+            })
+    }
+    fn sql() -> &'static ::framework_data::sql::EntitySql {
+        static SQL: ::framework_data::sql::EntitySql = ::framework_data::sql::EntitySql::new();
+        &SQL
+    }
+    fn id(&self) -> (i64, i32) {
+        (
+            ::core::clone::Clone::clone(&self.order_id),
+            ::core::clone::Clone::clone(&self.line_no),
+        )
+    }
+    fn set_id(&mut self, id: (i64, i32)) {
+        self.order_id = id.0;
+        self.line_no = id.1;
+    }
+    fn bind_id(
+        id: &(i64, i32),
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        args.add(&id.0)?;
+        args.add(&id.1)?;
+        ::core::result::Result::Ok(())
+    }
+    fn is_new(&self) -> bool {
+        false
+    }
+    fn bind_column(
+        &self,
+        idx: usize,
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        match idx {
+            0usize => args.add(&self.order_id),
+            1usize => args.add(&self.line_no),
+            2usize => args.add(&self.quantity),
+            other => {
+                ::core::result::Result::Err(
+                    ::std::format!("{} has no column {}", "OrderLine", other).into(),
+                )
+            }
+        }
+    }
+    fn from_row(
+        row: &::framework_data::value::Row,
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            order_id: row.get(0usize)?,
+            line_no: row.get(1usize)?,
+            quantity: row.get(2usize)?,
+        })
+    }
+    fn from_row_at(
+        row: &::framework_data::value::Row,
+        positions: &[usize],
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            order_id: row
+                .get(
+                    positions
+                        .get(0usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 0usize,
+                            len: positions.len(),
+                        })?,
+                )?,
+            line_no: row
+                .get(
+                    positions
+                        .get(1usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 1usize,
+                            len: positions.len(),
+                        })?,
+                )?,
+            quantity: row
+                .get(
+                    positions
+                        .get(2usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
+                            index: 2usize,
+                            len: positions.len(),
+                        })?,
+                )?,
+        })
+    }
+}
+#[doc(hidden)]
+#[allow(unused_macros)]
+macro_rules! __fw_entity_fields_OrderLine {
+    ($($input:tt)*) => {
+        ::framework_data::__private::repository_impl! { @ fields[(order_id other req)
+        (line_no other req) (quantity other req)] $($input)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub(crate) use __fw_entity_fields_OrderLine as OrderLine;
+const _: () = {
+    #[::framework_data::__private::linkme::distributed_slice(
+        ::framework_data::entity::ENTITIES
+    )]
+    #[linkme(crate = ::framework_data::__private::linkme)]
+    static ENTITY: fn() -> &'static ::framework_data::entity::EntityMetadata = <OrderLine as ::framework_data::entity::Entity>::metadata;
+};

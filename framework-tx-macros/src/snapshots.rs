@@ -1,0 +1,163 @@
+//! Snapshot tests of the generated code: each case expands a macro on a typical input and
+//! compares the pretty-printed result with `snapshots/{case}.rs`, so that a change in what the
+//! macros generate is reviewed as a diff of those files. `UPDATE_SNAPSHOTS=1 cargo test -p
+//! framework-tx-macros` rewrites them.
+
+use std::path::PathBuf;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+fn pretty(tokens: TokenStream) -> String {
+    match syn::parse2::<syn::File>(tokens.clone()) {
+        Ok(file) => prettyplease::unparse(&file),
+        Err(e) => panic!("the expansion does not parse as items ({e}):\n{tokens}"),
+    }
+}
+
+fn check(case: &str, tokens: TokenStream) {
+    let actual = pretty(tokens);
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("snapshots")
+        .join(format!("{case}.rs"));
+    if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
+        std::fs::create_dir_all(path.parent().expect("snapshots dir")).expect("create dir");
+        std::fs::write(&path, &actual).expect("write snapshot");
+        return;
+    }
+    let expected = std::fs::read_to_string(&path).unwrap_or_default();
+    if expected != actual {
+        let diff: Vec<String> = expected
+            .lines()
+            .zip(actual.lines())
+            .enumerate()
+            .filter(|(_, (e, a))| e != a)
+            .take(10)
+            .map(|(i, (e, a))| format!("line {}:\n  - {e}\n  + {a}", i + 1))
+            .collect();
+        panic!(
+            "the expansion of `{case}` changed (snapshot {}; {} lines expected, {} now); review and rerun with UPDATE_SNAPSHOTS=1:\n{}",
+            path.display(),
+            expected.lines().count(),
+            actual.lines().count(),
+            diff.join("\n")
+        );
+    }
+}
+
+#[test]
+fn entity() {
+    let input = syn::parse_quote! {
+        #[entity(table = "owners", cache = "owners")]
+        pub struct Owner {
+            #[id(generated)]
+            pub id: i64,
+            #[column(name = "full_name")]
+            pub name: String,
+            #[embedded(prefix = "home_")]
+            pub address: Option<Address>,
+            pub active: bool,
+            #[version]
+            pub version: i64,
+            #[created_at]
+            pub created_at: DateTime<Utc>,
+            #[transient]
+            pub note: String,
+        }
+    };
+    check("entity", crate::entity::expand(input).expect("expands"));
+}
+
+#[test]
+fn entity_with_composite_key() {
+    let input = syn::parse_quote! {
+        pub struct OrderLine {
+            #[id]
+            pub order_id: i64,
+            #[id]
+            pub line_no: i32,
+            pub quantity: i32,
+        }
+    };
+    check(
+        "entity_with_composite_key",
+        crate::entity::expand(input).expect("expands"),
+    );
+}
+
+#[test]
+fn embeddable() {
+    let input = syn::parse_quote! {
+        pub struct Address {
+            pub street: String,
+            #[column(name = "zip")]
+            pub zip_code: String,
+            pub floor: Option<i32>,
+        }
+    };
+    check(
+        "embeddable",
+        crate::embeddable::expand(input).expect("expands"),
+    );
+}
+
+#[test]
+fn repository() {
+    let item = quote! {
+        pub trait OwnerRepository: CrudRepository<Owner> {
+            async fn find_by_address_city_order_by_name_desc(&self, city: &str) -> DataResult<Vec<Owner>>;
+            async fn count_by_active_true(&self) -> DataResult<u64>;
+            #[query("SELECT * FROM owners WHERE id IN (:ids)")]
+            async fn by_ids(&self, ids: &[i64]) -> DataResult<Vec<Owner>>;
+        }
+    };
+    let first = crate::repository::attribute(TokenStream::new(), item.clone()).expect("expands");
+    check("repository_attribute", first);
+    let callback = quote! {
+        @fields [(id other req) (name text req) (address embedded opt) (active bool req)]
+        @fd (::framework_data) @datasource "default" @entity (Owner) @item #item
+    };
+    check(
+        "repository_implementation",
+        crate::repository::implement(callback).expect("expands"),
+    );
+}
+
+#[test]
+fn transactional() {
+    let attr = quote!(
+        propagation = RequiresNew,
+        isolation = Serializable,
+        timeout = "5s",
+        retry = 2
+    );
+    let item = quote! {
+        pub async fn transfer(&self, from: i64, to: i64, cents: i64) -> Result<(), AppError> {
+            self.accounts.debit(from, cents).await?;
+            self.accounts.credit(to, cents).await
+        }
+    };
+    check(
+        "transactional",
+        crate::transactional::expand(attr, item).expect("expands"),
+    );
+}
+
+#[test]
+fn service() {
+    let item = quote! {
+        impl TransferServiceImpl {
+            #[transactional]
+            pub async fn transfer(&self, from: i64, to: i64) -> Result<(), AppError> {
+                self.inner(from, to).await
+            }
+            async fn inner(&self, from: i64, to: i64) -> Result<(), AppError> {
+                Ok(())
+            }
+        }
+    };
+    check(
+        "service",
+        crate::service::expand(TokenStream::new(), item).expect("expands"),
+    );
+}
