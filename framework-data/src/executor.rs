@@ -7,7 +7,7 @@
 use tracing::Instrument;
 
 use crate::datasource::{DataSource, ExecResult, Operation, operation_word};
-use crate::driver::{Pool, PooledConnection, TxConn};
+use crate::driver::{Driver, Pool, PooledConnection, TxConn, dispatch};
 use crate::error::DataResult;
 use crate::sql::Sql;
 use crate::value::{Args, Row};
@@ -18,32 +18,20 @@ use crate::value::{Args, Row};
 /// the connection wait and use), traces it, and evaluates to `Result<_, DataError>`.
 macro_rules! route {
     // One attempt on a pooled connection: evaluates to `Result<$ok, sqlx::Error>`.
-    (@pooled $ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+    (@pooled $ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
         let conn = $ds.acquire_measured().await?;
         let held = std::time::Instant::now();
-        let done: Result<$ok, sqlx::Error> = match (conn, $args) {
-            #[cfg(feature = "postgres")]
-            (PooledConnection::Postgres(mut pc), Args::Postgres($a)) => {
+        let done: Result<$ok, sqlx::Error> = dispatch!(
+            (conn, $args) => (PooledConnection(mut pc), Args($a)), $db => {
                 let $c = &mut *pc;
                 $body
-            }
-            #[cfg(feature = "mysql")]
-            (PooledConnection::MySql(mut pc), Args::MySql($a)) => {
-                let $c = &mut *pc;
-                $body
-            }
-            #[cfg(feature = "sqlite")]
-            (PooledConnection::Sqlite(mut pc), Args::Sqlite($a)) => {
-                let $c = &mut *pc;
-                $body
-            }
-            #[allow(unreachable_patterns)]
-            _ => return Err($ds.mismatch()),
-        };
+            },
+            else => return Err($ds.mismatch())
+        );
         $ds.metrics().record_use(held.elapsed());
         done
     }};
-    ($ok:ty; $ds:expr, $op:expr, $text:expr, $args:expr, |$c:ident, $a:ident| $body:expr) => {{
+    ($ok:ty; $ds:expr, $op:expr, $text:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
         let ds = $ds;
         let op: Operation = $op;
         ds.count_statement();
@@ -69,25 +57,13 @@ macro_rules! route {
                         return Err(tx.stream_in_the_way());
                     }
                     let mut conn = tx.lock().await?;
-                    let done: Result<$ok, sqlx::Error> = match (&mut *conn, $args) {
-                        #[cfg(feature = "postgres")]
-                        (TxConn::Postgres(t), Args::Postgres($a)) => {
+                    let done: Result<$ok, sqlx::Error> = dispatch!(
+                        (&mut *conn, $args) => (TxConn(t), Args($a)), $db => {
                             let $c = &mut **t;
                             $body
-                        }
-                        #[cfg(feature = "mysql")]
-                        (TxConn::MySql(t), Args::MySql($a)) => {
-                            let $c = &mut **t;
-                            $body
-                        }
-                        #[cfg(feature = "sqlite")]
-                        (TxConn::Sqlite(t), Args::Sqlite($a)) => {
-                            let $c = &mut **t;
-                            $body
-                        }
-                        #[allow(unreachable_patterns)]
-                        _ => return Err(ds.mismatch()),
-                    };
+                        },
+                        else => return Err(ds.mismatch())
+                    );
                     drop(conn);
                     done.map_err(|e| {
                         let e = ds.error(e);
@@ -101,11 +77,11 @@ macro_rules! route {
                     // already closed is sent once more on another connection: when the server
                     // said so (it never ran), or when it only reads.
                     let spare = ds.spare_args(&$args);
-                    let done = route!(@pooled $ok; ds, $args, |$c, $a| $body);
+                    let done = route!(@pooled $ok; ds, $args, |$c, $a, $db| $body);
                     match (done, spare) {
                         (Err(e), Some(again)) if ds.may_resend(&e, $text) => {
                             tracing::debug!(datasource = %ds.name(), error = %e, "statement met a dead connection; sending it again on another");
-                            route!(@pooled $ok; ds, again, |$c, $a| $body)
+                            route!(@pooled $ok; ds, again, |$c, $a, $db| $body)
                         }
                         (done, _) => done,
                     }
@@ -134,10 +110,10 @@ impl DataSource {
         sql: Sql,
         args: Args,
     ) -> DataResult<Option<Row>> {
-        route!(Option<Row>; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
+        route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
             .fetch_optional(c)
             .await
-            .map(|r| r.map(Into::into)))
+            .map(|r| r.map(<DB as Driver>::row)))
     }
 
     /// Runs a query and collects every row, in the task's current transaction on this
@@ -148,17 +124,17 @@ impl DataSource {
 
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        route!(Vec<Row>; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
+        route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
             .fetch_all(c)
             .await
-            .map(|rows| rows.into_iter().map(Into::into).collect()))
+            .map(|rows| rows.into_iter().map(<DB as Driver>::row).collect()))
     }
 
     /// Runs SQL text as given, unprepared and without arguments; it may hold several statements
     /// separated by `;` (DDL scripts). Never pass user input here: nothing is bound.
     pub async fn execute_script(&self, sql: &str) -> DataResult<u64> {
         let args = self.args();
-        route!(u64; self, Operation::new("sql", "script"), sql, args, |c, _a| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
+        route!(u64; self, Operation::new("sql", "script"), sql, args, |c, _a, DB| sqlx::raw_sql(sqlx::AssertSqlSafe(sql.to_owned()))
             .execute(c)
             .await
             .map(|r| r.rows_affected()))
@@ -172,10 +148,10 @@ impl DataSource {
 
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        route!(ExecResult; self, op, sql.as_str(), args, |c, a| sqlx::query_with(sql.clone(), a)
+        route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
             .execute(c)
             .await
-            .map(Into::into))
+            .map(<DB as Driver>::exec_result))
     }
 
     /// Runs a query on a background task and sends its rows through a channel of `buffer`
@@ -194,10 +170,10 @@ impl DataSource {
         ds.count_statement();
         tokio::spawn(async move {
             macro_rules! pump {
-                ($stream:expr, $on_error:expr) => {{
+                ($db:ty; $stream:expr, $on_error:expr) => {{
                     let mut rows = $stream;
                     while let Some(row) = rows.next().await {
-                        let item = row.map(Row::from).map_err(|e| $on_error(e));
+                        let item = row.map(<$db as Driver>::row).map_err(|e| $on_error(e));
                         let failed = item.is_err();
                         if tx_rows.send(item).await.is_err() || failed {
                             break; // the receiver is gone, or the error was the last item
@@ -220,45 +196,25 @@ impl DataSource {
                         tx.statement_failed(&e);
                         e
                     };
-                    match (&mut *conn, args) {
-                        #[cfg(feature = "postgres")]
-                        (TxConn::Postgres(t), Args::Postgres(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
-                        }
-                        #[cfg(feature = "mysql")]
-                        (TxConn::MySql(t), Args::MySql(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
-                        }
-                        #[cfg(feature = "sqlite")]
-                        (TxConn::Sqlite(t), Args::Sqlite(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(&mut **t), on_error)
-                        }
-                        #[allow(unreachable_patterns)]
-                        _ => {
+                    dispatch!(
+                        (&mut *conn, args) => (TxConn(t), Args(a)), DB => {
+                            pump!(DB; sqlx::query_with(sql, a).fetch(&mut **t), on_error)
+                        },
+                        else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;
                         }
-                    }
+                    )
                 }
                 None => {
                     let on_error = |e| ds.error(e);
-                    match (ds.pool(), args) {
-                        #[cfg(feature = "postgres")]
-                        (Pool::Postgres(p), Args::Postgres(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
-                        }
-                        #[cfg(feature = "mysql")]
-                        (Pool::MySql(p), Args::MySql(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
-                        }
-                        #[cfg(feature = "sqlite")]
-                        (Pool::Sqlite(p), Args::Sqlite(a)) => {
-                            pump!(sqlx::query_with(sql, a).fetch(p), on_error)
-                        }
-                        #[allow(unreachable_patterns)]
-                        _ => {
+                    dispatch!(
+                        (ds.pool(), args) => (Pool(p), Args(a)), DB => {
+                            pump!(DB; sqlx::query_with(sql, a).fetch(p), on_error)
+                        },
+                        else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;
                         }
-                    }
+                    )
                 }
             }
         });

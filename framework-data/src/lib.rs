@@ -15,52 +15,87 @@
 //! # Ok(()) }
 //! ```
 
-// With no driver compiled in, the driver-specific paths vanish and leave the rest unused; such a
-// build exists only to tell the user which starter to add.
-#![cfg_attr(
-    not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
-    allow(unused, unreachable_code)
-)]
+// Without a driver the crate could not talk to any database: say so once, instead of
+// compiling a crate whose every statement path is empty.
+#[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
+compile_error!(
+    "framework-data has no database driver compiled in: depend on starter-postgres, starter-mysql or starter-sqlite (or turn on framework-data's `postgres`, `mysql` or `sqlite` feature)"
+);
 
-pub mod cache;
-pub mod context;
-pub mod datasource;
-mod definition;
-pub mod driver;
-pub mod entity;
-mod error;
-mod executor;
-mod mapping;
-pub mod migrate;
-pub mod prelude;
-pub mod repository;
-pub mod schema;
-pub mod sql;
-pub mod tx;
-pub mod value;
-
-pub use error::{DataError, DataResult, ErrorCategory};
-pub use framework_tx_macros::embed_migrations;
-
-#[doc(hidden)]
-pub mod __private {
-    //! Re-exports for generated code; not a public API.
-    pub use chrono;
-    pub use framework_core::__private::linkme;
-    pub use framework_core::Beans;
-    pub use framework_core::context::BoxFuture;
-    pub use framework_tx_macros::repository_impl;
-    pub use shaku;
-
-    pub use crate::entity::macro_support::{
-        EmbeddedInfo, Need, embedded_property, unexpected_null,
+/// The crate's items, compiled when at least one driver is.
+macro_rules! with_a_driver {
+    ($($item:item)*) => {
+        $(
+            #[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
+            $item
+        )*
     };
-    pub use crate::mapping::{MetadataBuilder, Role};
+}
 
-    /// A stream that yields one error (a repository whose arguments failed to bind).
-    pub fn stream_error<E: crate::entity::Entity>(
-        error: crate::DataError,
-    ) -> crate::repository::EntityStream<'static, E> {
-        crate::repository::stream::failed(error)
+with_a_driver! {
+    pub mod cache;
+    pub mod context;
+    pub mod datasource;
+    mod definition;
+    pub mod driver;
+    pub mod entity;
+    mod error;
+    mod executor;
+    mod mapping;
+    pub mod migrate;
+    pub mod prelude;
+    pub mod repository;
+    pub mod schema;
+    pub mod sql;
+    pub mod tx;
+    pub mod value;
+
+    pub use error::{DataError, DataResult, ErrorCategory};
+    pub use framework_tx_macros::embed_migrations;
+
+    /// Re-exports for generated code; not a public API.
+    #[doc(hidden)]
+    pub mod __private {
+        pub use chrono;
+        pub use framework_core::__private::linkme;
+        pub use framework_core::Beans;
+        pub use framework_core::context::BoxFuture;
+        pub use framework_tx_macros::repository_impl;
+        pub use shaku;
+
+        pub use crate::entity::macro_support::{
+            EmbeddedInfo, Need, embedded_property, unexpected_null,
+        };
+        pub use crate::mapping::{MetadataBuilder, Role};
+        pub use crate::sql::builds_total as sql_builds_total;
+
+        /// What derived-query methods generate calls to.
+        pub mod derived {
+            pub use crate::repository::derived::{Call, DerivedQuery, Op, Part, QueryCache, Subject};
+        }
+
+        /// What `#[query]` methods generate calls to.
+        pub mod native {
+            pub use crate::repository::native::{NativeCache, NativeCall, NativeQuery, Segment};
+        }
+
+        /// What a `#[repository]`'s generated component holds.
+        pub mod generated {
+            pub use crate::repository::generated::Binding;
+        }
+
+        /// What `#[transactional]` generates calls to.
+        pub mod tx {
+            pub use crate::tx::macro_support::*;
+            pub use crate::tx::manager::Attempt;
+            pub use crate::tx::retry::Retry;
+        }
+
+        /// A stream that yields one error (a repository whose arguments failed to bind).
+        pub fn stream_error<E: crate::entity::Entity>(
+            error: crate::DataError,
+        ) -> crate::repository::EntityStream<'static, E> {
+            crate::repository::stream::failed(error)
+        }
     }
 }

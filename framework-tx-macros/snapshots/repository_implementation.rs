@@ -1,16 +1,14 @@
 ///The generated implementation of [`OwnerRepository`] on the DataSource `default`: a shaku component (list it in your module's `components`) or, without a module, `OwnerRepositoryImpl::new(datasource)`.
 #[derive(Clone)]
 pub struct OwnerRepositoryImpl {
-    repository: ::std::sync::Arc<
-        ::framework_data::repository::generated::Binding<Owner>,
-    >,
+    repository: ::std::sync::Arc<::framework_data::__private::generated::Binding<Owner>>,
 }
 impl OwnerRepositoryImpl {
     /// The repository on `datasource`, without a shaku module.
     pub fn new(datasource: ::framework_data::datasource::DataSource) -> Self {
         OwnerRepositoryImpl {
             repository: ::std::sync::Arc::new(
-                ::framework_data::repository::generated::Binding::new(
+                ::framework_data::__private::generated::Binding::new(
                     ::framework_data::repository::Repository::new(datasource),
                 ),
             ),
@@ -36,7 +34,7 @@ where
         >>::build_component(context);
         ::std::boxed::Box::new(OwnerRepositoryImpl {
             repository: ::std::sync::Arc::new(
-                ::framework_data::repository::generated::Binding::from_beans(
+                ::framework_data::__private::generated::Binding::from_beans(
                     &beans,
                     "default",
                 ),
@@ -59,23 +57,23 @@ impl OwnerRepository for OwnerRepositoryImpl {
                     "`find_by_address_city_order_by_name_desc`: `Owner` has no property `address_city`: the embedded value has no field `city`"
                 )
             };
-            static QUERY: ::framework_data::repository::derived::DerivedQuery = ::framework_data::repository::derived::DerivedQuery {
+            static QUERY: ::framework_data::__private::derived::DerivedQuery = ::framework_data::__private::derived::DerivedQuery {
                 method: "OwnerRepository::find_by_address_city_order_by_name_desc",
-                subject: ::framework_data::repository::derived::Subject::Find,
+                subject: ::framework_data::__private::derived::Subject::Find,
                 distinct: false,
                 limit: ::core::option::Option::None,
                 parts: &[
-                    ::framework_data::repository::derived::Part {
+                    ::framework_data::__private::derived::Part {
                         property: "address.city",
-                        op: ::framework_data::repository::derived::Op::Eq,
+                        op: ::framework_data::__private::derived::Op::Eq,
                         ignore_case: false,
                         group: 0u16,
                     },
                 ],
                 order: &[("name", true)],
             };
-            static CACHE: ::framework_data::repository::derived::QueryCache = ::framework_data::repository::derived::QueryCache::new();
-            let mut __call = ::framework_data::repository::derived::Call::new(
+            static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
+            let mut __call = ::framework_data::__private::derived::Call::new(
                 &QUERY,
                 &CACHE,
                 self.repository.get()?,
@@ -88,23 +86,23 @@ impl OwnerRepository for OwnerRepositoryImpl {
         &'__fw self,
     ) -> ::framework_data::__private::BoxFuture<'__fw, DataResult<u64>> {
         ::std::boxed::Box::pin(async move {
-            static QUERY: ::framework_data::repository::derived::DerivedQuery = ::framework_data::repository::derived::DerivedQuery {
+            static QUERY: ::framework_data::__private::derived::DerivedQuery = ::framework_data::__private::derived::DerivedQuery {
                 method: "OwnerRepository::count_by_active_true",
-                subject: ::framework_data::repository::derived::Subject::Count,
+                subject: ::framework_data::__private::derived::Subject::Count,
                 distinct: false,
                 limit: ::core::option::Option::None,
                 parts: &[
-                    ::framework_data::repository::derived::Part {
+                    ::framework_data::__private::derived::Part {
                         property: "active",
-                        op: ::framework_data::repository::derived::Op::True,
+                        op: ::framework_data::__private::derived::Op::True,
                         ignore_case: false,
                         group: 0u16,
                     },
                 ],
                 order: &[],
             };
-            static CACHE: ::framework_data::repository::derived::QueryCache = ::framework_data::repository::derived::QueryCache::new();
-            let mut __call = ::framework_data::repository::derived::Call::new(
+            static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
+            let mut __call = ::framework_data::__private::derived::Call::new(
                 &QUERY,
                 &CACHE,
                 self.repository.get()?,
@@ -117,19 +115,19 @@ impl OwnerRepository for OwnerRepositoryImpl {
         ids: &'__fw [i64],
     ) -> ::framework_data::__private::BoxFuture<'__fw, DataResult<Vec<Owner>>> {
         ::std::boxed::Box::pin(async move {
-            static QUERY: ::framework_data::repository::native::NativeQuery = ::framework_data::repository::native::NativeQuery {
+            static QUERY: ::framework_data::__private::native::NativeQuery = ::framework_data::__private::native::NativeQuery {
                 method: "OwnerRepository::by_ids",
                 sql: &[
-                    ::framework_data::repository::native::Segment::Text(
+                    ::framework_data::__private::native::Segment::Text(
                         "SELECT * FROM owners WHERE id IN (",
                     ),
-                    ::framework_data::repository::native::Segment::List,
-                    ::framework_data::repository::native::Segment::Text(")"),
+                    ::framework_data::__private::native::Segment::List,
+                    ::framework_data::__private::native::Segment::Text(")"),
                 ],
                 count: ::core::option::Option::None,
             };
-            static CACHE: ::framework_data::repository::native::NativeCache = ::framework_data::repository::native::NativeCache::new();
-            let mut __call = ::framework_data::repository::native::NativeCall::new(
+            static CACHE: ::framework_data::__private::native::NativeCache = ::framework_data::__private::native::NativeCache::new();
+            let mut __call = ::framework_data::__private::native::NativeCall::new(
                 &QUERY,
                 &CACHE,
                 self.repository.get()?,

@@ -2,17 +2,11 @@ pub async fn transfer(&self, from: i64, to: i64, cents: i64) -> Result<(), AppEr
     #[allow(clippy::type_complexity)]
     let __tx_convert: fn(
         ::framework_data::tx::TxError,
-    ) -> <Result<
-        (),
-        AppError,
-    > as ::framework_data::tx::macro_support::TxResult>::Error = {
+    ) -> <Result<(), AppError> as ::framework_data::__private::tx::TxResult>::Error = {
         #[allow(unused_imports)]
-        use ::framework_data::tx::macro_support::{ViaDataError as _, ViaTxError as _};
-        (&&::framework_data::tx::macro_support::Convert::<
-            <Result<
-                (),
-                AppError,
-            > as ::framework_data::tx::macro_support::TxResult>::Error,
+        use ::framework_data::__private::tx::{ViaDataError as _, ViaTxError as _};
+        (&&::framework_data::__private::tx::Convert::<
+            <Result<(), AppError> as ::framework_data::__private::tx::TxResult>::Error,
         >::new())
             .converter()
     };
@@ -30,9 +24,9 @@ pub async fn transfer(&self, from: i64, to: i64, cents: i64) -> Result<(), AppEr
         .timeout(::core::time::Duration::new(5u64, 0u32))
         .name(::core::concat!(::core::module_path!(), "::", "transfer"));
     let __tx_policy = ::framework_data::tx::RollbackPolicy::<
-        <Result<(), AppError> as ::framework_data::tx::macro_support::TxResult>::Error,
+        <Result<(), AppError> as ::framework_data::__private::tx::TxResult>::Error,
     >::always();
-    let mut __tx_retry = ::framework_data::tx::Retry::new(2u32);
+    let mut __tx_retry = ::framework_data::__private::tx::Retry::new(2u32);
     loop {
         let __tx_attempt = __tx_manager
             .run(

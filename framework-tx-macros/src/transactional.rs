@@ -231,18 +231,18 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     };
     let fd = crate::crate_path::framework_data();
     let ret_span = ret.span();
-    let error_ty = quote_spanned!(ret_span=> <#ret as #fd::tx::macro_support::TxResult>::Error);
+    let error_ty = quote_spanned!(ret_span=> <#ret as #fd::__private::tx::TxResult>::Error);
     let convert = quote_spanned! {ret_span=>
         #[allow(clippy::type_complexity)]
         let __tx_convert: fn(#fd::tx::TxError) -> #error_ty = {
             #[allow(unused_imports)]
-            use #fd::tx::macro_support::{ViaDataError as _, ViaTxError as _};
-            (&&#fd::tx::macro_support::Convert::<#error_ty>::new()).converter()
+            use #fd::__private::tx::{ViaDataError as _, ViaTxError as _};
+            (&&#fd::__private::tx::Convert::<#error_ty>::new()).converter()
         };
     };
     let lookup = match (&options.manager, &options.datasource) {
         // Borrowed: `manager = self.tm` must not move out of `self`.
-        (Some(expr), _) => quote!(#fd::tx::macro_support::manager(&(#expr))),
+        (Some(expr), _) => quote!(#fd::__private::tx::manager(&(#expr))),
         (None, Some(ds)) => quote!(#fd::tx::TransactionManager::lookup(#ds)),
         (None, None) => quote!(#fd::tx::TransactionManager::lookup("default")),
     };
@@ -284,7 +284,7 @@ pub(crate) fn expand(attr: TokenStream, item: TokenStream) -> syn::Result<TokenS
     };
     let call = match options.retry {
         Some(n) if n > 0 => quote! {
-            let mut __tx_retry = #fd::tx::Retry::new(#n);
+            let mut __tx_retry = #fd::__private::tx::Retry::new(#n);
             loop {
                 let __tx_attempt = #run;
                 if !__tx_retry.again(&__tx_manager, &__tx_attempt).await {

@@ -396,7 +396,7 @@ db_test!(
         repo.find_all_sorted(Sort::asc("owner")).await.unwrap();
         repo.find_all_paged(Pageable::of(0, 2)).await.unwrap();
         let a = repo.save(a).await.unwrap();
-        let builds = framework_data::sql::builds_total();
+        let builds = framework_data::__private::sql_builds_total();
         for _ in 0..20 {
             repo.find_by_id(a.id).await.unwrap();
             repo.find_all_sorted(Sort::asc("owner")).await.unwrap();
@@ -405,7 +405,7 @@ db_test!(
         let a = repo.save(a).await.unwrap();
         repo.save(a).await.unwrap();
         // Other tests in this process may build their own texts; this entity's calls add none.
-        let after = framework_data::sql::builds_total();
+        let after = framework_data::__private::sql_builds_total();
         assert!(
             after - builds < 20,
             "statement texts were rebuilt per call ({} builds)",

@@ -4,8 +4,8 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
+use framework_data::__private::sql_builds_total as builds_total;
 use framework_data::prelude::*;
-use framework_data::sql::builds_total;
 use tests::Backend;
 
 #[derive(Entity, Debug, Clone, PartialEq)]

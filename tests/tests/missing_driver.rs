@@ -1,7 +1,9 @@
-//! A URL whose driver is not compiled in fails start-up at once, naming the starter to add.
+//! A URL whose driver is not compiled in fails start-up at once, naming the starter to add; a
+//! build with no driver at all fails to compile, naming the starters.
 //!
-//! Inside this workspace every driver is compiled in (features unify), so the test builds and
-//! runs `tests/fixtures/no-driver`, an application with `framework-data` and no starter.
+//! Inside this workspace every driver is compiled in (features unify), so the tests build
+//! `tests/fixtures/no-driver`, an application with `framework-data` and only the PostgreSQL
+//! driver (or, without its default feature, none).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -37,10 +39,6 @@ fn run_fixture(url: &str) -> String {
 #[test]
 fn a_url_for_a_driver_that_is_not_compiled_in_names_the_starter() {
     for (url, starter) in [
-        (
-            "postgres://app:Pw0rdX9@127.0.0.1:5432/x",
-            "starter-postgres",
-        ),
         ("mysql://app:Pw0rdX9@127.0.0.1:3306/x", "starter-mysql"),
         ("mariadb://app:Pw0rdX9@127.0.0.1:3306/x", "starter-mysql"),
         ("sqlite://data/x.db?mode=rwc", "starter-sqlite"),
@@ -58,4 +56,38 @@ fn a_url_for_a_driver_that_is_not_compiled_in_names_the_starter() {
             .expect("elapsed_ms line");
         assert!(ms < 5_000, "took {ms} ms");
     }
+}
+
+#[test]
+fn a_build_without_any_driver_fails_naming_the_starters() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    let manifest = root.join("fixtures/no-driver/Cargo.toml");
+    let target = std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| root.join("../target"))
+        .join("fixtures");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
+    let out = Command::new(cargo)
+        .args([
+            "build",
+            "--quiet",
+            "--no-default-features",
+            "--manifest-path",
+        ])
+        .arg(&manifest)
+        .arg("--target-dir")
+        .arg(&target)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "built without a driver:\n{stderr}");
+    assert!(
+        stderr.contains("no database driver compiled in"),
+        "{stderr}"
+    );
+    for starter in ["starter-postgres", "starter-mysql", "starter-sqlite"] {
+        assert!(stderr.contains(starter), "should name {starter}: {stderr}");
+    }
+    // One error, not one per module.
+    assert_eq!(stderr.matches("error:").count(), 2, "{stderr}");
 }

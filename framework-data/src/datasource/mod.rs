@@ -18,7 +18,7 @@ pub(crate) use auto_config::read_configs;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use health::{DataSourceHealth, DataSourcesInfo};
 pub use metrics::{DataSourcesMetrics, Operation};
-pub use statement::ExecResult;
+pub use crate::driver::ExecResult;
 pub(crate) use statement::operation_word;
 pub use url::mask_url;
 

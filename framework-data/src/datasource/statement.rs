@@ -9,16 +9,7 @@ use super::DataSource;
 use super::metrics::Operation;
 use crate::driver::PooledConnection;
 use crate::error::{DataError, DataResult};
-use crate::value::{Args, Row};
-
-/// What an INSERT/UPDATE/DELETE reports.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ExecResult {
-    /// Rows changed.
-    pub rows_affected: u64,
-    /// The first generated id (MySQL's `LAST_INSERT_ID()`, SQLite's rowid); 0 where unknown.
-    pub last_insert_id: i64,
-}
+use crate::value::Args;
 
 /// The statement's first word (`SELECT`, `INSERT`, ...), for traces.
 pub(crate) fn operation_word(sql: &str) -> &str {
@@ -78,12 +69,7 @@ impl DataSource {
     /// A copy of `args` for sending a statement again after a lost connection, on the drivers
     /// that talk to a server (an in-process SQLite connection is never lost that way).
     pub(crate) fn spare_args(&self, args: &Args) -> Option<Args> {
-        match args {
-            #[cfg(feature = "sqlite")]
-            Args::Sqlite(_) => None,
-            #[allow(unreachable_patterns)]
-            other => Some(other.clone()),
-        }
+        self.dialect().talks_to_a_server().then(|| args.clone())
     }
 
     /// Whether a statement that failed with `e` outside a transaction may be sent again: the
@@ -120,53 +106,3 @@ impl DataSource {
     }
 }
 
-#[cfg(feature = "postgres")]
-impl From<sqlx::postgres::PgQueryResult> for ExecResult {
-    fn from(r: sqlx::postgres::PgQueryResult) -> Self {
-        ExecResult {
-            rows_affected: r.rows_affected(),
-            last_insert_id: 0,
-        }
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl From<sqlx::mysql::MySqlQueryResult> for ExecResult {
-    fn from(r: sqlx::mysql::MySqlQueryResult) -> Self {
-        ExecResult {
-            rows_affected: r.rows_affected(),
-            last_insert_id: r.last_insert_id() as i64,
-        }
-    }
-}
-
-#[cfg(feature = "sqlite")]
-impl From<sqlx::sqlite::SqliteQueryResult> for ExecResult {
-    fn from(r: sqlx::sqlite::SqliteQueryResult) -> Self {
-        ExecResult {
-            rows_affected: r.rows_affected(),
-            last_insert_id: r.last_insert_rowid(),
-        }
-    }
-}
-
-#[cfg(feature = "postgres")]
-impl From<sqlx::postgres::PgRow> for Row {
-    fn from(r: sqlx::postgres::PgRow) -> Self {
-        Row::Postgres(r)
-    }
-}
-
-#[cfg(feature = "mysql")]
-impl From<sqlx::mysql::MySqlRow> for Row {
-    fn from(r: sqlx::mysql::MySqlRow) -> Self {
-        Row::MySql(r)
-    }
-}
-
-#[cfg(feature = "sqlite")]
-impl From<sqlx::sqlite::SqliteRow> for Row {
-    fn from(r: sqlx::sqlite::SqliteRow) -> Self {
-        Row::Sqlite(r)
-    }
-}

@@ -2,7 +2,9 @@
 //! speaks. Each driver lives in its own module, compiled in by its cargo feature (which the
 //! starters turn on).
 
+mod args;
 mod config;
+mod dispatch;
 mod loss;
 #[cfg(feature = "mysql")]
 mod mysql;
@@ -12,10 +14,26 @@ mod postgres;
 #[cfg(feature = "sqlite")]
 mod sqlite;
 mod transaction;
+mod value;
 
 use std::fmt;
 
+pub use args::{Args, Driver, ExecResult, Row};
 pub use config::PoolConfig;
+pub(crate) use dispatch::dispatch;
+pub use value::{ColumnValue, DriverValue, MySqlValue, PgValue, SqliteValue};
+
+/// Escapes text for a regular expression of SQLite's `REGEXP` (the only dialect whose
+/// case-insensitive LIKE the framework builds from one; without SQLite nothing calls it).
+#[cfg(feature = "sqlite")]
+pub(crate) use sqlite::regex_escape;
+#[cfg(not(feature = "sqlite"))]
+pub(crate) fn regex_escape(s: &str) -> String {
+    s.to_owned()
+}
+
+/// An error from the driver while binding or decoding a value.
+pub type BoxDynError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub(crate) use loss::{LossMark, Lost, connection_lost};
 pub use pool::{Pool, PooledConnection};
 pub(crate) use transaction::{BeginSpec, TxConn};
@@ -83,6 +101,12 @@ impl Dialect {
         }
     }
 
+    /// Whether statements travel to a server over a connection that can be lost (all but
+    /// SQLite, which runs in the process).
+    pub(crate) fn talks_to_a_server(self) -> bool {
+        !matches!(self, Dialect::Sqlite)
+    }
+
     /// The OpenTelemetry `db.system` name (`postgresql`, `mysql`, `sqlite`).
     pub fn system_name(self) -> &'static str {
         match self {
@@ -110,7 +134,6 @@ impl fmt::Display for Dialect {
 /// Pool options shared by every driver: sizes, timeouts, and validation only of connections idle
 /// longer than the window (or idle since before a connection was last found dead, see
 /// [`LossMark`]) instead of a ping on every checkout.
-#[cfg(any(feature = "postgres", feature = "mysql", feature = "sqlite"))]
 fn pool_options<DB: sqlx::Database>(
     cfg: &PoolConfig,
     losses: &std::sync::Arc<LossMark>,

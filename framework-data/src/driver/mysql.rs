@@ -1,5 +1,12 @@
 //! MySQL and MariaDB.
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::value::native;
+use super::{BoxDynError, ColumnValue, Driver, ExecResult, Row};
+
 use std::str::FromStr;
 
 use sqlx::mysql::MySqlConnectOptions;
@@ -42,4 +49,48 @@ pub(crate) async fn begin(
         .read_only
         .then(|| "START TRANSACTION READ ONLY".into_sql_str());
     sqlx::Transaction::begin(conn, statement).await
+}
+
+/// A value MySQL/MariaDB binds and decodes.
+pub trait MySqlValue: ColumnValue<sqlx::MySql> {}
+impl<T: ColumnValue<sqlx::MySql>> MySqlValue for T {}
+
+native!(sqlx::MySql: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
+    Uuid, serde_json::Value, Decimal);
+
+// sqlx binds `DateTime<Utc>` as a TIMESTAMP parameter, which MySQL/MariaDB convert to NULL (or
+// zero) outside TIMESTAMP's 1970..2038 range even for a DATETIME column. Bound as a DATETIME
+// (the UTC wall-clock time), every value a DATETIME(6) column holds (1000..9999, in
+// microseconds) round-trips; reads accept DATETIME and TIMESTAMP columns.
+impl ColumnValue<sqlx::MySql> for DateTime<Utc> {
+    fn bind(&self, args: &mut sqlx::mysql::MySqlArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, self.naive_utc())
+    }
+    fn bind_null(args: &mut sqlx::mysql::MySqlArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, None::<NaiveDateTime>)
+    }
+    fn decode(row: &sqlx::mysql::MySqlRow, idx: usize) -> Result<Self, sqlx::Error> {
+        sqlx::Row::try_get::<DateTime<Utc>, _>(row, idx)
+    }
+    fn decode_opt(row: &sqlx::mysql::MySqlRow, idx: usize) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::Row::try_get::<Option<DateTime<Utc>>, _>(row, idx)
+    }
+}
+
+impl Driver for sqlx::MySql {
+    fn add_str(args: &mut sqlx::mysql::MySqlArguments, value: &str) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value)
+    }
+    fn add_bytes(args: &mut sqlx::mysql::MySqlArguments, value: &[u8]) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value)
+    }
+    fn row(row: sqlx::mysql::MySqlRow) -> Row {
+        Row::MySql(row)
+    }
+    fn exec_result(done: sqlx::mysql::MySqlQueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: done.rows_affected(),
+            last_insert_id: i64::try_from(done.last_insert_id()).unwrap_or(i64::MAX),
+        }
+    }
 }

@@ -22,10 +22,6 @@ pub enum Pool {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::SqlitePool),
-    /// Keeps the type inhabited-by-nothing but matchable when no driver is compiled in.
-    #[doc(hidden)]
-    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-    NoDriver(std::convert::Infallible),
 }
 
 /// A connection borrowed from a [`Pool`]; it goes back when dropped.
@@ -41,10 +37,6 @@ pub enum PooledConnection {
     /// SQLite.
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
-    /// Keeps the type matchable when no driver is compiled in.
-    #[doc(hidden)]
-    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-    NoDriver(std::convert::Infallible),
 }
 
 /// Runs `$body` with `$p` bound to the inner sqlx pool, whatever the driver.
@@ -57,8 +49,6 @@ macro_rules! with_pool {
             Pool::MySql($p) => $body,
             #[cfg(feature = "sqlite")]
             Pool::Sqlite($p) => $body,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Pool::NoDriver(never) => match *never {},
         }
     };
 }
@@ -96,8 +86,6 @@ impl Pool {
             Pool::MySql(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(_) => Dialect::Sqlite,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Pool::NoDriver(never) => match *never {},
         }
     }
 
@@ -116,8 +104,6 @@ impl Pool {
             Pool::MySql(p) => PooledConnection::MySql(Box::pin(p.acquire()).await?),
             #[cfg(feature = "sqlite")]
             Pool::Sqlite(p) => PooledConnection::Sqlite(Box::pin(p.acquire()).await?),
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            Pool::NoDriver(never) => match *never {},
         })
     }
 
@@ -201,8 +187,6 @@ impl PooledConnection {
             PooledConnection::MySql(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
             PooledConnection::Sqlite(_) => Dialect::Sqlite,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            PooledConnection::NoDriver(never) => match *never {},
         }
     }
 }

@@ -1,5 +1,12 @@
 //! PostgreSQL.
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::value::native;
+use super::{BoxDynError, ColumnValue, Driver, ExecResult, Row};
+
 use std::str::FromStr;
 
 use sqlx::postgres::PgConnectOptions;
@@ -46,4 +53,29 @@ pub(crate) async fn begin(
             .await?;
     }
     Ok(tx)
+}
+
+/// A value PostgreSQL binds and decodes.
+pub trait PgValue: ColumnValue<sqlx::Postgres> {}
+impl<T: ColumnValue<sqlx::Postgres>> PgValue for T {}
+
+native!(sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
+    Uuid, serde_json::Value, DateTime<Utc>, Decimal);
+
+impl Driver for sqlx::Postgres {
+    fn add_str(args: &mut sqlx::postgres::PgArguments, value: &str) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value)
+    }
+    fn add_bytes(args: &mut sqlx::postgres::PgArguments, value: &[u8]) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value)
+    }
+    fn row(row: sqlx::postgres::PgRow) -> Row {
+        Row::Postgres(row)
+    }
+    fn exec_result(done: sqlx::postgres::PgQueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: done.rows_affected(),
+            last_insert_id: 0,
+        }
+    }
 }

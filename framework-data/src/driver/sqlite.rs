@@ -1,5 +1,12 @@
 //! SQLite (bundled).
 
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use rust_decimal::Decimal;
+use uuid::Uuid;
+
+use super::value::native;
+use super::{BoxDynError, ColumnValue, Driver, ExecResult, Row};
+
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -52,4 +59,60 @@ pub(crate) async fn begin(
 ) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
     let _ = spec;
     sqlx::Transaction::begin(conn, None).await
+}
+
+/// A value SQLite binds and decodes.
+pub trait SqliteValue: ColumnValue<sqlx::Sqlite> {}
+impl<T: ColumnValue<sqlx::Sqlite>> SqliteValue for T {}
+
+native!(sqlx::Sqlite: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
+    Uuid, serde_json::Value, DateTime<Utc>);
+
+// sqlx has no decimal type for SQLite: the exact text form is stored and parsed back.
+impl ColumnValue<sqlx::Sqlite> for Decimal {
+    fn bind(&self, args: &mut sqlx::sqlite::SqliteArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, self.to_string())
+    }
+    fn bind_null(args: &mut sqlx::sqlite::SqliteArguments) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, None::<String>)
+    }
+    fn decode(row: &sqlx::sqlite::SqliteRow, idx: usize) -> Result<Self, sqlx::Error> {
+        parse_decimal(idx, &sqlx::Row::try_get::<String, _>(row, idx)?)
+    }
+    fn decode_opt(row: &sqlx::sqlite::SqliteRow, idx: usize) -> Result<Option<Self>, sqlx::Error> {
+        sqlx::Row::try_get::<Option<String>, _>(row, idx)?
+            .map(|s| parse_decimal(idx, &s))
+            .transpose()
+    }
+}
+
+fn parse_decimal(idx: usize, s: &str) -> Result<Decimal, sqlx::Error> {
+    s.parse::<Decimal>().map_err(|e| sqlx::Error::ColumnDecode {
+        index: idx.to_string(),
+        source: Box::new(e),
+    })
+}
+
+impl Driver for sqlx::Sqlite {
+    // SQLite's arguments keep their values until the statement runs: owned copies.
+    fn add_str(args: &mut sqlx::sqlite::SqliteArguments, value: &str) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value.to_owned())
+    }
+    fn add_bytes(args: &mut sqlx::sqlite::SqliteArguments, value: &[u8]) -> Result<(), BoxDynError> {
+        sqlx::Arguments::add(args, value.to_owned())
+    }
+    fn row(row: sqlx::sqlite::SqliteRow) -> Row {
+        Row::Sqlite(row)
+    }
+    fn exec_result(done: sqlx::sqlite::SqliteQueryResult) -> ExecResult {
+        ExecResult {
+            rows_affected: done.rows_affected(),
+            last_insert_id: done.last_insert_rowid(),
+        }
+    }
+}
+
+/// Escapes `s` for a regular expression (SQLite's `REGEXP` runs the `regex` crate).
+pub(crate) fn regex_escape(s: &str) -> String {
+    regex::escape(s)
 }

@@ -28,9 +28,6 @@ pub(crate) enum TxConn {
     MySql(sqlx::Transaction<'static, sqlx::MySql>),
     #[cfg(feature = "sqlite")]
     Sqlite(sqlx::Transaction<'static, sqlx::Sqlite>),
-    #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-    #[allow(dead_code)]
-    NoDriver(std::convert::Infallible),
 }
 
 /// Runs `$body` with `$t` bound to the inner `sqlx::Transaction`, whatever the driver.
@@ -43,8 +40,6 @@ macro_rules! with_tx {
             TxConn::MySql($t) => $body,
             #[cfg(feature = "sqlite")]
             TxConn::Sqlite($t) => $body,
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            TxConn::NoDriver(never) => match never {},
         }
     };
 }
@@ -72,8 +67,6 @@ impl TxConn {
             PooledConnection::Sqlite(c) => {
                 TxConn::Sqlite(Box::pin(super::sqlite::begin(c, spec)).await?)
             }
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            PooledConnection::NoDriver(never) => match never {},
         })
     }
 
@@ -97,8 +90,6 @@ impl TxConn {
             TxConn::MySql(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()),
             #[cfg(feature = "sqlite")]
             TxConn::Sqlite(t) => sqlx::raw_sql(sql).execute(&mut **t).await.map(|_| ()),
-            #[cfg(not(any(feature = "postgres", feature = "mysql", feature = "sqlite")))]
-            TxConn::NoDriver(never) => match *never {},
         }
     }
 }

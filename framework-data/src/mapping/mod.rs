@@ -116,7 +116,7 @@ pub enum PropertyKind {
     Other,
 }
 
-/// One field of an [`Embeddable`].
+/// One field of an [`Embeddable`](crate::entity::Embeddable).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct EmbeddedField {
     /// The Rust field name.

@@ -109,10 +109,7 @@ pub struct Call<'r, E: Entity> {
 /// The case-insensitive (Unicode) regular expression that matches what the LIKE-family `op`
 /// with `value` matches: for dialects whose `LOWER` folds ASCII only (SQLite).
 fn ignore_case_regex(op: Op, value: &str) -> String {
-    #[cfg(feature = "sqlite")]
-    let escape = regex::escape;
-    #[cfg(not(feature = "sqlite"))]
-    let escape = |s: &str| s.to_owned();
+    let escape = crate::driver::regex_escape;
     match op {
         Op::StartsWith => format!("(?is)\\A{}", escape(value)),
         Op::EndsWith => format!("(?is){}\\z", escape(value)),

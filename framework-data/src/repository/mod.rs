@@ -2,15 +2,15 @@
 //! [`Pageable`] and [`Page`].
 
 mod crud;
-pub mod derived;
-#[doc(hidden)]
-pub mod generated;
-pub mod native;
+pub(crate) mod derived;
+pub(crate) mod generated;
+pub(crate) mod native;
 mod page;
 mod sql_client;
 pub(crate) mod stream;
 
 pub use crud::{CrudRepository, Repository};
+pub use native::FromQueryRow;
 pub use page::{Direction, Order, Page, Pageable, Sort};
 pub use sql_client::SqlStatement;
 pub use stream::EntityStream;

@@ -16,6 +16,7 @@ static BUILDS: AtomicU64 = AtomicU64::new(0);
 
 /// How many statement texts have been generated since the process started. A repeated call
 /// must not move it: tests use it to prove that calls only bind values.
+#[doc(hidden)]
 pub fn builds_total() -> u64 {
     BUILDS.load(Ordering::Relaxed)
 }

@@ -215,6 +215,7 @@ impl TransactionManager {
 
     /// One run of a transactional scope, for callers that retry (the macro, the template):
     /// `convert` turns the framework's failures into the body's error type.
+    #[doc(hidden)]
     pub async fn run<T, E, Fut>(
         &self,
         def: &TransactionDefinition,

@@ -21,11 +21,10 @@
 pub(crate) mod active;
 pub(crate) mod ambient;
 mod auto_config;
-#[doc(hidden)]
-pub mod macro_support;
-mod manager;
+pub(crate) mod macro_support;
+pub(crate) mod manager;
 mod registry;
-mod retry;
+pub(crate) mod retry;
 mod rollback;
 mod stats;
 mod status;
@@ -36,8 +35,8 @@ pub use crate::definition::{Isolation, Propagation, TransactionDefinition};
 pub use crate::error::TxError;
 pub use ambient::carry;
 pub use auto_config::TransactionManagersAutoConfiguration;
-pub use manager::{Attempt, TransactionManager, TransactionManagers, TransactionMetrics};
-pub use retry::Retry;
+pub use manager::{TransactionManager, TransactionManagers, TransactionMetrics};
+pub(crate) use retry::Retry;
 pub use rollback::RollbackPolicy;
 pub use stats::{TransactionStats, TransactionStatsSnapshot};
 pub use status::{Savepoint, TransactionStatus, current, current_on};

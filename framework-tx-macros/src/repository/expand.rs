@@ -424,7 +424,7 @@ fn derived_method(
             }
         };
         let group = p.group as u16;
-        quote!(#fd::repository::derived::Part { property: #property, op: #fd::repository::derived::Op::#op, ignore_case: #ic, group: #group })
+        quote!(#fd::__private::derived::Part { property: #property, op: #fd::__private::derived::Op::#op, ignore_case: #ic, group: #group })
     });
     let order = tree.order.iter().map(|o| {
         let property = &o.property;
@@ -444,15 +444,15 @@ fn derived_method(
     };
     let statics = quote! {
         #(#checks)*
-        static QUERY: #fd::repository::derived::DerivedQuery = #fd::repository::derived::DerivedQuery {
+        static QUERY: #fd::__private::derived::DerivedQuery = #fd::__private::derived::DerivedQuery {
             method: #method_name,
-            subject: #fd::repository::derived::Subject::#subject,
+            subject: #fd::__private::derived::Subject::#subject,
             distinct: #distinct,
             limit: #limit,
             parts: &[#(#parts),*],
             order: &[#(#order),*],
         };
-        static CACHE: #fd::repository::derived::QueryCache = #fd::repository::derived::QueryCache::new();
+        static CACHE: #fd::__private::derived::QueryCache = #fd::__private::derived::QueryCache::new();
     };
     let sig = super::signature::rewrite(&f.sig, fd)?;
     Ok(if matches!(output, Output::Stream) {
@@ -463,7 +463,7 @@ fn derived_method(
                     ::core::result::Result::Ok(r) => r,
                     ::core::result::Result::Err(e) => return ::std::boxed::Box::pin(#fd::__private::stream_error(e)),
                 };
-                let mut __call = #fd::repository::derived::Call::new(&QUERY, &CACHE, __repository);
+                let mut __call = #fd::__private::derived::Call::new(&QUERY, &CACHE, __repository);
                 let __bound: #fd::DataResult<()> = (|| {
                     #(#binds)*
                     ::core::result::Result::Ok(())
@@ -479,7 +479,7 @@ fn derived_method(
             #sig {
                 ::std::boxed::Box::pin(async move {
                     #statics
-                    let mut __call = #fd::repository::derived::Call::new(&QUERY, &CACHE, self.repository.get()?);
+                    let mut __call = #fd::__private::derived::Call::new(&QUERY, &CACHE, self.repository.get()?);
                     #(#binds)*
                     #terminal
                 })
@@ -550,7 +550,7 @@ fn native_method(
         let mut used = Vec::new();
         for s in segs {
             match s {
-                Segment::Text(t) => tokens.push(quote!(#fd::repository::native::Segment::Text(#t))),
+                Segment::Text(t) => tokens.push(quote!(#fd::__private::native::Segment::Text(#t))),
                 Segment::Param(p) => {
                     let Some(arg) = params.iter().find(|a| a.name == p) else {
                         return Err(err(
@@ -577,9 +577,9 @@ fn native_method(
                         _ => quote_spanned!(span=> #call.value(&#name)?;),
                     });
                     tokens.push(if matches!(kind, ArgKind::Slice | ArgKind::Iter) {
-                        quote!(#fd::repository::native::Segment::List)
+                        quote!(#fd::__private::native::Segment::List)
                     } else {
-                        quote!(#fd::repository::native::Segment::Param)
+                        quote!(#fd::__private::native::Segment::Param)
                     });
                     used.push(p);
                 }
@@ -679,13 +679,13 @@ fn native_method(
     Ok(quote! {
         #sig {
             ::std::boxed::Box::pin(async move {
-                static QUERY: #fd::repository::native::NativeQuery = #fd::repository::native::NativeQuery {
+                static QUERY: #fd::__private::native::NativeQuery = #fd::__private::native::NativeQuery {
                     method: #method_name,
                     sql: #main,
                     count: #count_tokens,
                 };
-                static CACHE: #fd::repository::native::NativeCache = #fd::repository::native::NativeCache::new();
-                let mut __call = #fd::repository::native::NativeCall::new(&QUERY, &CACHE, self.repository.get()?);
+                static CACHE: #fd::__private::native::NativeCache = #fd::__private::native::NativeCache::new();
+                let mut __call = #fd::__private::native::NativeCall::new(&QUERY, &CACHE, self.repository.get()?);
                 #(#binds)*
                 #page_bind
                 #terminal
@@ -732,14 +732,14 @@ pub(crate) fn implementation(
         #[doc = #doc]
         #[derive(Clone)]
         #vis struct #impl_name {
-            repository: ::std::sync::Arc<#fd::repository::generated::Binding<#entity_path>>,
+            repository: ::std::sync::Arc<#fd::__private::generated::Binding<#entity_path>>,
         }
 
         impl #impl_name {
             /// The repository on `datasource`, without a shaku module.
             #vis fn new(datasource: #fd::datasource::DataSource) -> Self {
                 #impl_name {
-                    repository: ::std::sync::Arc::new(#fd::repository::generated::Binding::new(
+                    repository: ::std::sync::Arc::new(#fd::__private::generated::Binding::new(
                         #fd::repository::Repository::new(datasource),
                     )),
                 }
@@ -761,7 +761,7 @@ pub(crate) fn implementation(
             ) -> ::std::boxed::Box<dyn #trait_name> {
                 let beans = <M as #fd::__private::shaku::HasComponent<#fd::__private::Beans>>::build_component(context);
                 ::std::boxed::Box::new(#impl_name {
-                    repository: ::std::sync::Arc::new(#fd::repository::generated::Binding::from_beans(&beans, #datasource)),
+                    repository: ::std::sync::Arc::new(#fd::__private::generated::Binding::from_beans(&beans, #datasource)),
                 })
             }
         }

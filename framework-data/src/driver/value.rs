@@ -1,0 +1,103 @@
+//! How a Rust value crosses one driver's boundary: [`ColumnValue<DB>`] binds it into that
+//! driver's arguments and decodes it from its rows. Each driver's module implements it for the
+//! supported field types (with that driver's exceptions, such as MySQL's `DateTime<Utc>` or
+//! SQLite's `Decimal`); [`DriverValue`] is a type's being a `ColumnValue` of every compiled-in
+//! driver, which `value::SqlValue` requires.
+
+use super::BoxDynError;
+
+/// A value of one driver, `DB`.
+pub trait ColumnValue<DB: sqlx::Database>: Sized {
+    /// Appends `self` to `args`.
+    fn bind(&self, args: &mut DB::Arguments) -> Result<(), BoxDynError>;
+    /// Appends a NULL of this type.
+    fn bind_null(args: &mut DB::Arguments) -> Result<(), BoxDynError>;
+    /// Decodes column `idx`.
+    fn decode(row: &DB::Row, idx: usize) -> Result<Self, sqlx::Error>;
+    /// Decodes nullable column `idx`.
+    fn decode_opt(row: &DB::Row, idx: usize) -> Result<Option<Self>, sqlx::Error>;
+}
+
+impl<DB: sqlx::Database, T: ColumnValue<DB>> ColumnValue<DB> for Option<T> {
+    fn bind(&self, args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        match self {
+            Some(v) => v.bind(args),
+            None => T::bind_null(args),
+        }
+    }
+    fn bind_null(args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        T::bind_null(args)
+    }
+    fn decode(row: &DB::Row, idx: usize) -> Result<Self, sqlx::Error> {
+        T::decode_opt(row, idx)
+    }
+    fn decode_opt(row: &DB::Row, idx: usize) -> Result<Option<Self>, sqlx::Error> {
+        T::decode_opt(row, idx).map(Some)
+    }
+}
+
+/// Implements [`ColumnValue<$db>`] with sqlx's own encoding for each listed type (what a
+/// driver supports natively).
+macro_rules! native {
+    ($db:ty: $($t:ty),* $(,)?) => {$(
+        impl $crate::driver::ColumnValue<$db> for $t {
+            fn bind(
+                &self,
+                args: &mut <$db as sqlx::Database>::Arguments,
+            ) -> Result<(), $crate::driver::BoxDynError> {
+                sqlx::Arguments::add(args, self)
+            }
+            fn bind_null(
+                args: &mut <$db as sqlx::Database>::Arguments,
+            ) -> Result<(), $crate::driver::BoxDynError> {
+                sqlx::Arguments::add(args, None::<$t>)
+            }
+            fn decode(row: &<$db as sqlx::Database>::Row, idx: usize) -> Result<Self, sqlx::Error> {
+                sqlx::Row::try_get::<$t, _>(row, idx)
+            }
+            fn decode_opt(
+                row: &<$db as sqlx::Database>::Row,
+                idx: usize,
+            ) -> Result<Option<Self>, sqlx::Error> {
+                sqlx::Row::try_get::<Option<$t>, _>(row, idx)
+            }
+        }
+    )*};
+}
+pub(crate) use native;
+
+// One bound per driver, satisfied by every type when that driver is not compiled in, so that
+// `DriverValue` needs no list of feature combinations.
+#[cfg(feature = "postgres")]
+pub use super::postgres::PgValue;
+#[cfg(not(feature = "postgres"))]
+/// Every type, PostgreSQL not being compiled in.
+pub trait PgValue {}
+#[cfg(not(feature = "postgres"))]
+impl<T> PgValue for T {}
+
+#[cfg(feature = "mysql")]
+pub use super::mysql::MySqlValue;
+#[cfg(not(feature = "mysql"))]
+/// Every type, MySQL not being compiled in.
+pub trait MySqlValue {}
+#[cfg(not(feature = "mysql"))]
+impl<T> MySqlValue for T {}
+
+#[cfg(feature = "sqlite")]
+pub use super::sqlite::SqliteValue;
+#[cfg(not(feature = "sqlite"))]
+/// Every type, SQLite not being compiled in.
+pub trait SqliteValue {}
+#[cfg(not(feature = "sqlite"))]
+impl<T> SqliteValue for T {}
+
+/// A [`ColumnValue`] of every compiled-in driver.
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be stored in a column",
+    label = "unsupported column type",
+    note = "supported: i16 i32 i64 f32 f64 bool String Vec<u8> DateTime<Utc> NaiveDateTime NaiveDate Uuid Decimal serde_json::Value, Option<T> of those, and enums with #[derive(DbEnum)]"
+)]
+pub trait DriverValue: PgValue + MySqlValue + SqliteValue {}
+
+impl<T: PgValue + MySqlValue + SqliteValue> DriverValue for T {}
