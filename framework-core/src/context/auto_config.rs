@@ -37,6 +37,35 @@ pub enum Stage {
     Endpoints,
 }
 
+/// Registers an [`AutoConfiguration`] for discovery: every started context runs it at its
+/// stage, unless the builder turns discovery off.
+///
+/// ```no_run
+/// use framework_core::context::{AutoConfiguration, BoxError, BoxFuture, Stage, StartContext};
+///
+/// pub struct Audit;
+/// framework_core::register_auto_configuration!(Audit);
+///
+/// impl AutoConfiguration for Audit {
+///     fn name(&self) -> &'static str { "audit" }
+///     fn stage(&self) -> Stage { Stage::Caches }
+///     fn configure<'a>(&'a self, _ctx: &'a mut StartContext) -> BoxFuture<'a, Result<(), BoxError>> {
+///         Box::pin(async { Ok(()) })
+///     }
+/// }
+/// ```
+#[macro_export]
+macro_rules! register_auto_configuration {
+    ($configuration:expr) => {
+        const _: () = {
+            #[$crate::__private::linkme::distributed_slice($crate::context::AUTO_CONFIGURATIONS)]
+            #[linkme(crate = $crate::__private::linkme)]
+            static AUTO_CONFIGURATION: &'static dyn $crate::context::AutoConfiguration =
+                &$configuration;
+        };
+    };
+}
+
 impl Stage {
     /// Whether this stage runs before the user's module is built.
     pub fn before_module(self) -> bool {

@@ -12,9 +12,7 @@ use crate::datasource::DataSources;
 /// DataSource's repositories use it. Discovered automatically.
 pub struct CacheAutoConfiguration;
 
-#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
-#[linkme(crate = framework_core::__private::linkme)]
-static CACHES: &'static dyn AutoConfiguration = &CacheAutoConfiguration;
+framework_core::register_auto_configuration!(CacheAutoConfiguration);
 
 impl AutoConfiguration for CacheAutoConfiguration {
     fn name(&self) -> &'static str {

@@ -17,9 +17,7 @@ use super::{
 /// Discovered automatically.
 pub struct DataSourcesAutoConfiguration;
 
-#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
-#[linkme(crate = framework_core::__private::linkme)]
-static DATASOURCES: &'static dyn AutoConfiguration = &DataSourcesAutoConfiguration;
+framework_core::register_auto_configuration!(DataSourcesAutoConfiguration);
 
 impl AutoConfiguration for DataSourcesAutoConfiguration {
     fn name(&self) -> &'static str {
@@ -72,7 +70,7 @@ fn register_management(ctx: &StartContext, all: &Arc<DataSources>) {
 }
 
 /// The default DataSource first, then the named ones by name.
-pub(crate) fn read_configs(
+fn read_configs(
     config: &Config,
 ) -> Result<Vec<(String, DataSourceConfig)>, ConfigError> {
     let mut out = Vec::new();

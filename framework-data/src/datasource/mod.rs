@@ -14,7 +14,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use auto_config::DataSourcesAutoConfiguration;
-pub(crate) use auto_config::read_configs;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use health::{DataSourceHealth, DataSourcesInfo};
 pub use metrics::{DataSourcesMetrics, Operation};
@@ -51,7 +50,7 @@ struct Inner {
     name: String,
     masked_url: String,
     pool: Pool,
-    config: PoolConfig,
+    config: DataSourceConfig,
     statements: std::sync::atomic::AtomicU64,
     metrics: metrics::DataSourceMetrics,
     slow_statement_threshold: Duration,
@@ -93,7 +92,7 @@ impl DataSource {
                 name: name.to_owned(),
                 masked_url,
                 pool,
-                config: config.pool.clone(),
+                config: config.clone(),
                 statements: std::sync::atomic::AtomicU64::new(0),
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
@@ -157,6 +156,12 @@ impl DataSource {
 
     /// The pool settings it was built with.
     pub fn pool_config(&self) -> &PoolConfig {
+        &self.inner.config.pool
+    }
+
+    /// Its whole configuration (`migrate`, `migrations`, `validate_schema`, ...), as read at
+    /// start-up: later stages read it here instead of parsing the sections again.
+    pub fn config(&self) -> &DataSourceConfig {
         &self.inner.config
     }
 
@@ -227,7 +232,7 @@ impl DataSource {
             size,
             idle,
             in_use: size.saturating_sub(idle),
-            max: self.inner.config.max_connections,
+            max: self.inner.config.pool.max_connections,
         }
     }
 
@@ -257,18 +262,18 @@ impl DataSource {
             };
         }
         if matches!(e, sqlx::Error::PoolTimedOut)
-            && self.inner.pool.size() < self.inner.config.max_connections
+            && self.inner.pool.size() < self.inner.config.pool.max_connections
         {
             return DataError::Unreachable {
                 datasource: self.inner.name.clone(),
                 url: self.inner.masked_url.clone(),
                 reason: format!(
                     "no connection could be opened within acquire_timeout ({})",
-                    humantime::format_duration(self.inner.config.acquire_timeout)
+                    humantime::format_duration(self.inner.config.pool.acquire_timeout)
                 ),
             };
         }
-        DataError::from_sqlx(&self.inner.name, self.inner.config.acquire_timeout, e)
+        DataError::from_sqlx(&self.inner.name, self.inner.config.pool.acquire_timeout, e)
     }
 
     /// Borrows a connection and begins a transaction on it. `held` is how many connections of
@@ -290,7 +295,7 @@ impl DataSource {
             let m = self.metrics();
             m.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let admitted = tokio::time::timeout(
-                self.inner.config.acquire_timeout,
+                self.inner.config.pool.acquire_timeout,
                 self.inner.admission.admit(),
             )
             .await;
@@ -302,7 +307,7 @@ impl DataSource {
                     m.record_timeout();
                     return Err(DataError::PoolTimeout {
                         datasource: self.inner.name.clone(),
-                        timeout: self.inner.config.acquire_timeout,
+                        timeout: self.inner.config.pool.acquire_timeout,
                     });
                 }
             }
@@ -387,7 +392,14 @@ impl DataSources {
 
     /// All of them, by name.
     pub fn iter(&self) -> impl Iterator<Item = &DataSource> {
-        self.by_name.values()
+        // `[datasource]` first, then the named ones by name (the order of the config).
+        let default = self.by_name.get(DEFAULT_DATASOURCE);
+        default.into_iter().chain(
+            self.by_name
+                .iter()
+                .filter(|(name, _)| name.as_str() != DEFAULT_DATASOURCE)
+                .map(|(_, ds)| ds),
+        )
     }
 
     /// How many there are.

@@ -9,9 +9,7 @@ use crate::datasource::DataSources;
 /// validation; a failure stops start-up. Discovered automatically.
 pub struct MigrationsAutoConfiguration;
 
-#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
-#[linkme(crate = framework_core::__private::linkme)]
-static MIGRATIONS: &'static dyn AutoConfiguration = &MigrationsAutoConfiguration;
+framework_core::register_auto_configuration!(MigrationsAutoConfiguration);
 
 impl AutoConfiguration for MigrationsAutoConfiguration {
     fn name(&self) -> &'static str {
@@ -31,13 +29,10 @@ impl AutoConfiguration for MigrationsAutoConfiguration {
             let Some(all) = ctx.beans().get::<DataSources>() else {
                 return Ok(());
             };
-            let configs = crate::datasource::read_configs(ctx.config())?;
-            for (name, config) in configs {
-                if !config.migrate {
-                    continue;
-                }
-                let ds = all.get(&name)?;
-                let migrator = Migrator::load(ds, &config.migrations, ctx.config().dir())?;
+            for ds in all.iter().filter(|ds| ds.config().migrate) {
+                let name = ds.name().to_owned();
+                let migrator =
+                    Migrator::load(ds.clone(), &ds.config().migrations, ctx.config().dir())?;
                 let report = migrator.migrate().await?;
                 tracing::info!(datasource = %name, applied = report.applied.len(), "migrations up to date");
             }

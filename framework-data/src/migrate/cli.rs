@@ -79,13 +79,10 @@ async fn execute<M: Module>(
     ctx: &framework_core::ApplicationContext<M>,
     command: &str,
 ) -> Result<String, CliError> {
-    let configs =
-        crate::datasource::read_configs(ctx.config()).map_err(framework_core::Error::from)?;
     let mut out = String::new();
-    for (name, config) in configs {
-        let ds = ctx
-            .datasource(&name)
-            .map_err(|e| CliError::Other(e.into()))?;
+    for ds in ctx.datasources().iter() {
+        let name = ds.name().to_owned();
+        let ds = ds.clone();
         out.push_str(&format!("DataSource `{name}` ({}):\n", ds.url()));
         match command {
             "validate" => {
@@ -107,7 +104,8 @@ async fn execute<M: Module>(
                 ));
             }
             _ => {
-                let migrator = match Migrator::load(ds, &config.migrations, ctx.config().dir()) {
+                let migrations = ds.config().migrations.clone();
+                let migrator = match Migrator::load(ds, &migrations, ctx.config().dir()) {
                     Ok(m) => m,
                     Err(MigrationError::NoMigrations { location }) => {
                         out.push_str(&format!("  no migrations at `{location}`\n"));

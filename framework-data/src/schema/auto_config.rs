@@ -10,9 +10,7 @@ use crate::entity::entities_of;
 /// entities and fails start-up with every mismatch. Discovered automatically.
 pub struct SchemaValidationAutoConfiguration;
 
-#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
-#[linkme(crate = framework_core::__private::linkme)]
-static SCHEMA_VALIDATION: &'static dyn AutoConfiguration = &SchemaValidationAutoConfiguration;
+framework_core::register_auto_configuration!(SchemaValidationAutoConfiguration);
 
 impl AutoConfiguration for SchemaValidationAutoConfiguration {
     fn name(&self) -> &'static str {
@@ -32,17 +30,13 @@ impl AutoConfiguration for SchemaValidationAutoConfiguration {
             let Some(all) = ctx.beans().get::<DataSources>() else {
                 return Ok(());
             };
-            let configs = crate::datasource::read_configs(ctx.config())?;
-            for (name, config) in configs {
-                if !config.validate_schema {
-                    continue;
-                }
-                let ds = all.get(&name)?;
+            for ds in all.iter().filter(|ds| ds.config().validate_schema) {
+                let name = ds.name().to_owned();
                 let entities = entities_of(&name);
                 if entities.is_empty() {
                     continue;
                 }
-                let mismatches = validate(&ds, &entities).await?;
+                let mismatches = validate(ds, &entities).await?;
                 if !mismatches.is_empty() {
                     return Err(SchemaError {
                         datasource: name,

@@ -21,9 +21,7 @@ struct TransactionConfig {
 /// until shutdown. Discovered automatically; runs after the DataSources.
 pub struct TransactionManagersAutoConfiguration;
 
-#[linkme::distributed_slice(framework_core::context::AUTO_CONFIGURATIONS)]
-#[linkme(crate = framework_core::__private::linkme)]
-static TRANSACTIONS: &'static dyn AutoConfiguration = &TransactionManagersAutoConfiguration;
+framework_core::register_auto_configuration!(TransactionManagersAutoConfiguration);
 
 impl AutoConfiguration for TransactionManagersAutoConfiguration {
     fn name(&self) -> &'static str {
