@@ -17,7 +17,7 @@ pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
 /// Any error an auto-configuration may fail with.
 pub type BoxError = Box<dyn std::error::Error + Send + Sync + 'static>;
 
-/// Start-up stages, run in this order (DESIGN.md, "Start-up").
+/// Start-up stages, run in this order; within a stage, in registration order.
 ///
 /// The user's shaku module is built between [`Stage::Caches`] and [`Stage::Endpoints`], so its
 /// components can find every bean made before it.

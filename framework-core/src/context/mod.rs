@@ -1,5 +1,28 @@
 //! The [`ApplicationContext`]: configuration, framework beans, the user's shaku module, and the
 //! start-up and shutdown sequence.
+//!
+//! [`ApplicationContext::builder`] reads `config/application.toml`, then
+//! `application-{profile}.toml` for each active profile, then `APP_*` environment variables.
+//! `start` runs every [`AutoConfiguration`] linked into the program in [`Stage`] order
+//! (DataSources, transactions, migrations, schema validation, caches), builds the user's shaku
+//! module with the framework's beans available to it, then starts the endpoints (the actuator).
+//! A failure at any stage undoes what earlier stages started and is one [`Error`]
+//! naming the stage, the component and the cause. `shutdown` runs the stages' shutdown hooks in
+//! reverse order.
+//!
+//! ```no_run
+//! use framework_core::ApplicationContext;
+//! # async fn run() -> Result<(), framework_core::Error> {
+//! let ctx = ApplicationContext::builder()
+//!     .config_dir("config")
+//!     .profiles(["dev"])
+//!     .set("management.enabled", false)
+//!     .start()
+//!     .await?;
+//! println!("profiles: {:?}", ctx.config().profiles());
+//! ctx.run_until_shutdown_signal().await
+//! # }
+//! ```
 
 mod auto_config;
 mod beans;

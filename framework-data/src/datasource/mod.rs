@@ -1,5 +1,31 @@
-//! DataSource beans: one named pool each, configured from `[datasource]` (the default) and
-//! `[datasources.NAME]`.
+//! DataSources: one named connection pool per configured database, the beans everything else
+//! sends its statements through.
+//!
+//! `[datasource]` configures the DataSource called `default`; `[datasources.NAME]` adds more.
+//! At start-up each pool opens one connection (an unreachable database fails start-up within
+//! `acquire_timeout`), and the [`DataSources`] bean holds them all. A [`DataSource`] is cheap to
+//! clone and knows its [`Dialect`], its whole [`DataSourceConfig`], its
+//! pool's state and its metrics.
+//!
+//! Connections are lent by the DataSource, never taken from the pool directly: it measures the
+//! wait, counts statements, admits outermost transactions so that nested `RequiresNew` ones
+//! always find a connection, and tells a database that is down (`DataError::Unreachable`) from
+//! a pool that is busy (`DataError::PoolTimeout`).
+//!
+//! ```no_run
+//! use framework_data::prelude::*;
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let ctx = ApplicationContext::builder()
+//!     .set("datasource.url", "sqlite::memory:")
+//!     .set("datasources.reporting.url", "postgres://report@db/reporting")
+//!     .start()
+//!     .await?;
+//! let main = ctx.datasource_default()?;
+//! let reporting = ctx.datasource("reporting")?;
+//! println!("{} ({}), {} ({})", main.name(), main.dialect(), reporting.name(), reporting.url());
+//! println!("{:?}", main.status());
+//! # Ok(()) }
+//! ```
 
 mod admission;
 mod auto_config;

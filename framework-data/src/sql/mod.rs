@@ -1,5 +1,28 @@
-//! SQL text, generated with sea-query per dialect and built once: fixed statements per entity and
-//! dialect on first use, variable ones (a sort, an IN-list size, a batch size) once per shape.
+//! SQL text, generated with sea-query per dialect and built once.
+//!
+//! Nothing here runs a statement; it decides what the text is. Each entity type has an
+//! [`EntitySql`] (a `static` its derive creates): the fixed statements of the entity on a
+//! dialect ([`Statements`]: find by id, insert, versioned update, ...) are built the first time
+//! they are needed, and the texts whose shape depends on the call (a sort, the length of an
+//! IN-list padded to a power of two, a batch size) are built once per shape and kept in a
+//! [`ShapeMap`]. A repeated call only binds values, which is what keeps the framework's cost
+//! per statement near raw sqlx's: identifiers are quoted per dialect and values are always
+//! bound, never spliced into the text.
+//!
+//! ```no_run
+//! use framework_data::prelude::*;
+//! use framework_data::entity::Entity as _;
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[entity(table = "accounts", crate = "framework_data")] // `crate` only inside this crate's docs
+//! pub struct Account {
+//!     #[id(generated)] pub id: i64,
+//!     pub owner: String,
+//! }
+//!
+//! let texts = Account::sql().statements(Account::metadata(), Dialect::Postgres);
+//! assert_eq!(texts.find_by_id.as_str(), r#"SELECT "id", "owner" FROM "accounts" WHERE "id" = $1"#);
+//! ```
 
 pub(crate) mod builder;
 mod cache;

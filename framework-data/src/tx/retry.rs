@@ -17,11 +17,8 @@ const MAX_BACKOFF: Duration = Duration::from_millis(1_000);
 /// between zero and `10ms * 2^retry` (at most 1s), so that the transactions that collided do not
 /// collide again in lockstep.
 ///
-/// ```
-/// use framework_data::tx::Retry;
-/// let retry = Retry::new(3);
-/// assert_eq!(retry.retries(), 0);
-/// ```
+/// `#[transactional(retry = N)]` and [`TransactionTemplate`](super::TransactionTemplate)
+/// drive it; it is not used directly.
 #[derive(Debug, Clone)]
 pub struct Retry {
     max: u32,
