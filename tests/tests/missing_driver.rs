@@ -10,7 +10,8 @@
 use std::path::PathBuf;
 use std::process::Command;
 
-fn run_fixture(url: &str) -> String {
+/// `cargo SUBCOMMAND --quiet [ARGS] --manifest-path <fixture> --target-dir <its own>`.
+fn fixture_cargo(subcommand: &str, args: &[&str]) -> Command {
     let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
     let manifest = root.join("fixtures/no-driver/Cargo.toml");
     // A target directory of its own: the outer `cargo test` may hold the lock on the main one.
@@ -19,11 +20,19 @@ fn run_fixture(url: &str) -> String {
         .unwrap_or_else(|| root.join("../target"))
         .join("fixtures");
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args(["run", "--quiet", "--manifest-path"])
+    let mut command = Command::new(cargo);
+    command
+        .args([subcommand, "--quiet"])
+        .args(args)
+        .arg("--manifest-path")
         .arg(&manifest)
         .arg("--target-dir")
-        .arg(&target)
+        .arg(&target);
+    command
+}
+
+fn run_fixture(url: &str) -> String {
+    let out = fixture_cargo("run", &[])
         .arg("--")
         .arg(url)
         .output()

@@ -289,22 +289,39 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
 /// The id's type and `id`, `set_id`, `bind_id`.
 fn id_fns(e: &Entity, persistent: &[&Field]) -> (TokenStream, TokenStream) {
     let fd = &e.fd;
+    // One field (a plain id or a key struct): the id is that field's value.
+    let one_field = |field: usize, bind: TokenStream| {
+        let (fi, ty) = (&persistent[field].ident, &persistent[field].ty);
+        (
+            quote!(#ty),
+            quote! {
+                fn id(&self) -> #ty {
+                    ::core::clone::Clone::clone(&self.#fi)
+                }
+                fn set_id(&mut self, id: #ty) {
+                    self.#fi = id;
+                }
+                fn bind_id(id: &#ty, args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
+                    #bind
+                }
+            },
+        )
+    };
     match &e.id {
         Id::Single { field, .. } => {
-            let (fi, ty) = (&persistent[*field].ident, &persistent[*field].ty);
-            let bind = quote_spanned!(ty.span()=> args.add(id));
-            (
-                quote!(#ty),
+            let ty = &persistent[*field].ty;
+            one_field(*field, quote_spanned!(ty.span()=> args.add(id)))
+        }
+        Id::Embedded(field) => {
+            let ty = &persistent[*field].ty;
+            let width = width(fd, ty);
+            one_field(
+                *field,
                 quote! {
-                    fn id(&self) -> #ty {
-                        ::core::clone::Clone::clone(&self.#fi)
+                    for k in 0..#width {
+                        <#ty as #fd::entity::Embeddable>::bind_field(id, k, args)?;
                     }
-                    fn set_id(&mut self, id: #ty) {
-                        self.#fi = id;
-                    }
-                    fn bind_id(id: &#ty, args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
-                        #bind
-                    }
+                    ::core::result::Result::Ok(())
                 },
             )
         }
@@ -327,27 +344,6 @@ fn id_fns(e: &Entity, persistent: &[&Field]) -> (TokenStream, TokenStream) {
                     }
                     fn bind_id(id: &(#(#types),*), args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
                         #(#binds)*
-                        ::core::result::Result::Ok(())
-                    }
-                },
-            )
-        }
-        Id::Embedded(field) => {
-            let (fi, ty) = (&persistent[*field].ident, &persistent[*field].ty);
-            let width = width(fd, ty);
-            (
-                quote!(#ty),
-                quote! {
-                    fn id(&self) -> #ty {
-                        ::core::clone::Clone::clone(&self.#fi)
-                    }
-                    fn set_id(&mut self, id: #ty) {
-                        self.#fi = id;
-                    }
-                    fn bind_id(id: &#ty, args: &mut #fd::value::Args) -> ::core::result::Result<(), #fd::value::BoxDynError> {
-                        for k in 0..#width {
-                            <#ty as #fd::entity::Embeddable>::bind_field(id, k, args)?;
-                        }
                         ::core::result::Result::Ok(())
                     }
                 },
