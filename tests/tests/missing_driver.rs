@@ -69,23 +69,7 @@ fn a_url_for_a_driver_that_is_not_compiled_in_names_the_starter() {
 
 #[test]
 fn a_build_without_any_driver_fails_naming_the_starters() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let manifest = root.join("fixtures/no-driver/Cargo.toml");
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("../target"))
-        .join("fixtures");
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let out = Command::new(cargo)
-        .args([
-            "build",
-            "--quiet",
-            "--no-default-features",
-            "--manifest-path",
-        ])
-        .arg(&manifest)
-        .arg("--target-dir")
-        .arg(&target)
+    let out = fixture_cargo("build", &["--no-default-features"])
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&out.stderr);
