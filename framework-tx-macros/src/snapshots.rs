@@ -6,24 +6,23 @@
 use std::path::PathBuf;
 
 use proc_macro2::TokenStream;
+
+type TestResult = Result<(), Box<dyn std::error::Error>>;
 use quote::quote;
 
-fn pretty(tokens: TokenStream) -> String {
-    match syn::parse2::<syn::File>(tokens.clone()) {
-        Ok(file) => prettyplease::unparse(&file),
-        Err(e) => panic!("the expansion does not parse as items ({e}):\n{tokens}"),
-    }
+fn pretty(tokens: TokenStream) -> syn::Result<String> {
+    Ok(prettyplease::unparse(&syn::parse2::<syn::File>(tokens)?))
 }
 
-fn check(case: &str, tokens: TokenStream) {
-    let actual = pretty(tokens);
+fn check(case: &str, tokens: TokenStream) -> TestResult {
+    let actual = pretty(tokens)?;
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .join("snapshots")
         .join(format!("{case}.rs"));
     if std::env::var_os("UPDATE_SNAPSHOTS").is_some() {
-        std::fs::create_dir_all(path.parent().expect("snapshots dir")).expect("create dir");
-        std::fs::write(&path, &actual).expect("write snapshot");
-        return;
+        std::fs::create_dir_all(path.with_file_name(""))?;
+        std::fs::write(&path, &actual)?;
+        return Ok(());
     }
     let expected = std::fs::read_to_string(&path).unwrap_or_default();
     if expected != actual {
@@ -43,10 +42,11 @@ fn check(case: &str, tokens: TokenStream) {
             diff.join("\n")
         );
     }
+    Ok(())
 }
 
 #[test]
-fn entity() {
+fn entity() -> TestResult {
     let input = syn::parse_quote! {
         #[entity(table = "owners", cache = "owners")]
         pub struct Owner {
@@ -65,11 +65,12 @@ fn entity() {
             pub note: String,
         }
     };
-    check("entity", crate::entity::expand(input).expect("expands"));
+    check("entity", crate::entity::expand(input)?)?;
+    Ok(())
 }
 
 #[test]
-fn entity_with_composite_key() {
+fn entity_with_composite_key() -> TestResult {
     let input = syn::parse_quote! {
         pub struct OrderLine {
             #[id]
@@ -79,14 +80,12 @@ fn entity_with_composite_key() {
             pub quantity: i32,
         }
     };
-    check(
-        "entity_with_composite_key",
-        crate::entity::expand(input).expect("expands"),
-    );
+    check("entity_with_composite_key", crate::entity::expand(input)?)?;
+    Ok(())
 }
 
 #[test]
-fn embeddable() {
+fn embeddable() -> TestResult {
     let input = syn::parse_quote! {
         pub struct Address {
             pub street: String,
@@ -95,14 +94,12 @@ fn embeddable() {
             pub floor: Option<i32>,
         }
     };
-    check(
-        "embeddable",
-        crate::embeddable::expand(input).expect("expands"),
-    );
+    check("embeddable", crate::embeddable::expand(input)?)?;
+    Ok(())
 }
 
 #[test]
-fn repository() {
+fn repository() -> TestResult {
     let item = quote! {
         pub trait OwnerRepository: CrudRepository<Owner> {
             async fn find_by_address_city_order_by_name_desc(&self, city: &str) -> DataResult<Vec<Owner>>;
@@ -111,20 +108,21 @@ fn repository() {
             async fn by_ids(&self, ids: &[i64]) -> DataResult<Vec<Owner>>;
         }
     };
-    let first = crate::repository::attribute(TokenStream::new(), item.clone()).expect("expands");
-    check("repository_attribute", first);
+    let first = crate::repository::attribute(TokenStream::new(), item.clone())?;
+    check("repository_attribute", first)?;
     let callback = quote! {
         @fields [(id other req) (name text req) (address embedded opt) (active bool req)]
         @fd (::framework_data) @datasource "default" @entity (Owner) @item #item
     };
     check(
         "repository_implementation",
-        crate::repository::implement(callback).expect("expands"),
-    );
+        crate::repository::implement(callback)?,
+    )?;
+    Ok(())
 }
 
 #[test]
-fn transactional() {
+fn transactional() -> TestResult {
     let attr = quote!(
         propagation = RequiresNew,
         isolation = Serializable,
@@ -137,14 +135,12 @@ fn transactional() {
             self.accounts.credit(to, cents).await
         }
     };
-    check(
-        "transactional",
-        crate::transactional::expand(attr, item).expect("expands"),
-    );
+    check("transactional", crate::transactional::expand(attr, item)?)?;
+    Ok(())
 }
 
 #[test]
-fn service() {
+fn service() -> TestResult {
     let item = quote! {
         impl TransferServiceImpl {
             #[transactional]
@@ -156,8 +152,6 @@ fn service() {
             }
         }
     };
-    check(
-        "service",
-        crate::service::expand(TokenStream::new(), item).expect("expands"),
-    );
+    check("service", crate::service::expand(TokenStream::new(), item)?)?;
+    Ok(())
 }

@@ -56,7 +56,7 @@ impl DataSource {
     }
 
     /// The cache manager its repositories use, if any.
-    pub fn cache(&self) -> Option<Arc<CacheManager>> {
+    pub fn cache(&self) -> Option<&CacheManager> {
         self.attached::<CacheManager>()
     }
 }

@@ -80,8 +80,8 @@ struct Inner {
     statements: std::sync::atomic::AtomicU64,
     metrics: metrics::DataSourceMetrics,
     slow_statement_threshold: Duration,
-    /// What higher layers attach to this DataSource (the entity cache's manager), by type.
-    extensions: std::sync::RwLock<Vec<Arc<dyn std::any::Any + Send + Sync>>>,
+    /// What a higher layer attached to this DataSource (the entity cache's manager).
+    extension: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
     admission: Admission,
     losses: Arc<LossMark>,
 }
@@ -122,7 +122,7 @@ impl DataSource {
                 statements: std::sync::atomic::AtomicU64::new(0),
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
-                extensions: std::sync::RwLock::new(Vec::new()),
+                extension: std::sync::OnceLock::new(),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
             }),
@@ -197,28 +197,16 @@ impl DataSource {
         self.acquire_measured().await
     }
 
-    /// Attaches `value` to this DataSource, once per type (a later one of the same type is
-    /// ignored): how a higher layer (the entity cache) gives the DataSource's users something
-    /// without this layer knowing its type.
+    /// Attaches `value` to this DataSource, once (a later call is ignored): how a higher layer
+    /// (the entity cache) gives the DataSource's users something without this layer knowing
+    /// its type.
     pub(crate) fn attach<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
-        let mut all = self
-            .inner
-            .extensions
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        if !all.iter().any(|e| e.is::<T>()) {
-            all.push(value);
-        }
+        let _ = self.inner.extension.set(value);
     }
 
-    /// The attached value of type `T`, if any.
-    pub(crate) fn attached<T: std::any::Any + Send + Sync>(&self) -> Option<Arc<T>> {
-        let all = self
-            .inner
-            .extensions
-            .read()
-            .unwrap_or_else(|e| e.into_inner());
-        all.iter().find_map(|e| Arc::clone(e).downcast::<T>().ok())
+    /// The attached value, if it is a `T` (a lock-free read).
+    pub(crate) fn attached<T: std::any::Any + Send + Sync>(&self) -> Option<&T> {
+        self.inner.extension.get()?.downcast_ref::<T>()
     }
 
     pub(crate) fn metrics(&self) -> &metrics::DataSourceMetrics {

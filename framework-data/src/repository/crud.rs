@@ -501,9 +501,11 @@ impl<E: Entity> Repository<E> {
             .load_all_by_id(missing.keys().cloned().collect())
             .await?;
         for e in loaded {
-            let id = e.id();
-            if fill && let Some(ticket) = missing.get(&id) {
-                cache.put(id, e.clone(), *ticket).await;
+            if fill {
+                let id = e.id();
+                if let Some(ticket) = missing.get(&id) {
+                    cache.put(id, e.clone(), *ticket).await;
+                }
             }
             out.push(e);
         }
