@@ -7,7 +7,7 @@
 use tracing::Instrument;
 
 use crate::datasource::{DataSource, ExecResult, Operation, operation_word};
-use crate::driver::{Driver, Pool, PooledConnection, TxConn, dispatch};
+use crate::driver::{ArgsKind, ConnKind, Driver, PoolKind, TxConn, dispatch};
 use crate::error::DataResult;
 use crate::sql::Sql;
 use crate::value::{Args, Row};
@@ -22,7 +22,7 @@ macro_rules! route {
         let conn = $ds.acquire_measured().await?;
         let held = std::time::Instant::now();
         let done: Result<$ok, sqlx::Error> = dispatch!(
-            (conn, $args) => (PooledConnection(mut pc), Args($a)), $db => {
+            (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
                 let $c = &mut *pc;
                 $body
             },
@@ -58,7 +58,7 @@ macro_rules! route {
                     }
                     let mut conn = tx.lock().await?;
                     let done: Result<$ok, sqlx::Error> = dispatch!(
-                        (&mut *conn, $args) => (TxConn(t), Args($a)), $db => {
+                        (&mut *conn, $args.0) => (TxConn(t), ArgsKind($a)), $db => {
                             let $c = &mut **t;
                             $body
                         },
@@ -110,7 +110,7 @@ impl DataSource {
         sql: Sql,
         args: Args,
     ) -> DataResult<Option<Row>> {
-        route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
+        route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .fetch_optional(c)
             .await
             .map(|r| r.map(<DB as Driver>::row)))
@@ -124,7 +124,7 @@ impl DataSource {
 
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
-        route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
+        route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .fetch_all(c)
             .await
             .map(|rows| rows.into_iter().map(<DB as Driver>::row).collect()))
@@ -148,7 +148,7 @@ impl DataSource {
 
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
-        route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.clone(), a)
+        route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .execute(c)
             .await
             .map(<DB as Driver>::exec_result))
@@ -197,8 +197,8 @@ impl DataSource {
                         e
                     };
                     dispatch!(
-                        (&mut *conn, args) => (TxConn(t), Args(a)), DB => {
-                            pump!(DB; sqlx::query_with(sql, a).fetch(&mut **t), on_error)
+                        (&mut *conn, args.0) => (TxConn(t), ArgsKind(a)), DB => {
+                            pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(&mut **t), on_error)
                         },
                         else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;
@@ -208,8 +208,8 @@ impl DataSource {
                 None => {
                     let on_error = |e| ds.error(e);
                     dispatch!(
-                        (ds.pool(), args) => (Pool(p), Args(a)), DB => {
-                            pump!(DB; sqlx::query_with(sql, a).fetch(p), on_error)
+                        (&ds.pool().0, args.0) => (PoolKind(p), ArgsKind(a)), DB => {
+                            pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(p), on_error)
                         },
                         else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;

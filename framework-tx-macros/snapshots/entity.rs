@@ -158,20 +158,20 @@ impl ::framework_data::entity::Entity for Owner {
                     positions
                         .get(0usize)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 0usize,
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            0usize,
+                            positions.len(),
+                        ))?,
                 )?,
             name: row
                 .get(
                     positions
                         .get(1usize)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 1usize,
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            1usize,
+                            positions.len(),
+                        ))?,
                 )?,
             address: <Option<
                 Address,
@@ -181,10 +181,10 @@ impl ::framework_data::entity::Entity for Owner {
                     positions
                         .get(2usize + k)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 2usize + k,
-                            len: positions.len(),
-                        })
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            2usize + k,
+                            positions.len(),
+                        ))
                 },
             )?,
             active: row
@@ -192,30 +192,30 @@ impl ::framework_data::entity::Entity for Owner {
                     positions
                         .get(Self::__FW_OFFSETS[3usize])
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: Self::__FW_OFFSETS[3usize],
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            Self::__FW_OFFSETS[3usize],
+                            positions.len(),
+                        ))?,
                 )?,
             version: row
                 .get(
                     positions
                         .get(Self::__FW_OFFSETS[4usize])
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: Self::__FW_OFFSETS[4usize],
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            Self::__FW_OFFSETS[4usize],
+                            positions.len(),
+                        ))?,
                 )?,
             created_at: row
                 .get(
                     positions
                         .get(Self::__FW_OFFSETS[5usize])
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: Self::__FW_OFFSETS[5usize],
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            Self::__FW_OFFSETS[5usize],
+                            positions.len(),
+                        ))?,
                 )?,
             note: ::core::default::Default::default(),
         })

@@ -103,30 +103,30 @@ impl ::framework_data::entity::Entity for OrderLine {
                     positions
                         .get(0usize)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 0usize,
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            0usize,
+                            positions.len(),
+                        ))?,
                 )?,
             line_no: row
                 .get(
                     positions
                         .get(1usize)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 1usize,
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            1usize,
+                            positions.len(),
+                        ))?,
                 )?,
             quantity: row
                 .get(
                     positions
                         .get(2usize)
                         .copied()
-                        .ok_or_else(|| ::framework_data::value::DecodeError::ColumnIndexOutOfBounds {
-                            index: 2usize,
-                            len: positions.len(),
-                        })?,
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            2usize,
+                            positions.len(),
+                        ))?,
                 )?,
         })
     }

@@ -447,6 +447,7 @@ mod tests {
                 DataError::ConnectionLost {
                     datasource: "default".into(),
                     message: secret.into(),
+                    source: None,
                 },
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some("1"),
@@ -456,6 +457,7 @@ mod tests {
                     datasource: "default".into(),
                     url: "postgres://app:***@db-7.internal/bank".into(),
                     reason: secret.into(),
+                    source: None,
                 },
                 StatusCode::SERVICE_UNAVAILABLE,
                 Some("1"),
@@ -483,6 +485,7 @@ mod tests {
                     datasource: "default".into(),
                     message: secret.into(),
                     code: None,
+                    source: None,
                 },
                 StatusCode::INTERNAL_SERVER_ERROR,
                 None,

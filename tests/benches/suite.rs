@@ -733,22 +733,18 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
             );
         }};
     }
-    match ds.pool() {
-        framework_data::driver::Pool::Postgres(p) => {
-            on_driver!(p, sqlx::PgPool, |n: usize| format!("${n}"), sqlx::Postgres)
-        }
-        framework_data::driver::Pool::MySql(p) => {
-            on_driver!(p, sqlx::MySqlPool, |_n: usize| "?".to_owned(), sqlx::MySql)
-        }
-        framework_data::driver::Pool::Sqlite(p) => {
-            on_driver!(
-                p,
-                sqlx::SqlitePool,
-                |_n: usize| "?".to_owned(),
-                sqlx::Sqlite
-            )
-        }
-        _ => {}
+    let pool = ds.pool();
+    if let Some(p) = pool.as_postgres() {
+        on_driver!(p, sqlx::PgPool, |n: usize| format!("${n}"), sqlx::Postgres)
+    } else if let Some(p) = pool.as_mysql() {
+        on_driver!(p, sqlx::MySqlPool, |_n: usize| "?".to_owned(), sqlx::MySql)
+    } else if let Some(p) = pool.as_sqlite() {
+        on_driver!(
+            p,
+            sqlx::SqlitePool,
+            |_n: usize| "?".to_owned(),
+            sqlx::Sqlite
+        )
     }
     rows.lock().unwrap().extend(out);
     ctx.shutdown().await.unwrap();

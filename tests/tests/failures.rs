@@ -90,6 +90,12 @@ async fn a_refused_connection_fails_start_up_fast_without_the_password() {
         let (result, took) = start_with(&url, "3s").await;
         let err = result.expect_err("nothing listens on port 1");
         assert_unreachable(&err, &masked);
+        // The typed cause survives below the DataError.
+        let data = err.startup_source::<DataError>().expect("a DataError");
+        let io = std::error::Error::source(data)
+            .and_then(|s| s.downcast_ref::<std::io::Error>())
+            .map(std::io::Error::kind);
+        assert_eq!(io, Some(std::io::ErrorKind::ConnectionRefused), "{data:?}");
         assert!(took < Duration::from_secs(10), "took {took:?}");
     }
     let text = logs.text();

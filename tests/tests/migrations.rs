@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use framework_data::migrate::{MigrationError, Migrator};
 use framework_data::prelude::*;
 use framework_data::schema::SchemaError;
+use framework_data::sql::Sql;
 use tests::{Backend, TestDatabase, db_test};
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -68,7 +69,7 @@ fn cause(e: &Error) -> String {
 async fn tables(ds: &DataSource) -> Vec<String> {
     let rows = ds
         .fetch_all(
-            sqlx::SqlSafeStr::into_sql_str(match ds.dialect() {
+            Sql::from(match ds.dialect() {
                 Dialect::Sqlite => "SELECT name FROM sqlite_master WHERE type = 'table'",
                 Dialect::Postgres => "SELECT table_name::text FROM information_schema.tables WHERE table_schema = current_schema()",
                 Dialect::MySql => "SELECT CAST(table_name AS CHAR) FROM information_schema.tables WHERE table_schema = DATABASE()",

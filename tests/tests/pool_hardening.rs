@@ -10,8 +10,8 @@ use std::time::Duration;
 
 use framework_data::datasource::{DataSource, DataSourceConfig};
 use framework_data::prelude::*;
+use framework_data::sql::Sql;
 use framework_data::tx::Propagation;
-use sqlx::SqlSafeStr;
 use tests::{Backend, TestDatabase, db_test};
 use tx::*;
 
@@ -67,8 +67,7 @@ async fn kill_other_connections(db: &TestDatabase) -> usize {
     let killed = match db.backend() {
         Backend::Postgres => killer
             .fetch_all(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-                    .into_sql_str(),
+                Sql::from("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"),
                 killer.args(),
             )
             .await
@@ -77,8 +76,7 @@ async fn kill_other_connections(db: &TestDatabase) -> usize {
         Backend::MySql => {
             let rows = killer
                 .fetch_all(
-                    "SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"
-                        .into_sql_str(),
+                    Sql::from("SELECT CAST(id AS SIGNED) FROM information_schema.processlist WHERE db = DATABASE() AND id <> CONNECTION_ID()"),
                     killer.args(),
                 )
                 .await

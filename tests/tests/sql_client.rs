@@ -115,3 +115,19 @@ db_test! {
         ctx.shutdown().await.unwrap();
     }
 }
+
+db_test! {
+    async fn a_column_that_cannot_be_decoded_is_a_mapping_error_with_the_decoders_source(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        ds.sql(ddl(db.backend())).execute().await.unwrap();
+        ds.sql("INSERT INTO people (id, name) VALUES (1, 'ann')").execute().await.unwrap();
+        let err = ctx.sql("SELECT age FROM people").fetch_one::<i32>().await.unwrap_err();
+        assert!(matches!(&err, DataError::Mapping { .. }), "{err:?}");
+        // The message says what happened; the decoder's own error is kept as the source.
+        let source = std::error::Error::source(&err).expect("a source");
+        assert!(source.to_string().to_lowercase().contains("null"), "{source}");
+        assert!(err.to_string().contains(&source.to_string()), "{err}");
+        ctx.shutdown().await.unwrap();
+    }
+}

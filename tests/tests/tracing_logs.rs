@@ -7,7 +7,7 @@ use std::io::Write;
 use std::sync::{Arc, Mutex};
 
 use framework_data::prelude::*;
-use sqlx::SqlSafeStr;
+use framework_data::sql::Sql;
 use tests::Backend;
 
 #[derive(Clone, Default)]
@@ -49,11 +49,8 @@ async fn slow_statements_are_logged_with_their_text_and_without_their_values() {
         tm.execute(&TransactionDefinition::new().name("store-secret"), async {
             let mut args = ds.args();
             args.add(&"V4lue-Never-Logged".to_owned()).unwrap();
-            ds.execute(
-                "INSERT INTO secrets (value) VALUES (?)".into_sql_str(),
-                args,
-            )
-            .await
+            ds.execute(Sql::from("INSERT INTO secrets (value) VALUES (?)"), args)
+                .await
         })
         .await
         .unwrap();

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use framework_data::prelude::*;
+use framework_data::sql::Sql;
 use framework_data::tx::{RollbackPolicy, TxError};
-use sqlx::SqlSafeStr;
 use tests::db_test;
 use tx::*;
 
@@ -27,7 +27,7 @@ async fn relabel(ds: &DataSource, id: i64, label: &str) -> DataResult<u64> {
         Dialect::Postgres => "UPDATE items SET label = $1 WHERE id = $2",
         _ => "UPDATE items SET label = ? WHERE id = ?",
     };
-    ds.execute(sql.into_sql_str(), args)
+    ds.execute(Sql::from(sql), args)
         .await
         .map(|r| r.rows_affected)
 }
@@ -39,7 +39,7 @@ async fn label(ds: &DataSource, id: i64) -> String {
         Dialect::Postgres => "SELECT label FROM items WHERE id = $1",
         _ => "SELECT label FROM items WHERE id = ?",
     };
-    ds.fetch_optional(sql.into_sql_str(), args)
+    ds.fetch_optional(Sql::from(sql), args)
         .await
         .unwrap()
         .unwrap()

@@ -10,8 +10,8 @@ use std::sync::{Arc, Mutex};
 
 use framework_core::context::BoxFuture;
 use framework_data::prelude::*;
+use framework_data::sql::Sql;
 use framework_data::tx::{CompletionStatus, TransactionSynchronization, TxError};
-use sqlx::SqlSafeStr;
 use tests::{Backend, db_test};
 use tx::*;
 
@@ -297,7 +297,7 @@ async fn read_then_increment(
         .execute(|| {
             let (ds, barrier, first_attempt) = (ds.clone(), barrier.clone(), first_attempt.clone());
             async move {
-                let select = "SELECT n FROM counters WHERE id = 1".into_sql_str();
+                let select = Sql::from("SELECT n FROM counters WHERE id = 1");
                 let n: i64 = ds
                     .fetch_optional(select, ds.args())
                     .await?
@@ -314,7 +314,7 @@ async fn read_then_increment(
                     Dialect::Postgres => "UPDATE counters SET n = $1 WHERE id = 1",
                     _ => "UPDATE counters SET n = ? WHERE id = 1",
                 };
-                ds.execute(update.into_sql_str(), args).await?;
+                ds.execute(Sql::from(update), args).await?;
                 Ok(())
             }
         })
@@ -346,15 +346,12 @@ async fn conflict(ds: &DataSource, tm: &TransactionManager, retries: u32) -> Vec
 }
 
 async fn counter(ds: &DataSource) -> i64 {
-    ds.fetch_optional(
-        "SELECT n FROM counters WHERE id = 1".into_sql_str(),
-        ds.args(),
-    )
-    .await
-    .unwrap()
-    .unwrap()
-    .get(0)
-    .unwrap()
+    ds.fetch_optional(Sql::from("SELECT n FROM counters WHERE id = 1"), ds.args())
+        .await
+        .unwrap()
+        .unwrap()
+        .get(0)
+        .unwrap()
 }
 
 db_test! {
@@ -413,12 +410,9 @@ async fn sqlite_serializable_increments_retry_and_lose_nothing() {
                             tokio::task::yield_now().await;
                             let mut args = ds.args();
                             args.add(&(n + 1)).unwrap();
-                            ds.execute(
-                                "UPDATE counters SET n = ? WHERE id = 1".into_sql_str(),
-                                args,
-                            )
-                            .await
-                            .map(|_| ())
+                            ds.execute(Sql::from("UPDATE counters SET n = ? WHERE id = 1"), args)
+                                .await
+                                .map(|_| ())
                         }
                     })
                     .await
@@ -443,7 +437,7 @@ async fn postgres_transactions_begin_with_the_requested_isolation() {
             async move {
                 let sql = format!("SELECT current_setting('{name}')");
                 let row = ds
-                    .fetch_optional(sqlx::AssertSqlSafe(sql).into_sql_str(), ds.args())
+                    .fetch_optional(Sql::from(sql.to_owned()), ds.args())
                     .await?
                     .unwrap();
                 Ok::<String, DataError>(row.get(0).unwrap())

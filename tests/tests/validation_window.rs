@@ -11,17 +11,19 @@ use sqlx::Connection;
 use tests::{Backend, TestDatabase, eventually, run};
 
 async fn backend_id(conn: &mut PooledConnection) -> Result<i64, sqlx::Error> {
-    match conn {
-        PooledConnection::Postgres(c) => sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
-            .fetch_one(&mut **c)
+    if let Some(c) = conn.as_postgres() {
+        return sqlx::query_scalar::<_, i32>("SELECT pg_backend_pid()")
+            .fetch_one(c)
             .await
-            .map(i64::from),
-        PooledConnection::MySql(c) => sqlx::query_scalar::<_, u64>("SELECT CONNECTION_ID()")
-            .fetch_one(&mut **c)
-            .await
-            .map(|v| v as i64),
-        other => panic!("no server-side id for {:?}", other.dialect()),
+            .map(i64::from);
     }
+    if let Some(c) = conn.as_mysql() {
+        return sqlx::query_scalar::<_, u64>("SELECT CONNECTION_ID()")
+            .fetch_one(c)
+            .await
+            .map(|v| v as i64);
+    }
+    panic!("no server-side id for {:?}", conn.dialect())
 }
 
 /// Kills a server session from a separate connection.

@@ -30,7 +30,7 @@ use moka::ops::compute::Op;
 use moka::sync::Cache;
 
 use super::EffectiveSettings;
-use super::region::RegionStats;
+use super::stats::RegionStats;
 use crate::entity::Entity;
 
 const STRIPES: usize = 256;

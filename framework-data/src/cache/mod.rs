@@ -23,6 +23,7 @@ mod auto_config;
 mod config;
 mod entity_cache;
 mod region;
+mod stats;
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -34,7 +35,8 @@ use shaku::Module;
 pub use auto_config::CacheAutoConfiguration;
 pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY, EffectiveSettings, RegionSettings};
 pub use entity_cache::{EntityCache, Ticket, WriteGuard};
-pub use region::{Region, RegionSnapshot};
+pub use region::Region;
+pub use stats::RegionSnapshot;
 
 use crate::datasource::DataSource;
 use crate::entity::Entity;

@@ -136,18 +136,34 @@ impl DataSource {
                 drop(conn);
                 None
             }
-            Ok(Err(sqlx::Error::PoolTimedOut)) | Err(_) => Some(format!(
-                "no connection within acquire_timeout ({})",
-                humantime::format_duration(config.pool.acquire_timeout)
-            )),
-            Ok(Err(e)) => Some(url::scrub(&e.to_string(), &config.url)),
+            Ok(Err(sqlx::Error::PoolTimedOut)) | Err(_) => {
+                let waited = format!(
+                    "no connection within acquire_timeout ({})",
+                    humantime::format_duration(config.pool.acquire_timeout)
+                );
+                // One more attempt, bounded, to say why (refused, unknown host, bad password).
+                let probe = config.pool.acquire_timeout.min(Duration::from_secs(2));
+                match tokio::time::timeout(probe, ds.inner.pool.probe()).await {
+                    Ok(Err(e)) => {
+                        let (message, source) = crate::error::split(e);
+                        let message = url::scrub(&message, &config.url);
+                        Some((format!("{waited}; last attempt: {message}"), source))
+                    }
+                    Ok(Ok(())) | Err(_) => Some((waited, None)),
+                }
+            }
+            Ok(Err(e)) => {
+                let (message, source) = crate::error::split(e);
+                Some((url::scrub(&message, &config.url), source))
+            }
         };
-        if let Some(reason) = failure {
+        if let Some((reason, source)) = failure {
             ds.inner.pool.close().await;
             return Err(DataError::Unreachable {
                 datasource: ds.inner.name.clone(),
                 url: ds.inner.masked_url.clone(),
                 reason,
+                source,
             });
         }
         tracing::info!(
@@ -266,13 +282,16 @@ impl DataSource {
     /// that connections idle since then are validated before reuse; a pool timeout while the
     /// pool is not full means connections could not be opened: the database is unreachable,
     /// not the pool exhausted.
-    pub(crate) fn error(&self, e: sqlx::Error) -> DataError {
+    pub(crate) fn error(&self, e: impl crate::driver::IntoDriverError) -> DataError {
+        let e = e.into_driver_error();
         // Recognising a lost connection is the driver layer's job (error.rs stays below it).
         if crate::driver::connection_lost(&e).is_some() {
             self.inner.losses.record();
+            let (message, source) = crate::error::split(e);
             return DataError::ConnectionLost {
                 datasource: self.inner.name.clone(),
-                message: e.to_string(),
+                message,
+                source,
             };
         }
         if matches!(e, sqlx::Error::PoolTimedOut)
@@ -285,6 +304,7 @@ impl DataSource {
                     "no connection could be opened within acquire_timeout ({})",
                     humantime::format_duration(self.inner.config.pool.acquire_timeout)
                 ),
+                source: None,
             };
         }
         DataError::from_sqlx(&self.inner.name, self.inner.config.pool.acquire_timeout, e)

@@ -4,9 +4,21 @@
 use super::{BoxDynError, Dialect, DriverValue, dispatch};
 
 /// The arguments of one statement, for the DataSource's driver.
+///
+/// ```
+/// use framework_data::driver::Dialect;
+/// use framework_data::value::Args;
+/// let mut args = Args::new(Dialect::Sqlite);
+/// args.add(&42_i64).unwrap();
+/// args.add_str("ada@example.com").unwrap();
+/// assert_eq!(args.len(), 2);
+/// ```
 #[derive(Debug, Clone)]
-#[non_exhaustive]
-pub enum Args {
+pub struct Args(pub(crate) ArgsKind);
+
+/// [`Args`] of each compiled-in driver.
+#[derive(Debug, Clone)]
+pub(crate) enum ArgsKind {
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgArguments),
@@ -24,11 +36,11 @@ impl Args {
     pub fn new(dialect: Dialect) -> Args {
         match dialect {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => Args::Postgres(Default::default()),
+            Dialect::Postgres => Args(ArgsKind::Postgres(Default::default())),
             #[cfg(feature = "mysql")]
-            Dialect::MySql => Args::MySql(Default::default()),
+            Dialect::MySql => Args(ArgsKind::MySql(Default::default())),
             #[cfg(feature = "sqlite")]
-            Dialect::Sqlite => Args::Sqlite(Default::default()),
+            Dialect::Sqlite => Args(ArgsKind::Sqlite(Default::default())),
             #[allow(unreachable_patterns)]
             other => unreachable!("no DataSource of {other} exists without its driver"),
         }
@@ -37,22 +49,22 @@ impl Args {
     /// Appends one value.
     #[inline]
     pub fn add<T: DriverValue>(&mut self, value: &T) -> Result<(), BoxDynError> {
-        dispatch!(self => Args(a), DB => <T as super::ColumnValue<DB>>::bind(value, a))
+        dispatch!(&mut self.0 => ArgsKind(a), DB => <T as super::ColumnValue<DB>>::bind(value, a))
     }
 
     /// Appends a borrowed string (no copy into a `String` first where the driver allows).
     pub fn add_str(&mut self, value: &str) -> Result<(), BoxDynError> {
-        dispatch!(self => Args(a), DB => <DB as super::Driver>::add_str(a, value))
+        dispatch!(&mut self.0 => ArgsKind(a), DB => <DB as super::Driver>::add_str(a, value))
     }
 
     /// Appends borrowed bytes.
     pub fn add_bytes(&mut self, value: &[u8]) -> Result<(), BoxDynError> {
-        dispatch!(self => Args(a), DB => <DB as super::Driver>::add_bytes(a, value))
+        dispatch!(&mut self.0 => ArgsKind(a), DB => <DB as super::Driver>::add_bytes(a, value))
     }
 
     /// How many values were added.
     pub fn len(&self) -> usize {
-        dispatch!(self => Args(a), DB => sqlx::Arguments::len(a))
+        dispatch!(&self.0 => ArgsKind(a), DB => sqlx::Arguments::len(a))
     }
 
     /// Whether no value was added.
@@ -61,10 +73,14 @@ impl Args {
     }
 }
 
-/// One result row, read by column position.
+/// One result row, read by column position (generated entity code and
+/// [`FromQueryRow`](crate::repository::FromQueryRow) implementations read it).
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum Row {
+pub struct Row(pub(crate) RowKind);
+
+/// A [`Row`] of each compiled-in driver.
+#[derive(Debug)]
+pub(crate) enum RowKind {
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::postgres::PgRow),
@@ -79,14 +95,15 @@ pub enum Row {
 impl Row {
     /// Decodes column `idx` (0-based) as `T`.
     #[inline]
-    pub fn get<T: DriverValue>(&self, idx: usize) -> Result<T, sqlx::Error> {
-        dispatch!(self => Row(r), DB => <T as super::ColumnValue<DB>>::decode(r, idx))
+    pub fn get<T: DriverValue>(&self, idx: usize) -> Result<T, DecodeError> {
+        dispatch!(&self.0 => RowKind(r), DB => <T as super::ColumnValue<DB>>::decode(r, idx))
+            .map_err(DecodeError)
     }
 
     /// The result's column names, in order.
     pub fn column_names(&self) -> Vec<String> {
         use sqlx::{Column, Row as _};
-        dispatch!(self => Row(r), DB => r.columns().iter().map(|c| c.name().to_owned()).collect())
+        dispatch!(&self.0 => RowKind(r), DB => r.columns().iter().map(|c| c.name().to_owned()).collect())
     }
 }
 
@@ -102,6 +119,9 @@ pub struct ExecResult {
 /// What the framework needs of a driver beyond sqlx's own traits, implemented in each driver's
 /// module for its sqlx database type.
 pub trait Driver: sqlx::Database {
+    /// Whether sqlx's decoders read a NULL as a default value instead of failing, so that a
+    /// required value must be checked for NULL first.
+    const NULL_DECODES_AS_DEFAULT: bool = false;
     /// Appends borrowed text.
     fn add_str(args: &mut Self::Arguments, value: &str) -> Result<(), BoxDynError>;
     /// Appends borrowed bytes.
@@ -110,4 +130,45 @@ pub trait Driver: sqlx::Database {
     fn row(row: Self::Row) -> Row;
     /// What a write reports.
     fn exec_result(done: Self::QueryResult) -> ExecResult;
+}
+
+/// A column that could not be decoded into the asked type: a NULL for a required value, text
+/// that is no valid value of a `DbEnum`, a type the column cannot convert to, an index past
+/// the row's end. Repositories report it as [`DataError::Mapping`](crate::DataError::Mapping);
+/// the driver's own error is its [`source`](std::error::Error::source).
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct DecodeError(pub(crate) sqlx::Error);
+
+/// The driver's errors the framework maps to [`DataError`](crate::DataError): sqlx's and a
+/// [`DecodeError`] (which wraps one).
+pub(crate) trait IntoDriverError {
+    fn into_driver_error(self) -> sqlx::Error;
+}
+
+impl IntoDriverError for sqlx::Error {
+    fn into_driver_error(self) -> sqlx::Error {
+        self
+    }
+}
+
+impl IntoDriverError for DecodeError {
+    fn into_driver_error(self) -> sqlx::Error {
+        self.0
+    }
+}
+
+impl DecodeError {
+    /// Column `index` does not exist in a row of `len` columns.
+    pub fn index_out_of_bounds(index: usize, len: usize) -> DecodeError {
+        DecodeError(sqlx::Error::ColumnIndexOutOfBounds { index, len })
+    }
+
+    /// Column `index` could not be decoded: `cause` says why.
+    pub fn column(index: usize, cause: impl Into<BoxDynError>) -> DecodeError {
+        DecodeError(sqlx::Error::ColumnDecode {
+            index: index.to_string(),
+            source: cause.into(),
+        })
+    }
 }

@@ -18,7 +18,8 @@ mod value;
 
 use std::fmt;
 
-pub use args::{Args, Driver, ExecResult, Row};
+pub(crate) use args::{ArgsKind, IntoDriverError, RowKind};
+pub use args::{Args, DecodeError, Driver, ExecResult, Row};
 pub use config::PoolConfig;
 pub(crate) use dispatch::dispatch;
 pub use value::{ColumnValue, DriverValue, MySqlValue, PgValue, SqliteValue};
@@ -36,6 +37,7 @@ pub(crate) fn regex_escape(s: &str) -> String {
 pub type BoxDynError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub(crate) use loss::{LossMark, Lost, connection_lost};
 pub use pool::{Pool, PooledConnection};
+pub(crate) use pool::{ConnKind, PoolKind};
 pub(crate) use transaction::{BeginSpec, TxConn};
 
 /// The SQL dialect of a DataSource.

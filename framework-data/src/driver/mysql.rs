@@ -51,10 +51,6 @@ pub(crate) async fn begin(
     sqlx::Transaction::begin(conn, statement).await
 }
 
-/// A value MySQL/MariaDB binds and decodes.
-pub trait MySqlValue: ColumnValue<sqlx::MySql> {}
-impl<T: ColumnValue<sqlx::MySql>> MySqlValue for T {}
-
 native!(sqlx::MySql: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, Decimal);
 
@@ -85,7 +81,7 @@ impl Driver for sqlx::MySql {
         sqlx::Arguments::add(args, value)
     }
     fn row(row: sqlx::mysql::MySqlRow) -> Row {
-        Row::MySql(row)
+        Row(super::RowKind::MySql(row))
     }
     fn exec_result(done: sqlx::mysql::MySqlQueryResult) -> ExecResult {
         ExecResult {

@@ -9,10 +9,22 @@ use std::time::Duration;
 use super::PoolConfig;
 use super::{Dialect, LossMark};
 
-/// A connection pool of one of the compiled-in drivers.
+/// The connection pool of a DataSource ([`DataSource::pool`](crate::datasource::DataSource::pool)),
+/// whichever driver it uses: sizes for metrics and health, and the inner sqlx pool for raw
+/// sqlx work beside the framework (`as_postgres`, `as_mysql`, `as_sqlite`).
+///
+/// ```no_run
+/// # async fn demo(ds: &framework_data::datasource::DataSource) {
+/// let pool = ds.pool();
+/// println!("{} open, {} idle", pool.size(), pool.num_idle());
+/// # }
+/// ```
 #[derive(Clone, Debug)]
-#[non_exhaustive]
-pub enum Pool {
+pub struct Pool(pub(crate) PoolKind);
+
+/// A [`Pool`] of each compiled-in driver.
+#[derive(Clone, Debug)]
+pub(crate) enum PoolKind {
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::PgPool),
@@ -24,10 +36,15 @@ pub enum Pool {
     Sqlite(sqlx::SqlitePool),
 }
 
-/// A connection borrowed from a [`Pool`]; it goes back when dropped.
+/// A connection borrowed from a DataSource's pool
+/// ([`DataSource::acquire`](crate::datasource::DataSource::acquire)) for raw sqlx work; it goes
+/// back to the pool when dropped.
 #[derive(Debug)]
-#[non_exhaustive]
-pub enum PooledConnection {
+pub struct PooledConnection(pub(crate) ConnKind);
+
+/// A [`PooledConnection`] of each compiled-in driver.
+#[derive(Debug)]
+pub(crate) enum ConnKind {
     /// PostgreSQL.
     #[cfg(feature = "postgres")]
     Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
@@ -42,13 +59,13 @@ pub enum PooledConnection {
 /// Runs `$body` with `$p` bound to the inner sqlx pool, whatever the driver.
 macro_rules! with_pool {
     ($self:expr, $p:ident => $body:expr) => {
-        match $self {
+        match &$self.0 {
             #[cfg(feature = "postgres")]
-            Pool::Postgres($p) => $body,
+            PoolKind::Postgres($p) => $body,
             #[cfg(feature = "mysql")]
-            Pool::MySql($p) => $body,
+            PoolKind::MySql($p) => $body,
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite($p) => $body,
+            PoolKind::Sqlite($p) => $body,
         }
     };
 }
@@ -65,13 +82,17 @@ impl Pool {
         let _ = (url, cfg, losses);
         Ok(match dialect {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => Some(Pool::Postgres(super::postgres::connect_lazy(
-                url, cfg, losses,
-            )?)),
+            Dialect::Postgres => Some(Pool(PoolKind::Postgres(
+                super::postgres::connect_lazy(url, cfg, losses)?,
+            ))),
             #[cfg(feature = "mysql")]
-            Dialect::MySql => Some(Pool::MySql(super::mysql::connect_lazy(url, cfg, losses)?)),
+            Dialect::MySql => Some(Pool(PoolKind::MySql(
+                super::mysql::connect_lazy(url, cfg, losses)?,
+            ))),
             #[cfg(feature = "sqlite")]
-            Dialect::Sqlite => Some(Pool::Sqlite(super::sqlite::connect_lazy(url, cfg, losses)?)),
+            Dialect::Sqlite => Some(Pool(PoolKind::Sqlite(
+                super::sqlite::connect_lazy(url, cfg, losses)?,
+            ))),
             #[allow(unreachable_patterns)]
             _ => None,
         })
@@ -79,13 +100,13 @@ impl Pool {
 
     /// The dialect this pool speaks.
     pub fn dialect(&self) -> Dialect {
-        match self {
+        match &self.0 {
             #[cfg(feature = "postgres")]
-            Pool::Postgres(_) => Dialect::Postgres,
+            PoolKind::Postgres(_) => Dialect::Postgres,
             #[cfg(feature = "mysql")]
-            Pool::MySql(_) => Dialect::MySql,
+            PoolKind::MySql(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(_) => Dialect::Sqlite,
+            PoolKind::Sqlite(_) => Dialect::Sqlite,
         }
     }
 
@@ -97,14 +118,22 @@ impl Pool {
     pub(crate) async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
         // sqlx's acquire future is kilobytes; boxed (as sqlx's own executor methods box theirs),
         // it does not make every statement's future that size, to be copied on each call.
-        Ok(match self {
+        Ok(PooledConnection(match &self.0 {
             #[cfg(feature = "postgres")]
-            Pool::Postgres(p) => PooledConnection::Postgres(Box::pin(p.acquire()).await?),
+            PoolKind::Postgres(p) => ConnKind::Postgres(Box::pin(p.acquire()).await?),
             #[cfg(feature = "mysql")]
-            Pool::MySql(p) => PooledConnection::MySql(Box::pin(p.acquire()).await?),
+            PoolKind::MySql(p) => ConnKind::MySql(Box::pin(p.acquire()).await?),
             #[cfg(feature = "sqlite")]
-            Pool::Sqlite(p) => PooledConnection::Sqlite(Box::pin(p.acquire()).await?),
-        })
+            PoolKind::Sqlite(p) => ConnKind::Sqlite(Box::pin(p.acquire()).await?),
+        }))
+    }
+
+    /// Opens one connection outside the pool and closes it: the pool retries refused
+    /// connections until its timeout and then reports only the timeout, so this is how the
+    /// cause of a failed start-up is learnt.
+    pub(crate) async fn probe(&self) -> Result<(), sqlx::Error> {
+        use sqlx::{ConnectOptions, Connection};
+        with_pool!(self, p => p.connect_options().connect().await?.close().await)
     }
 
     /// Runs `SELECT 1` on a pooled connection.
@@ -147,7 +176,7 @@ impl Pool {
     #[cfg(feature = "postgres")]
     pub fn as_postgres(&self) -> Option<&sqlx::PgPool> {
         #[allow(irrefutable_let_patterns)]
-        if let Pool::Postgres(p) = self {
+        if let PoolKind::Postgres(p) = &self.0 {
             Some(p)
         } else {
             None
@@ -158,7 +187,7 @@ impl Pool {
     #[cfg(feature = "mysql")]
     pub fn as_mysql(&self) -> Option<&sqlx::MySqlPool> {
         #[allow(irrefutable_let_patterns)]
-        if let Pool::MySql(p) = self {
+        if let PoolKind::MySql(p) = &self.0 {
             Some(p)
         } else {
             None
@@ -169,7 +198,7 @@ impl Pool {
     #[cfg(feature = "sqlite")]
     pub fn as_sqlite(&self) -> Option<&sqlx::SqlitePool> {
         #[allow(irrefutable_let_patterns)]
-        if let Pool::Sqlite(p) = self {
+        if let PoolKind::Sqlite(p) = &self.0 {
             Some(p)
         } else {
             None
@@ -180,13 +209,46 @@ impl Pool {
 impl PooledConnection {
     /// The dialect of this connection.
     pub fn dialect(&self) -> Dialect {
-        match self {
+        match &self.0 {
             #[cfg(feature = "postgres")]
-            PooledConnection::Postgres(_) => Dialect::Postgres,
+            ConnKind::Postgres(_) => Dialect::Postgres,
             #[cfg(feature = "mysql")]
-            PooledConnection::MySql(_) => Dialect::MySql,
+            ConnKind::MySql(_) => Dialect::MySql,
             #[cfg(feature = "sqlite")]
-            PooledConnection::Sqlite(_) => Dialect::Sqlite,
+            ConnKind::Sqlite(_) => Dialect::Sqlite,
+        }
+    }
+
+    /// The PostgreSQL connection, for raw sqlx work (`None` on another database).
+    #[cfg(feature = "postgres")]
+    pub fn as_postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
+        #[allow(irrefutable_let_patterns)]
+        if let ConnKind::Postgres(c) = &mut self.0 {
+            Some(&mut **c)
+        } else {
+            None
+        }
+    }
+
+    /// The MySQL connection, for raw sqlx work (`None` on another database).
+    #[cfg(feature = "mysql")]
+    pub fn as_mysql(&mut self) -> Option<&mut sqlx::MySqlConnection> {
+        #[allow(irrefutable_let_patterns)]
+        if let ConnKind::MySql(c) = &mut self.0 {
+            Some(&mut **c)
+        } else {
+            None
+        }
+    }
+
+    /// The SQLite connection, for raw sqlx work (`None` on another database).
+    #[cfg(feature = "sqlite")]
+    pub fn as_sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
+        #[allow(irrefutable_let_patterns)]
+        if let ConnKind::Sqlite(c) = &mut self.0 {
+            Some(&mut **c)
+        } else {
+            None
         }
     }
 }

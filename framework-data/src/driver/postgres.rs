@@ -5,7 +5,7 @@ use rust_decimal::Decimal;
 use uuid::Uuid;
 
 use super::value::native;
-use super::{BoxDynError, ColumnValue, Driver, ExecResult, Row};
+use super::{BoxDynError, Driver, ExecResult, Row};
 
 use std::str::FromStr;
 
@@ -55,10 +55,6 @@ pub(crate) async fn begin(
     Ok(tx)
 }
 
-/// A value PostgreSQL binds and decodes.
-pub trait PgValue: ColumnValue<sqlx::Postgres> {}
-impl<T: ColumnValue<sqlx::Postgres>> PgValue for T {}
-
 native!(sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, DateTime<Utc>, Decimal);
 
@@ -70,7 +66,7 @@ impl Driver for sqlx::Postgres {
         sqlx::Arguments::add(args, value)
     }
     fn row(row: sqlx::postgres::PgRow) -> Row {
-        Row::Postgres(row)
+        Row(super::RowKind::Postgres(row))
     }
     fn exec_result(done: sqlx::postgres::PgQueryResult) -> ExecResult {
         ExecResult {

@@ -61,10 +61,6 @@ pub(crate) async fn begin(
     sqlx::Transaction::begin(conn, None).await
 }
 
-/// A value SQLite binds and decodes.
-pub trait SqliteValue: ColumnValue<sqlx::Sqlite> {}
-impl<T: ColumnValue<sqlx::Sqlite>> SqliteValue for T {}
-
 native!(sqlx::Sqlite: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, DateTime<Utc>);
 
@@ -94,6 +90,8 @@ fn parse_decimal(idx: usize, s: &str) -> Result<Decimal, sqlx::Error> {
 }
 
 impl Driver for sqlx::Sqlite {
+    // sqlx-sqlite reads a NULL as 0, 0.0, "" or an empty blob.
+    const NULL_DECODES_AS_DEFAULT: bool = true;
     // SQLite's arguments keep their values until the statement runs: owned copies.
     fn add_str(args: &mut sqlx::sqlite::SqliteArguments, value: &str) -> Result<(), BoxDynError> {
         sqlx::Arguments::add(args, value.to_owned())
@@ -102,7 +100,7 @@ impl Driver for sqlx::Sqlite {
         sqlx::Arguments::add(args, value.to_owned())
     }
     fn row(row: sqlx::sqlite::SqliteRow) -> Row {
-        Row::Sqlite(row)
+        Row(super::RowKind::Sqlite(row))
     }
     fn exec_result(done: sqlx::sqlite::SqliteQueryResult) -> ExecResult {
         ExecResult {

@@ -54,17 +54,17 @@ impl TxConn {
         let _ = spec;
         // Each driver's begin future is kilobytes; boxed, the three of them do not set the
         // size of every transactional future above this one.
-        Ok(match conn {
+        Ok(match conn.0 {
             #[cfg(feature = "postgres")]
-            PooledConnection::Postgres(c) => {
+            super::ConnKind::Postgres(c) => {
                 TxConn::Postgres(Box::pin(super::postgres::begin(c, spec)).await?)
             }
             #[cfg(feature = "mysql")]
-            PooledConnection::MySql(c) => {
+            super::ConnKind::MySql(c) => {
                 TxConn::MySql(Box::pin(super::mysql::begin(c, spec)).await?)
             }
             #[cfg(feature = "sqlite")]
-            PooledConnection::Sqlite(c) => {
+            super::ConnKind::Sqlite(c) => {
                 TxConn::Sqlite(Box::pin(super::sqlite::begin(c, spec)).await?)
             }
         })

@@ -37,7 +37,8 @@ impl<DB: sqlx::Database, T: ColumnValue<DB>> ColumnValue<DB> for Option<T> {
 }
 
 /// Implements [`ColumnValue<$db>`] with sqlx's own encoding for each listed type (what a
-/// driver supports natively).
+/// driver supports natively). A NULL for a required value is an error on every driver, also
+/// where sqlx's decoder would read it as a default ([`Driver::NULL_DECODES_AS_DEFAULT`]).
 macro_rules! native {
     ($db:ty: $($t:ty),* $(,)?) => {$(
         impl $crate::driver::ColumnValue<$db> for $t {
@@ -53,6 +54,14 @@ macro_rules! native {
                 sqlx::Arguments::add(args, None::<$t>)
             }
             fn decode(row: &<$db as sqlx::Database>::Row, idx: usize) -> Result<Self, sqlx::Error> {
+                if <$db as $crate::driver::Driver>::NULL_DECODES_AS_DEFAULT
+                    && sqlx::ValueRef::is_null(&sqlx::Row::try_get_raw(row, idx)?)
+                {
+                    return Err(sqlx::Error::ColumnDecode {
+                        index: idx.to_string(),
+                        source: Box::new(sqlx::error::UnexpectedNullError),
+                    });
+                }
                 sqlx::Row::try_get::<$t, _>(row, idx)
             }
             fn decode_opt(
@@ -68,29 +77,24 @@ pub(crate) use native;
 
 // One bound per driver, satisfied by every type when that driver is not compiled in, so that
 // `DriverValue` needs no list of feature combinations.
-#[cfg(feature = "postgres")]
-pub use super::postgres::PgValue;
-#[cfg(not(feature = "postgres"))]
-/// Every type, PostgreSQL not being compiled in.
-pub trait PgValue {}
-#[cfg(not(feature = "postgres"))]
-impl<T> PgValue for T {}
+macro_rules! driver_bound {
+    ($feature:literal, $Bound:ident, $db:ty, $product:literal) => {
+        #[cfg(feature = $feature)]
+        #[doc = concat!("A value ", $product, " binds and decodes.")]
+        pub trait $Bound: ColumnValue<$db> {}
+        #[cfg(feature = $feature)]
+        impl<T: ColumnValue<$db>> $Bound for T {}
+        #[cfg(not(feature = $feature))]
+        #[doc = concat!("Every type, ", $product, " not being compiled in.")]
+        pub trait $Bound {}
+        #[cfg(not(feature = $feature))]
+        impl<T> $Bound for T {}
+    };
+}
 
-#[cfg(feature = "mysql")]
-pub use super::mysql::MySqlValue;
-#[cfg(not(feature = "mysql"))]
-/// Every type, MySQL not being compiled in.
-pub trait MySqlValue {}
-#[cfg(not(feature = "mysql"))]
-impl<T> MySqlValue for T {}
-
-#[cfg(feature = "sqlite")]
-pub use super::sqlite::SqliteValue;
-#[cfg(not(feature = "sqlite"))]
-/// Every type, SQLite not being compiled in.
-pub trait SqliteValue {}
-#[cfg(not(feature = "sqlite"))]
-impl<T> SqliteValue for T {}
+driver_bound!("postgres", PgValue, sqlx::Postgres, "PostgreSQL");
+driver_bound!("mysql", MySqlValue, sqlx::MySql, "MySQL");
+driver_bound!("sqlite", SqliteValue, sqlx::Sqlite, "SQLite");
 
 /// A [`ColumnValue`] of every compiled-in driver.
 #[diagnostic::on_unimplemented(

@@ -73,8 +73,5 @@ pub const fn embedded_property(info: EmbeddedInfo, name: &str, need: Need) -> bo
 /// The error of a NULL in the column of a field that is not an `Option`, inside an embedded
 /// value that has some non-NULL columns.
 pub fn unexpected_null(position: usize) -> DecodeError {
-    DecodeError::ColumnDecode {
-        index: position.to_string(),
-        source: Box::new(sqlx::error::UnexpectedNullError),
-    }
+    DecodeError::column(position, sqlx::error::UnexpectedNullError)
 }

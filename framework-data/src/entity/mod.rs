@@ -72,12 +72,12 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     fn bind_column(&self, idx: usize, args: &mut Args) -> Result<(), BoxDynError>;
 
     /// Builds the entity from a row holding every column in metadata order, read by position.
-    fn from_row(row: &Row) -> Result<Self, sqlx::Error>;
+    fn from_row(row: &Row) -> Result<Self, crate::value::DecodeError>;
 
     /// Builds the entity from a row in which metadata column `i` is at `positions[i]` (a
     /// hand-written `#[query]` selects columns in its own order; the positions are looked up
     /// by name once per query and dialect).
-    fn from_row_at(row: &Row, positions: &[usize]) -> Result<Self, sqlx::Error>;
+    fn from_row_at(row: &Row, positions: &[usize]) -> Result<Self, crate::value::DecodeError>;
 
     /// The `#[version]` value, if the entity has one.
     fn version(&self) -> Option<i64> {

@@ -54,6 +54,10 @@ pub enum DataError {
         url: String,
         /// The driver's reason, password scrubbed.
         reason: String,
+        /// The driver's error below its message (an `std::io::Error` for a broken connection,
+        /// the decoder's error for a column), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// No connection became free within `acquire_timeout`.
     #[error("DataSource `{datasource}`: no connection available within {} (pool exhausted)", humantime::format_duration(*timeout))]
@@ -171,6 +175,10 @@ pub enum DataError {
         datasource: String,
         /// What went wrong.
         message: String,
+        /// The driver's error below its message (an `std::io::Error` for a broken connection,
+        /// the decoder's error for a column), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// A query expected at most (or exactly) one row found more.
     #[error("{query}: expected {expected} row, found {actual} or more")]
@@ -192,6 +200,10 @@ pub enum DataError {
         datasource: String,
         /// The driver's message.
         message: String,
+        /// The driver's error below its message (an `std::io::Error` for a broken connection,
+        /// the decoder's error for a column), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
     /// The database rejected a value: text it cannot store (a NUL character on PostgreSQL,
     /// invalid UTF-8), a number out of the column's range, a string too long for the column,
@@ -227,6 +239,10 @@ pub enum DataError {
         message: String,
         /// The SQLSTATE or vendor code, when the driver gives one.
         code: Option<String>,
+        /// The driver's error below its message (an `std::io::Error` for a broken connection,
+        /// the decoder's error for a column), when there is one.
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
     },
 }
 
@@ -325,17 +341,47 @@ impl DataError {
             e @ (sqlx::Error::ColumnDecode { .. }
             | sqlx::Error::Decode(_)
             | sqlx::Error::Encode(_)
-            | sqlx::Error::ColumnIndexOutOfBounds { .. }) => DataError::Mapping {
-                datasource: datasource.to_owned(),
-                message: e.to_string(),
-            },
-            other => DataError::Database {
-                datasource: datasource.to_owned(),
-                message: other.to_string(),
-                code: None,
-            },
+            | sqlx::Error::ColumnIndexOutOfBounds { .. }) => {
+                let (message, source) = split(e);
+                DataError::Mapping {
+                    datasource: datasource.to_owned(),
+                    message,
+                    source,
+                }
+            }
+            other => {
+                let (message, source) = split(other);
+                DataError::Database {
+                    datasource: datasource.to_owned(),
+                    message,
+                    code: None,
+                    source,
+                }
+            }
         }
     }
+}
+
+/// A driver error's message and the error beneath it. The message is the variant's text (so
+/// `{e}` alone says what happened); the cause is kept as `source()` for code that inspects it
+/// (an `io::ErrorKind`, a decoder's error). Server-reported errors have no cause beyond their
+/// message and code.
+pub(crate) fn split(
+    e: sqlx::Error,
+) -> (
+    String,
+    Option<Box<dyn std::error::Error + Send + Sync + 'static>>,
+) {
+    let message = e.to_string();
+    let source: Option<Box<dyn std::error::Error + Send + Sync + 'static>> = match e {
+        sqlx::Error::Io(io) => Some(Box::new(io)),
+        sqlx::Error::Tls(cause) | sqlx::Error::Decode(cause) | sqlx::Error::Encode(cause) => {
+            Some(cause)
+        }
+        sqlx::Error::ColumnDecode { source, .. } => Some(source),
+        _ => None,
+    };
+    (message, source)
 }
 
 fn fmt_name(name: &Option<String>) -> String {
@@ -412,6 +458,7 @@ fn from_database(datasource: &str, db: &dyn sqlx::error::DatabaseError) -> DataE
             datasource,
             message,
             code,
+            source: None,
         },
     }
 }

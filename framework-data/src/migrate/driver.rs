@@ -7,7 +7,6 @@ use std::future::Future;
 
 use refinery_core::Migration;
 use refinery_core::traits::r#async::{AsyncMigrate, AsyncQuery, AsyncTransaction};
-use sqlx::SqlSafeStr;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
@@ -54,11 +53,12 @@ impl AsyncTransaction for MigrationConnection {
 impl AsyncQuery<Vec<Migration>> for MigrationConnection {
     async fn query(&mut self, query: &str) -> Result<Vec<Migration>, Self::Error> {
         {
-            let sql = sqlx::AssertSqlSafe(query.trim_end_matches(';').to_owned()).into_sql_str();
+            let sql = crate::sql::Sql::from_owned(query.trim_end_matches(';').to_owned());
             let rows = self.ds.fetch_all(sql, self.ds.args()).await?;
             let corrupt = |what: String| DataError::Mapping {
                 datasource: self.ds.name().to_owned(),
                 message: format!("migration history: {what}"),
+                source: None,
             };
             let mut out = Vec::with_capacity(rows.len());
             for row in &rows {

@@ -188,6 +188,7 @@ impl<E: Entity> Repository<E> {
         DataError::Mapping {
             datasource: self.ds.name().to_owned(),
             message: e.to_string(),
+            source: Some(e),
         }
     }
 

@@ -170,6 +170,7 @@ impl<'r, E: Entity> Call<'r, E> {
         DataError::Mapping {
             datasource: self.repo.datasource().name().to_owned(),
             message: format!("{}: {e}", self.query.method),
+            source: Some(e),
         }
     }
 

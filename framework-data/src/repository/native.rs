@@ -99,11 +99,11 @@ fn lists_key(lists: &[usize]) -> String {
 /// A result row type of a `#[query]`: a scalar (column 0) or a tuple (columns 0, 1, ...).
 pub trait FromQueryRow: Sized + Send {
     /// Decodes the row.
-    fn from_query_row(row: &Row) -> Result<Self, sqlx::Error>;
+    fn from_query_row(row: &Row) -> Result<Self, crate::value::DecodeError>;
 }
 
 impl<T: SqlValue> FromQueryRow for T {
-    fn from_query_row(row: &Row) -> Result<Self, sqlx::Error> {
+    fn from_query_row(row: &Row) -> Result<Self, crate::value::DecodeError> {
         row.get(0)
     }
 }
@@ -111,7 +111,7 @@ impl<T: SqlValue> FromQueryRow for T {
 macro_rules! tuple_rows {
     ($($name:ident $idx:tt),+) => {
         impl<$($name: SqlValue),+> FromQueryRow for ($($name,)+) {
-            fn from_query_row(row: &Row) -> Result<Self, sqlx::Error> {
+            fn from_query_row(row: &Row) -> Result<Self, crate::value::DecodeError> {
                 Ok(($(row.get::<$name>($idx)?,)+))
             }
         }
@@ -153,6 +153,7 @@ pub(crate) fn entity_positions<E: Entity>(
                     c.field,
                     names.join(", ")
                 ),
+                source: None,
             })?;
         positions.push(i);
     }
@@ -200,6 +201,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             .map_err(|e| DataError::Mapping {
                 datasource: self.repo.datasource().name().to_owned(),
                 message: format!("{}: {e}", self.query.method),
+                source: Some(e),
             })?;
         self.lists.push(padded);
         Ok(())
@@ -212,6 +214,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             .map_err(|e| DataError::Mapping {
                 datasource: self.repo.datasource().name().to_owned(),
                 message: format!("{}: {e}", self.query.method),
+                source: Some(e),
             })
     }
 
@@ -306,6 +309,7 @@ impl<'r, E: Entity> NativeCall<'r, E> {
                 args.add(&v).map_err(|e| DataError::Mapping {
                     datasource: self.repo.datasource().name().to_owned(),
                     message: e.to_string(),
+                    source: Some(e),
                 })?;
             }
         }

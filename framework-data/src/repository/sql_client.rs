@@ -109,6 +109,7 @@ impl<'a> SqlStatement<'a> {
                     value.bind_to(&mut args).map_err(|e| DataError::Mapping {
                         datasource: ds.name().to_owned(),
                         message: format!("parameter `:{name}`: {e}"),
+                        source: Some(e),
                     })?;
                     used.push(name);
                 }
@@ -121,7 +122,7 @@ impl<'a> SqlStatement<'a> {
                 )));
             }
         }
-        let text = sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(text));
+        let text = crate::sql::Sql::from_owned(text);
         Ok((ds, text, args))
     }
 

@@ -1,7 +1,6 @@
 //! Reading the live schema, one implementation per dialect: `information_schema` on PostgreSQL
 //! and MySQL, `PRAGMA table_info` on SQLite.
 
-use sqlx::SqlSafeStr;
 
 use crate::datasource::DataSource;
 use crate::driver::Dialect;
@@ -39,7 +38,7 @@ struct MySql;
 struct Sqlite;
 
 fn sql(text: &'static str) -> Sql {
-    text.into_sql_str()
+    Sql::from_static(text)
 }
 
 impl Introspector for Postgres {
@@ -128,7 +127,7 @@ impl Introspector for Sqlite {
             // quoted here.
             let mut quoted = String::new();
             crate::sql::dialect::of(Dialect::Sqlite).quote(table, &mut quoted);
-            let q = sqlx::AssertSqlSafe(format!("PRAGMA table_info({quoted})")).into_sql_str();
+            let q = Sql::from_owned(format!("PRAGMA table_info({quoted})"));
             let rows = ds.fetch_all(q, ds.args()).await?;
             rows.iter()
                 .map(|r| {
@@ -155,6 +154,7 @@ fn bind_error(ds: &DataSource, e: crate::value::BoxDynError) -> crate::DataError
     crate::DataError::Mapping {
         datasource: ds.name().to_owned(),
         message: e.to_string(),
+        source: Some(e),
     }
 }
 

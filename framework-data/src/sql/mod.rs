@@ -48,10 +48,63 @@ pub(crate) fn count_build() {
     BUILDS.fetch_add(1, Ordering::Relaxed);
 }
 
-/// A statement text shared by every call (cheap to clone).
-pub type Sql = sqlx::SqlStr;
+/// A statement text built once and shared by every call (cloning it copies a pointer).
+///
+/// A text written by hand converts from a `&'static str` or a `String`, for the DataSource's
+/// low-level statement methods:
+///
+/// ```no_run
+/// # async fn demo(ds: &framework_data::datasource::DataSource) -> framework_data::DataResult<()> {
+/// use framework_data::sql::Sql;
+/// let rows = ds.fetch_all(Sql::from("SELECT id FROM items ORDER BY id"), ds.args()).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Sql(sqlx::SqlStr);
+
+impl Sql {
+    /// The statement text.
+    pub fn as_str(&self) -> &str {
+        self.0.as_str()
+    }
+
+    /// A text known at compile time (introspection queries), not counted as a build.
+    pub(crate) fn from_static(text: &'static str) -> Sql {
+        Sql(sqlx::SqlSafeStr::into_sql_str(text))
+    }
+
+    /// A text assembled at run time without counting it as a build (scripts, plain SQL).
+    pub(crate) fn from_owned(text: String) -> Sql {
+        Sql(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(text)))
+    }
+
+    /// The text as the driver takes it.
+    pub(crate) fn to_driver(&self) -> sqlx::SqlStr {
+        self.0.clone()
+    }
+}
+
+impl From<&'static str> for Sql {
+    fn from(text: &'static str) -> Sql {
+        Sql::from_static(text)
+    }
+}
+
+impl From<String> for Sql {
+    fn from(text: String) -> Sql {
+        Sql::from_owned(text)
+    }
+}
+
+impl std::fmt::Display for Sql {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
 
 pub(crate) fn sql_from(text: String) -> Sql {
     count_build();
-    sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(std::sync::Arc::<str>::from(text)))
+    Sql(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(
+        std::sync::Arc::<str>::from(text),
+    )))
 }

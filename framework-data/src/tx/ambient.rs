@@ -10,7 +10,7 @@ use std::future::Future;
 use std::sync::Arc;
 
 use super::active::ActiveTransaction;
-use super::manager::TransactionManagers;
+use super::managers::TransactionManagers;
 use super::synchronization::EmptyScope;
 use crate::datasource::DataSource;
 

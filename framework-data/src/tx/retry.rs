@@ -3,7 +3,8 @@
 use std::hash::{BuildHasher, RandomState};
 use std::time::Duration;
 
-use super::manager::{Attempt, TransactionManager};
+use super::manager::Attempt;
+use super::managers::TransactionManager;
 
 /// The first back-off step; each retry doubles it, up to [`MAX_BACKOFF`].
 const BASE_BACKOFF: Duration = Duration::from_millis(10);

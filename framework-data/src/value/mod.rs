@@ -8,12 +8,10 @@ mod args;
 mod query_arg;
 mod types;
 
-pub use crate::driver::{Args, BoxDynError, Row};
+pub use crate::driver::{Args, BoxDynError, DecodeError, Row};
 pub use query_arg::QueryArg;
 pub use types::{DbEnum, SqlType};
 
-/// The error of decoding a row (the driver's error type).
-pub type DecodeError = sqlx::Error;
 
 /// A type that can be bound as a statement argument and decoded from a row column, on every
 /// compiled-in driver. Implemented for `i16 i32 i64 f32 f64 bool String Vec<u8>`, chrono's

@@ -77,7 +77,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     );
     let position_at = |at: &TokenStream| {
         quote! {
-            positions.get(#at).copied().ok_or_else(|| #fd::value::DecodeError::ColumnIndexOutOfBounds { index: #at, len: positions.len() })
+            positions.get(#at).copied().ok_or_else(|| #fd::value::DecodeError::index_out_of_bounds(#at, positions.len()))
         }
     };
     let decode_fields_at = decode(

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use framework_data::datasource::{DataSource, DataSourceConfig};
 use framework_data::prelude::*;
+use framework_data::sql::Sql;
 use framework_data::tx::TxError;
-use sqlx::SqlSafeStr;
 use tests::{Backend, TestDatabase};
 
 /// A context on the test database (with `extra` settings, numbers and booleans typed) and its default DataSource, with an
@@ -62,12 +62,12 @@ pub async fn insert(ds: &DataSource, id: i64) -> DataResult<()> {
         Dialect::Postgres => "INSERT INTO items (id, label) VALUES ($1, $2)",
         _ => "INSERT INTO items (id, label) VALUES (?, ?)",
     };
-    ds.execute(sql.into_sql_str(), args).await.map(|_| ())
+    ds.execute(Sql::from(sql), args).await.map(|_| ())
 }
 
 /// The ids in `items`, sorted, as `ds` sees them.
 pub async fn ids(ds: &DataSource) -> Vec<i64> {
-    ds.fetch_all("SELECT id FROM items ORDER BY id".into_sql_str(), ds.args())
+    ds.fetch_all(Sql::from("SELECT id FROM items ORDER BY id"), ds.args())
         .await
         .unwrap()
         .iter()
