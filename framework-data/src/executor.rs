@@ -7,7 +7,7 @@
 use tracing::Instrument;
 
 use crate::datasource::{DataSource, ExecResult, Operation, operation_word};
-use crate::driver::{ArgsKind, ConnKind, Driver, PoolKind, TxConn, dispatch};
+use crate::driver::{ArgsKind, ConnKind, Driver, TxConn, dispatch};
 use crate::error::DataResult;
 use crate::sql::Sql;
 use crate::value::{Args, Row};
@@ -23,8 +23,13 @@ macro_rules! route {
         let held = std::time::Instant::now();
         let done: Result<$ok, sqlx::Error> = dispatch!(
             (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
-                let $c = &mut *pc;
-                $body
+                let done = match pc.raw() {
+                    Ok($c) => $body,
+                    Err(e) => Err(e),
+                };
+                // A lost connection is dropped instead of going back to the pool.
+                pc.observe(&done);
+                done
             },
             else => return Err($ds.mismatch())
         );
@@ -59,8 +64,12 @@ macro_rules! route {
                     let mut conn = tx.lock().await?;
                     let done: Result<$ok, sqlx::Error> = dispatch!(
                         (&mut *conn, $args.0) => (TxConn(t), ArgsKind($a)), $db => {
-                            let $c = &mut **t;
-                            $body
+                            let done = match t.raw() {
+                                Ok($c) => $body,
+                                Err(e) => Err(e),
+                            };
+                            t.observe(&done);
+                            done
                         },
                         else => return Err(ds.mismatch())
                     );
@@ -198,7 +207,12 @@ impl DataSource {
                     };
                     dispatch!(
                         (&mut *conn, args.0) => (TxConn(t), ArgsKind(a)), DB => {
-                            pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(&mut **t), on_error)
+                            match t.raw() {
+                                Ok(c) => pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(c), on_error),
+                                Err(e) => {
+                                    let _ = tx_rows.send(Err(on_error(e))).await;
+                                }
+                            }
                         },
                         else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;
@@ -206,10 +220,29 @@ impl DataSource {
                     )
                 }
                 None => {
+                    let conn = match ds.acquire_measured().await {
+                        Ok(conn) => conn,
+                        Err(e) => {
+                            let _ = tx_rows.send(Err(e)).await;
+                            return;
+                        }
+                    };
                     let on_error = |e| ds.error(e);
                     dispatch!(
-                        (&ds.pool().0, args.0) => (PoolKind(p), ArgsKind(a)), DB => {
-                            pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(p), on_error)
+                        (conn.0, args.0) => (ConnKind(mut pc), ArgsKind(a)), DB => {
+                            let mut lost = false;
+                            match pc.raw() {
+                                Ok(c) => pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(c), |e: sqlx::Error| {
+                                    lost |= crate::driver::connection_lost(&e).is_some();
+                                    on_error(e)
+                                }),
+                                Err(e) => {
+                                    let _ = tx_rows.send(Err(on_error(e))).await;
+                                }
+                            }
+                            if lost {
+                                pc.discard();
+                            }
                         },
                         else => {
                             let _ = tx_rows.send(Err(ds.mismatch())).await;

@@ -35,9 +35,22 @@ impl Service {
 
 async fn profile(db: TestDatabase, workload: String, iterations: usize) {
     let ctx = db.context().start().await.unwrap();
-    let ds = ctx.datasource_default().unwrap();
     let (repo, cached) = people::create_and_seed(&ctx, Backend::Sqlite).await;
-    let pool = ds.pool().as_sqlite().unwrap().clone();
+    // Raw sqlx on a pool of its own with the framework's SQLite settings and no ping at
+    // checkout, as the framework's.
+    let options: sqlx::sqlite::SqliteConnectOptions = db.url().parse().unwrap();
+    let pool = sqlx::sqlite::SqlitePoolOptions::new()
+        .max_connections(10)
+        .test_before_acquire(false)
+        .connect_with(
+            options
+                .foreign_keys(true)
+                .busy_timeout(std::time::Duration::from_secs(5))
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal),
+        )
+        .await
+        .unwrap();
     let svc = Service {
         tm: ctx.transaction_manager_default().unwrap(),
     };

@@ -73,7 +73,13 @@ where
 
 async fn bench(db: TestDatabase, quick: bool) {
     let (ctx, ds) = support::start(&db).await;
-    let pool = ds.pool().as_postgres().unwrap().clone();
+    // Raw sqlx on a pool of its own, without a ping at checkout (as the framework's).
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(10)
+        .test_before_acquire(false)
+        .connect(db.url())
+        .await
+        .unwrap();
     let repo = AccountRepositoryImpl::new(ds.clone());
     let seed: Vec<Account> = (0..5_000)
         .map(|i| Account::new(&format!("u{i}@x"), &format!("owner{}", i % 250), i))

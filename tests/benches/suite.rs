@@ -6,9 +6,10 @@
 //! (a smoke run under a minute; no targets checked). `-- --only sqlite,postgres,mariadb` and
 //! `-- --workloads 2,6` select databases and workload numbers.
 //!
-//! Raw sqlx runs on the framework's own pool, which validates only connections idle longer than
-//! the validation window: what a careful sqlx user configures. The `find_by_id` row also shows
-//! raw sqlx on a pool with sqlx's defaults (a ping on every checkout).
+//! Raw sqlx runs on a sqlx pool of its own, tuned like the framework's (a ping at checkout only
+//! for connections idle longer than the validation window: what a careful sqlx user
+//! configures), with the framework's connection settings. The `find_by_id` row also shows raw
+//! sqlx on a pool with sqlx's defaults (a ping on every checkout).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -700,10 +701,11 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
     };
     // One driver's raw sqlx: its pool, a pool with sqlx's defaults, its placeholders.
     macro_rules! on_driver {
-        ($pool:expr, $pool_ty:ty, $ph:expr, $db:ty) => {{
-            let defaults = <$pool_ty>::connect(db.url()).await.unwrap();
+        ($options:expr, $pool_ty:ty, $ph:expr, $db:ty) => {{
+            let defaults = <$pool_ty>::connect_with($options.clone()).await.unwrap();
             // Raw sqlx on a pool of its own, tuned as the framework's: no ping at checkout
-            // unless the connection idled longer than the validation window.
+            // unless the connection idled longer than the validation window (sqlx's pool
+            // still pings every connection given back, which the framework's pool does not).
             let own = sqlx::pool::PoolOptions::<$db>::new()
                 .max_connections(10)
                 .test_before_acquire(false)
@@ -715,10 +717,10 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                         Ok(true)
                     })
                 })
-                .connect(db.url())
+                .connect_with($options)
                 .await
                 .unwrap();
-            let raw = raw_workloads!($pool, defaults, $ph, $db);
+            let raw = raw_workloads!(own, defaults, $ph, $db);
             let raw_own = raw.on_pool(own);
             run_workloads!(
                 &mut out,
@@ -733,18 +735,41 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
             );
         }};
     }
-    let pool = ds.pool();
-    if let Some(p) = pool.as_postgres() {
-        on_driver!(p, sqlx::PgPool, |n: usize| format!("${n}"), sqlx::Postgres)
-    } else if let Some(p) = pool.as_mysql() {
-        on_driver!(p, sqlx::MySqlPool, |_n: usize| "?".to_owned(), sqlx::MySql)
-    } else if let Some(p) = pool.as_sqlite() {
-        on_driver!(
-            p,
-            sqlx::SqlitePool,
-            |_n: usize| "?".to_owned(),
-            sqlx::Sqlite
-        )
+    // Every raw pool connects with the framework's connection settings (on SQLite: WAL,
+    // synchronous NORMAL, foreign keys, a busy timeout).
+    match db.backend() {
+        Backend::Postgres => {
+            let options: sqlx::postgres::PgConnectOptions = db.url().parse().unwrap();
+            on_driver!(
+                options,
+                sqlx::PgPool,
+                |n: usize| format!("${n}"),
+                sqlx::Postgres
+            )
+        }
+        Backend::MySql => {
+            let options: sqlx::mysql::MySqlConnectOptions = db.url().parse().unwrap();
+            on_driver!(
+                options,
+                sqlx::MySqlPool,
+                |_n: usize| "?".to_owned(),
+                sqlx::MySql
+            )
+        }
+        Backend::Sqlite => {
+            let options: sqlx::sqlite::SqliteConnectOptions = db.url().parse().unwrap();
+            let options = options
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(5))
+                .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sqlx::sqlite::SqliteSynchronous::Normal);
+            on_driver!(
+                options,
+                sqlx::SqlitePool,
+                |_n: usize| "?".to_owned(),
+                sqlx::Sqlite
+            )
+        }
     }
     rows.lock().unwrap().extend(out);
     ctx.shutdown().await.unwrap();

@@ -279,7 +279,7 @@ impl DataSource {
     }
 
     /// Maps a driver error met on this DataSource. A connection found dead marks the pool so
-    /// that connections idle since then are validated before reuse; a pool timeout while the
+    /// that connections idle since then are validated before reuse; a pool timeout while
     /// pool is not full means connections could not be opened: the database is unreachable,
     /// not the pool exhausted.
     pub(crate) fn error(&self, e: impl crate::driver::IntoDriverError) -> DataError {
@@ -295,7 +295,11 @@ impl DataSource {
             };
         }
         if matches!(e, sqlx::Error::PoolTimedOut)
-            && self.inner.pool.size() < self.inner.config.pool.max_connections
+            && (self
+                .inner
+                .pool
+                .connects_failing(self.inner.config.pool.acquire_timeout)
+                || self.inner.pool.size() < self.inner.config.pool.max_connections)
         {
             return DataError::Unreachable {
                 datasource: self.inner.name.clone(),

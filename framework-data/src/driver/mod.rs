@@ -6,6 +6,7 @@ mod args;
 mod config;
 mod dispatch;
 mod loss;
+mod manager;
 #[cfg(feature = "mysql")]
 mod mysql;
 mod pool;
@@ -37,7 +38,7 @@ pub(crate) fn regex_escape(s: &str) -> String {
 pub type BoxDynError = Box<dyn std::error::Error + Send + Sync + 'static>;
 pub(crate) use loss::{LossMark, Lost, connection_lost};
 pub use pool::{Pool, PooledConnection};
-pub(crate) use pool::{ConnKind, PoolKind};
+pub(crate) use pool::ConnKind;
 pub(crate) use transaction::{BeginSpec, TxConn};
 
 /// The SQL dialect of a DataSource.
@@ -131,33 +132,4 @@ impl fmt::Display for Dialect {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.product_name())
     }
-}
-
-/// Pool options shared by every driver: sizes, timeouts, and validation only of connections idle
-/// longer than the window (or idle since before a connection was last found dead, see
-/// [`LossMark`]) instead of a ping on every checkout.
-fn pool_options<DB: sqlx::Database>(
-    cfg: &PoolConfig,
-    losses: &std::sync::Arc<LossMark>,
-) -> sqlx::pool::PoolOptions<DB> {
-    use sqlx::Connection;
-    let window = cfg.validation_window;
-    let losses = losses.clone();
-    sqlx::pool::PoolOptions::<DB>::new()
-        .max_connections(cfg.max_connections)
-        .min_connections(cfg.min_connections)
-        .acquire_timeout(cfg.acquire_timeout)
-        .idle_timeout(cfg.idle_timeout)
-        .max_lifetime(cfg.max_lifetime)
-        .test_before_acquire(false)
-        .before_acquire(move |conn, meta| {
-            let suspect = meta.idle_for >= window || losses.suspects(meta.idle_for);
-            Box::pin(async move {
-                if suspect {
-                    // An error here makes sqlx close this connection and try another.
-                    conn.ping().await?;
-                }
-                Ok(true)
-            })
-        })
 }

@@ -13,31 +13,23 @@ use sqlx::mysql::MySqlConnectOptions;
 
 use sqlx::SqlSafeStr;
 
-use std::sync::Arc;
 
-use super::LossMark;
-use super::PoolConfig;
-
-pub(crate) fn connect_lazy(
-    url: &str,
-    cfg: &PoolConfig,
-    losses: &Arc<LossMark>,
-) -> Result<sqlx::MySqlPool, sqlx::Error> {
-    // sqlx knows only `mysql:`; MariaDB speaks the same protocol.
+/// The connect options of `url` (`mariadb:` is read as `mysql:`, the same protocol).
+pub(crate) fn options(url: &str) -> Result<MySqlConnectOptions, sqlx::Error> {
     let url = match url.strip_prefix("mariadb:") {
         Some(rest) => format!("mysql:{rest}"),
         None => url.to_owned(),
     };
-    let options = MySqlConnectOptions::from_str(&url)?;
-    Ok(super::pool_options(cfg, losses).connect_lazy_with(options))
+    MySqlConnectOptions::from_str(&url)
 }
 
 /// Begins a transaction on a pooled connection. The isolation level is set for the next
 /// transaction only (`SET TRANSACTION`, no session leak), then `START TRANSACTION [READ ONLY]`.
 pub(crate) async fn begin(
-    mut conn: sqlx::pool::PoolConnection<sqlx::MySql>,
+    conn: &mut sqlx::MySqlConnection,
     spec: &crate::driver::BeginSpec,
-) -> Result<sqlx::Transaction<'static, sqlx::MySql>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
+    use sqlx_core::transaction::TransactionManager;
     if let Some(level) = spec.isolation.sql_name() {
         let set = format!("SET TRANSACTION ISOLATION LEVEL {level}");
         sqlx::raw_sql(sqlx::AssertSqlSafe(set))
@@ -48,7 +40,7 @@ pub(crate) async fn begin(
     let statement = spec
         .read_only
         .then(|| "START TRANSACTION READ ONLY".into_sql_str());
-    sqlx::Transaction::begin(conn, statement).await
+    sqlx::mysql::MySqlTransactionManager::begin(conn, statement).await
 }
 
 native!(sqlx::MySql: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,

@@ -1,17 +1,17 @@
-//! The pool of one DataSource, whichever driver it uses.
-//!
-//! Today this wraps `sqlx::Pool` with validation-window checkout (see `PoolConfig`); callers only
-//! see this type, so the pool implementation can change without touching them.
+//! The pool of one DataSource, whichever driver it uses: bb8 over sqlx's connections (see
+//! `manager.rs` for why not sqlx's own pool), with the validation-window checkout of
+//! `PoolConfig`. Callers only see this type, so the pool implementation can change without
+//! touching them.
 
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
-use super::PoolConfig;
-use super::{Dialect, LossMark};
+use super::manager::{Conn, Manager, PoolState};
+use super::{Dialect, LossMark, PoolConfig};
 
 /// The connection pool of a DataSource ([`DataSource::pool`](crate::datasource::DataSource::pool)),
-/// whichever driver it uses: sizes for metrics and health, and the inner sqlx pool for raw
-/// sqlx work beside the framework (`as_postgres`, `as_mysql`, `as_sqlite`).
+/// whichever driver it uses: its sizes, for metrics and health.
 ///
 /// ```no_run
 /// # async fn demo(ds: &framework_data::datasource::DataSource) {
@@ -20,46 +20,70 @@ use super::{Dialect, LossMark};
 /// # }
 /// ```
 #[derive(Clone, Debug)]
-pub struct Pool(pub(crate) PoolKind);
+pub struct Pool {
+    kind: PoolKind,
+    state: Arc<PoolState>,
+    acquire_timeout: Duration,
+}
+
+/// The bb8 pool of one driver's connections.
+pub(crate) type Bb8<DB> = bb8::Pool<Manager<DB>>;
+
+/// A connection checked out of a [`Bb8`] pool.
+pub(crate) type Pooled<DB> = bb8::PooledConnection<'static, Manager<DB>>;
 
 /// A [`Pool`] of each compiled-in driver.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub(crate) enum PoolKind {
-    /// PostgreSQL.
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::PgPool),
-    /// MySQL / MariaDB.
+    Postgres(Bb8<sqlx::Postgres>),
     #[cfg(feature = "mysql")]
-    MySql(sqlx::MySqlPool),
-    /// SQLite.
+    MySql(Bb8<sqlx::MySql>),
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::SqlitePool),
+    Sqlite(Bb8<sqlx::Sqlite>),
+}
+
+impl std::fmt::Debug for PoolKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let state = with_pool!(self, p => p.state());
+        f.debug_struct("Pool")
+            .field("connections", &state.connections)
+            .field("idle", &state.idle_connections)
+            .finish()
+    }
 }
 
 /// A connection borrowed from a DataSource's pool
 /// ([`DataSource::acquire`](crate::datasource::DataSource::acquire)) for raw sqlx work; it goes
 /// back to the pool when dropped.
+///
+/// ```no_run
+/// # async fn demo(ds: &framework_data::datasource::DataSource) -> framework_data::DataResult<()> {
+/// let mut conn = ds.acquire().await?;
+/// if let Some(pg) = conn.as_postgres() {
+///     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(pg).await.unwrap();
+///     assert_eq!(one, 1);
+/// }
+/// # Ok(()) }
+/// ```
 #[derive(Debug)]
 pub struct PooledConnection(pub(crate) ConnKind);
 
 /// A [`PooledConnection`] of each compiled-in driver.
 #[derive(Debug)]
 pub(crate) enum ConnKind {
-    /// PostgreSQL.
     #[cfg(feature = "postgres")]
-    Postgres(sqlx::pool::PoolConnection<sqlx::Postgres>),
-    /// MySQL / MariaDB.
+    Postgres(Pooled<sqlx::Postgres>),
     #[cfg(feature = "mysql")]
-    MySql(sqlx::pool::PoolConnection<sqlx::MySql>),
-    /// SQLite.
+    MySql(Pooled<sqlx::MySql>),
     #[cfg(feature = "sqlite")]
-    Sqlite(sqlx::pool::PoolConnection<sqlx::Sqlite>),
+    Sqlite(Pooled<sqlx::Sqlite>),
 }
 
-/// Runs `$body` with `$p` bound to the inner sqlx pool, whatever the driver.
+/// Runs `$body` with `$p` bound to the inner bb8 pool, whatever the driver.
 macro_rules! with_pool {
-    ($self:expr, $p:ident => $body:expr) => {
-        match &$self.0 {
+    ($kind:expr, $p:ident => $body:expr) => {
+        match $kind {
             #[cfg(feature = "postgres")]
             PoolKind::Postgres($p) => $body,
             #[cfg(feature = "mysql")]
@@ -68,6 +92,56 @@ macro_rules! with_pool {
             PoolKind::Sqlite($p) => $body,
         }
     };
+}
+use with_pool;
+
+/// The bb8 pool for `options`, opening no connection yet.
+fn build<DB: sqlx::Database>(
+    options: <DB::Connection as sqlx::Connection>::Options,
+    cfg: &PoolConfig,
+    losses: &Arc<LossMark>,
+    state: &Arc<PoolState>,
+) -> Bb8<DB> {
+    bb8::Pool::builder()
+        .max_size(cfg.max_connections)
+        .min_idle((cfg.min_connections > 0).then_some(cfg.min_connections))
+        .connection_timeout(cfg.acquire_timeout)
+        .idle_timeout(cfg.idle_timeout)
+        .max_lifetime(cfg.max_lifetime)
+        // Cheap: a ping only for connections idle past the window (see `Manager::is_valid`).
+        .test_on_check_out(true)
+        .queue_strategy(bb8::QueueStrategy::Lifo)
+        .build_unchecked(Manager {
+            options,
+            window: cfg.validation_window,
+            losses: losses.clone(),
+            state: state.clone(),
+        })
+}
+
+/// A connection out of `pool`, or sqlx's error for why there is none.
+async fn get<DB: sqlx::Database>(pool: &Bb8<DB>) -> Result<Pooled<DB>, sqlx::Error> {
+    match pool.get_owned().await {
+        Ok(conn) => Ok(conn),
+        Err(bb8::RunError::TimedOut) => Err(sqlx::Error::PoolTimedOut),
+        Err(bb8::RunError::User(e)) => Err(e),
+    }
+}
+
+/// Closes every connection of `pool` gracefully, waiting for borrowed ones to come back.
+async fn drain<DB: sqlx::Database>(pool: &Bb8<DB>) {
+    use sqlx::Connection;
+    while pool.state().connections > 0 {
+        match tokio::time::timeout(Duration::from_millis(50), pool.get()).await {
+            Ok(Ok(mut conn)) => {
+                if let Some(raw) = Conn::take_raw(&mut conn) {
+                    let _ = raw.close().await;
+                }
+            }
+            // Every connection is borrowed (or being opened): wait for them.
+            Ok(Err(_)) | Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+        }
+    }
 }
 
 impl Pool {
@@ -79,28 +153,37 @@ impl Pool {
         cfg: &PoolConfig,
         losses: &Arc<LossMark>,
     ) -> Result<Option<Pool>, sqlx::Error> {
-        let _ = (url, cfg, losses);
-        Ok(match dialect {
+        let state = Arc::new(PoolState::new());
+        let _ = (url, losses, &state);
+        let kind = match dialect {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => Some(Pool(PoolKind::Postgres(
-                super::postgres::connect_lazy(url, cfg, losses)?,
-            ))),
+            Dialect::Postgres => PoolKind::Postgres(build(
+                super::postgres::options(url)?,
+                cfg,
+                losses,
+                &state,
+            )),
             #[cfg(feature = "mysql")]
-            Dialect::MySql => Some(Pool(PoolKind::MySql(
-                super::mysql::connect_lazy(url, cfg, losses)?,
-            ))),
+            Dialect::MySql => {
+                PoolKind::MySql(build(super::mysql::options(url)?, cfg, losses, &state))
+            }
             #[cfg(feature = "sqlite")]
-            Dialect::Sqlite => Some(Pool(PoolKind::Sqlite(
-                super::sqlite::connect_lazy(url, cfg, losses)?,
-            ))),
+            Dialect::Sqlite => {
+                PoolKind::Sqlite(build(super::sqlite::options(url)?, cfg, losses, &state))
+            }
             #[allow(unreachable_patterns)]
-            _ => None,
-        })
+            _ => return Ok(None),
+        };
+        Ok(Some(Pool {
+            kind,
+            state,
+            acquire_timeout: cfg.acquire_timeout,
+        }))
     }
 
     /// The dialect this pool speaks.
     pub fn dialect(&self) -> Dialect {
-        match &self.0 {
+        match &self.kind {
             #[cfg(feature = "postgres")]
             PoolKind::Postgres(_) => Dialect::Postgres,
             #[cfg(feature = "mysql")]
@@ -111,20 +194,19 @@ impl Pool {
     }
 
     /// Borrows a connection, waiting at most `acquire_timeout`.
-    #[cfg_attr(
-        not(any(feature = "postgres", feature = "mysql", feature = "sqlite")),
-        allow(unreachable_code)
-    )]
     pub(crate) async fn acquire(&self) -> Result<PooledConnection, sqlx::Error> {
-        // sqlx's acquire future is kilobytes; boxed (as sqlx's own executor methods box theirs),
-        // it does not make every statement's future that size, to be copied on each call.
-        Ok(PooledConnection(match &self.0 {
+        if self.is_closed() {
+            return Err(sqlx::Error::PoolClosed);
+        }
+        // bb8's get future is large; boxed, it does not make every statement's future that
+        // size, to be copied on each call.
+        Ok(PooledConnection(match &self.kind {
             #[cfg(feature = "postgres")]
-            PoolKind::Postgres(p) => ConnKind::Postgres(Box::pin(p.acquire()).await?),
+            PoolKind::Postgres(p) => ConnKind::Postgres(Box::pin(get(p)).await?),
             #[cfg(feature = "mysql")]
-            PoolKind::MySql(p) => ConnKind::MySql(Box::pin(p.acquire()).await?),
+            PoolKind::MySql(p) => ConnKind::MySql(Box::pin(get(p)).await?),
             #[cfg(feature = "sqlite")]
-            PoolKind::Sqlite(p) => ConnKind::Sqlite(Box::pin(p.acquire()).await?),
+            PoolKind::Sqlite(p) => ConnKind::Sqlite(Box::pin(get(p)).await?),
         }))
     }
 
@@ -132,77 +214,70 @@ impl Pool {
     /// connections until its timeout and then reports only the timeout, so this is how the
     /// cause of a failed start-up is learnt.
     pub(crate) async fn probe(&self) -> Result<(), sqlx::Error> {
-        use sqlx::{ConnectOptions, Connection};
-        with_pool!(self, p => p.connect_options().connect().await?.close().await)
+        use sqlx::Connection;
+        with_pool!(&self.kind, p => {
+            let mut conn = match p.dedicated_connection().await {
+                Ok(conn) => conn,
+                Err(e) => return Err(e),
+            };
+            match conn.take_raw() {
+                Some(raw) => raw.close().await,
+                None => Ok(()),
+            }
+        })
     }
 
     /// Runs `SELECT 1` on a pooled connection.
     pub(crate) async fn select_one(&self) -> Result<(), sqlx::Error> {
-        with_pool!(self, p => sqlx::query("SELECT 1").execute(p).await.map(|_| ()))
+        let mut conn = self.acquire().await?;
+        super::dispatch!(&mut conn.0 => ConnKind(c), DB => {
+            let done = sqlx::query::<DB>("SELECT 1").execute(c.raw()?).await.map(|_| ());
+            c.observe(&done);
+            done
+        })
     }
 
     /// The server's version string.
     pub(crate) async fn server_version(&self) -> Result<String, sqlx::Error> {
         let sql = self.dialect().version_query();
-        with_pool!(self, p => sqlx::query_scalar::<_, String>(sql).fetch_one(p).await)
+        let mut conn = self.acquire().await?;
+        super::dispatch!(&mut conn.0 => ConnKind(c), DB => {
+            let done = sqlx::query_scalar::<DB, String>(sql).fetch_one(c.raw()?).await;
+            c.observe(&done);
+            done
+        })
     }
 
-    /// Connections currently open, idle or in use.
+    /// Connections currently open (or being opened), idle or in use.
     pub fn size(&self) -> u32 {
-        with_pool!(self, p => p.size())
+        with_pool!(&self.kind, p => p.state().connections)
     }
 
     /// Connections open and idle.
     pub fn num_idle(&self) -> usize {
-        with_pool!(self, p => p.num_idle())
+        with_pool!(&self.kind, p => p.state().idle_connections as usize)
     }
 
     /// Whether [`close`](Self::close) was called.
     pub fn is_closed(&self) -> bool {
-        with_pool!(self, p => p.is_closed())
+        self.state.closed.load(Ordering::Acquire)
     }
 
-    /// Closes every connection, waiting for borrowed ones to come back.
+    /// Closes every connection, waiting for borrowed ones to come back; borrowing afterwards
+    /// fails with a closed-pool error.
     pub async fn close(&self) {
-        with_pool!(self, p => p.close().await)
+        self.state.closed.store(true, Ordering::Release);
+        with_pool!(&self.kind, p => drain(p).await)
     }
 
     /// The configured acquire timeout.
     pub fn acquire_timeout(&self) -> Duration {
-        with_pool!(self, p => p.options().get_acquire_timeout())
+        self.acquire_timeout
     }
 
-    /// The inner PostgreSQL pool, for raw sqlx work beside the framework.
-    #[cfg(feature = "postgres")]
-    pub fn as_postgres(&self) -> Option<&sqlx::PgPool> {
-        #[allow(irrefutable_let_patterns)]
-        if let PoolKind::Postgres(p) = &self.0 {
-            Some(p)
-        } else {
-            None
-        }
-    }
-
-    /// The inner MySQL pool, for raw sqlx work beside the framework.
-    #[cfg(feature = "mysql")]
-    pub fn as_mysql(&self) -> Option<&sqlx::MySqlPool> {
-        #[allow(irrefutable_let_patterns)]
-        if let PoolKind::MySql(p) = &self.0 {
-            Some(p)
-        } else {
-            None
-        }
-    }
-
-    /// The inner SQLite pool, for raw sqlx work beside the framework.
-    #[cfg(feature = "sqlite")]
-    pub fn as_sqlite(&self) -> Option<&sqlx::SqlitePool> {
-        #[allow(irrefutable_let_patterns)]
-        if let PoolKind::Sqlite(p) = &self.0 {
-            Some(p)
-        } else {
-            None
-        }
+    /// Whether the last attempt to open a connection failed, within `within`.
+    pub(crate) fn connects_failing(&self, within: Duration) -> bool {
+        self.state.connects_failing(within)
     }
 }
 
@@ -224,7 +299,7 @@ impl PooledConnection {
     pub fn as_postgres(&mut self) -> Option<&mut sqlx::PgConnection> {
         #[allow(irrefutable_let_patterns)]
         if let ConnKind::Postgres(c) = &mut self.0 {
-            Some(&mut **c)
+            c.raw_opt()
         } else {
             None
         }
@@ -235,7 +310,7 @@ impl PooledConnection {
     pub fn as_mysql(&mut self) -> Option<&mut sqlx::MySqlConnection> {
         #[allow(irrefutable_let_patterns)]
         if let ConnKind::MySql(c) = &mut self.0 {
-            Some(&mut **c)
+            c.raw_opt()
         } else {
             None
         }
@@ -246,7 +321,7 @@ impl PooledConnection {
     pub fn as_sqlite(&mut self) -> Option<&mut sqlx::SqliteConnection> {
         #[allow(irrefutable_let_patterns)]
         if let ConnKind::Sqlite(c) = &mut self.0 {
-            Some(&mut **c)
+            c.raw_opt()
         } else {
             None
         }

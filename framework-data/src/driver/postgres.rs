@@ -13,27 +13,20 @@ use sqlx::postgres::PgConnectOptions;
 
 use sqlx::SqlSafeStr;
 
-use std::sync::Arc;
 
-use super::LossMark;
-use super::PoolConfig;
-
-pub(crate) fn connect_lazy(
-    url: &str,
-    cfg: &PoolConfig,
-    losses: &Arc<LossMark>,
-) -> Result<sqlx::PgPool, sqlx::Error> {
-    let options = PgConnectOptions::from_str(url)?;
-    Ok(super::pool_options(cfg, losses).connect_lazy_with(options))
+/// The connect options of `url`.
+pub(crate) fn options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
+    PgConnectOptions::from_str(url)
 }
 
-/// Begins a transaction on a connection borrowed by the caller (the DataSource, which measures
-/// and admits every acquire): one `BEGIN ...` carrying isolation and
-/// read-only, plus `SET LOCAL statement_timeout` when a timeout is set.
+/// Begins a transaction on a connection the caller borrowed (through the DataSource, which
+/// measures and admits every acquire): one `BEGIN ...` carrying isolation and read-only, plus
+/// `SET LOCAL statement_timeout` when a timeout is set.
 pub(crate) async fn begin(
-    conn: sqlx::pool::PoolConnection<sqlx::Postgres>,
+    conn: &mut sqlx::PgConnection,
     spec: &crate::driver::BeginSpec,
-) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
+    use sqlx_core::transaction::TransactionManager;
     let mut statement = String::from("BEGIN");
     if let Some(level) = spec.isolation.sql_name() {
         statement.push_str(" ISOLATION LEVEL ");
@@ -42,17 +35,18 @@ pub(crate) async fn begin(
     if spec.read_only {
         statement.push_str(" READ ONLY");
     }
-    let mut tx =
-        sqlx::Transaction::begin(conn, Some(sqlx::AssertSqlSafe(statement).into_sql_str())).await?;
+    sqlx::postgres::PgTransactionManager::begin(
+        conn,
+        Some(sqlx::AssertSqlSafe(statement).into_sql_str()),
+    )
+    .await?;
     if let Some(timeout) = spec.timeout {
         // Transaction-scoped: gone at COMMIT/ROLLBACK, never leaks to the next borrower.
         let ms = timeout.as_millis().max(1);
         let set = format!("SET LOCAL statement_timeout = {ms}");
-        sqlx::raw_sql(sqlx::AssertSqlSafe(set))
-            .execute(&mut *tx)
-            .await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(set)).execute(conn).await?;
     }
-    Ok(tx)
+    Ok(())
 }
 
 native!(sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,

@@ -12,16 +12,9 @@ use std::time::Duration;
 
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 
-use std::sync::Arc;
 
-use super::LossMark;
-use super::PoolConfig;
-
-pub(crate) fn connect_lazy(
-    url: &str,
-    cfg: &PoolConfig,
-    losses: &Arc<LossMark>,
-) -> Result<sqlx::SqlitePool, sqlx::Error> {
+/// The connect options of `url`, with the framework's settings.
+pub(crate) fn options(url: &str) -> Result<SqliteConnectOptions, sqlx::Error> {
     let mut options = SqliteConnectOptions::from_str(url)?
         .foreign_keys(true)
         .busy_timeout(Duration::from_secs(5))
@@ -45,7 +38,7 @@ pub(crate) fn connect_lazy(
             std::fs::create_dir_all(parent)?;
         }
     }
-    Ok(super::pool_options(cfg, losses).connect_lazy_with(options))
+    Ok(options)
 }
 
 /// Begins a transaction on a pooled connection with a deferred `BEGIN`, whatever the isolation:
@@ -54,11 +47,12 @@ pub(crate) fn connect_lazy(
 /// fail with SQLITE_BUSY, a transient error that `retry` re-runs. SQLite has no per-transaction
 /// read-only mode.
 pub(crate) async fn begin(
-    conn: sqlx::pool::PoolConnection<sqlx::Sqlite>,
+    conn: &mut sqlx::SqliteConnection,
     spec: &crate::driver::BeginSpec,
-) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+) -> Result<(), sqlx::Error> {
+    use sqlx_core::transaction::TransactionManager;
     let _ = spec;
-    sqlx::Transaction::begin(conn, None).await
+    sqlx::sqlite::SqliteTransactionManager::begin(conn, None).await
 }
 
 native!(sqlx::Sqlite: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
