@@ -118,11 +118,32 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// The `p`-quantile (0..1) of `v`.
+fn quantile(mut v: Vec<Duration>, p: f64) -> Duration {
+    v.sort();
+    let i = ((v.len() as f64 - 1.0) * p).round() as usize;
+    v[i.min(v.len() - 1)]
+}
+
+/// One workload's figures: medians and 99th percentiles of both sides, the framework's
+/// statements per operation, and the median of the rounds' own ratios.
+#[derive(Clone, Copy)]
+struct Measured {
+    fw: Duration,
+    raw: Duration,
+    fw_p99: Duration,
+    raw_p99: Duration,
+    statements: f64,
+    paired: Option<f64>,
+}
+
 struct Row {
     workload: &'static str,
     db: &'static str,
     framework: Duration,
     raw: Duration,
+    /// 99th percentiles, where there are per-operation samples.
+    p99: Option<(Duration, Duration)>,
     /// The median of per-round ratios, where rounds pair the two sides.
     paired: Option<f64>,
     fw_statements: f64,
@@ -132,18 +153,20 @@ struct Row {
 
 fn print(rows: &[Row]) {
     println!(
-        "| workload | database | framework | raw sqlx | ratio | paired ratio | statements/op (fw / raw) | notes |"
+        "| workload | database | framework | raw sqlx | ratio | paired ratio | p99 fw / raw | statements/op (fw / raw) | notes |"
     );
-    println!("|---|---|---|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|---|---|");
     for r in rows {
         println!(
-            "| {} | {} | {:.1?} | {:.1?} | {:.3} | {} | {:.2} / {:.2} | {} |",
+            "| {} | {} | {:.1?} | {:.1?} | {:.3} | {} | {} | {:.2} / {:.2} | {} |",
             r.workload,
             r.db,
             r.framework,
             r.raw,
             r.framework.as_secs_f64() / r.raw.as_secs_f64(),
             r.paired.map_or("-".to_owned(), |p| format!("{p:.3}")),
+            r.p99
+                .map_or("-".to_owned(), |(f, r)| format!("{f:.1?} / {r:.1?}")),
             r.fw_statements,
             r.raw_statements,
             r.note
@@ -159,7 +182,7 @@ async fn compare<F, R>(
     n: usize,
     mut fw: F,
     mut raw: R,
-) -> (Duration, Duration, f64, Option<f64>)
+) -> Measured
 where
     F: AsyncFnMut(usize),
     R: AsyncFnMut(usize),
@@ -192,7 +215,14 @@ where
         .collect();
     paired.sort_by(f64::total_cmp);
     let paired = paired.get(paired.len() / 2).copied();
-    (median(a), median(b), statements as f64 / n as f64, paired)
+    Measured {
+        fw: median(a.clone()),
+        raw: median(b.clone()),
+        fw_p99: quantile(a, 0.99),
+        raw_p99: quantile(b, 0.99),
+        statements: statements as f64 / n as f64,
+        paired,
+    }
 }
 
 /// Operations per second of `fw` and of `raw` at `tasks` concurrent tasks: six slices of
@@ -254,14 +284,6 @@ fn id_of(k: usize) -> i64 {
 /// The note for a comparison against raw sqlx on a pool of its own (tuned like the framework's):
 /// the ratio the shared-pool column cannot show, where each side inherits the other's warm
 /// connections.
-fn own_note((fw, raw, _, paired): (Duration, Duration, f64, Option<f64>)) -> String {
-    format!(
-        "raw on its own pool {raw:.1?} (ratio {:.3}, paired {:.3})",
-        fw.as_secs_f64() / raw.as_secs_f64(),
-        paired.unwrap_or(f64::NAN)
-    )
-}
-
 /// Raw sqlx for one dialect: `$pool` is the sqlx pool, `$ph(n)` its n-th placeholder.
 macro_rules! raw_workloads {
     ($pool:expr, $default_pool:expr, $ph:expr, $db:ty) => {{
@@ -565,28 +587,27 @@ raw_impl!(sqlx::Sqlite, sqlx::SqlitePool);
 
 /// Runs every workload on one database, with `$raw` the driver's raw version.
 macro_rules! run_workloads {
-    ($rows:expr, $label:expr, $ds:expr, $ctx:expr, $raw:expr, $raw_own:expr, $n:expr, $span:expr, $backend:expr) => {{
-        let (rows, label, ds, ctx, raw, raw_own, n, span) = ($rows, $label, $ds, $ctx, $raw, $raw_own, $n, $span);
+    ($rows:expr, $label:expr, $ds:expr, $ctx:expr, $raw:expr, $n:expr, $span:expr, $backend:expr) => {{
+        let (rows, label, ds, ctx, raw, n, span) = ($rows, $label, $ds, $ctx, $raw, $n, $span);
         let repo = PersonRepositoryImpl::new(ds.clone());
         let cached = ctx.repository::<CachedPerson>().unwrap();
         for k in 0..ROWS as usize {
             cached.find_by_id(id_of(k)).await.unwrap();
         }
-        let row = |workload, (f, r, s, paired): (Duration, Duration, f64, Option<f64>), raw_statements: f64, note: String| Row {
-            workload, db: label, framework: f, raw: r, paired, fw_statements: s, raw_statements, note,
+        let row = |workload, m: Measured, raw_statements: f64, note: String| Row {
+            workload, db: label, framework: m.fw, raw: m.raw, p99: Some((m.fw_p99, m.raw_p99)), paired: m.paired, fw_statements: m.statements, raw_statements, note,
         };
 
         let raw_arc = Arc::new(raw.clone_for_throughput());
         if want("1") {
             let m = compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw.find_by_id(id_of(k), false).await; }).await;
-            let (_, defaults, _, _) = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await;
+            let defaults = compare(&ds, n / 2, async |_| {}, async |k| { raw.find_by_id(id_of(k), true).await; }).await.raw;
             let repo1 = Arc::new(PersonRepositoryImpl::new(ds.clone()));
             let fw_op = { let r = repo1.clone(); move |k: u64| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize)).await.unwrap(); } } };
             let raw_op = { let r = raw_arc.clone(); move |k: u64| { let r = r.clone(); async move { r.find_by_id(id_of(k as usize), false).await; } } };
             let (fw1, raw1) = throughput_pair(1, span, fw_op.clone(), raw_op.clone()).await;
             let (fw16, raw16) = throughput_pair(16, span, fw_op, raw_op).await;
-            let own = own_note(compare(&ds, n, async |k| { repo.find_by_id(id_of(k)).await.unwrap().unwrap(); }, async |k| { raw_own.find_by_id(id_of(k), false).await; }).await);
-            rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("{own}; raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
+            rows.push(row("1. find_by_id (uncached)", m, 1.0, format!("raw with sqlx's default pool {defaults:.1?}; ops/s 1 task fw {fw1:.0} raw {raw1:.0}; 16 tasks fw {fw16:.0} raw {raw16:.0}")));
         }
 
         if want("2") {
@@ -608,17 +629,22 @@ macro_rules! run_workloads {
                 raw.find_by_id(id_of(k), false).await;
                 trips.push(t.elapsed());
             }
-            let m = (median(hits), median(trips), hit_statements, None);
-            rows.push(row("2. find_by_id (cached hit)", m, 1.0, format!("{:.0}x faster than the raw round trip; mean hit {mean:.2?}", m.1.as_secs_f64() / m.0.as_secs_f64())));
+            let m = Measured {
+                fw: median(hits.clone()),
+                raw: median(trips.clone()),
+                fw_p99: quantile(hits, 0.99),
+                raw_p99: quantile(trips, 0.99),
+                statements: hit_statements,
+                paired: None,
+            };
+            rows.push(row("2. find_by_id (cached hit)", m, 1.0, format!("{:.0}x faster than the raw round trip; mean hit {mean:.2?}", m.raw.as_secs_f64() / m.fw.as_secs_f64())));
         }
 
         if want("3") {
             let m = compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await;
-            let own = own_note(compare(&ds, n, async |k| { repo.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap().unwrap(); }, async |k| { raw_own.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap(); }).await);
-            rows.push(row("3a. find_by_email (unique index)", m, 1.0, own));
+            rows.push(row("3a. find_by_email (unique index)", m, 1.0, String::new()));
             let m = compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await;
-            let own = own_note(compare(&ds, n, async |k| { let p = repo.find_by_owner(&format!("o{}", k % 50), Pageable::of(0, 20).sorted(Sort::asc("id"))).await.unwrap(); assert_eq!(p.content.len(), 20); }, async |k| { let (c, _) = raw_own.page(&format!("o{}", k % 50)).await; assert_eq!(c.len(), 20); }).await);
-            rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, format!("count + page; {own}")));
+            rows.push(row("3b. find_by_owner(Pageable) 20 rows", m, 2.0, "count + page".into()));
         }
 
         if want("4") {
@@ -661,20 +687,15 @@ macro_rules! run_workloads {
             let _ = svc.transfer(1, 2).await;
             let per = (ds.statements_executed() - before) as f64;
             let as_time = |ops: f64| Duration::from_secs_f64(16.0 / ops);
-            rows.push(Row { workload: "7. transfer at 16 tasks (time per op = 16 / throughput)", db: label, framework: as_time(fw16), raw: as_time(raw16), paired: None, fw_statements: per, raw_statements: 5.0, note: format!("{fw16:.0} vs {raw16:.0} transfers/s") });
+            rows.push(Row { workload: "7. transfer at 16 tasks (time per op = 16 / throughput)", db: label, framework: as_time(fw16), raw: as_time(raw16), p99: None, paired: None, fw_statements: per, raw_statements: 5.0, note: format!("{fw16:.0} vs {raw16:.0} transfers/s") });
         }
     }};
 }
 
 impl<P: Clone> RawSql<P> {
     fn clone_for_throughput(&self) -> RawSql<P> {
-        self.on_pool(self.pool.clone())
-    }
-
-    /// The same statements on another pool (raw sqlx on a pool of its own).
-    fn on_pool(&self, pool: P) -> RawSql<P> {
         RawSql {
-            pool,
+            pool: self.pool.clone(),
             default_pool: self.default_pool.clone(),
             by_id: self.by_id.clone(),
             by_email: self.by_email.clone(),
@@ -721,14 +742,12 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 .await
                 .unwrap();
             let raw = raw_workloads!(own, defaults, $ph, $db);
-            let raw_own = raw.on_pool(own);
             run_workloads!(
                 &mut out,
                 label,
                 ds.clone(),
                 &ctx,
                 raw,
-                raw_own,
                 n,
                 span,
                 db.backend()
