@@ -33,6 +33,7 @@ macro_rules! with_a_driver {
 }
 
 with_a_driver! {
+    pub mod association;
     pub mod cache;
     pub mod context;
     pub mod datasource;
@@ -67,6 +68,13 @@ with_a_driver! {
             EmbeddedInfo, Need, embedded_property, unexpected_null,
         };
         pub use crate::mapping::{MetadataBuilder, Role};
+
+        /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
+        pub mod assoc {
+            pub use crate::association::{
+                Associations, RefField, many_to_one, one_to_many, unknown_association,
+            };
+        }
         pub use crate::sql::builds_total as sql_builds_total;
 
         /// What derived-query methods generate calls to.

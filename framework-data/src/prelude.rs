@@ -1,5 +1,6 @@
 //! Everything an application usually needs, in one `use`.
 
+pub use crate::association::{Ref, Related};
 pub use crate::cache::CacheContextExt;
 pub use crate::context::DataContextExt;
 pub use crate::datasource::{DataSource, DataSources};

@@ -276,6 +276,27 @@ macro_rules! __fw_entity_fields_Owner {
 #[doc(hidden)]
 #[allow(unused_imports)]
 pub(crate) use __fw_entity_fields_Owner as Owner;
+impl ::framework_data::__private::assoc::Associations for Owner {
+    fn load_association<'a>(
+        parents: ::std::vec::Vec<&'a mut Self>,
+        name: &'a str,
+        rest: &'a str,
+        ds: &'a ::framework_data::datasource::DataSource,
+    ) -> ::framework_data::__private::BoxFuture<'a, ::framework_data::DataResult<()>> {
+        let _ = (&parents, rest, ds);
+        match name {
+            other => {
+                ::std::boxed::Box::pin(async move {
+                    ::core::result::Result::Err(
+                        ::framework_data::__private::assoc::unknown_association::<
+                            Self,
+                        >(other, &[]),
+                    )
+                })
+            }
+        }
+    }
+}
 const _: () = {
     #[::framework_data::__private::linkme::distributed_slice(
         ::framework_data::entity::ENTITIES

@@ -29,7 +29,10 @@ use proc_macro::TokenStream;
 /// fields make a composite key), `#[embedded_id]` (a composite key of an `Embeddable` type),
 /// `#[embedded]` or `#[embedded(prefix = "...")]` (a value type's columns),
 /// `#[column(name = "...")]`, `#[version]`, `#[created_at]`, `#[updated_at]`, `#[transient]`
-/// (not persisted; filled with `Default::default()` when loaded).
+/// (not persisted; filled with `Default::default()` when loaded), and associations:
+/// `#[many_to_one(column = "author_id")]` on a `Ref<T>` or `Option<Ref<T>>` (the column
+/// defaults to `<field>_id`), `#[one_to_many(mapped_by = "author", order_by = "title asc")]` on
+/// a `Related<Vec<T>>` (not a column).
 #[proc_macro_derive(
     Entity,
     attributes(
@@ -41,7 +44,9 @@ use proc_macro::TokenStream;
         version,
         created_at,
         updated_at,
-        transient
+        transient,
+        many_to_one,
+        one_to_many
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {

@@ -85,6 +85,25 @@ fn entity_with_composite_key() -> TestResult {
 }
 
 #[test]
+fn entity_with_associations() -> TestResult {
+    let input = syn::parse_quote! {
+        #[entity(table = "posts")]
+        pub struct Post {
+            #[id(generated)]
+            pub id: i64,
+            #[many_to_one(column = "author_id")]
+            pub author: Ref<User>,
+            #[many_to_one]
+            pub editor: Option<Ref<User>>,
+            #[one_to_many(mapped_by = "post", order_by = "id desc")]
+            pub comments: Related<Vec<Comment>>,
+        }
+    };
+    check("entity_with_associations", crate::entity::expand(input)?)?;
+    Ok(())
+}
+
+#[test]
 fn embeddable() -> TestResult {
     let input = syn::parse_quote! {
         pub struct Address {

@@ -177,12 +177,7 @@ fn print(rows: &[Row]) {
 /// Alternates `fw` and `raw` for `n` rounds; returns their medians, the framework's
 /// statements per operation (the DataSource's counter) and the median of the rounds' own
 /// ratios (each round's two runs see the same moment of the machine, so drift cancels out).
-async fn compare<F, R>(
-    ds: &DataSource,
-    n: usize,
-    mut fw: F,
-    mut raw: R,
-) -> Measured
+async fn compare<F, R>(ds: &DataSource, n: usize, mut fw: F, mut raw: R) -> Measured
 where
     F: AsyncFnMut(usize),
     R: AsyncFnMut(usize),

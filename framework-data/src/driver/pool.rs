@@ -60,8 +60,9 @@ impl std::fmt::Debug for PoolKind {
 /// ```no_run
 /// # async fn demo(ds: &framework_data::datasource::DataSource) -> framework_data::DataResult<()> {
 /// let mut conn = ds.acquire().await?;
-/// if let Some(pg) = conn.as_postgres() {
-///     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(pg).await.unwrap();
+/// // `as_postgres()` and `as_mysql()` likewise, with those drivers compiled in
+/// if let Some(sqlite) = conn.as_sqlite() {
+///     let one: i32 = sqlx::query_scalar("SELECT 1").fetch_one(sqlite).await.unwrap();
 ///     assert_eq!(one, 1);
 /// }
 /// # Ok(()) }

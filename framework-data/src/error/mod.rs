@@ -155,6 +155,15 @@ pub enum DataError {
         /// The id, formatted.
         id: String,
     },
+    /// An association was read before it was loaded (see
+    /// [`Repository::load`](crate::repository::Repository::load)): never a hidden query.
+    #[error("{association} of {entity} was not loaded; load it first (repository.load(.., \"path\"))")]
+    NotLoaded {
+        /// The association's target type.
+        entity: &'static str,
+        /// What was read.
+        association: &'static str,
+    },
     /// A sort or query named a property the entity does not have.
     #[error("{entity} has no property `{property}` (properties: {})", known.join(", "))]
     UnknownProperty {
@@ -323,6 +332,7 @@ impl DataError {
             | DataError::NoSuchDataSource { .. }
             | DataError::Mapping { .. }
             | DataError::IncorrectResultSize { .. }
+            | DataError::NotLoaded { .. }
             | DataError::Database { .. } => ErrorCategory::Internal,
         }
     }

@@ -4,7 +4,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use super::model::{Entity, Field, Id, Role};
+use super::model::{Association, Entity, Field, Id, Role};
 use crate::field_type::{Kind, kind, option_inner, spanned_by_type};
 
 pub(crate) fn expand(e: &Entity) -> TokenStream {
@@ -151,6 +151,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     let name = ident.to_string();
     let field_list = field_list_macro(e, &persistent);
     let hidden = hidden_consts(e, &persistent);
+    let associations = associations_impl(e);
 
     quote! {
         impl #fd::entity::Entity for #ident {
@@ -203,6 +204,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
 
         #hidden
         #field_list
+        #associations
 
         const _: () = {
             #[#fd::__private::linkme::distributed_slice(#fd::entity::ENTITIES)]
@@ -210,6 +212,63 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
             static ENTITY: fn() -> &'static #fd::entity::EntityMetadata =
                 <#ident as #fd::entity::Entity>::metadata;
         };
+    }
+}
+
+/// `impl Associations`: `load_association` dispatches an association's name to its loader.
+fn associations_impl(e: &Entity) -> TokenStream {
+    let Entity { ident, fd, .. } = e;
+    let mut names = Vec::new();
+    let arms = e.fields.iter().filter_map(|f| {
+        let fi = &f.ident;
+        let name = fi.to_string();
+        let arm = match f.association.as_ref()? {
+            Association::ManyToOne { target } => quote_spanned! {fi.span()=>
+                #name => {
+                    fn slot(p: &mut #ident) -> ::core::option::Option<&mut #fd::association::Ref<#target>> {
+                        #fd::__private::assoc::RefField::<#target>::slot(&mut p.#fi)
+                    }
+                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_one::<Self, #target>(ds, parents, rest, slot))
+                }
+            },
+            Association::OneToMany {
+                target,
+                mapped_by,
+                order_by,
+            } => quote_spanned! {fi.span()=>
+                #name => {
+                    fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
+                        &mut p.#fi
+                    }
+                    ::std::boxed::Box::pin(#fd::__private::assoc::one_to_many::<Self, #target>(
+                        ds, parents, #name, #mapped_by, #order_by, rest, slot,
+                    ))
+                }
+            },
+        };
+        names.push(name);
+        Some(arm)
+    });
+    let arms: Vec<TokenStream> = arms.collect();
+    quote! {
+        impl #fd::__private::assoc::Associations for #ident {
+            fn load_association<'a>(
+                parents: ::std::vec::Vec<&'a mut Self>,
+                name: &'a str,
+                rest: &'a str,
+                ds: &'a #fd::datasource::DataSource,
+            ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
+                let _ = (&parents, rest, ds);
+                match name {
+                    #(#arms)*
+                    other => ::std::boxed::Box::pin(async move {
+                        ::core::result::Result::Err(
+                            #fd::__private::assoc::unknown_association::<Self>(other, &[#(#names),*]),
+                        )
+                    }),
+                }
+            }
+        }
     }
 }
 

@@ -23,6 +23,20 @@ pub(crate) struct Field {
     pub ty: Type,
     pub column: String,
     pub role: Role,
+    /// The association this field is, if any.
+    pub association: Option<Association>,
+}
+
+/// `#[many_to_one]` or `#[one_to_many]`.
+pub(crate) enum Association {
+    /// A `Ref<T>` / `Option<Ref<T>>` column.
+    ManyToOne { target: Type },
+    /// A `Related<Vec<T>>`, not a column.
+    OneToMany {
+        target: Type,
+        mapped_by: String,
+        order_by: String,
+    },
 }
 
 #[derive(PartialEq, Eq, Clone)]
@@ -200,6 +214,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         };
         let mut column = None;
         let mut role = Role::Plain;
+        let mut association = None;
         for attr in &f.attrs {
             let p = attr.path();
             if p.is_ident("id") {
@@ -237,7 +252,56 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 set_role(&mut role, Role::EmbeddedId { prefix }, attr.span())?;
             } else if p.is_ident("column") {
                 column = Some((column_name(attr)?, attr.span()));
+            } else if p.is_ident("many_to_one") {
+                let target = ref_target(&f.ty)?;
+                if matches!(attr.meta, syn::Meta::List(_)) {
+                    attr.parse_nested_meta(|m| {
+                        if m.path.is_ident("column") {
+                            column = Some((m.value()?.parse::<LitStr>()?.value(), attr.span()));
+                            Ok(())
+                        } else {
+                            Err(m.error("unknown many_to_one option; expected `column = \"...\"`"))
+                        }
+                    })?;
+                }
+                if column.is_none() {
+                    column = Some((format!("{fident}_id"), attr.span()));
+                }
+                association = Some(Association::ManyToOne { target });
+            } else if p.is_ident("one_to_many") {
+                let target = related_target(&f.ty)?;
+                let (mut mapped_by, mut order_by) = (None, String::new());
+                attr.parse_nested_meta(|m| {
+                    if m.path.is_ident("mapped_by") {
+                        mapped_by = Some(m.value()?.parse::<LitStr>()?.value());
+                    } else if m.path.is_ident("order_by") {
+                        order_by = m.value()?.parse::<LitStr>()?.value();
+                    } else {
+                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"` or `order_by = \"...\"`"));
+                    }
+                    Ok(())
+                })?;
+                let Some(mapped_by) = mapped_by else {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "#[one_to_many] needs `mapped_by = \"...\"`: the child's #[many_to_one] field that points back here",
+                    ));
+                };
+                set_role(&mut role, Role::Transient, attr.span())?;
+                association = Some(Association::OneToMany {
+                    target,
+                    mapped_by,
+                    order_by,
+                });
             }
+        }
+        if let Some(Association::ManyToOne { .. }) = &association
+            && role != Role::Plain
+        {
+            return Err(syn::Error::new_spanned(
+                &fident,
+                "a #[many_to_one] field is a plain foreign-key column: it cannot also be #[id], #[version], a timestamp, #[transient] or embedded",
+            ));
         }
         if let Some((_, span)) = &column
             && role.is_embedded()
@@ -252,6 +316,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
             ty: f.ty.clone(),
             column: column.map_or_else(|| fident.to_string(), |(c, _)| c),
             role,
+            association,
         });
     }
 
@@ -278,6 +343,41 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         }
     }
     Ok(entity)
+}
+
+/// The single generic argument of a type whose last path segment is `name` (`Ref<T>` -> `T`).
+fn generic_of<'t>(ty: &'t Type, name: &str) -> Option<&'t Type> {
+    if let Type::Path(p) = ty
+        && let Some(seg) = p.path.segments.last()
+        && seg.ident == name
+        && let syn::PathArguments::AngleBracketed(args) = &seg.arguments
+        && args.args.len() == 1
+        && let Some(syn::GenericArgument::Type(inner)) = args.args.first()
+    {
+        return Some(inner);
+    }
+    None
+}
+
+/// `T` of a `Ref<T>` or `Option<Ref<T>>` field.
+fn ref_target(ty: &Type) -> syn::Result<Type> {
+    let (inner, _) = option_inner(ty);
+    generic_of(inner, "Ref").cloned().ok_or_else(|| {
+        syn::Error::new_spanned(
+            ty,
+            "a #[many_to_one] field must be a `Ref<T>` (or `Option<Ref<T>>` for a nullable foreign key)",
+        )
+    })
+}
+
+/// `T` of a `Related<Vec<T>>` field.
+fn related_target(ty: &Type) -> syn::Result<Type> {
+    generic_of(ty, "Related")
+        .and_then(|v| generic_of(v, "Vec"))
+        .cloned()
+        .ok_or_else(|| {
+            syn::Error::new_spanned(ty, "a #[one_to_many] field must be a `Related<Vec<T>>`")
+        })
 }
 
 /// The id: one `#[id]`, several (a composite key), or one `#[embedded_id]`.

@@ -1,0 +1,247 @@
+//! Loading one association level for a list of parents: one statement over all their keys.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use super::{Associations, Ref, Related, split_path};
+use crate::datasource::{DataSource, Operation};
+use crate::entity::Entity;
+use crate::error::{DataError, DataResult};
+use crate::value::SqlValue;
+
+/// Keys per `IN` list at most: far below every dialect's bind limit, and few padded shapes.
+const KEYS_PER_STATEMENT: usize = 1_024;
+
+/// Loads `Related<Vec<C>>` (through `slot`) on `parents`: the children whose `mapped_by`
+/// property (a `Ref<P>` column of `C`) holds a parent's id, in `order_by`, with one statement
+/// per 1,024 distinct parents. Then `rest` on the children.
+#[allow(clippy::too_many_arguments)]
+pub async fn one_to_many<P, C>(
+    ds: &DataSource,
+    mut parents: Vec<&mut P>,
+    association: &'static str,
+    mapped_by: &'static str,
+    order_by: &'static str,
+    rest: &str,
+    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+) -> DataResult<()>
+where
+    P: Associations,
+    P::Id: SqlValue,
+    C: Associations,
+{
+    if parents.iter_mut().all(|p| slot(p).is_loaded()) {
+        // Loaded before: go on to the next level only.
+        return load_rest(ds, parents, rest, slot).await;
+    }
+    let meta = C::metadata();
+    let fk = meta
+        .columns
+        .iter()
+        .position(|c| c.field == mapped_by)
+        .ok_or_else(|| DataError::UnknownProperty {
+            entity: meta.name,
+            property: mapped_by.to_owned(),
+            known: meta.columns.iter().map(|c| c.field).collect(),
+        })?;
+    let order = order_clause::<C>(order_by)?;
+    let mut keys: Vec<P::Id> = Vec::with_capacity(parents.len());
+    let mut seen = std::collections::HashSet::with_capacity(parents.len());
+    for p in &parents {
+        let id = p.id();
+        if seen.insert(id.clone()) {
+            keys.push(id);
+        }
+    }
+    let dialect = ds.dialect();
+    let mut children: Vec<(P::Id, C)> = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let mut args = ds.args();
+        let padded = args
+            .add_padded_list(chunk.iter())
+            .map_err(|e| bind_error(ds, association, e))?;
+        let shape = format!("o2m:{mapped_by}:{order_by}:{padded}");
+        let sql = C::sql().variable(dialect, &shape, || {
+            let select = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
+            let sql = crate::sql::dialect::of(dialect);
+            let mut text = select;
+            text.push_str(" WHERE ");
+            sql.quote(meta.columns[fk].column, &mut text);
+            text.push_str(" IN (");
+            for n in 1..=padded {
+                if n > 1 {
+                    text.push_str(", ");
+                }
+                sql.placeholder(n, &mut text);
+            }
+            text.push(')');
+            if !order.is_empty() {
+                text.push_str(" ORDER BY ");
+                for (i, (column, desc)) in order.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    sql.quote(column, &mut text);
+                    text.push_str(if *desc { " DESC" } else { " ASC" });
+                }
+            }
+            text
+        });
+        let rows = ds
+            .fetch_all_as(Operation::new(meta.name, association), sql, args)
+            .await?;
+        children.reserve(rows.len());
+        for row in &rows {
+            let key: P::Id = row.get(fk).map_err(|e| ds.error(e))?;
+            let child = C::from_row(row).map_err(|e| ds.error(e))?;
+            children.push((key, child));
+        }
+    }
+    if !rest.is_empty() {
+        let (head, tail) = split_path(rest);
+        C::load_association(children.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
+    }
+    // Group in query order; a parent listed twice gets its own copy of the children.
+    let mut wanted: HashMap<P::Id, usize> = HashMap::with_capacity(keys.len());
+    for p in &parents {
+        *wanted.entry(p.id()).or_default() += 1;
+    }
+    let mut grouped: HashMap<P::Id, Vec<C>> = HashMap::with_capacity(keys.len());
+    for (key, child) in children {
+        grouped.entry(key).or_default().push(child);
+    }
+    for p in parents.iter_mut() {
+        let id = p.id();
+        let left = wanted.get_mut(&id).map(|n| {
+            *n -= 1;
+            *n
+        });
+        let mine = match left {
+            Some(0) | None => grouped.remove(&id).unwrap_or_default(),
+            Some(_) => grouped.get(&id).cloned().unwrap_or_default(),
+        };
+        *slot(p) = Related::Loaded(mine);
+    }
+    Ok(())
+}
+
+/// `rest` on children that every parent already has.
+async fn load_rest<P, C>(
+    ds: &DataSource,
+    mut parents: Vec<&mut P>,
+    rest: &str,
+    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+) -> DataResult<()>
+where
+    C: Associations,
+{
+    if rest.is_empty() {
+        return Ok(());
+    }
+    let (head, tail) = split_path(rest);
+    let mut children: Vec<&mut C> = Vec::new();
+    for p in parents.iter_mut() {
+        if let Related::Loaded(v) = slot(p) {
+            children.extend(v.iter_mut());
+        }
+    }
+    if children.is_empty() {
+        return Ok(());
+    }
+    C::load_association(children, head, tail, ds).await
+}
+
+/// Loads the `Ref<T>` (through `slot`) of every parent: the distinct keys in one
+/// `find_all_by_id` (through the entity cache where `T` has a region), then `rest` on the
+/// targets. A key whose row does not exist is [`DataError::NotFound`].
+pub async fn many_to_one<P, T>(
+    ds: &DataSource,
+    mut parents: Vec<&mut P>,
+    rest: &str,
+    slot: fn(&mut P) -> Option<&mut Ref<T>>,
+) -> DataResult<()>
+where
+    P: Entity,
+    T: Associations,
+{
+    let mut keys: Vec<T::Id> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
+    for p in parents.iter_mut() {
+        if let Some(r) = slot(p)
+            && (!r.is_loaded() || !rest.is_empty())
+            && seen.insert(r.id().clone())
+        {
+            keys.push(r.id().clone());
+        }
+    }
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let repo = crate::repository::Repository::<T>::new(ds.clone());
+    let mut targets = Vec::with_capacity(keys.len());
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        targets.extend(repo.find_all_by_id(chunk.to_vec()).await?);
+    }
+    if !rest.is_empty() {
+        let (head, tail) = split_path(rest);
+        T::load_association(targets.iter_mut().collect(), head, tail, ds).await?;
+    }
+    let by_id: HashMap<T::Id, Arc<T>> = targets
+        .into_iter()
+        .map(|t| (t.id(), Arc::new(t)))
+        .collect();
+    for p in parents.iter_mut() {
+        if let Some(r) = slot(p)
+            && (!r.is_loaded() || !rest.is_empty())
+        {
+            match by_id.get(r.id()) {
+                Some(target) => r.set_loaded(target.clone()),
+                None => {
+                    return Err(DataError::NotFound {
+                        entity: T::metadata().name,
+                        id: format!("{:?}", r.id()),
+                    });
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `"title asc, created_at desc"` as (column, descending) pairs of `C`'s columns.
+fn order_clause<C: Entity>(order_by: &str) -> DataResult<Vec<(&'static str, bool)>> {
+    let meta = C::metadata();
+    let mut out = Vec::new();
+    for part in order_by.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+        let mut words = part.split_whitespace();
+        let property = words.next().unwrap_or_default();
+        let desc = match words.next().map(str::to_ascii_lowercase).as_deref() {
+            None | Some("asc") => false,
+            Some("desc") => true,
+            Some(other) => {
+                return Err(DataError::InvalidArgument(format!(
+                    "order_by `{order_by}`: `{other}` is neither asc nor desc"
+                )));
+            }
+        };
+        let column = meta
+            .columns
+            .iter()
+            .find(|c| c.field == property)
+            .ok_or_else(|| DataError::UnknownProperty {
+                entity: meta.name,
+                property: property.to_owned(),
+                known: meta.columns.iter().map(|c| c.field).collect(),
+            })?;
+        out.push((column.column, desc));
+    }
+    Ok(out)
+}
+
+fn bind_error(ds: &DataSource, association: &str, e: crate::value::BoxDynError) -> DataError {
+    DataError::Mapping {
+        datasource: ds.name().to_owned(),
+        message: format!("loading {association}: {e}"),
+        source: Some(e),
+    }
+}

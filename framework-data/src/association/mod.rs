@@ -1,0 +1,129 @@
+//! Associations between entities, loaded on request with one statement per level, never one
+//! per parent.
+//!
+//! A to-one association is a [`Ref<T>`] field: it always holds the foreign key, and holds the
+//! target once loaded. A to-many association is a [`Related<Vec<T>>`] field: `NotLoaded` until
+//! loaded, then the children. Nothing is loaded behind your back: reading an association that
+//! was not loaded is [`DataError::NotLoaded`], never a panic and
+//! never a hidden query. [`Repository::load`](crate::repository::Repository::load) loads a path
+//! (`"posts"`, `"posts.comments"`, `"author"`) for a whole list of entities: one `SELECT ...
+//! WHERE fk IN (...)` per level over all the parents' keys (chunked by the bind limit), so a page
+//! of 20 users with their posts and the posts' comments is 3 statements, not 1 + 20 + 20 x n.
+//!
+//! ```no_run
+//! use framework_data::prelude::*;
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[entity(table = "users", crate = "framework_data")]
+//! pub struct User {
+//!     #[id(generated)] pub id: i64,
+//!     pub name: String,
+//!     #[one_to_many(mapped_by = "author", order_by = "title asc")]
+//!     pub posts: Related<Vec<Post>>,
+//! }
+//!
+//! #[derive(Entity, Debug, Clone)]
+//! #[entity(table = "posts", crate = "framework_data")]
+//! pub struct Post {
+//!     #[id(generated)] pub id: i64,
+//!     pub title: String,
+//!     #[many_to_one(column = "author_id")]
+//!     pub author: Ref<User>,
+//! }
+//!
+//! # async fn demo(ctx: ApplicationContext) -> DataResult<()> {
+//! let users = ctx.repository::<User>()?;
+//! let mut page = users.find_all().await?;
+//! users.load(&mut page, "posts").await?; // one statement for every user's posts
+//! for user in &page {
+//!     for post in user.posts.get()? {
+//!         assert_eq!(post.author.id(), &user.id);
+//!     }
+//! }
+//! let posts = ctx.repository::<Post>()?;
+//! let mut all = posts.find_all().await?;
+//! posts.load(&mut all, "author").await?; // one statement for the distinct authors
+//! let first_author: &User = all[0].author.get()?;
+//! # let _ = first_author; Ok(()) }
+//! ```
+//!
+//! Writing: a `Ref` is saved as its key (`Ref::to(id)`, or `Ref::from(&user)`); a `Related`
+//! collection is not written by `save` (cascades are not built yet).
+
+mod loader;
+mod reference;
+mod related;
+
+pub use reference::{Ref, RefField};
+pub use related::Related;
+
+use crate::datasource::DataSource;
+use crate::entity::Entity;
+use crate::error::{DataError, DataResult};
+use crate::repository::Repository;
+
+/// The associations of an entity, as `#[derive(Entity)]` generates them: loading one by name
+/// for a list of parents. Every derived entity implements it (one without associations answers
+/// every name with [`DataError::UnknownProperty`]).
+pub trait Associations: Entity {
+    /// Loads association `name` on `parents`, then `rest` (a dotted path, possibly empty) on
+    /// what was loaded.
+    fn load_association<'a>(
+        parents: Vec<&'a mut Self>,
+        name: &'a str,
+        rest: &'a str,
+        ds: &'a DataSource,
+    ) -> crate::__private::BoxFuture<'a, DataResult<()>>;
+}
+
+/// Splits `"posts.comments"` into `("posts", "comments")`.
+pub(crate) fn split_path(path: &str) -> (&str, &str) {
+    match path.split_once('.') {
+        Some((head, rest)) => (head, rest),
+        None => (path, ""),
+    }
+}
+
+/// The error for a path segment that is not an association of `E`.
+#[doc(hidden)]
+pub fn unknown_association<E: Entity>(name: &str, known: &[&'static str]) -> DataError {
+    DataError::UnknownProperty {
+        entity: E::metadata().name,
+        property: name.to_owned(),
+        known: known.to_vec(),
+    }
+}
+
+impl<E: Associations> Repository<E> {
+    /// Loads the association path `path` (`"posts"`, `"posts.comments"`, `"author"`) on every
+    /// entity of `entities`: one statement per level, whatever their number. A to-many level
+    /// already loaded on every entity is not fetched again, so `load(.., "posts")` then
+    /// `load(.., "posts.comments")` sends two statements. Runs in the task's transaction on
+    /// this DataSource when there is one.
+    ///
+    /// ```no_run
+    /// # use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "users", crate = "framework_data")]
+    /// # pub struct User { #[id(generated)] pub id: i64 }
+    /// # async fn demo(users: Repository<User>) -> DataResult<()> {
+    /// let mut page = users.find_all().await?;
+    /// // an unknown name is DataError::UnknownProperty, before any statement
+    /// assert!(users.load(&mut page, "no_such_association").await.is_err());
+    /// # Ok(()) }
+    /// ```
+    pub async fn load(&self, entities: &mut [E], path: &str) -> DataResult<()> {
+        if entities.is_empty() || path.is_empty() {
+            return Ok(());
+        }
+        let (head, rest) = split_path(path);
+        E::load_association(entities.iter_mut().collect(), head, rest, self.datasource()).await
+    }
+
+    /// [`load`](Self::load) for one entity.
+    pub async fn load_one(&self, entity: &mut E, path: &str) -> DataResult<()> {
+        self.load(std::slice::from_mut(entity), path).await
+    }
+}
+
+#[doc(hidden)]
+pub use loader::{many_to_one, one_to_many};

@@ -1,0 +1,228 @@
+impl ::framework_data::entity::Entity for Post {
+    type Id = i64;
+    fn metadata() -> &'static ::framework_data::entity::EntityMetadata {
+        static METADATA: ::std::sync::OnceLock<
+            ::framework_data::entity::EntityMetadata,
+        > = ::std::sync::OnceLock::new();
+        METADATA
+            .get_or_init(|| {
+                ::framework_data::__private::MetadataBuilder::new(
+                        "Post",
+                        "posts",
+                        "default",
+                        ::core::option::Option::None,
+                        true,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "id",
+                            column: "id",
+                            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Id,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "author",
+                            column: "author_id",
+                            sql_type: <Ref<
+                                User,
+                            > as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <Ref<
+                                User,
+                            > as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Plain,
+                    )
+                    .column(
+                        ::framework_data::entity::ColumnMeta {
+                            field: "editor",
+                            column: "editor_id",
+                            sql_type: <Option<
+                                Ref<User>,
+                            > as ::framework_data::value::SqlValue>::SQL_TYPE,
+                            nullable: <Option<
+                                Ref<User>,
+                            > as ::framework_data::value::SqlValue>::NULLABLE,
+                        },
+                        ::framework_data::__private::Role::Plain,
+                    )
+                    .build()
+            })
+    }
+    fn sql() -> &'static ::framework_data::sql::EntitySql {
+        static SQL: ::framework_data::sql::EntitySql = ::framework_data::sql::EntitySql::new();
+        &SQL
+    }
+    fn id(&self) -> i64 {
+        ::core::clone::Clone::clone(&self.id)
+    }
+    fn set_id(&mut self, id: i64) {
+        self.id = id;
+    }
+    fn bind_id(
+        id: &i64,
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        args.add(id)
+    }
+    fn set_generated_id(&mut self, raw: i64) {
+        self.id = <i64 as ::framework_data::entity::GeneratedId>::from_i64(raw);
+    }
+    fn is_new(&self) -> bool {
+        ::framework_data::entity::GeneratedId::is_unset(&self.id)
+    }
+    fn bind_column(
+        &self,
+        idx: usize,
+        args: &mut ::framework_data::value::Args,
+    ) -> ::core::result::Result<(), ::framework_data::value::BoxDynError> {
+        match idx {
+            0usize => args.add(&self.id),
+            1usize => args.add(&self.author),
+            2usize => args.add(&self.editor),
+            other => {
+                ::core::result::Result::Err(
+                    ::std::format!("{} has no column {}", "Post", other).into(),
+                )
+            }
+        }
+    }
+    fn from_row(
+        row: &::framework_data::value::Row,
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            id: row.get(0usize)?,
+            author: row.get(1usize)?,
+            editor: row.get(2usize)?,
+            comments: ::core::default::Default::default(),
+        })
+    }
+    fn from_row_at(
+        row: &::framework_data::value::Row,
+        positions: &[usize],
+    ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {
+        ::core::result::Result::Ok(Self {
+            id: row
+                .get(
+                    positions
+                        .get(0usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            0usize,
+                            positions.len(),
+                        ))?,
+                )?,
+            author: row
+                .get(
+                    positions
+                        .get(1usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            1usize,
+                            positions.len(),
+                        ))?,
+                )?,
+            editor: row
+                .get(
+                    positions
+                        .get(2usize)
+                        .copied()
+                        .ok_or_else(|| ::framework_data::value::DecodeError::index_out_of_bounds(
+                            2usize,
+                            positions.len(),
+                        ))?,
+                )?,
+            comments: ::core::default::Default::default(),
+        })
+    }
+}
+#[doc(hidden)]
+#[allow(unused_macros)]
+macro_rules! __fw_entity_fields_Post {
+    ($($input:tt)*) => {
+        ::framework_data::__private::repository_impl! { @ fields[(id other req) (author
+        other req) (editor other opt)] $($input)* }
+    };
+}
+#[doc(hidden)]
+#[allow(unused_imports)]
+pub(crate) use __fw_entity_fields_Post as Post;
+impl ::framework_data::__private::assoc::Associations for Post {
+    fn load_association<'a>(
+        parents: ::std::vec::Vec<&'a mut Self>,
+        name: &'a str,
+        rest: &'a str,
+        ds: &'a ::framework_data::datasource::DataSource,
+    ) -> ::framework_data::__private::BoxFuture<'a, ::framework_data::DataResult<()>> {
+        let _ = (&parents, rest, ds);
+        match name {
+            "author" => {
+                fn slot(
+                    p: &mut Post,
+                ) -> ::core::option::Option<
+                    &mut ::framework_data::association::Ref<User>,
+                > {
+                    ::framework_data::__private::assoc::RefField::<
+                        User,
+                    >::slot(&mut p.author)
+                }
+                ::std::boxed::Box::pin(
+                    ::framework_data::__private::assoc::many_to_one::<
+                        Self,
+                        User,
+                    >(ds, parents, rest, slot),
+                )
+            }
+            "editor" => {
+                fn slot(
+                    p: &mut Post,
+                ) -> ::core::option::Option<
+                    &mut ::framework_data::association::Ref<User>,
+                > {
+                    ::framework_data::__private::assoc::RefField::<
+                        User,
+                    >::slot(&mut p.editor)
+                }
+                ::std::boxed::Box::pin(
+                    ::framework_data::__private::assoc::many_to_one::<
+                        Self,
+                        User,
+                    >(ds, parents, rest, slot),
+                )
+            }
+            "comments" => {
+                fn slot(
+                    p: &mut Post,
+                ) -> &mut ::framework_data::association::Related<
+                    ::std::vec::Vec<Comment>,
+                > {
+                    &mut p.comments
+                }
+                ::std::boxed::Box::pin(
+                    ::framework_data::__private::assoc::one_to_many::<
+                        Self,
+                        Comment,
+                    >(ds, parents, "comments", "post", "id desc", rest, slot),
+                )
+            }
+            other => {
+                ::std::boxed::Box::pin(async move {
+                    ::core::result::Result::Err(
+                        ::framework_data::__private::assoc::unknown_association::<
+                            Self,
+                        >(other, &["author", "editor", "comments"]),
+                    )
+                })
+            }
+        }
+    }
+}
+const _: () = {
+    #[::framework_data::__private::linkme::distributed_slice(
+        ::framework_data::entity::ENTITIES
+    )]
+    #[linkme(crate = ::framework_data::__private::linkme)]
+    static ENTITY: fn() -> &'static ::framework_data::entity::EntityMetadata = <Post as ::framework_data::entity::Entity>::metadata;
+};

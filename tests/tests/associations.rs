@@ -1,0 +1,355 @@
+//! Associations on every database: `Ref<T>` (many-to-one, nullable or not) and
+//! `Related<Vec<T>>` (one-to-many), loaded by path with one statement per level.
+
+#![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
+
+use framework_data::prelude::*;
+use tests::{Backend, TestDatabase, db_test};
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "users")]
+pub struct User {
+    #[id(generated)]
+    pub id: i64,
+    pub name: String,
+    #[one_to_many(mapped_by = "author", order_by = "title asc")]
+    pub posts: Related<Vec<Post>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "posts")]
+pub struct Post {
+    #[id(generated)]
+    pub id: i64,
+    pub title: String,
+    #[many_to_one(column = "author_id")]
+    pub author: Ref<User>,
+    /// A nullable foreign key; the column defaults to `editor_id`.
+    #[many_to_one]
+    pub editor: Option<Ref<User>>,
+    #[one_to_many(mapped_by = "post", order_by = "id desc")]
+    pub comments: Related<Vec<Comment>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "comments")]
+pub struct Comment {
+    #[id(generated)]
+    pub id: i64,
+    pub body: String,
+    #[many_to_one(column = "post_id")]
+    pub post: Ref<Post>,
+}
+
+fn schema(backend: Backend) -> Vec<String> {
+    let (serial, text) = match backend {
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "VARCHAR(64)"),
+        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(64)"),
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    vec![
+        format!("CREATE TABLE users (id {serial}, name {text} NOT NULL)"),
+        format!(
+            "CREATE TABLE posts (id {serial}, title {text} NOT NULL, \
+             author_id BIGINT NOT NULL REFERENCES users(id), editor_id BIGINT NULL REFERENCES users(id))"
+        ),
+        format!(
+            "CREATE TABLE comments (id {serial}, body {text} NOT NULL, \
+             post_id BIGINT NOT NULL REFERENCES posts(id))"
+        ),
+    ]
+}
+
+async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
+    let ctx = db.context().start().await.unwrap();
+    let ds = ctx.datasource_default().unwrap();
+    for ddl in schema(db.backend()) {
+        ds.execute_script(&ddl).await.unwrap();
+    }
+    (ctx, ds)
+}
+
+fn user(name: &str) -> User {
+    User {
+        id: 0,
+        name: name.to_owned(),
+        posts: Related::NotLoaded,
+    }
+}
+
+fn post(title: &str, author: &User, editor: Option<&User>) -> Post {
+    Post {
+        id: 0,
+        title: title.to_owned(),
+        author: Ref::to(author.id),
+        editor: editor.map(Ref::from),
+        comments: Related::NotLoaded,
+    }
+}
+
+fn comment(body: &str, on: &Post) -> Comment {
+    Comment {
+        id: 0,
+        body: body.to_owned(),
+        post: Ref::to(on.id),
+    }
+}
+
+/// ann: posts c, a, b (a has two comments, b one); bob: none; cid: one post edited by ann.
+async fn seed(ctx: &ApplicationContext) -> (Vec<User>, Vec<Post>) {
+    let users = ctx.repository::<User>().unwrap();
+    let posts = ctx.repository::<Post>().unwrap();
+    let comments = ctx.repository::<Comment>().unwrap();
+    let people = users
+        .save_all(vec![user("ann"), user("bob"), user("cid")])
+        .await
+        .unwrap();
+    let (ann, cid) = (&people[0], &people[2]);
+    let written = posts
+        .save_all(vec![
+            post("c", ann, None),
+            post("a", ann, None),
+            post("b", ann, None),
+            post("z", cid, Some(ann)),
+        ])
+        .await
+        .unwrap();
+    comments
+        .save_all(vec![
+            comment("first on a", &written[1]),
+            comment("second on a", &written[1]),
+            comment("on b", &written[2]),
+        ])
+        .await
+        .unwrap();
+    (people, written)
+}
+
+fn titles(u: &User) -> Vec<String> {
+    u.posts
+        .get()
+        .unwrap()
+        .iter()
+        .map(|p| p.title.clone())
+        .collect()
+}
+
+db_test!(
+    async fn one_to_many_loads_every_parent_in_one_statement_per_level(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        seed(&ctx).await;
+        let users = ctx.repository::<User>().unwrap();
+        let mut all = users.find_all_sorted(Sort::asc("name")).await.unwrap();
+        // Nothing is loaded behind the caller's back.
+        assert!(matches!(
+            all[0].posts.get(),
+            Err(DataError::NotLoaded { .. })
+        ));
+
+        let before = ds.statements_executed();
+        users.load(&mut all, "posts").await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            1,
+            "one statement for three users"
+        );
+        assert_eq!(titles(&all[0]), ["a", "b", "c"], "order_by title asc");
+        assert!(
+            titles(&all[1]).is_empty(),
+            "bob has an empty, loaded collection"
+        );
+        assert_eq!(titles(&all[2]), ["z"]);
+        assert!(matches!(
+            all[0].posts.get().unwrap()[0].comments.get(),
+            Err(DataError::NotLoaded { .. })
+        ));
+
+        // The next level: posts are already loaded, so only the comments are fetched.
+        let before = ds.statements_executed();
+        users.load(&mut all, "posts.comments").await.unwrap();
+        assert_eq!(ds.statements_executed() - before, 1);
+        let ann_posts = all[0].posts.get().unwrap();
+        let bodies: Vec<&str> = ann_posts[0]
+            .comments
+            .get()
+            .unwrap()
+            .iter()
+            .map(|c| c.body.as_str())
+            .collect();
+        assert_eq!(bodies, ["second on a", "first on a"], "order_by id desc");
+        assert_eq!(ann_posts[1].comments.get().unwrap().len(), 1);
+        assert!(ann_posts[2].comments.get().unwrap().is_empty());
+
+        // Both levels at once on fresh entities: two statements.
+        let mut fresh = users.find_all().await.unwrap();
+        let before = ds.statements_executed();
+        users.load(&mut fresh, "posts.comments").await.unwrap();
+        assert_eq!(ds.statements_executed() - before, 2);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn many_to_one_loads_distinct_targets_and_keeps_null_keys(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let (people, _) = seed(&ctx).await;
+        let posts = ctx.repository::<Post>().unwrap();
+        let mut all = posts.find_all_sorted(Sort::asc("title")).await.unwrap();
+        assert_eq!(
+            all[0].author.id(),
+            &people[0].id,
+            "the key is there before loading"
+        );
+        assert!(matches!(
+            all[0].author.get(),
+            Err(DataError::NotLoaded { .. })
+        ));
+        assert!(all[0].editor.is_none(), "a NULL foreign key reads as None");
+
+        let before = ds.statements_executed();
+        posts.load(&mut all, "author").await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            1,
+            "two distinct authors, one statement"
+        );
+        let authors: Vec<&str> = all
+            .iter()
+            .map(|p| p.author.get().unwrap().name.as_str())
+            .collect();
+        assert_eq!(authors, ["ann", "ann", "ann", "cid"]);
+
+        posts.load(&mut all, "editor").await.unwrap();
+        let z = &all[3];
+        assert_eq!(z.editor.as_ref().unwrap().get().unwrap().name, "ann");
+        assert!(all[0].editor.is_none());
+
+        // A path through a to-one association, then a to-many one.
+        let mut fresh = posts.find_all_sorted(Sort::asc("title")).await.unwrap();
+        let before = ds.statements_executed();
+        posts.load(&mut fresh, "author.posts").await.unwrap();
+        assert_eq!(ds.statements_executed() - before, 2);
+        let ann = fresh[0].author.get().unwrap();
+        assert_eq!(titles(ann), ["a", "b", "c"]);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn a_ref_is_stored_as_its_key(db: TestDatabase) {
+        let (ctx, _ds) = start(&db).await;
+        let (people, written) = seed(&ctx).await;
+        let posts = ctx.repository::<Post>().unwrap();
+        let z = posts.find_by_id(written[3].id).await.unwrap().unwrap();
+        assert_eq!(z.author.id(), &people[2].id);
+        assert_eq!(z.editor.as_ref().map(|r| *r.id()), Some(people[0].id));
+        // Moving a post to another author is writing another key.
+        let mut moved = z.clone();
+        moved.author = Ref::to(people[1].id);
+        moved.editor = None;
+        posts.save(moved).await.unwrap();
+        let back = posts.find_by_id(written[3].id).await.unwrap().unwrap();
+        assert_eq!(back.author.id(), &people[1].id);
+        assert!(back.editor.is_none());
+        // A key to nothing is the database's foreign-key error.
+        let mut dangling = post("dangling", &people[0], None);
+        dangling.author = Ref::to(999_999);
+        let err = posts.save(dangling).await.unwrap_err();
+        assert!(
+            matches!(err, DataError::ForeignKeyViolation { .. }),
+            "{err:?}"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn loading_scales_by_levels_not_by_parents(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let users = ctx.repository::<User>().unwrap();
+        let posts = ctx.repository::<Post>().unwrap();
+        let people = users
+            .save_all((0..2000).map(|i| user(&format!("u{i:04}"))).collect())
+            .await
+            .unwrap();
+        posts
+            .save_all(
+                people
+                    .iter()
+                    .map(|u| post(&format!("p of {}", u.name), u, None))
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        for (parents, statements) in [(1usize, 1u64), (20, 1), (2000, 2)] {
+            let mut some = users
+                .find_all_paged(Pageable::of(0, parents as u64).sorted(Sort::asc("id")))
+                .await
+                .unwrap()
+                .content;
+            assert_eq!(some.len(), parents);
+            let before = ds.statements_executed();
+            users.load(&mut some, "posts").await.unwrap();
+            assert_eq!(
+                ds.statements_executed() - before,
+                statements,
+                "{parents} parents: one statement per 1,024 keys"
+            );
+            for u in &some {
+                assert_eq!(titles(u), [format!("p of {}", u.name)]);
+            }
+        }
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn unknown_paths_are_typed_errors_before_any_statement(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        seed(&ctx).await;
+        let users = ctx.repository::<User>().unwrap();
+        let mut all = users.find_all().await.unwrap();
+        let before = ds.statements_executed();
+        let err = users.load(&mut all, "pets").await.unwrap_err();
+        assert!(
+            matches!(&err, DataError::UnknownProperty { property, known, .. } if property == "pets" && known == &["posts"]),
+            "{err:?}"
+        );
+        assert_eq!(ds.statements_executed(), before);
+        // The second segment is checked against the child type.
+        let err = users.load(&mut all, "posts.likes").await.unwrap_err();
+        assert!(
+            matches!(&err, DataError::UnknownProperty { property, .. } if property == "likes"),
+            "{err:?}"
+        );
+        // An empty list loads nothing.
+        let mut none: Vec<User> = Vec::new();
+        users.load(&mut none, "posts").await.unwrap();
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn loading_runs_in_the_ambient_transaction(db: TestDatabase) {
+        let (ctx, _ds) = start(&db).await;
+        let (people, _) = seed(&ctx).await;
+        let users = ctx.repository::<User>().unwrap();
+        let posts = ctx.repository::<Post>().unwrap();
+        let tm = ctx.transaction_manager_default().unwrap();
+        let seen = tm
+            .execute(&TransactionDefinition::new(), async {
+                posts.save(post("inside", &people[1], None)).await?;
+                let mut bob = users.find_by_id(people[1].id).await?.unwrap();
+                users.load_one(&mut bob, "posts").await?;
+                Ok::<_, DataError>(titles(&bob))
+            })
+            .await
+            .unwrap();
+        assert_eq!(
+            seen,
+            ["inside"],
+            "the uncommitted post is visible to the loader"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -1,0 +1,40 @@
+use framework_data::prelude::*;
+
+#[derive(Entity, Clone)]
+struct Author {
+    #[id(generated)]
+    id: i64,
+}
+
+#[derive(Entity, Clone)]
+struct NotARef {
+    #[id(generated)]
+    id: i64,
+    #[many_to_one(column = "author_id")]
+    author: i64,
+}
+
+#[derive(Entity, Clone)]
+struct NoMappedBy {
+    #[id(generated)]
+    id: i64,
+    #[one_to_many(order_by = "id asc")]
+    books: Related<Vec<Author>>,
+}
+
+#[derive(Entity, Clone)]
+struct NotRelated {
+    #[id(generated)]
+    id: i64,
+    #[one_to_many(mapped_by = "author")]
+    books: Vec<Author>,
+}
+
+#[derive(Entity, Clone)]
+struct RefAsId {
+    #[id]
+    #[many_to_one]
+    author: Ref<Author>,
+}
+
+fn main() {}
