@@ -72,7 +72,7 @@ with_a_driver! {
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {
             pub use crate::association::{
-                Associations, RefField, many_to_one, one_to_many, unknown_association,
+                Associations, RefField, fetch, many_to_one, one_to_many, unknown_association,
             };
         }
         pub use crate::sql::builds_total as sql_builds_total;

@@ -41,6 +41,21 @@ pub struct Comment {
     pub post: Ref<Post>,
 }
 
+#[repository]
+pub trait UserRepository: CrudRepository<User> {
+    #[fetch("posts", "posts.comments")]
+    async fn find_by_name_starting_with(
+        &self,
+        prefix: &str,
+        page: Pageable,
+    ) -> DataResult<Page<User>>;
+    #[fetch("posts")]
+    async fn find_by_name(&self, name: &str) -> DataResult<Option<User>>;
+    #[fetch("posts.comments")]
+    #[query("SELECT * FROM users WHERE name <> :name ORDER BY name")]
+    async fn everyone_but(&self, name: &str) -> DataResult<Vec<User>>;
+}
+
 fn schema(backend: Backend) -> Vec<String> {
     let (serial, text) = match backend {
         Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "VARCHAR(64)"),
@@ -349,6 +364,57 @@ db_test!(
             seen,
             ["inside"],
             "the uncommitted post is visible to the loader"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn fetch_on_repository_methods_loads_the_paths_with_the_query(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        seed(&ctx).await;
+        let repo = UserRepositoryImpl::new(ds.clone());
+        let before = ds.statements_executed();
+        let page = repo
+            .find_by_name_starting_with("", Pageable::of(0, 2).sorted(Sort::asc("name")))
+            .await
+            .unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            4,
+            "count + page + posts + comments"
+        );
+        assert_eq!(page.total_elements, 3);
+        assert_eq!(titles(&page.content[0]), ["a", "b", "c"]);
+        assert_eq!(
+            page.content[0].posts.get().unwrap()[0]
+                .comments
+                .get()
+                .unwrap()
+                .len(),
+            2
+        );
+        assert!(titles(&page.content[1]).is_empty());
+
+        let cid = repo.find_by_name("cid").await.unwrap().unwrap();
+        assert_eq!(titles(&cid), ["z"]);
+        assert!(repo.find_by_name("nobody").await.unwrap().is_none());
+
+        let before = ds.statements_executed();
+        let others = repo.everyone_but("bob").await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            3,
+            "#[query] + posts + comments"
+        );
+        let names: Vec<&str> = others.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(names, ["ann", "cid"]);
+        assert!(
+            others[1].posts.get().unwrap()[0]
+                .comments
+                .get()
+                .unwrap()
+                .is_empty()
         );
         ctx.shutdown().await.unwrap();
     }

@@ -127,3 +127,48 @@ impl<E: Associations> Repository<E> {
 
 #[doc(hidden)]
 pub use loader::{many_to_one, one_to_many};
+
+/// What a repository method with `#[fetch(...)]` may return: entities to load paths on.
+#[diagnostic::on_unimplemented(
+    message = "#[fetch] needs a method returning entities of `{E}`",
+    label = "returns `{Self}`",
+    note = "return `DataResult<Vec<E>>`, `DataResult<Option<E>>`, `DataResult<Page<E>>` or `DataResult<E>`"
+)]
+pub trait Fetchable<E> {
+    /// The entities.
+    fn entities_mut(&mut self) -> &mut [E];
+}
+
+impl<E: Associations> Fetchable<E> for Vec<E> {
+    fn entities_mut(&mut self) -> &mut [E] {
+        self
+    }
+}
+
+impl<E: Associations> Fetchable<E> for Option<E> {
+    fn entities_mut(&mut self) -> &mut [E] {
+        self.as_mut_slice()
+    }
+}
+
+impl<E: Associations> Fetchable<E> for crate::repository::Page<E> {
+    fn entities_mut(&mut self) -> &mut [E] {
+        &mut self.content
+    }
+}
+
+impl<E: Associations> Fetchable<E> for E {
+    fn entities_mut(&mut self) -> &mut [E] {
+        std::slice::from_mut(self)
+    }
+}
+
+/// Loads `path` on what a `#[fetch]` method found.
+#[doc(hidden)]
+pub async fn fetch<E: Associations, F: Fetchable<E>>(
+    found: &mut F,
+    repository: &Repository<E>,
+    path: &str,
+) -> DataResult<()> {
+    repository.load(found.entities_mut(), path).await
+}

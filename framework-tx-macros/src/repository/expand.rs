@@ -707,12 +707,35 @@ pub(crate) fn implementation(
     let entity = path_name(entity_path);
     let mut methods = Vec::new();
     let mut errors: Option<syn::Error> = None;
+    let mut inner = Vec::new();
     for it in &item.items {
         let TraitItem::Fn(f) = it else { continue };
+        let fetch = match fetch_paths(f) {
+            Ok(paths) => paths,
+            Err(e) => {
+                match &mut errors {
+                    Some(all) => all.combine(e),
+                    None => errors = Some(e),
+                }
+                continue;
+            }
+        };
         let generated = match f.attrs.iter().find(|a| a.path().is_ident("query")) {
             Some(attr) => native_method(f, attr, trait_name, &entity, fd),
             None => derived_method(f, trait_name, entity_path, fields, fd),
         };
+        // With #[fetch], the query itself becomes an inherent method (renamed) that the trait
+        // method calls before loading the paths.
+        let generated = generated.and_then(|t| {
+            if fetch.is_empty() {
+                return Ok(t);
+            }
+            let mut query: syn::ImplItemFn = syn::parse2(t)?;
+            query.sig.ident = format_ident!("__fw_query_{}", f.sig.ident);
+            let name = query.sig.ident.clone();
+            inner.push(quote!(#query));
+            fetching_method(f, entity_path, &name, &fetch, fd)
+        });
         match generated {
             Ok(t) => methods.push(t),
             // Report every bad method at once.
@@ -725,6 +748,14 @@ pub(crate) fn implementation(
     if let Some(e) = errors {
         return Err(e);
     }
+    let inner = (!inner.is_empty()).then(|| {
+        quote! {
+            /// The queries of the `#[fetch]` methods, before their paths are loaded.
+            impl #impl_name {
+                #(#inner)*
+            }
+        }
+    });
     let doc = format!(
         "The generated implementation of [`{trait_name}`] on the DataSource `{datasource}`: a shaku component (list it in your module's `components`) or, without a module, `{impl_name}::new(datasource)`."
     );
@@ -766,8 +797,69 @@ pub(crate) fn implementation(
             }
         }
 
+        #inner
+
         impl #trait_name for #impl_name {
             #(#methods)*
+        }
+    })
+}
+
+/// The paths of a method's `#[fetch("posts", "posts.comments")]`, if it has one.
+fn fetch_paths(f: &TraitItemFn) -> syn::Result<Vec<syn::LitStr>> {
+    let mut out = Vec::new();
+    for attr in f.attrs.iter().filter(|a| a.path().is_ident("fetch")) {
+        let paths = attr.parse_args_with(
+            syn::punctuated::Punctuated::<syn::LitStr, syn::Token![,]>::parse_terminated,
+        )?;
+        if paths.is_empty() {
+            return Err(syn::Error::new_spanned(
+                attr,
+                "#[fetch] names association paths: #[fetch(\"posts\", \"posts.comments\")]",
+            ));
+        }
+        for p in paths {
+            let v = p.value();
+            if v.is_empty() || v.split('.').any(str::is_empty) {
+                return Err(syn::Error::new_spanned(
+                    &p,
+                    "an association path is dot-separated names, like \"posts.comments\"",
+                ));
+            }
+            out.push(p);
+        }
+    }
+    Ok(out)
+}
+
+/// A method with `#[fetch(...)]`: runs the query (the inherent `query`), then loads each path
+/// on the entities it returned (`Vec`, `Option`, `Page` or one entity).
+fn fetching_method(
+    f: &TraitItemFn,
+    entity_path: &syn::Path,
+    query: &Ident,
+    paths: &[syn::LitStr],
+    fd: &TokenStream,
+) -> syn::Result<TokenStream> {
+    let sig = super::signature::rewrite(&f.sig, fd)?;
+    let args = f.sig.inputs.iter().skip(1).filter_map(|a| match a {
+        syn::FnArg::Typed(t) => Some(&t.pat),
+        syn::FnArg::Receiver(_) => None,
+    });
+    // A return type that holds no entities is reported at each path.
+    // Only the function is spanned at the path (the locals must stay the macro's own).
+    let loads = paths.iter().map(|p| {
+        let fetch = quote_spanned!(p.span()=> #fd::__private::assoc::fetch::<#entity_path, _>);
+        quote!(#fetch(&mut __found, __repository, #p).await?;)
+    });
+    Ok(quote! {
+        #sig {
+            ::std::boxed::Box::pin(async move {
+                let mut __found = self.#query(#(#args),*).await?;
+                let __repository = self.repository.get()?;
+                #(#loads)*
+                ::core::result::Result::Ok(__found)
+            })
         }
     })
 }

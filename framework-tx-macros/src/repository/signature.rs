@@ -89,7 +89,8 @@ pub(crate) fn rewrite_trait(item: &ItemTrait, fd: &TokenStream) -> syn::Result<T
         .push(syn::parse_quote!(#fd::__private::shaku::Interface));
     for it in out.items.iter_mut() {
         if let TraitItem::Fn(f) = it {
-            f.attrs.retain(|a| !a.path().is_ident("query"));
+            f.attrs
+                .retain(|a| !a.path().is_ident("query") && !a.path().is_ident("fetch"));
             f.sig = rewrite(&f.sig, fd)?;
         }
     }
