@@ -72,8 +72,10 @@ with_a_driver! {
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {
             pub use crate::association::{
-                Associations, RefField, fetch, many_to_one, one_to_many, unknown_association,
+                Associations, RefField, cascade_delete, cascade_save, fetch, many_to_one,
+                one_to_many, unknown_association,
             };
+            pub use crate::repository::cascade::CascadeHooks;
         }
         pub use crate::sql::builds_total as sql_builds_total;
 

@@ -296,6 +296,12 @@ impl ::framework_data::__private::assoc::Associations for Owner {
             }
         }
     }
+    fn set_reference(&mut self, property: &str, key: &dyn ::core::any::Any) -> bool {
+        let _ = key;
+        match property {
+            _ => false,
+        }
+    }
 }
 const _: () = {
     #[::framework_data::__private::linkme::distributed_slice(

@@ -137,6 +137,55 @@ impl ::framework_data::entity::Entity for Post {
             comments: ::core::default::Default::default(),
         })
     }
+    fn __fw_cascade() -> ::core::option::Option<
+        &'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
+    > {
+        fn after_save<'a>(
+            e: &'a mut Post,
+            ds: &'a ::framework_data::datasource::DataSource,
+        ) -> ::framework_data::__private::BoxFuture<
+            'a,
+            ::framework_data::DataResult<()>,
+        > {
+            let _ = (&e, ds);
+            ::std::boxed::Box::pin(async move {
+                ::framework_data::__private::assoc::cascade_save::<
+                    Post,
+                    Comment,
+                >(
+                        ds,
+                        ::framework_data::entity::Entity::id(&*e),
+                        &mut e.comments,
+                        "post",
+                        true,
+                    )
+                    .await?;
+                ::core::result::Result::Ok(())
+            })
+        }
+        fn before_delete<'a>(
+            id: &'a <Post as ::framework_data::entity::Entity>::Id,
+            ds: &'a ::framework_data::datasource::DataSource,
+        ) -> ::framework_data::__private::BoxFuture<
+            'a,
+            ::framework_data::DataResult<()>,
+        > {
+            let _ = (id, ds);
+            ::std::boxed::Box::pin(async move {
+                ::framework_data::__private::assoc::cascade_delete::<
+                    Post,
+                    Comment,
+                >(ds, id, "post")
+                    .await?;
+                ::core::result::Result::Ok(())
+            })
+        }
+        static HOOKS: ::framework_data::__private::assoc::CascadeHooks<Post> = ::framework_data::__private::assoc::CascadeHooks {
+            after_save,
+            before_delete,
+        };
+        ::core::option::Option::Some(&HOOKS)
+    }
 }
 #[doc(hidden)]
 #[allow(unused_macros)]
@@ -216,6 +265,38 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     )
                 })
             }
+        }
+    }
+    fn set_reference(&mut self, property: &str, key: &dyn ::core::any::Any) -> bool {
+        let _ = key;
+        match property {
+            "author" => {
+                match key
+                    .downcast_ref::<<User as ::framework_data::entity::Entity>::Id>()
+                {
+                    ::core::option::Option::Some(k) => {
+                        ::framework_data::__private::assoc::RefField::<
+                            User,
+                        >::assign(&mut self.author, ::core::clone::Clone::clone(k));
+                        true
+                    }
+                    ::core::option::Option::None => false,
+                }
+            }
+            "editor" => {
+                match key
+                    .downcast_ref::<<User as ::framework_data::entity::Entity>::Id>()
+                {
+                    ::core::option::Option::Some(k) => {
+                        ::framework_data::__private::assoc::RefField::<
+                            User,
+                        >::assign(&mut self.editor, ::core::clone::Clone::clone(k));
+                        true
+                    }
+                    ::core::option::Option::None => false,
+                }
+            }
+            _ => false,
         }
     }
 }

@@ -95,7 +95,7 @@ fn entity_with_associations() -> TestResult {
             pub author: Ref<User>,
             #[many_to_one]
             pub editor: Option<Ref<User>>,
-            #[one_to_many(mapped_by = "post", order_by = "id desc")]
+            #[one_to_many(mapped_by = "post", order_by = "id desc", cascade = "all", orphan_removal)]
             pub comments: Related<Vec<Comment>>,
         }
     };

@@ -419,3 +419,247 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+/// A shop order: its items are part of it (cascade all, orphan removal), two levels deep.
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "orders")]
+pub struct Order {
+    #[id(generated)]
+    pub id: i64,
+    pub customer: String,
+    #[one_to_many(
+        mapped_by = "order",
+        order_by = "id asc",
+        cascade = "all",
+        orphan_removal
+    )]
+    pub items: Related<Vec<OrderItem>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "order_items")]
+pub struct OrderItem {
+    #[id(generated)]
+    pub id: i64,
+    pub product: String,
+    pub quantity: i32,
+    #[many_to_one(column = "order_id")]
+    pub order: Ref<Order>,
+    #[one_to_many(mapped_by = "item", cascade = "all")]
+    pub notes: Related<Vec<ItemNote>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "item_notes")]
+pub struct ItemNote {
+    #[id(generated)]
+    pub id: i64,
+    pub text: String,
+    #[many_to_one(column = "item_id")]
+    pub item: Ref<OrderItem>,
+}
+
+fn shop_schema(backend: Backend) -> Vec<String> {
+    let (serial, text) = match backend {
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "VARCHAR(64)"),
+        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(64)"),
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    vec![
+        format!("CREATE TABLE orders (id {serial}, customer {text} NOT NULL)"),
+        format!(
+            "CREATE TABLE order_items (id {serial}, product {text} NOT NULL, \
+             quantity INTEGER NOT NULL CHECK (quantity > 0), \
+             order_id BIGINT NOT NULL REFERENCES orders(id))"
+        ),
+        format!(
+            "CREATE TABLE item_notes (id {serial}, text {text} NOT NULL, \
+             item_id BIGINT NOT NULL REFERENCES order_items(id))"
+        ),
+    ]
+}
+
+fn item(product: &str, quantity: i32) -> OrderItem {
+    OrderItem {
+        id: 0,
+        product: product.to_owned(),
+        quantity,
+        // Set by the cascade to the order's id.
+        order: Ref::to(0),
+        notes: Related::Loaded(Vec::new()),
+    }
+}
+
+fn note(text: &str) -> ItemNote {
+    ItemNote {
+        id: 0,
+        text: text.to_owned(),
+        item: Ref::to(0),
+    }
+}
+
+async fn count(ds: &DataSource, table: &str) -> i64 {
+    ds.sql(&format!("SELECT COUNT(*) FROM {table}"))
+        .fetch_one::<i64>()
+        .await
+        .unwrap()
+}
+
+async fn products(ctx: &ApplicationContext, order: i64) -> Vec<(String, i32)> {
+    let orders = ctx.repository::<Order>().unwrap();
+    let mut o = orders.find_by_id(order).await.unwrap().unwrap();
+    orders.load_one(&mut o, "items").await.unwrap();
+    o.items
+        .get()
+        .unwrap()
+        .iter()
+        .map(|i| (i.product.clone(), i.quantity))
+        .collect()
+}
+
+db_test!(
+    async fn cascade_saves_children_updates_them_and_removes_orphans(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        for ddl in shop_schema(db.backend()) {
+            ds.execute_script(&ddl).await.unwrap();
+        }
+        let orders = ctx.repository::<Order>().unwrap();
+        let mut first = item("apple", 3);
+        first.notes = Related::Loaded(vec![note("ripe"), note("red")]);
+        let saved = orders
+            .save(Order {
+                id: 0,
+                customer: "ann".into(),
+                items: Related::Loaded(vec![first, item("pear", 1), item("plum", 2)]),
+            })
+            .await
+            .unwrap();
+        let items = saved.items.get().unwrap();
+        assert!(
+            items.iter().all(|i| i.id != 0 && i.order.id() == &saved.id),
+            "ids and back-references set"
+        );
+        assert!(
+            items[0]
+                .notes
+                .get()
+                .unwrap()
+                .iter()
+                .all(|n| n.id != 0 && n.item.id() == &items[0].id)
+        );
+        assert_eq!(
+            products(&ctx, saved.id).await,
+            [("apple".into(), 3), ("pear".into(), 1), ("plum".into(), 2)]
+        );
+        assert_eq!(count(&ds, "item_notes").await, 2);
+
+        // Change one, drop one, add one: one save.
+        let mut edited = saved.clone();
+        let list = edited.items.get_mut().unwrap();
+        list[0].quantity = 5;
+        list.remove(1);
+        list.push(item("fig", 4));
+        orders.save(edited).await.unwrap();
+        assert_eq!(
+            products(&ctx, saved.id).await,
+            [("apple".into(), 5), ("plum".into(), 2), ("fig".into(), 4)]
+        );
+        assert_eq!(
+            count(&ds, "order_items").await,
+            3,
+            "the pear is an orphan, removed"
+        );
+        assert_eq!(
+            count(&ds, "item_notes").await,
+            2,
+            "the apple's notes were kept"
+        );
+
+        // A collection that was not loaded is never touched.
+        let mut plain = orders.find_by_id(saved.id).await.unwrap().unwrap();
+        plain.customer = "ann b".into();
+        let before = ds.statements_executed();
+        orders.save(plain).await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            1,
+            "only the order's UPDATE"
+        );
+        assert_eq!(count(&ds, "order_items").await, 3);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn cascade_remove_deletes_children_first_and_a_failure_leaves_nothing(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        for ddl in shop_schema(db.backend()) {
+            ds.execute_script(&ddl).await.unwrap();
+        }
+        let orders = ctx.repository::<Order>().unwrap();
+        let mut noted = item("apple", 1);
+        noted.notes = Related::Loaded(vec![note("a"), note("b")]);
+        let keep = orders
+            .save(Order {
+                id: 0,
+                customer: "keep".into(),
+                items: Related::Loaded(vec![item("kiwi", 1)]),
+            })
+            .await
+            .unwrap();
+        let gone = orders
+            .save(Order {
+                id: 0,
+                customer: "gone".into(),
+                items: Related::Loaded(vec![noted, item("pear", 2)]),
+            })
+            .await
+            .unwrap();
+        orders.delete(gone).await.unwrap();
+        assert_eq!(count(&ds, "orders").await, 1);
+        assert_eq!(
+            count(&ds, "order_items").await,
+            1,
+            "only the kept order's item"
+        );
+        assert_eq!(
+            count(&ds, "item_notes").await,
+            0,
+            "notes removed before their items"
+        );
+        assert_eq!(products(&ctx, keep.id).await, [("kiwi".into(), 1)]);
+
+        // A child the database rejects (quantity 0 breaks the CHECK) rolls the whole save back.
+        let err = orders
+            .save(Order {
+                id: 0,
+                customer: "bad".into(),
+                items: Related::Loaded(vec![item("ok", 1), item("zero", 0)]),
+            })
+            .await
+            .unwrap_err();
+        assert!(!matches!(err, DataError::NotLoaded { .. }), "{err:?}");
+        assert_eq!(
+            count(&ds, "orders").await,
+            1,
+            "the order's INSERT was rolled back"
+        );
+        assert_eq!(count(&ds, "order_items").await, 1);
+
+        // Without a cascade, deleting a parent that still has children is the database's
+        // foreign-key error.
+        for ddl in schema(db.backend()) {
+            ds.execute_script(&ddl).await.unwrap();
+        }
+        let (people, _) = seed(&ctx).await;
+        let users = ctx.repository::<User>().unwrap();
+        let err = users.delete_by_id(people[0].id).await.unwrap_err();
+        assert!(
+            matches!(err, DataError::ForeignKeyViolation { .. }),
+            "{err:?}"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -37,4 +37,20 @@ struct RefAsId {
     author: Ref<Author>,
 }
 
+#[derive(Entity, Clone)]
+struct BadCascade {
+    #[id(generated)]
+    id: i64,
+    #[one_to_many(mapped_by = "owner", cascade = "everything")]
+    books: Related<Vec<Author>>,
+}
+
+#[derive(Entity, Clone)]
+struct OrphansWithoutCascade {
+    #[id(generated)]
+    id: i64,
+    #[one_to_many(mapped_by = "owner", orphan_removal)]
+    books: Related<Vec<Author>>,
+}
+
 fn main() {}

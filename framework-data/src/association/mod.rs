@@ -74,6 +74,11 @@ pub trait Associations: Entity {
         rest: &'a str,
         ds: &'a DataSource,
     ) -> crate::__private::BoxFuture<'a, DataResult<()>>;
+
+    /// Points the `#[many_to_one]` field `property` at the entity with id `key` (a value of
+    /// that target's id type): a cascade sets each child's back-reference to its parent this
+    /// way. False when there is no such field or `key` is of another type.
+    fn set_reference(&mut self, property: &str, key: &dyn std::any::Any) -> bool;
 }
 
 /// Splits `"posts.comments"` into `("posts", "comments")`.
@@ -125,6 +130,10 @@ impl<E: Associations> Repository<E> {
     }
 }
 
+mod cascade;
+
+#[doc(hidden)]
+pub use cascade::{cascade_delete, cascade_save};
 #[doc(hidden)]
 pub use loader::{many_to_one, one_to_many};
 

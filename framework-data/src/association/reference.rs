@@ -126,16 +126,29 @@ where
 pub trait RefField<T: Entity> {
     /// The reference, when the field has one.
     fn slot(&mut self) -> Option<&mut Ref<T>>;
+    /// Points the field at the entity with this id (not loaded).
+    fn assign(&mut self, id: T::Id);
 }
 
 impl<T: Entity> RefField<T> for Ref<T> {
     fn slot(&mut self) -> Option<&mut Ref<T>> {
         Some(self)
     }
+    fn assign(&mut self, id: T::Id) {
+        if self.id != id {
+            *self = Ref::to(id);
+        }
+    }
 }
 
 impl<T: Entity> RefField<T> for Option<Ref<T>> {
     fn slot(&mut self) -> Option<&mut Ref<T>> {
         self.as_mut()
+    }
+    fn assign(&mut self, id: T::Id) {
+        match self {
+            Some(r) => r.assign(id),
+            None => *self = Some(Ref::to(id)),
+        }
     }
 }

@@ -97,4 +97,11 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
 
     /// Sets `#[updated_at]`.
     fn set_updated_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
+
+    /// The cascade operations of an entity with cascading associations (generated; the
+    /// repository downcasts it to its own hook type).
+    #[doc(hidden)]
+    fn __fw_cascade() -> Option<&'static (dyn std::any::Any + Send + Sync)> {
+        None
+    }
 }

@@ -223,11 +223,38 @@ impl<E: Entity> Repository<E> {
 
     /// Saves one entity.
     pub async fn save(&self, entity: E) -> DataResult<E> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            // The row, then its cascading collections, in one transaction.
+            return self
+                .in_transaction("save", async move {
+                    let mut saved = self.save_row(entity).await?;
+                    (hooks.after_save)(&mut saved, &self.ds).await?;
+                    Ok(saved)
+                })
+                .await;
+        }
+        self.save_row(entity).await
+    }
+
+    async fn save_row(&self, entity: E) -> DataResult<E> {
         if entity.is_new() {
             self.insert_one(entity).await
         } else {
             self.update_one(entity).await
         }
+    }
+
+    /// Runs `work` in the task's transaction on this DataSource, else in one of its own.
+    async fn in_transaction<T>(
+        &self,
+        name: &'static str,
+        work: impl std::future::Future<Output = DataResult<T>>,
+    ) -> DataResult<T> {
+        if crate::tx::ambient::current(&self.ds).is_some() {
+            return work.await;
+        }
+        let def = TransactionDefinition::new().name(name);
+        self.transaction_manager().execute(&def, work).await
     }
 
     async fn insert_one(&self, mut e: E) -> DataResult<E> {
@@ -316,6 +343,17 @@ impl<E: Entity> Repository<E> {
     /// (one statement for up to 1,000 rows). When that takes more than one statement and no
     /// transaction is running, they run in one, as Spring Data's `saveAll` does: all or nothing.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            return self
+                .in_transaction("save_all", async move {
+                    let mut saved = self.save_all_now(entities).await?;
+                    for e in saved.iter_mut() {
+                        (hooks.after_save)(e, &self.ds).await?;
+                    }
+                    Ok(saved)
+                })
+                .await;
+        }
         if crate::tx::ambient::current(&self.ds).is_none() && self.statements_for(&entities) > 1 {
             let def = TransactionDefinition::new().name("save_all");
             let tm = self.transaction_manager();
@@ -661,6 +699,19 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes by id; returns whether a row was deleted.
     pub async fn delete_by_id(&self, id: E::Id) -> DataResult<bool> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            // The cascading children first, then the row, in one transaction.
+            return self
+                .in_transaction("delete", async move {
+                    (hooks.before_delete)(&id, &self.ds).await?;
+                    self.delete_row(id).await
+                })
+                .await;
+        }
+        self.delete_row(id).await
+    }
+
+    async fn delete_row(&self, id: E::Id) -> DataResult<bool> {
         let _write = self.cache_write(vec![id.clone()]).await;
         let mut args = self.ds.args();
         self.bind_id(&mut args, &id)?;

@@ -36,6 +36,7 @@
 //! # Ok(()) }
 //! ```
 
+pub(crate) mod cascade;
 mod crud;
 pub(crate) mod derived;
 pub(crate) mod generated;

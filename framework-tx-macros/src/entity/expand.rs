@@ -152,6 +152,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     let field_list = field_list_macro(e, &persistent);
     let hidden = hidden_consts(e, &persistent);
     let associations = associations_impl(e);
+    let cascade = cascade_fn(e);
 
     quote! {
         impl #fd::entity::Entity for #ident {
@@ -200,6 +201,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
             #version_fns
             #created_fn
             #updated_fn
+            #cascade
         }
 
         #hidden
@@ -235,6 +237,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 target,
                 mapped_by,
                 order_by,
+                ..
             } => quote_spanned! {fi.span()=>
                 #name => {
                     fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
@@ -250,6 +253,22 @@ fn associations_impl(e: &Entity) -> TokenStream {
         Some(arm)
     });
     let arms: Vec<TokenStream> = arms.collect();
+    let references = e.fields.iter().filter_map(|f| {
+        let Some(Association::ManyToOne { target }) = &f.association else {
+            return None;
+        };
+        let fi = &f.ident;
+        let name = fi.to_string();
+        Some(quote! {
+            #name => match key.downcast_ref::<<#target as #fd::entity::Entity>::Id>() {
+                ::core::option::Option::Some(k) => {
+                    #fd::__private::assoc::RefField::<#target>::assign(&mut self.#fi, ::core::clone::Clone::clone(k));
+                    true
+                }
+                ::core::option::Option::None => false,
+            },
+        })
+    });
     quote! {
         impl #fd::__private::assoc::Associations for #ident {
             fn load_association<'a>(
@@ -268,6 +287,79 @@ fn associations_impl(e: &Entity) -> TokenStream {
                     }),
                 }
             }
+
+            fn set_reference(&mut self, property: &str, key: &dyn ::core::any::Any) -> bool {
+                let _ = key;
+                match property {
+                    #(#references)*
+                    _ => false,
+                }
+            }
+        }
+    }
+}
+
+/// `__fw_cascade()`: the hooks `save` and `delete` run for cascading to-many associations.
+fn cascade_fn(e: &Entity) -> TokenStream {
+    let Entity { ident, fd, .. } = e;
+    let mut saves = Vec::new();
+    let mut removes = Vec::new();
+    for f in &e.fields {
+        let Some(Association::OneToMany {
+            target,
+            mapped_by,
+            cascade_save,
+            cascade_remove,
+            orphan_removal,
+            ..
+        }) = &f.association
+        else {
+            continue;
+        };
+        let fi = &f.ident;
+        if *cascade_save {
+            saves.push(quote! {
+                #fd::__private::assoc::cascade_save::<#ident, #target>(
+                    ds, #fd::entity::Entity::id(&*e), &mut e.#fi, #mapped_by, #orphan_removal,
+                ).await?;
+            });
+        }
+        if *cascade_remove {
+            removes.push(quote! {
+                #fd::__private::assoc::cascade_delete::<#ident, #target>(ds, id, #mapped_by).await?;
+            });
+        }
+    }
+    if saves.is_empty() && removes.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn __fw_cascade() -> ::core::option::Option<&'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync)> {
+            fn after_save<'a>(
+                e: &'a mut #ident,
+                ds: &'a #fd::datasource::DataSource,
+            ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
+                let _ = (&e, ds);
+                ::std::boxed::Box::pin(async move {
+                    #(#saves)*
+                    ::core::result::Result::Ok(())
+                })
+            }
+            fn before_delete<'a>(
+                id: &'a <#ident as #fd::entity::Entity>::Id,
+                ds: &'a #fd::datasource::DataSource,
+            ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
+                let _ = (id, ds);
+                ::std::boxed::Box::pin(async move {
+                    #(#removes)*
+                    ::core::result::Result::Ok(())
+                })
+            }
+            static HOOKS: #fd::__private::assoc::CascadeHooks<#ident> = #fd::__private::assoc::CascadeHooks {
+                after_save,
+                before_delete,
+            };
+            ::core::option::Option::Some(&HOOKS)
         }
     }
 }

@@ -36,6 +36,11 @@ pub(crate) enum Association {
         target: Type,
         mapped_by: String,
         order_by: String,
+        /// `cascade` has persist, merge or all: `save` writes the loaded children.
+        cascade_save: bool,
+        /// `cascade` has remove or all, or `orphan_removal`: `delete` removes the children.
+        cascade_remove: bool,
+        orphan_removal: bool,
     },
 }
 
@@ -271,16 +276,44 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
             } else if p.is_ident("one_to_many") {
                 let target = related_target(&f.ty)?;
                 let (mut mapped_by, mut order_by) = (None, String::new());
+                let (mut cascade_save, mut cascade_remove, mut orphan_removal) =
+                    (false, false, false);
                 attr.parse_nested_meta(|m| {
                     if m.path.is_ident("mapped_by") {
                         mapped_by = Some(m.value()?.parse::<LitStr>()?.value());
                     } else if m.path.is_ident("order_by") {
                         order_by = m.value()?.parse::<LitStr>()?.value();
+                    } else if m.path.is_ident("cascade") {
+                        let lit = m.value()?.parse::<LitStr>()?;
+                        for kind in lit.value().split(',').map(str::trim) {
+                            match kind {
+                                "persist" | "merge" => cascade_save = true,
+                                "remove" => cascade_remove = true,
+                                "all" => {
+                                    cascade_save = true;
+                                    cascade_remove = true;
+                                }
+                                other => {
+                                    return Err(syn::Error::new_spanned(
+                                        &lit,
+                                        format!("unknown cascade `{other}`; expected \"persist\", \"merge\", \"remove\" or \"all\" (comma-separated)"),
+                                    ));
+                                }
+                            }
+                        }
+                    } else if m.path.is_ident("orphan_removal") {
+                        orphan_removal = true;
                     } else {
-                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"` or `order_by = \"...\"`"));
+                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"` or `orphan_removal`"));
                     }
                     Ok(())
                 })?;
+                if orphan_removal && !cascade_save {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "`orphan_removal` removes the children `save` leaves out: it needs `cascade = \"all\"` (or \"persist\"/\"merge\")",
+                    ));
+                }
                 let Some(mapped_by) = mapped_by else {
                     return Err(syn::Error::new_spanned(
                         attr,
@@ -292,6 +325,9 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     target,
                     mapped_by,
                     order_by,
+                    cascade_save,
+                    cascade_remove: cascade_remove || orphan_removal,
+                    orphan_removal,
                 });
             }
         }

@@ -1,0 +1,138 @@
+//! Cascading writes of a to-many association (`#[one_to_many(cascade = "all", orphan_removal)]`):
+//! called by the parent's generated hooks, inside the transaction of the parent's `save` or
+//! `delete` (see `repository::cascade`).
+
+use super::{Associations, Related};
+use crate::datasource::{DataSource, Operation};
+use crate::error::{DataError, DataResult};
+use crate::repository::Repository;
+use crate::sql::Sql;
+use crate::value::SqlValue;
+
+/// After the parent's row was written: points every loaded child at the parent, saves them
+/// all (new ones inserted, others updated, batched like `save_all`), and with
+/// `orphan_removal` deletes the parent's children that are no longer in the collection. A
+/// collection that was not loaded is not touched.
+pub async fn cascade_save<P, C>(
+    ds: &DataSource,
+    parent: P::Id,
+    children: &mut Related<Vec<C>>,
+    mapped_by: &'static str,
+    orphan_removal: bool,
+) -> DataResult<()>
+where
+    P: Associations,
+    C: Associations,
+    C::Id: SqlValue,
+{
+    let Related::Loaded(list) = children else {
+        return Ok(());
+    };
+    let mut pending = std::mem::take(list);
+    for child in pending.iter_mut() {
+        if !child.set_reference(mapped_by, &parent) {
+            return Err(DataError::UnknownProperty {
+                entity: C::metadata().name,
+                property: mapped_by.to_owned(),
+                known: C::metadata().columns.iter().map(|c| c.field).collect(),
+            });
+        }
+    }
+    let repo = Repository::<C>::new(ds.clone());
+    let saved = repo.save_all(pending).await?;
+    if orphan_removal {
+        let kept: std::collections::HashSet<C::Id> = saved.iter().map(|c| c.id()).collect();
+        let orphans: Vec<C::Id> = child_ids::<P, C>(ds, &parent, mapped_by)
+            .await?
+            .into_iter()
+            .filter(|id| !kept.contains(id))
+            .collect();
+        remove_children(&repo, orphans).await?;
+    }
+    *children = Related::Loaded(saved);
+    Ok(())
+}
+
+/// Before the parent's row is deleted: deletes its children (and theirs, when the children
+/// cascade too).
+pub async fn cascade_delete<P, C>(
+    ds: &DataSource,
+    parent: &P::Id,
+    mapped_by: &'static str,
+) -> DataResult<()>
+where
+    P: Associations,
+    C: Associations,
+    C::Id: SqlValue,
+{
+    let repo = Repository::<C>::new(ds.clone());
+    let ids = child_ids::<P, C>(ds, parent, mapped_by).await?;
+    remove_children(&repo, ids).await
+}
+
+/// Deletes children by id: one statement per chunk, or one by one (each cascading) when the
+/// children have cascading associations of their own.
+async fn remove_children<C: Associations>(repo: &Repository<C>, ids: Vec<C::Id>) -> DataResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    if crate::repository::cascade::hooks::<C>().is_some() {
+        for id in ids {
+            repo.delete_by_id(id).await?;
+        }
+        Ok(())
+    } else {
+        repo.delete_all_by_id(ids).await.map(|_| ())
+    }
+}
+
+/// The ids of the children whose `mapped_by` column holds `parent`.
+async fn child_ids<P, C>(ds: &DataSource, parent: &P::Id, mapped_by: &str) -> DataResult<Vec<C::Id>>
+where
+    P: Associations,
+    C: Associations,
+    C::Id: SqlValue,
+{
+    let meta = C::metadata();
+    let fk = meta
+        .columns
+        .iter()
+        .find(|c| c.field == mapped_by)
+        .ok_or_else(|| DataError::UnknownProperty {
+            entity: meta.name,
+            property: mapped_by.to_owned(),
+            known: meta.columns.iter().map(|c| c.field).collect(),
+        })?;
+    let [id_column] = meta.ids else {
+        return Err(DataError::InvalidArgument(format!(
+            "{}: cascades need a single-column id",
+            meta.name
+        )));
+    };
+    let dialect = ds.dialect();
+    let shape = format!("cascade_ids:{mapped_by}");
+    let sql: Sql = C::sql().variable(dialect, &shape, || {
+        let q = crate::sql::dialect::of(dialect);
+        let mut text = String::from("SELECT ");
+        q.quote(meta.columns[*id_column].column, &mut text);
+        text.push_str(" FROM ");
+        q.quote(meta.table, &mut text);
+        text.push_str(" WHERE ");
+        q.quote(fk.column, &mut text);
+        text.push_str(" = ");
+        q.placeholder(1, &mut text);
+        text
+    });
+    let mut args = ds.args();
+    P::bind_id(parent, &mut args).map_err(|e| DataError::Mapping {
+        datasource: ds.name().to_owned(),
+        message: format!("cascade of {}: {e}", meta.name),
+        source: Some(e),
+    })?;
+    let rows = ds
+        .fetch_all_as(Operation::new(meta.name, "cascade"), sql, args)
+        .await?;
+    rows.iter()
+        .map(|r| r.get::<C::Id>(0).map_err(|e| ds.error(e)))
+        .collect()
+}
