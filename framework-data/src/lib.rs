@@ -72,8 +72,9 @@ with_a_driver! {
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {
             pub use crate::association::{
-                Associations, RefField, cascade_delete, cascade_save, fetch, many_to_one,
-                one_to_many, unknown_association,
+                Associations, JoinTable, RefField, cascade_delete, cascade_save, fetch,
+                link_delete, link_save, many_to_many, many_to_one, one_to_many,
+                unknown_association,
             };
             pub use crate::repository::cascade::CascadeHooks;
         }

@@ -97,6 +97,7 @@ impl ::framework_data::entity::Entity for Post {
             author: row.get(1usize)?,
             editor: row.get(2usize)?,
             comments: ::core::default::Default::default(),
+            tags: ::core::default::Default::default(),
         })
     }
     fn from_row_at(
@@ -135,6 +136,7 @@ impl ::framework_data::entity::Entity for Post {
                         ))?,
                 )?,
             comments: ::core::default::Default::default(),
+            tags: ::core::default::Default::default(),
         })
     }
     fn __fw_cascade() -> ::core::option::Option<
@@ -160,6 +162,20 @@ impl ::framework_data::entity::Entity for Post {
                         true,
                     )
                     .await?;
+                ::framework_data::__private::assoc::link_save::<
+                    Post,
+                    Tag,
+                >(
+                        ds,
+                        ::framework_data::entity::Entity::id(&*e),
+                        &e.tags,
+                        ::framework_data::__private::assoc::JoinTable {
+                            table: "post_tags",
+                            join_column: "post_id",
+                            inverse_join_column: "tag_id",
+                        },
+                    )
+                    .await?;
                 ::core::result::Result::Ok(())
             })
         }
@@ -176,6 +192,18 @@ impl ::framework_data::entity::Entity for Post {
                     Post,
                     Comment,
                 >(ds, id, "post")
+                    .await?;
+                ::framework_data::__private::assoc::link_delete::<
+                    Post,
+                >(
+                        ds,
+                        id,
+                        ::framework_data::__private::assoc::JoinTable {
+                            table: "post_tags",
+                            join_column: "post_id",
+                            inverse_join_column: "tag_id",
+                        },
+                    )
                     .await?;
                 ::core::result::Result::Ok(())
             })
@@ -256,12 +284,30 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     >(ds, parents, "comments", "post", "id desc", rest, slot),
                 )
             }
+            "tags" => {
+                fn slot(
+                    p: &mut Post,
+                ) -> &mut ::framework_data::association::Related<::std::vec::Vec<Tag>> {
+                    &mut p.tags
+                }
+                const JOIN: ::framework_data::__private::assoc::JoinTable = ::framework_data::__private::assoc::JoinTable {
+                    table: "post_tags",
+                    join_column: "post_id",
+                    inverse_join_column: "tag_id",
+                };
+                ::std::boxed::Box::pin(
+                    ::framework_data::__private::assoc::many_to_many::<
+                        Self,
+                        Tag,
+                    >(ds, parents, "tags", JOIN, "name asc", rest, slot),
+                )
+            }
             other => {
                 ::std::boxed::Box::pin(async move {
                     ::core::result::Result::Err(
                         ::framework_data::__private::assoc::unknown_association::<
                             Self,
-                        >(other, &["author", "editor", "comments"]),
+                        >(other, &["author", "editor", "comments", "tags"]),
                     )
                 })
             }

@@ -32,7 +32,9 @@ use proc_macro::TokenStream;
 /// (not persisted; filled with `Default::default()` when loaded), and associations:
 /// `#[many_to_one(column = "author_id")]` on a `Ref<T>` or `Option<Ref<T>>` (the column
 /// defaults to `<field>_id`), `#[one_to_many(mapped_by = "author", order_by = "title asc")]` on
-/// a `Related<Vec<T>>` (not a column).
+/// a `Related<Vec<T>>` (not a column; with `cascade = "persist|merge|remove|all"` and
+/// `orphan_removal`), `#[many_to_many(join_table = "post_tags", join_column = "post_id",
+/// inverse_join_column = "tag_id")]` on a `Related<Vec<T>>`.
 #[proc_macro_derive(
     Entity,
     attributes(
@@ -46,7 +48,8 @@ use proc_macro::TokenStream;
         updated_at,
         transient,
         many_to_one,
-        one_to_many
+        one_to_many,
+        many_to_many
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {

@@ -97,6 +97,8 @@ fn entity_with_associations() -> TestResult {
             pub editor: Option<Ref<User>>,
             #[one_to_many(mapped_by = "post", order_by = "id desc", cascade = "all", orphan_removal)]
             pub comments: Related<Vec<Comment>>,
+            #[many_to_many(join_table = "post_tags", order_by = "name asc")]
+            pub tags: Related<Vec<Tag>>,
         }
     };
     check("entity_with_associations", crate::entity::expand(input)?)?;

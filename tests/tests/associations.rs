@@ -29,6 +29,17 @@ pub struct Post {
     pub editor: Option<Ref<User>>,
     #[one_to_many(mapped_by = "post", order_by = "id desc")]
     pub comments: Related<Vec<Comment>>,
+    /// Links in `post_tags` (`post_id`, `tag_id`: the defaults).
+    #[many_to_many(join_table = "post_tags", order_by = "name asc")]
+    pub tags: Related<Vec<Tag>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "tags")]
+pub struct Tag {
+    #[id(generated)]
+    pub id: i64,
+    pub name: String,
 }
 
 #[derive(Entity, Debug, Clone)]
@@ -72,6 +83,10 @@ fn schema(backend: Backend) -> Vec<String> {
             "CREATE TABLE comments (id {serial}, body {text} NOT NULL, \
              post_id BIGINT NOT NULL REFERENCES posts(id))"
         ),
+        format!("CREATE TABLE tags (id {serial}, name {text} NOT NULL)"),
+        "CREATE TABLE post_tags (post_id BIGINT NOT NULL REFERENCES posts(id), \
+         tag_id BIGINT NOT NULL REFERENCES tags(id), PRIMARY KEY (post_id, tag_id))"
+            .to_owned(),
     ]
 }
 
@@ -99,6 +114,7 @@ fn post(title: &str, author: &User, editor: Option<&User>) -> Post {
         author: Ref::to(author.id),
         editor: editor.map(Ref::from),
         comments: Related::NotLoaded,
+        tags: Related::NotLoaded,
     }
 }
 
@@ -660,6 +676,81 @@ db_test!(
             matches!(err, DataError::ForeignKeyViolation { .. }),
             "{err:?}"
         );
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+fn tag_names(p: &Post) -> Vec<String> {
+    p.tags
+        .get()
+        .unwrap()
+        .iter()
+        .map(|t| t.name.clone())
+        .collect()
+}
+
+db_test!(
+    async fn many_to_many_loads_through_the_join_table_and_save_diffs_the_links(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let (people, written) = seed(&ctx).await;
+        let tags = ctx.repository::<Tag>().unwrap();
+        let posts = ctx.repository::<Post>().unwrap();
+        let t = tags
+            .save_all(
+                ["rust", "db", "async"]
+                    .iter()
+                    .map(|n| Tag {
+                        id: 0,
+                        name: (*n).to_owned(),
+                    })
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        let mut tagged = post("tagged", &people[1], None);
+        tagged.tags = Related::Loaded(vec![t[0].clone(), t[1].clone()]);
+        let tagged = posts.save(tagged).await.unwrap();
+        let mut other = written[0].clone();
+        other.tags = Related::Loaded(vec![t[0].clone()]);
+        posts.save(other).await.unwrap();
+        assert_eq!(count(&ds, "post_tags").await, 3);
+
+        let mut all = posts.find_all_sorted(Sort::asc("title")).await.unwrap();
+        let before = ds.statements_executed();
+        posts.load(&mut all, "tags").await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            1,
+            "one join over every post"
+        );
+        let by_title = |title: &str| all.iter().find(|p| p.title == title).unwrap();
+        assert_eq!(
+            tag_names(by_title("tagged")),
+            ["db", "rust"],
+            "order_by name asc"
+        );
+        assert_eq!(tag_names(by_title("c")), ["rust"]);
+        assert!(tag_names(by_title("a")).is_empty());
+
+        // Links follow the collection: db goes, async comes; the tags themselves stay.
+        let mut edited = by_title("tagged").clone();
+        edited.tags = Related::Loaded(vec![t[0].clone(), t[2].clone()]);
+        posts.save(edited).await.unwrap();
+        let mut again = posts.find_by_id(tagged.id).await.unwrap().unwrap();
+        posts.load_one(&mut again, "tags").await.unwrap();
+        assert_eq!(tag_names(&again), ["async", "rust"]);
+        assert_eq!(count(&ds, "tags").await, 3);
+
+        // Not loaded: the links are not touched.
+        let mut plain = posts.find_by_id(tagged.id).await.unwrap().unwrap();
+        plain.title = "renamed".into();
+        posts.save(plain).await.unwrap();
+        assert_eq!(count(&ds, "post_tags").await, 3);
+
+        // Deleting the owner deletes its links, never the tags.
+        posts.delete_by_id(tagged.id).await.unwrap();
+        assert_eq!(count(&ds, "post_tags").await, 1);
+        assert_eq!(count(&ds, "tags").await, 3);
         ctx.shutdown().await.unwrap();
     }
 );

@@ -53,4 +53,12 @@ struct OrphansWithoutCascade {
     books: Related<Vec<Author>>,
 }
 
+#[derive(Entity, Clone)]
+struct NoJoinTable {
+    #[id(generated)]
+    id: i64,
+    #[many_to_many(join_column = "a_id")]
+    authors: Related<Vec<Author>>,
+}
+
 fn main() {}

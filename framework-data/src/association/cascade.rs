@@ -136,3 +136,158 @@ where
         .map(|r| r.get::<C::Id>(0).map_err(|e| ds.error(e)))
         .collect()
 }
+
+/// After the owner's row was written: makes the join table hold exactly the links of a loaded
+/// many-to-many collection (inserting the missing links in one statement, deleting the extra
+/// ones in another). The targets themselves must exist; they are not saved. A collection that
+/// was not loaded is not touched.
+pub async fn link_save<P, C>(
+    ds: &DataSource,
+    owner: P::Id,
+    targets: &Related<Vec<C>>,
+    join: super::loader::JoinTable,
+) -> DataResult<()>
+where
+    P: Associations,
+    P::Id: SqlValue,
+    C: Associations,
+    C::Id: SqlValue,
+{
+    let Related::Loaded(list) = targets else {
+        return Ok(());
+    };
+    let wanted: Vec<C::Id> = {
+        let mut seen = std::collections::HashSet::new();
+        list.iter()
+            .map(|t| t.id())
+            .filter(|id| seen.insert(id.clone()))
+            .collect()
+    };
+    let dialect = ds.dialect();
+    let q = crate::sql::dialect::of(dialect);
+    let meta = P::metadata();
+    let bind = |args: &mut crate::value::Args, v: &dyn crate::value::QueryArg| {
+        v.bind_to(args).map_err(|e| DataError::Mapping {
+            datasource: ds.name().to_owned(),
+            message: format!("links of {}: {e}", meta.name),
+            source: Some(e),
+        })
+    };
+    // The links there now.
+    let select = P::sql().variable(dialect, &format!("links:{}:{}", join.table, join.join_column), || {
+        let mut text = String::from("SELECT ");
+        q.quote(join.inverse_join_column, &mut text);
+        text.push_str(" FROM ");
+        q.quote(join.table, &mut text);
+        text.push_str(" WHERE ");
+        q.quote(join.join_column, &mut text);
+        text.push_str(" = ");
+        q.placeholder(1, &mut text);
+        text
+    });
+    let mut args = ds.args();
+    bind(&mut args, &owner)?;
+    let rows = ds
+        .fetch_all_as(Operation::new(meta.name, "links"), select, args)
+        .await?;
+    let existing: Vec<C::Id> = rows
+        .iter()
+        .map(|r| r.get::<C::Id>(0).map_err(|e| ds.error(e)))
+        .collect::<DataResult<_>>()?;
+    let have: std::collections::HashSet<&C::Id> = existing.iter().collect();
+    let want: std::collections::HashSet<&C::Id> = wanted.iter().collect();
+    let missing: Vec<&C::Id> = wanted.iter().filter(|id| !have.contains(id)).collect();
+    let extra: Vec<&C::Id> = existing.iter().filter(|id| !want.contains(id)).collect();
+    for chunk in missing.chunks(1_000) {
+        let n = chunk.len();
+        let insert = P::sql().variable(dialect, &format!("link_insert:{}:{n}", join.table), || {
+            let mut text = String::from("INSERT INTO ");
+            q.quote(join.table, &mut text);
+            text.push_str(" (");
+            q.quote(join.join_column, &mut text);
+            text.push_str(", ");
+            q.quote(join.inverse_join_column, &mut text);
+            text.push_str(") VALUES ");
+            for i in 0..n {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                text.push('(');
+                q.placeholder(2 * i + 1, &mut text);
+                text.push_str(", ");
+                q.placeholder(2 * i + 2, &mut text);
+                text.push(')');
+            }
+            text
+        });
+        let mut args = ds.args();
+        for id in chunk {
+            bind(&mut args, &owner)?;
+            bind(&mut args, *id)?;
+        }
+        ds.execute_as(Operation::new(meta.name, "links"), insert, args)
+            .await?;
+    }
+    for chunk in extra.chunks(1_000) {
+        let mut args = ds.args();
+        bind(&mut args, &owner)?;
+        let padded = args
+            .add_padded_list(chunk.iter().copied())
+            .map_err(|e| DataError::Mapping {
+                datasource: ds.name().to_owned(),
+                message: format!("links of {}: {e}", meta.name),
+                source: Some(e),
+            })?;
+        let delete = P::sql().variable(dialect, &format!("link_delete:{}:{padded}", join.table), || {
+            let mut text = String::from("DELETE FROM ");
+            q.quote(join.table, &mut text);
+            text.push_str(" WHERE ");
+            q.quote(join.join_column, &mut text);
+            text.push_str(" = ");
+            q.placeholder(1, &mut text);
+            text.push_str(" AND ");
+            q.quote(join.inverse_join_column, &mut text);
+            text.push_str(" IN (");
+            for i in 0..padded {
+                if i > 0 {
+                    text.push_str(", ");
+                }
+                q.placeholder(i + 2, &mut text);
+            }
+            text.push(')');
+            text
+        });
+        ds.execute_as(Operation::new(meta.name, "links"), delete, args)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Before the owner's row is deleted: deletes its links (the targets stay).
+pub async fn link_delete<P>(ds: &DataSource, owner: &P::Id, join: super::loader::JoinTable) -> DataResult<()>
+where
+    P: Associations,
+    P::Id: SqlValue,
+{
+    let dialect = ds.dialect();
+    let meta = P::metadata();
+    let sql = P::sql().variable(dialect, &format!("link_clear:{}:{}", join.table, join.join_column), || {
+        let q = crate::sql::dialect::of(dialect);
+        let mut text = String::from("DELETE FROM ");
+        q.quote(join.table, &mut text);
+        text.push_str(" WHERE ");
+        q.quote(join.join_column, &mut text);
+        text.push_str(" = ");
+        q.placeholder(1, &mut text);
+        text
+    });
+    let mut args = ds.args();
+    crate::value::QueryArg::bind_to(owner, &mut args).map_err(|e| DataError::Mapping {
+        datasource: ds.name().to_owned(),
+        message: format!("links of {}: {e}", meta.name),
+        source: Some(e),
+    })?;
+    ds.execute_as(Operation::new(meta.name, "links"), sql, args)
+        .await
+        .map(|_| ())
+}

@@ -245,3 +245,123 @@ fn bind_error(ds: &DataSource, association: &str, e: crate::value::BoxDynError) 
         source: Some(e),
     }
 }
+
+/// Where a many-to-many association's links live.
+#[derive(Debug, Clone, Copy)]
+pub struct JoinTable {
+    /// The join table.
+    pub table: &'static str,
+    /// Its column holding the owner's id.
+    pub join_column: &'static str,
+    /// Its column holding the target's id.
+    pub inverse_join_column: &'static str,
+}
+
+/// Loads a many-to-many `Related<Vec<C>>` (through `slot`) on `parents`: one
+/// `SELECT j.join_column, c.* FROM c JOIN j ON ... WHERE j.join_column IN (...)` per 1,024
+/// parents, in `order_by`; then `rest` on the targets (each parent gets its own copies).
+#[allow(clippy::too_many_arguments)]
+pub async fn many_to_many<P, C>(
+    ds: &DataSource,
+    mut parents: Vec<&mut P>,
+    association: &'static str,
+    join: JoinTable,
+    order_by: &'static str,
+    rest: &str,
+    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+) -> DataResult<()>
+where
+    P: Associations,
+    P::Id: SqlValue,
+    C: Associations,
+{
+    if parents.iter_mut().all(|p| slot(p).is_loaded()) {
+        return load_rest(ds, parents, rest, slot).await;
+    }
+    let meta = C::metadata();
+    let [target_id] = meta.ids else {
+        return Err(DataError::InvalidArgument(format!(
+            "{}: a many-to-many target needs a single-column id",
+            meta.name
+        )));
+    };
+    let order = order_clause::<C>(order_by)?;
+    let mut keys: Vec<P::Id> = Vec::with_capacity(parents.len());
+    let mut seen = std::collections::HashSet::with_capacity(parents.len());
+    for p in &parents {
+        let id = p.id();
+        if seen.insert(id.clone()) {
+            keys.push(id);
+        }
+    }
+    let dialect = ds.dialect();
+    let positions: Vec<usize> = (1..=meta.columns.len()).collect();
+    let mut found: Vec<(P::Id, C)> = Vec::new();
+    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+        let mut args = ds.args();
+        let padded = args
+            .add_padded_list(chunk.iter())
+            .map_err(|e| bind_error(ds, association, e))?;
+        let shape = format!("m2m:{}:{}:{order_by}:{padded}", join.table, join.join_column);
+        let sql = C::sql().variable(dialect, &shape, || {
+            let q = crate::sql::dialect::of(dialect);
+            let mut text = String::from("SELECT j.");
+            q.quote(join.join_column, &mut text);
+            for c in meta.columns {
+                text.push_str(", t.");
+                q.quote(c.column, &mut text);
+            }
+            text.push_str(" FROM ");
+            q.quote(meta.table, &mut text);
+            text.push_str(" t JOIN ");
+            q.quote(join.table, &mut text);
+            text.push_str(" j ON t.");
+            q.quote(meta.columns[*target_id].column, &mut text);
+            text.push_str(" = j.");
+            q.quote(join.inverse_join_column, &mut text);
+            text.push_str(" WHERE j.");
+            q.quote(join.join_column, &mut text);
+            text.push_str(" IN (");
+            for n in 1..=padded {
+                if n > 1 {
+                    text.push_str(", ");
+                }
+                q.placeholder(n, &mut text);
+            }
+            text.push(')');
+            if !order.is_empty() {
+                text.push_str(" ORDER BY ");
+                for (i, (column, desc)) in order.iter().enumerate() {
+                    if i > 0 {
+                        text.push_str(", ");
+                    }
+                    text.push_str("t.");
+                    q.quote(column, &mut text);
+                    text.push_str(if *desc { " DESC" } else { " ASC" });
+                }
+            }
+            text
+        });
+        let rows = ds
+            .fetch_all_as(Operation::new(meta.name, association), sql, args)
+            .await?;
+        for row in &rows {
+            let key: P::Id = row.get(0).map_err(|e| ds.error(e))?;
+            let target = C::from_row_at(row, &positions).map_err(|e| ds.error(e))?;
+            found.push((key, target));
+        }
+    }
+    if !rest.is_empty() {
+        let (head, tail) = split_path(rest);
+        C::load_association(found.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
+    }
+    let mut grouped: HashMap<P::Id, Vec<C>> = HashMap::with_capacity(keys.len());
+    for (key, target) in found {
+        grouped.entry(key).or_default().push(target);
+    }
+    for p in parents.iter_mut() {
+        let mine = grouped.get(&p.id()).cloned().unwrap_or_default();
+        *slot(p) = Related::Loaded(mine);
+    }
+    Ok(())
+}

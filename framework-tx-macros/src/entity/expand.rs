@@ -248,6 +248,27 @@ fn associations_impl(e: &Entity) -> TokenStream {
                     ))
                 }
             },
+            Association::ManyToMany {
+                target,
+                join_table,
+                join_column,
+                inverse_join_column,
+                order_by,
+            } => quote_spanned! {fi.span()=>
+                #name => {
+                    fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
+                        &mut p.#fi
+                    }
+                    const JOIN: #fd::__private::assoc::JoinTable = #fd::__private::assoc::JoinTable {
+                        table: #join_table,
+                        join_column: #join_column,
+                        inverse_join_column: #inverse_join_column,
+                    };
+                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_many::<Self, #target>(
+                        ds, parents, #name, JOIN, #order_by, rest, slot,
+                    ))
+                }
+            },
         };
         names.push(name);
         Some(arm)
@@ -305,6 +326,33 @@ fn cascade_fn(e: &Entity) -> TokenStream {
     let mut saves = Vec::new();
     let mut removes = Vec::new();
     for f in &e.fields {
+        let fi = &f.ident;
+        if let Some(Association::ManyToMany {
+            target,
+            join_table,
+            join_column,
+            inverse_join_column,
+            ..
+        }) = &f.association
+        {
+            // The owning side writes its links, as JPA's @ManyToMany does.
+            let join = quote! {
+                #fd::__private::assoc::JoinTable {
+                    table: #join_table,
+                    join_column: #join_column,
+                    inverse_join_column: #inverse_join_column,
+                }
+            };
+            saves.push(quote! {
+                #fd::__private::assoc::link_save::<#ident, #target>(
+                    ds, #fd::entity::Entity::id(&*e), &e.#fi, #join,
+                ).await?;
+            });
+            removes.push(quote! {
+                #fd::__private::assoc::link_delete::<#ident>(ds, id, #join).await?;
+            });
+            continue;
+        }
         let Some(Association::OneToMany {
             target,
             mapped_by,
@@ -316,7 +364,6 @@ fn cascade_fn(e: &Entity) -> TokenStream {
         else {
             continue;
         };
-        let fi = &f.ident;
         if *cascade_save {
             saves.push(quote! {
                 #fd::__private::assoc::cascade_save::<#ident, #target>(

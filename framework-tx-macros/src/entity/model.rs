@@ -42,6 +42,14 @@ pub(crate) enum Association {
         cascade_remove: bool,
         orphan_removal: bool,
     },
+    /// A `Related<Vec<T>>` through a join table, not a column.
+    ManyToMany {
+        target: Type,
+        join_table: String,
+        join_column: String,
+        inverse_join_column: String,
+        order_by: String,
+    },
 }
 
 #[derive(PartialEq, Eq, Clone)]
@@ -273,6 +281,57 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     column = Some((format!("{fident}_id"), attr.span()));
                 }
                 association = Some(Association::ManyToOne { target });
+            } else if p.is_ident("many_to_many") {
+                let target = related_target(&f.ty).map_err(|_| {
+                    syn::Error::new_spanned(
+                        &f.ty,
+                        "a #[many_to_many] field must be a `Related<Vec<T>>`",
+                    )
+                })?;
+                let (mut join_table, mut join_column, mut inverse, mut order_by) =
+                    (None, None, None, String::new());
+                attr.parse_nested_meta(|m| {
+                    let value = |m: &syn::meta::ParseNestedMeta| -> syn::Result<String> {
+                        Ok(m.value()?.parse::<LitStr>()?.value())
+                    };
+                    if m.path.is_ident("join_table") {
+                        join_table = Some(value(&m)?);
+                    } else if m.path.is_ident("join_column") {
+                        join_column = Some(value(&m)?);
+                    } else if m.path.is_ident("inverse_join_column") {
+                        inverse = Some(value(&m)?);
+                    } else if m.path.is_ident("order_by") {
+                        order_by = value(&m)?;
+                    } else {
+                        return Err(m.error("unknown many_to_many option; expected `join_table`, `join_column`, `inverse_join_column` or `order_by`"));
+                    }
+                    Ok(())
+                })?;
+                let Some(join_table) = join_table else {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "#[many_to_many] needs `join_table = \"...\"` (and its `join_column`/`inverse_join_column`, which default to `<entity>_id` and `<target>_id`)",
+                    ));
+                };
+                let type_name = |t: &Type| match t {
+                    Type::Path(p) => p
+                        .path
+                        .segments
+                        .last()
+                        .map(|s| snake_case(&s.ident.to_string()))
+                        .unwrap_or_default(),
+                    _ => String::new(),
+                };
+                set_role(&mut role, Role::Transient, attr.span())?;
+                association = Some(Association::ManyToMany {
+                    join_column: join_column
+                        .unwrap_or_else(|| format!("{}_id", snake_case(&input.ident.to_string()))),
+                    inverse_join_column: inverse
+                        .unwrap_or_else(|| format!("{}_id", type_name(&target))),
+                    target,
+                    join_table,
+                    order_by,
+                });
             } else if p.is_ident("one_to_many") {
                 let target = related_target(&f.ty)?;
                 let (mut mapped_by, mut order_by) = (None, String::new());
