@@ -6,7 +6,7 @@
 use framework_data::prelude::*;
 use tests::{Backend, TestDatabase, db_test};
 
-#[derive(Entity, Debug, Clone)]
+#[derive(Entity, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[entity(table = "users")]
 pub struct User {
     #[id(generated)]
@@ -16,7 +16,7 @@ pub struct User {
     pub posts: Related<Vec<Post>>,
 }
 
-#[derive(Entity, Debug, Clone)]
+#[derive(Entity, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[entity(table = "posts")]
 pub struct Post {
     #[id(generated)]
@@ -34,7 +34,7 @@ pub struct Post {
     pub tags: Related<Vec<Tag>>,
 }
 
-#[derive(Entity, Debug, Clone)]
+#[derive(Entity, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[entity(table = "tags")]
 pub struct Tag {
     #[id(generated)]
@@ -42,7 +42,7 @@ pub struct Tag {
     pub name: String,
 }
 
-#[derive(Entity, Debug, Clone)]
+#[derive(Entity, Debug, Clone, serde::Serialize, serde::Deserialize)]
 #[entity(table = "comments")]
 pub struct Comment {
     #[id(generated)]
@@ -65,6 +65,15 @@ pub trait UserRepository: CrudRepository<User> {
     #[fetch("posts.comments")]
     #[query("SELECT * FROM users WHERE name <> :name ORDER BY name")]
     async fn everyone_but(&self, name: &str) -> DataResult<Vec<User>>;
+}
+
+#[repository]
+pub trait PostRepository: CrudRepository<Post> {
+    /// By the foreign key: a `Ref` argument binds its key.
+    async fn find_by_author_order_by_title_asc(&self, author: Ref<User>) -> DataResult<Vec<Post>>;
+    async fn count_by_editor_is_null(&self) -> DataResult<u64>;
+    #[fetch("author")]
+    async fn find_by_editor_is_not_null(&self) -> DataResult<Vec<Post>>;
 }
 
 fn schema(backend: Backend) -> Vec<String> {
@@ -751,6 +760,54 @@ db_test!(
         posts.delete_by_id(tagged.id).await.unwrap();
         assert_eq!(count(&ds, "post_tags").await, 1);
         assert_eq!(count(&ds, "tags").await, 3);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn an_aggregate_serializes_as_it_was_loaded(db: TestDatabase) {
+        let (ctx, _ds) = start(&db).await;
+        let (people, written) = seed(&ctx).await;
+        let posts = ctx.repository::<Post>().unwrap();
+        let mut z = posts.find_by_id(written[3].id).await.unwrap().unwrap();
+        let json = serde_json::to_value(&z).unwrap();
+        assert_eq!(
+            json["author"],
+            serde_json::json!(people[2].id),
+            "not loaded: the key"
+        );
+        assert_eq!(json["comments"], serde_json::Value::Null);
+        posts.load_one(&mut z, "author").await.unwrap();
+        posts.load_one(&mut z, "comments").await.unwrap();
+        let json = serde_json::to_value(&z).unwrap();
+        assert_eq!(json["author"]["name"], "cid", "loaded: the target");
+        assert_eq!(json["comments"], serde_json::json!([]));
+        // And back: a key, loaded children.
+        let back: Post = serde_json::from_value(serde_json::json!({
+            "id": 1, "title": "t", "author": 7, "editor": null, "comments": [], "tags": null
+        }))
+        .unwrap();
+        assert_eq!(back.author.id(), &7);
+        assert!(back.comments.is_loaded() && back.tags.is_not_loaded());
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn derived_queries_take_a_foreign_key_by_ref(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let (people, _) = seed(&ctx).await;
+        let repo = PostRepositoryImpl::new(ds.clone());
+        let mine = repo
+            .find_by_author_order_by_title_asc(Ref::to(people[0].id))
+            .await
+            .unwrap();
+        let titles: Vec<&str> = mine.iter().map(|p| p.title.as_str()).collect();
+        assert_eq!(titles, ["a", "b", "c"]);
+        assert_eq!(repo.count_by_editor_is_null().await.unwrap(), 3);
+        let edited = repo.find_by_editor_is_not_null().await.unwrap();
+        assert_eq!(edited.len(), 1);
+        assert_eq!(edited[0].author.get().unwrap().name, "cid");
         ctx.shutdown().await.unwrap();
     }
 );

@@ -152,3 +152,29 @@ impl<T: Entity> RefField<T> for Option<Ref<T>> {
         }
     }
 }
+
+/// Serialized as the target when it was loaded, else as its key: a REST handler returns an
+/// aggregate as it was fetched.
+impl<T> serde::Serialize for Ref<T>
+where
+    T: Entity + serde::Serialize,
+    T::Id: serde::Serialize,
+{
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match &self.target {
+            Some(target) => target.serialize(serializer),
+            None => self.id.serialize(serializer),
+        }
+    }
+}
+
+/// Read from the target's key (`"author": 7`), not loaded.
+impl<'de, T> serde::Deserialize<'de> for Ref<T>
+where
+    T: Entity,
+    T::Id: serde::Deserialize<'de>,
+{
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        T::Id::deserialize(deserializer).map(Ref::to)
+    }
+}

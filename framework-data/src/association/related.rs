@@ -50,3 +50,30 @@ impl<V> Related<V> {
         matches!(self, Related::Loaded(_))
     }
 }
+
+/// Serialized as the children when loaded, else as `null` (skip the field with
+/// `#[serde(skip_serializing_if = "Related::is_not_loaded")]`).
+impl<V: serde::Serialize> serde::Serialize for Related<V> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Related::Loaded(v) => serializer.serialize_some(v),
+            Related::NotLoaded => serializer.serialize_none(),
+        }
+    }
+}
+
+/// Read as loaded children; `null` or a missing field (with `#[serde(default)]`) is not
+/// loaded.
+impl<'de, V: serde::Deserialize<'de>> serde::Deserialize<'de> for Related<V> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Option::<V>::deserialize(deserializer)
+            .map(|v| v.map_or(Related::NotLoaded, Related::Loaded))
+    }
+}
+
+impl<V> Related<V> {
+    /// Whether the children were not loaded (for `serde(skip_serializing_if)`).
+    pub fn is_not_loaded(&self) -> bool {
+        !self.is_loaded()
+    }
+}
