@@ -703,6 +703,221 @@ impl<P: Clone> RawSql<P> {
     }
 }
 
+/// Workload 8: a page of 20 users with their posts and the posts' comments.
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "b_users")]
+pub struct BUser {
+    #[id(generated)]
+    pub id: i64,
+    pub name: String,
+    #[one_to_many(mapped_by = "author", order_by = "title asc")]
+    pub posts: Related<Vec<BPost>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "b_posts")]
+pub struct BPost {
+    #[id(generated)]
+    pub id: i64,
+    pub title: String,
+    #[many_to_one(column = "author_id")]
+    pub author: Ref<BUser>,
+    #[one_to_many(mapped_by = "post", order_by = "id desc")]
+    pub comments: Related<Vec<BComment>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "b_comments")]
+pub struct BComment {
+    #[id(generated)]
+    pub id: i64,
+    pub body: String,
+    #[many_to_one(column = "post_id")]
+    pub post: Ref<BPost>,
+}
+
+/// 200 users, 5 posts each, 4 comments per post.
+async fn seed_blog(ctx: &ApplicationContext, backend: Backend) {
+    let ds = ctx.datasource_default().unwrap();
+    let (id, text) = match backend {
+        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "TEXT"),
+        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "VARCHAR(255)"),
+        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    };
+    for ddl in [
+        "DROP TABLE IF EXISTS b_comments".to_owned(),
+        "DROP TABLE IF EXISTS b_posts".to_owned(),
+        "DROP TABLE IF EXISTS b_users".to_owned(),
+        format!("CREATE TABLE b_users (id {id}, name {text} NOT NULL)"),
+        format!("CREATE TABLE b_posts (id {id}, title {text} NOT NULL, author_id BIGINT NOT NULL)"),
+        "CREATE INDEX b_posts_author ON b_posts (author_id)".to_owned(),
+        format!("CREATE TABLE b_comments (id {id}, body {text} NOT NULL, post_id BIGINT NOT NULL)"),
+        "CREATE INDEX b_comments_post ON b_comments (post_id)".to_owned(),
+    ] {
+        ds.execute_script(&ddl).await.unwrap();
+    }
+    let users = ctx.repository::<BUser>().unwrap();
+    let posts = ctx.repository::<BPost>().unwrap();
+    let comments = ctx.repository::<BComment>().unwrap();
+    let people = users
+        .save_all(
+            (0..200)
+                .map(|i| BUser {
+                    id: 0,
+                    name: format!("user {i}"),
+                    posts: Related::NotLoaded,
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+    let written = posts
+        .save_all(
+            people
+                .iter()
+                .flat_map(|u| {
+                    (0..5).map(move |j| BPost {
+                        id: 0,
+                        title: format!("post {j} of {}", u.id),
+                        author: Ref::to(u.id),
+                        comments: Related::NotLoaded,
+                    })
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+    comments
+        .save_all(
+            written
+                .iter()
+                .flat_map(|p| {
+                    (0..4).map(move |j| BComment {
+                        id: 0,
+                        body: format!("comment {j}"),
+                        post: Ref::to(p.id),
+                    })
+                })
+                .collect(),
+        )
+        .await
+        .unwrap();
+}
+
+/// What a careful raw sqlx user writes for the page: count, page, then one IN-list query per
+/// level, grouped by hand.
+macro_rules! raw_blog_page {
+    ($pool:expr, $ph:expr, $db:ty, $page:expr) => {{
+        let pool = $pool;
+        let ph = $ph;
+        let total: i64 = sqlx::query_scalar::<$db, i64>("SELECT COUNT(*) FROM b_users")
+            .fetch_one(pool)
+            .await
+            .unwrap();
+        let page_sql = format!(
+            "SELECT id, name FROM b_users ORDER BY id ASC LIMIT {} OFFSET {}",
+            ph(1),
+            ph(2)
+        );
+        let users: Vec<(i64, String)> =
+            sqlx::query_as::<$db, (i64, String)>(sqlx::AssertSqlSafe(page_sql))
+                .bind(20_i64)
+                .bind($page as i64 * 20)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let list = |n: usize| (1..=n).map(|i| ph(i)).collect::<Vec<_>>().join(", ");
+        let posts_sql = format!(
+            "SELECT id, title, author_id FROM b_posts WHERE author_id IN ({}) ORDER BY title ASC",
+            list(users.len())
+        );
+        let mut q = sqlx::query_as::<$db, (i64, String, i64)>(sqlx::AssertSqlSafe(posts_sql));
+        for (id, _) in &users {
+            q = q.bind(*id);
+        }
+        let posts = q.fetch_all(pool).await.unwrap();
+        let comments_sql = format!(
+            "SELECT id, body, post_id FROM b_comments WHERE post_id IN ({}) ORDER BY id DESC",
+            list(posts.len())
+        );
+        let mut q = sqlx::query_as::<$db, (i64, String, i64)>(sqlx::AssertSqlSafe(comments_sql));
+        for (id, _, _) in &posts {
+            q = q.bind(*id);
+        }
+        let comments = q.fetch_all(pool).await.unwrap();
+        let mut by_post: std::collections::HashMap<i64, Vec<(i64, String, i64)>> =
+            std::collections::HashMap::new();
+        for c in comments {
+            by_post.entry(c.2).or_default().push(c);
+        }
+        let mut by_user: std::collections::HashMap<
+            i64,
+            Vec<((i64, String, i64), Vec<(i64, String, i64)>)>,
+        > = std::collections::HashMap::new();
+        for p in posts {
+            let cs = by_post.remove(&p.0).unwrap_or_default();
+            by_user.entry(p.2).or_default().push((p, cs));
+        }
+        let out: Vec<((i64, String), Vec<_>)> = users
+            .into_iter()
+            .map(|u| {
+                let ps = by_user.remove(&u.0).unwrap_or_default();
+                (u, ps)
+            })
+            .collect();
+        assert_eq!(out.len(), 20);
+        (total, out)
+    }};
+}
+
+/// The naive loop: the page, then a query per user and one per post (N + 1, twice).
+macro_rules! naive_blog_page {
+    ($pool:expr, $ph:expr, $db:ty, $page:expr) => {{
+        let pool = $pool;
+        let ph = $ph;
+        let page_sql = format!(
+            "SELECT id, name FROM b_users ORDER BY id ASC LIMIT {} OFFSET {}",
+            ph(1),
+            ph(2)
+        );
+        let users: Vec<(i64, String)> =
+            sqlx::query_as::<$db, (i64, String)>(sqlx::AssertSqlSafe(page_sql))
+                .bind(20_i64)
+                .bind($page as i64 * 20)
+                .fetch_all(pool)
+                .await
+                .unwrap();
+        let posts_sql = format!(
+            "SELECT id, title, author_id FROM b_posts WHERE author_id = {} ORDER BY title ASC",
+            ph(1)
+        );
+        let comments_sql = format!(
+            "SELECT id, body, post_id FROM b_comments WHERE post_id = {} ORDER BY id DESC",
+            ph(1)
+        );
+        let mut n = 0;
+        for (uid, _) in &users {
+            let posts =
+                sqlx::query_as::<$db, (i64, String, i64)>(sqlx::AssertSqlSafe(posts_sql.clone()))
+                    .bind(*uid)
+                    .fetch_all(pool)
+                    .await
+                    .unwrap();
+            for (pid, _, _) in &posts {
+                n += sqlx::query_as::<$db, (i64, String, i64)>(sqlx::AssertSqlSafe(
+                    comments_sql.clone(),
+                ))
+                .bind(*pid)
+                .fetch_all(pool)
+                .await
+                .unwrap()
+                .len();
+            }
+        }
+        n
+    }};
+}
+
 async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row>>>) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
@@ -736,6 +951,54 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 .connect_with($options)
                 .await
                 .unwrap();
+            if want("8") {
+                seed_blog(&ctx, db.backend()).await;
+                let users = ctx.repository::<BUser>().unwrap();
+                let rounds = if quick { 50 } else { 1_000 };
+                let m = compare(
+                    &ds,
+                    rounds,
+                    async |k| {
+                        let mut page = users
+                            .find_all_paged(
+                                Pageable::of((k % 10) as u64, 20).sorted(Sort::asc("id")),
+                            )
+                            .await
+                            .unwrap();
+                        users
+                            .load(&mut page.content, "posts.comments")
+                            .await
+                            .unwrap();
+                        assert_eq!(page.content.len(), 20);
+                    },
+                    async |k| {
+                        raw_blog_page!(&own, $ph, $db, k % 10);
+                    },
+                )
+                .await;
+                let naive = compare(
+                    &ds,
+                    rounds / 10,
+                    async |_| {},
+                    async |k| {
+                        let n = naive_blog_page!(&own, $ph, $db, k % 10);
+                        assert_eq!(n, 400);
+                    },
+                )
+                .await
+                .raw;
+                out.push(Row {
+                    workload: "8. page of 20 users + posts + comments (fetch plan)",
+                    db: label,
+                    framework: m.fw,
+                    raw: m.raw,
+                    p99: Some((m.fw_p99, m.raw_p99)),
+                    paired: m.paired,
+                    fw_statements: m.statements,
+                    raw_statements: 4.0,
+                    note: format!("naive N+1 loop (121 statements) {naive:.1?}"),
+                });
+            }
             let raw = raw_workloads!(own, defaults, $ph, $db);
             run_workloads!(
                 &mut out,
