@@ -198,6 +198,7 @@ pub fn router(api: Arc<Api>) -> Router {
     Router::new()
         .route("/accounts", post(open_account).get(list_accounts))
         .route("/accounts/{id}", get(get_account).put(rename_account))
+        .route("/accounts/{id}/transfers", get(account_with_transfers))
         .route("/transfers", post(transfer))
         .route("/audit", get(audit))
         .fallback(|| async { json_error(StatusCode::NOT_FOUND, "no such resource") })
@@ -244,6 +245,18 @@ async fn get_account(
 ) -> ApiResult<Json<Account>> {
     let id = path(id)?;
     let account = api.accounts.find_by_id(id).await?;
+    Ok(Json(account.ok_or_else(|| {
+        BankError::NotFound(format!("account {id}"))
+    })?))
+}
+
+/// The account with the transfers it sent, newest first: one aggregate, two statements.
+async fn account_with_transfers(
+    State(api): State<Arc<Api>>,
+    id: Result<Path<i64>, PathRejection>,
+) -> ApiResult<Json<Account>> {
+    let id = path(id)?;
+    let account = api.accounts.find_with_sent_transfers(id).await?;
     Ok(Json(account.ok_or_else(|| {
         BankError::NotFound(format!("account {id}"))
     })?))

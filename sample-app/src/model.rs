@@ -30,6 +30,11 @@ pub struct Account {
     /// Set on every save.
     #[updated_at]
     pub updated_at: DateTime<Utc>,
+    /// The transfers it sent, newest first: loaded only on request (`GET
+    /// /accounts/{id}/transfers`), left out of the JSON otherwise.
+    #[one_to_many(mapped_by = "from_account", order_by = "id desc")]
+    #[serde(skip_serializing_if = "Related::is_not_loaded")]
+    pub sent: Related<Vec<Transfer>>,
 }
 
 impl Account {
@@ -45,6 +50,7 @@ impl Account {
             version: 0,
             created_at: Utc::now(),
             updated_at: Utc::now(),
+            sent: Related::NotLoaded,
         }
     }
 }

@@ -13,6 +13,10 @@ pub trait AccountRepository: CrudRepository<Account> {
     async fn find_by_owner(&self, owner: &str, page: Pageable) -> DataResult<Page<Account>>;
     /// Accounts below zero (there must be none).
     async fn count_by_balance_cents_less_than(&self, cents: i64) -> DataResult<u64>;
+    /// One account with the transfers it sent (two statements).
+    #[fetch("sent")]
+    #[query("SELECT * FROM accounts WHERE id = :id")]
+    async fn find_with_sent_transfers(&self, id: i64) -> DataResult<Option<Account>>;
 }
 
 /// Committed transfers.

@@ -100,6 +100,15 @@ fn serves_on_the_dev_profile_and_answers_every_readme_example() {
         };
         assert!(ok, "{}\n-> {status} {body}", ex.line);
     }
+    // The aggregate: the account with the transfers it sent; the plain account leaves them out.
+    let (status, body) = http(&api, "GET", "/accounts/1/transfers", None);
+    assert_eq!(status, 200, "{body}");
+    assert!(
+        body.contains("\"sent\":[{") && body.contains("\"cents\":2500"),
+        "{body}"
+    );
+    let (_, plain) = http(&api, "GET", "/accounts/1", None);
+    assert!(!plain.contains("\"sent\""), "{plain}");
     child.kill().unwrap();
     child.wait().unwrap();
 }
