@@ -112,23 +112,10 @@ where
     let dialect = ds.dialect();
     let shape = format!("cascade_ids:{mapped_by}");
     let sql: Sql = C::sql().variable(dialect, &shape, || {
-        let q = crate::sql::dialect::of(dialect);
-        let mut text = String::from("SELECT ");
-        q.quote(meta.columns[*id_column].column, &mut text);
-        text.push_str(" FROM ");
-        q.quote(meta.table, &mut text);
-        text.push_str(" WHERE ");
-        q.quote(fk.column, &mut text);
-        text.push_str(" = ");
-        q.placeholder(1, &mut text);
-        text
+        where_eq(dialect, Some(meta.columns[*id_column].column), meta.table, fk.column)
     });
     let mut args = ds.args();
-    P::bind_id(parent, &mut args).map_err(|e| DataError::Mapping {
-        datasource: ds.name().to_owned(),
-        message: format!("cascade of {}: {e}", meta.name),
-        source: Some(e),
-    })?;
+    P::bind_id(parent, &mut args).map_err(|e| bind_error(ds, meta.name, e))?;
     let rows = ds
         .fetch_all_as(Operation::new(meta.name, "cascade"), sql, args)
         .await?;
@@ -167,23 +154,11 @@ where
     let q = crate::sql::dialect::of(dialect);
     let meta = P::metadata();
     let bind = |args: &mut crate::value::Args, v: &dyn crate::value::QueryArg| {
-        v.bind_to(args).map_err(|e| DataError::Mapping {
-            datasource: ds.name().to_owned(),
-            message: format!("links of {}: {e}", meta.name),
-            source: Some(e),
-        })
+        v.bind_to(args).map_err(|e| bind_error(ds, meta.name, e))
     };
     // The links there now.
     let select = P::sql().variable(dialect, &format!("links:{}:{}", join.table, join.join_column), || {
-        let mut text = String::from("SELECT ");
-        q.quote(join.inverse_join_column, &mut text);
-        text.push_str(" FROM ");
-        q.quote(join.table, &mut text);
-        text.push_str(" WHERE ");
-        q.quote(join.join_column, &mut text);
-        text.push_str(" = ");
-        q.placeholder(1, &mut text);
-        text
+        where_eq(dialect, Some(join.inverse_join_column), join.table, join.join_column)
     });
     let mut args = ds.args();
     bind(&mut args, &owner)?;
@@ -233,18 +208,9 @@ where
         bind(&mut args, &owner)?;
         let padded = args
             .add_padded_list(chunk.iter().copied())
-            .map_err(|e| DataError::Mapping {
-                datasource: ds.name().to_owned(),
-                message: format!("links of {}: {e}", meta.name),
-                source: Some(e),
-            })?;
+            .map_err(|e| bind_error(ds, meta.name, e))?;
         let delete = P::sql().variable(dialect, &format!("link_delete:{}:{padded}", join.table), || {
-            let mut text = String::from("DELETE FROM ");
-            q.quote(join.table, &mut text);
-            text.push_str(" WHERE ");
-            q.quote(join.join_column, &mut text);
-            text.push_str(" = ");
-            q.placeholder(1, &mut text);
+            let mut text = where_eq(dialect, None, join.table, join.join_column);
             text.push_str(" AND ");
             q.quote(join.inverse_join_column, &mut text);
             text.push_str(" IN (");
@@ -272,22 +238,39 @@ where
     let dialect = ds.dialect();
     let meta = P::metadata();
     let sql = P::sql().variable(dialect, &format!("link_clear:{}:{}", join.table, join.join_column), || {
-        let q = crate::sql::dialect::of(dialect);
-        let mut text = String::from("DELETE FROM ");
-        q.quote(join.table, &mut text);
-        text.push_str(" WHERE ");
-        q.quote(join.join_column, &mut text);
-        text.push_str(" = ");
-        q.placeholder(1, &mut text);
-        text
+        where_eq(dialect, None, join.table, join.join_column)
     });
     let mut args = ds.args();
-    crate::value::QueryArg::bind_to(owner, &mut args).map_err(|e| DataError::Mapping {
-        datasource: ds.name().to_owned(),
-        message: format!("links of {}: {e}", meta.name),
-        source: Some(e),
-    })?;
+    crate::value::QueryArg::bind_to(owner, &mut args).map_err(|e| bind_error(ds, meta.name, e))?;
     ds.execute_as(Operation::new(meta.name, "links"), sql, args)
         .await
         .map(|_| ())
+}
+
+/// `SELECT <column> FROM <table> WHERE <key> = ?` (or `DELETE FROM ...` without a column).
+fn where_eq(dialect: crate::driver::Dialect, select: Option<&str>, table: &str, key: &str) -> String {
+    let q = crate::sql::dialect::of(dialect);
+    let mut text = String::new();
+    match select {
+        Some(column) => {
+            text.push_str("SELECT ");
+            q.quote(column, &mut text);
+            text.push_str(" FROM ");
+        }
+        None => text.push_str("DELETE FROM "),
+    }
+    q.quote(table, &mut text);
+    text.push_str(" WHERE ");
+    q.quote(key, &mut text);
+    text.push_str(" = ");
+    q.placeholder(1, &mut text);
+    text
+}
+
+fn bind_error(ds: &DataSource, entity: &str, e: crate::value::BoxDynError) -> DataError {
+    DataError::Mapping {
+        datasource: ds.name().to_owned(),
+        message: format!("associations of {entity}: {e}"),
+        source: Some(e),
+    }
 }

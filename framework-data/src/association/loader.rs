@@ -7,6 +7,7 @@ use super::{Associations, Ref, Related, split_path};
 use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
+use crate::sql::dialect::DialectSql;
 use crate::value::SqlValue;
 
 /// Keys per `IN` list at most: far below every dialect's bind limit, and few padded shapes.
@@ -45,14 +46,7 @@ where
             known: meta.columns.iter().map(|c| c.field).collect(),
         })?;
     let order = order_clause::<C>(order_by)?;
-    let mut keys: Vec<P::Id> = Vec::with_capacity(parents.len());
-    let mut seen = std::collections::HashSet::with_capacity(parents.len());
-    for p in &parents {
-        let id = p.id();
-        if seen.insert(id.clone()) {
-            keys.push(id);
-        }
-    }
+    let keys = distinct_ids(&parents);
     let dialect = ds.dialect();
     let mut children: Vec<(P::Id, C)> = Vec::new();
     for chunk in keys.chunks(KEYS_PER_STATEMENT) {
@@ -67,24 +61,8 @@ where
             let mut text = select;
             text.push_str(" WHERE ");
             sql.quote(meta.columns[fk].column, &mut text);
-            text.push_str(" IN (");
-            for n in 1..=padded {
-                if n > 1 {
-                    text.push_str(", ");
-                }
-                sql.placeholder(n, &mut text);
-            }
-            text.push(')');
-            if !order.is_empty() {
-                text.push_str(" ORDER BY ");
-                for (i, (column, desc)) in order.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    sql.quote(column, &mut text);
-                    text.push_str(if *desc { " DESC" } else { " ASC" });
-                }
-            }
+            push_in_list(sql, padded, &mut text);
+            push_order(sql, &order, "", &mut text);
             text
         });
         let rows = ds
@@ -101,13 +79,55 @@ where
         let (head, tail) = split_path(rest);
         C::load_association(children.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
     }
-    // Group in query order; a parent listed twice gets its own copy of the children.
-    let mut wanted: HashMap<P::Id, usize> = HashMap::with_capacity(keys.len());
-    for p in &parents {
+    assign(&mut parents, children, slot);
+    Ok(())
+}
+
+/// The distinct ids of `parents`, in first-seen order.
+fn distinct_ids<P: Entity>(parents: &[&mut P]) -> Vec<P::Id> {
+    let mut seen = std::collections::HashSet::with_capacity(parents.len());
+    parents
+        .iter()
+        .map(|p| p.id())
+        .filter(|id| seen.insert(id.clone()))
+        .collect()
+}
+
+/// Appends ` IN (?, ?, ...)` with `n` placeholders.
+fn push_in_list(q: &dyn DialectSql, n: usize, text: &mut String) {
+    text.push_str(" IN (");
+    for i in 1..=n {
+        if i > 1 {
+            text.push_str(", ");
+        }
+        q.placeholder(i, text);
+    }
+    text.push(')');
+}
+
+/// Appends ` ORDER BY ...` for `order` (columns qualified by `prefix`), if any.
+fn push_order(q: &dyn DialectSql, order: &[(&str, bool)], prefix: &str, text: &mut String) {
+    for (i, (column, desc)) in order.iter().enumerate() {
+        text.push_str(if i == 0 { " ORDER BY " } else { ", " });
+        text.push_str(prefix);
+        q.quote(column, text);
+        text.push_str(if *desc { " DESC" } else { " ASC" });
+    }
+}
+
+/// Groups `found` (parent key, child) in query order and gives each parent its children; a
+/// parent listed twice gets its own copy.
+fn assign<P: Entity, C: Clone>(
+    parents: &mut [&mut P],
+    found: Vec<(P::Id, C)>,
+    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+) {
+    let mut wanted: HashMap<P::Id, usize> = HashMap::with_capacity(parents.len());
+    for p in parents.iter() {
         *wanted.entry(p.id()).or_default() += 1;
     }
-    let mut grouped: HashMap<P::Id, Vec<C>> = HashMap::with_capacity(keys.len());
-    for (key, child) in children {
+    let mut grouped: HashMap<P::Id, Vec<C>> = HashMap::with_capacity(wanted.len());
+    for (key, child) in found {
         grouped.entry(key).or_default().push(child);
     }
     for p in parents.iter_mut() {
@@ -122,7 +142,6 @@ where
         };
         *slot(p) = Related::Loaded(mine);
     }
-    Ok(())
 }
 
 /// `rest` on children that every parent already has.
@@ -286,14 +305,7 @@ where
         )));
     };
     let order = order_clause::<C>(order_by)?;
-    let mut keys: Vec<P::Id> = Vec::with_capacity(parents.len());
-    let mut seen = std::collections::HashSet::with_capacity(parents.len());
-    for p in &parents {
-        let id = p.id();
-        if seen.insert(id.clone()) {
-            keys.push(id);
-        }
-    }
+    let keys = distinct_ids(&parents);
     let dialect = ds.dialect();
     let positions: Vec<usize> = (1..=meta.columns.len()).collect();
     let mut found: Vec<(P::Id, C)> = Vec::new();
@@ -321,25 +333,8 @@ where
             q.quote(join.inverse_join_column, &mut text);
             text.push_str(" WHERE j.");
             q.quote(join.join_column, &mut text);
-            text.push_str(" IN (");
-            for n in 1..=padded {
-                if n > 1 {
-                    text.push_str(", ");
-                }
-                q.placeholder(n, &mut text);
-            }
-            text.push(')');
-            if !order.is_empty() {
-                text.push_str(" ORDER BY ");
-                for (i, (column, desc)) in order.iter().enumerate() {
-                    if i > 0 {
-                        text.push_str(", ");
-                    }
-                    text.push_str("t.");
-                    q.quote(column, &mut text);
-                    text.push_str(if *desc { " DESC" } else { " ASC" });
-                }
-            }
+            push_in_list(q, padded, &mut text);
+            push_order(q, &order, "t.", &mut text);
             text
         });
         let rows = ds
@@ -355,13 +350,6 @@ where
         let (head, tail) = split_path(rest);
         C::load_association(found.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
     }
-    let mut grouped: HashMap<P::Id, Vec<C>> = HashMap::with_capacity(keys.len());
-    for (key, target) in found {
-        grouped.entry(key).or_default().push(target);
-    }
-    for p in parents.iter_mut() {
-        let mine = grouped.get(&p.id()).cloned().unwrap_or_default();
-        *slot(p) = Related::Loaded(mine);
-    }
+    assign(&mut parents, found, slot);
     Ok(())
 }
