@@ -46,40 +46,75 @@ where
             known: meta.columns.iter().map(|c| c.field).collect(),
         })?;
     let order = order_clause::<C>(order_by)?;
-    let keys = distinct_ids(&parents);
+    let level = Level {
+        association,
+        shape: format!("o2m:{mapped_by}:{order_by}"),
+        key_at: fk,
+        first_column: 0,
+    };
+    load_level(ds, parents, rest, slot, level, |dialect, padded| {
+        let q = crate::sql::dialect::of(dialect);
+        let mut text = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
+        text.push_str(" WHERE ");
+        q.quote(meta.columns[fk].column, &mut text);
+        push_in_list(q, padded, &mut text);
+        push_order(q, &order, "", &mut text);
+        text
+    })
+    .await
+}
+
+/// One to-many level's statement: where the parent's key and the child's columns are in its
+/// rows, and the name of its shapes.
+struct Level {
+    association: &'static str,
+    shape: String,
+    key_at: usize,
+    first_column: usize,
+}
+
+/// Runs a to-many level's statement over the parents' distinct keys (1,024 per statement,
+/// padded), decodes (key, child) pairs, loads `rest` on the children and gives each parent
+/// its own.
+async fn load_level<P, C>(
+    ds: &DataSource,
+    mut parents: Vec<&mut P>,
+    rest: &str,
+    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    level: Level,
+    text: impl Fn(crate::driver::Dialect, usize) -> String,
+) -> DataResult<()>
+where
+    P: Associations,
+    P::Id: SqlValue,
+    C: Associations,
+{
+    let meta = C::metadata();
     let dialect = ds.dialect();
-    let mut children: Vec<(P::Id, C)> = Vec::new();
-    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
+    let positions: Vec<usize> = (level.first_column..level.first_column + meta.columns.len()).collect();
+    let mut found: Vec<(P::Id, C)> = Vec::new();
+    for chunk in distinct_ids(&parents).chunks(KEYS_PER_STATEMENT) {
         let mut args = ds.args();
         let padded = args
             .add_padded_list(chunk.iter())
-            .map_err(|e| bind_error(ds, association, e))?;
-        let shape = format!("o2m:{mapped_by}:{order_by}:{padded}");
-        let sql = C::sql().variable(dialect, &shape, || {
-            let select = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
-            let sql = crate::sql::dialect::of(dialect);
-            let mut text = select;
-            text.push_str(" WHERE ");
-            sql.quote(meta.columns[fk].column, &mut text);
-            push_in_list(sql, padded, &mut text);
-            push_order(sql, &order, "", &mut text);
-            text
-        });
+            .map_err(|e| bind_error(ds, level.association, e))?;
+        let shape = format!("{}:{padded}", level.shape);
+        let sql = C::sql().variable(dialect, &shape, || text(dialect, padded));
         let rows = ds
-            .fetch_all_as(Operation::new(meta.name, association), sql, args)
+            .fetch_all_as(Operation::new(meta.name, level.association), sql, args)
             .await?;
-        children.reserve(rows.len());
+        found.reserve(rows.len());
         for row in &rows {
-            let key: P::Id = row.get(fk).map_err(|e| ds.error(e))?;
-            let child = C::from_row(row).map_err(|e| ds.error(e))?;
-            children.push((key, child));
+            let key: P::Id = row.get(level.key_at).map_err(|e| ds.error(e))?;
+            let child = C::from_row_at(row, &positions).map_err(|e| ds.error(e))?;
+            found.push((key, child));
         }
     }
     if !rest.is_empty() {
         let (head, tail) = split_path(rest);
-        C::load_association(children.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
+        C::load_association(found.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
     }
-    assign(&mut parents, children, slot);
+    assign(&mut parents, found, slot);
     Ok(())
 }
 
@@ -305,51 +340,33 @@ where
         )));
     };
     let order = order_clause::<C>(order_by)?;
-    let keys = distinct_ids(&parents);
-    let dialect = ds.dialect();
-    let positions: Vec<usize> = (1..=meta.columns.len()).collect();
-    let mut found: Vec<(P::Id, C)> = Vec::new();
-    for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-        let mut args = ds.args();
-        let padded = args
-            .add_padded_list(chunk.iter())
-            .map_err(|e| bind_error(ds, association, e))?;
-        let shape = format!("m2m:{}:{}:{order_by}:{padded}", join.table, join.join_column);
-        let sql = C::sql().variable(dialect, &shape, || {
-            let q = crate::sql::dialect::of(dialect);
-            let mut text = String::from("SELECT j.");
-            q.quote(join.join_column, &mut text);
-            for c in meta.columns {
-                text.push_str(", t.");
-                q.quote(c.column, &mut text);
-            }
-            text.push_str(" FROM ");
-            q.quote(meta.table, &mut text);
-            text.push_str(" t JOIN ");
-            q.quote(join.table, &mut text);
-            text.push_str(" j ON t.");
-            q.quote(meta.columns[*target_id].column, &mut text);
-            text.push_str(" = j.");
-            q.quote(join.inverse_join_column, &mut text);
-            text.push_str(" WHERE j.");
-            q.quote(join.join_column, &mut text);
-            push_in_list(q, padded, &mut text);
-            push_order(q, &order, "t.", &mut text);
-            text
-        });
-        let rows = ds
-            .fetch_all_as(Operation::new(meta.name, association), sql, args)
-            .await?;
-        for row in &rows {
-            let key: P::Id = row.get(0).map_err(|e| ds.error(e))?;
-            let target = C::from_row_at(row, &positions).map_err(|e| ds.error(e))?;
-            found.push((key, target));
+    let level = Level {
+        association,
+        shape: format!("m2m:{}:{}:{order_by}", join.table, join.join_column),
+        key_at: 0,
+        first_column: 1,
+    };
+    load_level(ds, parents, rest, slot, level, |dialect, padded| {
+        let q = crate::sql::dialect::of(dialect);
+        let mut text = String::from("SELECT j.");
+        q.quote(join.join_column, &mut text);
+        for c in meta.columns {
+            text.push_str(", t.");
+            q.quote(c.column, &mut text);
         }
-    }
-    if !rest.is_empty() {
-        let (head, tail) = split_path(rest);
-        C::load_association(found.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
-    }
-    assign(&mut parents, found, slot);
-    Ok(())
+        text.push_str(" FROM ");
+        q.quote(meta.table, &mut text);
+        text.push_str(" t JOIN ");
+        q.quote(join.table, &mut text);
+        text.push_str(" j ON t.");
+        q.quote(meta.columns[*target_id].column, &mut text);
+        text.push_str(" = j.");
+        q.quote(join.inverse_join_column, &mut text);
+        text.push_str(" WHERE j.");
+        q.quote(join.join_column, &mut text);
+        push_in_list(q, padded, &mut text);
+        push_order(q, &order, "t.", &mut text);
+        text
+    })
+    .await
 }
