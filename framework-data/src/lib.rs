@@ -67,7 +67,8 @@ with_a_driver! {
         pub use crate::entity::macro_support::{
             EmbeddedInfo, Need, embedded_property, unexpected_null,
         };
-        pub use crate::mapping::{MetadataBuilder, Role};
+        pub use crate::entity::macro_support::EntityFields;
+        pub use crate::mapping::{MetadataBuilder, Reference, Role};
 
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {

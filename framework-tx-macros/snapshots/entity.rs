@@ -245,6 +245,46 @@ impl ::framework_data::entity::Entity for Owner {
     }
 }
 #[doc(hidden)]
+impl ::framework_data::__private::EntityFields for Owner {
+    const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "id",
+            column: "id",
+            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "name",
+            column: "full_name",
+            sql_type: <String as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <String as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Text,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "active",
+            column: "active",
+            sql_type: <bool as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <bool as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Bool,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "version",
+            column: "version",
+            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "created_at",
+            column: "created_at",
+            sql_type: <DateTime<Utc> as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <DateTime<Utc> as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+    ];
+}
+#[doc(hidden)]
 impl Owner {
     const __FW_OFFSETS: [usize; 6usize] = {
         let mut o = [0usize; 6usize];

@@ -214,13 +214,69 @@ impl ::framework_data::entity::Entity for Post {
         };
         ::core::option::Option::Some(&HOOKS)
     }
+    fn __fw_reference(
+        name: &str,
+    ) -> ::core::option::Option<::framework_data::__private::Reference> {
+        match name {
+            "author" => {
+                ::core::option::Option::Some(::framework_data::__private::Reference {
+                    column: "author_id",
+                    target: <User as ::framework_data::entity::Entity>::metadata,
+                })
+            }
+            "editor" => {
+                ::core::option::Option::Some(::framework_data::__private::Reference {
+                    column: "editor_id",
+                    target: <User as ::framework_data::entity::Entity>::metadata,
+                })
+            }
+            _ => ::core::option::Option::None,
+        }
+    }
+}
+#[doc(hidden)]
+impl ::framework_data::__private::EntityFields for Post {
+    const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "id",
+            column: "id",
+            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "author",
+            column: "author_id",
+            sql_type: <Ref<User> as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <Ref<User> as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "editor",
+            column: "editor_id",
+            sql_type: <Option<Ref<User>> as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <Option<Ref<User>> as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+    ];
+}
+#[doc(hidden)]
+impl Post {
+    #[allow(non_upper_case_globals)]
+    pub const __fw_embedded_author: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::reference::<
+        User,
+    >(false);
+    #[allow(non_upper_case_globals)]
+    pub const __fw_embedded_editor: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::reference::<
+        User,
+    >(true);
 }
 #[doc(hidden)]
 #[allow(unused_macros)]
 macro_rules! __fw_entity_fields_Post {
     ($($input:tt)*) => {
         ::framework_data::__private::repository_impl! { @ fields[(id other req) (author
-        other req) (editor other opt)] $($input)* }
+        reference req) (editor reference opt)] $($input)* }
     };
 }
 #[doc(hidden)]

@@ -132,6 +132,34 @@ impl ::framework_data::entity::Entity for OrderLine {
     }
 }
 #[doc(hidden)]
+impl ::framework_data::__private::EntityFields for OrderLine {
+    const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "order_id",
+            column: "order_id",
+            sql_type: <i64 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i64 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "line_no",
+            column: "line_no",
+            sql_type: <i32 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i32 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+        ::framework_data::entity::embedded::EmbeddedField {
+            field: "quantity",
+            column: "quantity",
+            sql_type: <i32 as ::framework_data::value::SqlValue>::SQL_TYPE,
+            nullable: <i32 as ::framework_data::value::SqlValue>::NULLABLE,
+            kind: ::framework_data::entity::embedded::PropertyKind::Other,
+        },
+    ];
+}
+#[doc(hidden)]
+impl OrderLine {}
+#[doc(hidden)]
 #[allow(unused_macros)]
 macro_rules! __fw_entity_fields_OrderLine {
     ($($input:tt)*) => {

@@ -54,7 +54,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                 ::framework_data::__private::Need::Exists,
             ) {
                 ::core::panic!(
-                    "`find_by_address_city_order_by_name_desc`: `Owner` has no property `address_city`: the embedded value has no field `city`"
+                    "`find_by_address_city_order_by_name_desc`: `Owner` has no property `address_city`: `address` has no field `city`"
                 )
             };
             static QUERY: ::framework_data::__private::derived::DerivedQuery = ::framework_data::__private::derived::DerivedQuery {

@@ -74,6 +74,17 @@ pub trait PostRepository: CrudRepository<Post> {
     async fn count_by_editor_is_null(&self) -> DataResult<u64>;
     #[fetch("author")]
     async fn find_by_editor_is_not_null(&self) -> DataResult<Vec<Post>>;
+    /// Paths through a `#[many_to_one]`: Spring's nested properties.
+    async fn find_by_author_name_order_by_title_desc(&self, name: &str) -> DataResult<Vec<Post>>;
+    async fn count_by_author_name_starting_with_ignore_case(&self, prefix: &str)
+    -> DataResult<u64>;
+    async fn find_by_editor_name_and_title(
+        &self,
+        editor: &str,
+        title: &str,
+    ) -> DataResult<Vec<Post>>;
+    async fn exists_by_author_name(&self, name: &str) -> DataResult<bool>;
+    async fn find_by_author_name_in(&self, names: &[String]) -> DataResult<Vec<Post>>;
 }
 
 fn schema(backend: Backend) -> Vec<String> {
@@ -808,6 +819,66 @@ db_test!(
         let edited = repo.find_by_editor_is_not_null().await.unwrap();
         assert_eq!(edited.len(), 1);
         assert_eq!(edited[0].author.get().unwrap().name, "cid");
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn derived_queries_reach_through_a_many_to_one(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        seed(&ctx).await;
+        let repo = PostRepositoryImpl::new(ds.clone());
+        let ann: Vec<String> = repo
+            .find_by_author_name_order_by_title_desc("ann")
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.title)
+            .collect();
+        assert_eq!(ann, ["c", "b", "a"]);
+        assert_eq!(
+            repo.count_by_author_name_starting_with_ignore_case("AN")
+                .await
+                .unwrap(),
+            3
+        );
+        assert_eq!(
+            repo.count_by_author_name_starting_with_ignore_case("x")
+                .await
+                .unwrap(),
+            0
+        );
+        let z = repo
+            .find_by_editor_name_and_title("ann", "z")
+            .await
+            .unwrap();
+        assert_eq!(
+            z.len(),
+            1,
+            "a nullable reference: posts without an editor never match"
+        );
+        assert!(
+            repo.find_by_editor_name_and_title("ann", "a")
+                .await
+                .unwrap()
+                .is_empty()
+        );
+        assert!(repo.exists_by_author_name("cid").await.unwrap());
+        assert!(
+            !repo.exists_by_author_name("bob").await.unwrap(),
+            "bob wrote nothing"
+        );
+        let both = repo
+            .find_by_author_name_in(&["cid".to_owned(), "bob".to_owned()])
+            .await
+            .unwrap();
+        assert_eq!(both.len(), 1);
+        // One statement each: a semi-join, not a query per author.
+        let before = ds.statements_executed();
+        repo.find_by_author_name_order_by_title_desc("ann")
+            .await
+            .unwrap();
+        assert_eq!(ds.statements_executed() - before, 1);
         ctx.shutdown().await.unwrap();
     }
 );

@@ -27,7 +27,22 @@ pub struct EmbeddedInfo {
     pub fields: &'static [EmbeddedField],
 }
 
+/// An entity's plain fields, for compile-time checks of derived queries that reach them through
+/// a `#[many_to_one]` (`find_by_author_name`).
+pub trait EntityFields {
+    /// The fields, as an embedded value's are described.
+    const FIELDS: &'static [EmbeddedField];
+}
+
 impl EmbeddedInfo {
+    /// The info of a `#[many_to_one]` field to `T` (`optional` for an `Option<Ref<T>>`).
+    pub const fn reference<T: EntityFields>(optional: bool) -> Self {
+        Self {
+            optional,
+            fields: T::FIELDS,
+        }
+    }
+
     /// The info of a field of type `V`.
     pub const fn of<V: EmbeddedValue>() -> Self {
         Self {

@@ -98,6 +98,13 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     /// Sets `#[updated_at]`.
     fn set_updated_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
 
+    /// The `#[many_to_one]` field `name`, for derived queries over its target's properties
+    /// (generated).
+    #[doc(hidden)]
+    fn __fw_reference(_name: &str) -> Option<crate::mapping::Reference> {
+        None
+    }
+
     /// The cascade operations of an entity with cascading associations (generated; the
     /// repository downcasts it to its own hook type).
     #[doc(hidden)]

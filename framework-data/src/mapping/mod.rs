@@ -50,6 +50,16 @@ pub struct EntityMetadata {
     pub datasource: &'static str,
 }
 
+/// A to-one association as derived queries see it: `find_by_author_name` compares `name` of
+/// the row `author_id` points to.
+#[derive(Debug, Clone, Copy)]
+pub struct Reference {
+    /// The foreign-key column of the owner.
+    pub column: &'static str,
+    /// The target entity's metadata.
+    pub target: fn() -> &'static EntityMetadata,
+}
+
 /// Every entity type linked into the program, registered by `#[derive(Entity)]`; schema
 /// validation checks those of each DataSource.
 #[linkme::distributed_slice]

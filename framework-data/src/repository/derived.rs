@@ -322,6 +322,46 @@ impl<'r, E: Entity> Call<'r, E> {
             })
     }
 
+    /// Where a condition on `property` goes: its own column, or, for a path through a
+    /// `#[many_to_one]` (`author.name`), the target's column inside `<fk> IN (SELECT <id>
+    /// FROM <target> WHERE ...)` (Spring's nested property, as a semi-join: each row at most
+    /// once). Returns the column and the text before and after the condition.
+    fn condition_site(
+        &self,
+        property: &str,
+        sql: &dyn dialect::DialectSql,
+    ) -> DataResult<(&'static str, String, &'static str)> {
+        if let Some((head, rest)) = property.split_once('.')
+            && self.meta().property(property).is_none()
+            && let Some(reference) = E::__fw_reference(head)
+        {
+            let target = (reference.target)();
+            let [id] = target.ids else {
+                return Err(DataError::InvalidArgument(format!(
+                    "{property}: {} has a composite key",
+                    target.name
+                )));
+            };
+            let column = target
+                .property(rest)
+                .map(|(_, c)| c.column)
+                .ok_or_else(|| DataError::UnknownProperty {
+                    entity: target.name,
+                    property: rest.to_owned(),
+                    known: target.columns.iter().map(|c| c.field).collect(),
+                })?;
+            let mut before = String::new();
+            sql.quote(reference.column, &mut before);
+            before.push_str(" IN (SELECT ");
+            sql.quote(target.columns[*id].column, &mut before);
+            before.push_str(" FROM ");
+            sql.quote(target.table, &mut before);
+            before.push_str(" WHERE ");
+            return Ok((column, before, ")"));
+        }
+        Ok((self.column(property)?, String::new(), ""))
+    }
+
     /// Writes the statement of `kind` for `dialect`.
     fn render(&self, kind: Kind, d: Dialect) -> DataResult<String> {
         let sql = dialect::of(d);
@@ -376,7 +416,9 @@ impl<'r, E: Entity> Call<'r, E> {
                         out.push_str(" AND ");
                     }
                     first = false;
-                    let col = quoted(self.column(part.property)?);
+                    let (column, before, after) = self.condition_site(part.property, sql)?;
+                    let col = quoted(column);
+                    out.push_str(&before);
                     match (part.op, self.shapes[i]) {
                         (Op::Eq, Shape::Null) => out.push_str(&format!("{col} IS NULL")),
                         (Op::Ne, Shape::Null) => out.push_str(&format!("{col} IS NOT NULL")),
@@ -460,6 +502,7 @@ impl<'r, E: Entity> Call<'r, E> {
                             }
                         }
                     }
+                    out.push_str(after);
                 }
                 if groups > 1 {
                     out.push(')');

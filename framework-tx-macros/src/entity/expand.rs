@@ -153,6 +153,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     let hidden = hidden_consts(e, &persistent);
     let associations = associations_impl(e);
     let cascade = cascade_fn(e);
+    let reference_fn = reference_fn(e);
 
     quote! {
         impl #fd::entity::Entity for #ident {
@@ -202,6 +203,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
             #created_fn
             #updated_fn
             #cascade
+            #reference_fn
         }
 
         #hidden
@@ -315,6 +317,39 @@ fn associations_impl(e: &Entity) -> TokenStream {
                     #(#references)*
                     _ => false,
                 }
+            }
+        }
+    }
+}
+
+/// `__fw_reference(name)`: each `#[many_to_one]` field's column and target, for derived
+/// queries over the target's properties.
+fn reference_fn(e: &Entity) -> TokenStream {
+    let fd = &e.fd;
+    let arms: Vec<TokenStream> = e
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let Some(Association::ManyToOne { target }) = &f.association else {
+                return None;
+            };
+            let (name, column) = (f.ident.to_string(), &f.column);
+            Some(quote! {
+                #name => ::core::option::Option::Some(#fd::__private::Reference {
+                    column: #column,
+                    target: <#target as #fd::entity::Entity>::metadata,
+                }),
+            })
+        })
+        .collect();
+    if arms.is_empty() {
+        return quote!();
+    }
+    quote! {
+        fn __fw_reference(name: &str) -> ::core::option::Option<#fd::__private::Reference> {
+            match name {
+                #(#arms)*
+                _ => ::core::option::Option::None,
             }
         }
     }
@@ -554,10 +589,55 @@ fn id_fns(e: &Entity, persistent: &[&Field]) -> (TokenStream, TokenStream) {
 /// and, per embedded field, what `#[repository]` checks derived queries against
 /// (`__fw_embedded_{field}`).
 fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
-    if !persistent.iter().any(|f| f.role.is_embedded()) {
-        return quote!();
-    }
     let (ident, fd) = (&e.ident, &e.fd);
+    // Every entity describes its plain fields, for derived queries through a reference to it.
+    let plain = persistent
+        .iter()
+        .filter(|f| !f.role.is_embedded())
+        .map(|f| {
+            let (field, column, ty) = (f.ident.to_string(), &f.column, &f.ty);
+            let kind = match kind(ty) {
+                Kind::Text => quote!(Text),
+                Kind::Bool => quote!(Bool),
+                Kind::Other => quote!(Other),
+            };
+            quote! {
+                #fd::entity::embedded::EmbeddedField {
+                    field: #field,
+                    column: #column,
+                    sql_type: <#ty as #fd::value::SqlValue>::SQL_TYPE,
+                    nullable: <#ty as #fd::value::SqlValue>::NULLABLE,
+                    kind: #fd::entity::embedded::PropertyKind::#kind,
+                }
+            }
+        });
+    let fields_impl = quote! {
+        #[doc(hidden)]
+        impl #fd::__private::EntityFields for #ident {
+            const FIELDS: &'static [#fd::entity::embedded::EmbeddedField] = &[#(#plain),*];
+        }
+    };
+    let references = e.fields.iter().filter_map(|f| {
+        let Some(Association::ManyToOne { target }) = &f.association else {
+            return None;
+        };
+        let name = format_ident!("__fw_embedded_{}", f.ident);
+        let optional = option_inner(&f.ty).1;
+        Some(quote! {
+            #[allow(non_upper_case_globals)]
+            pub const #name: #fd::__private::EmbeddedInfo = #fd::__private::EmbeddedInfo::reference::<#target>(#optional);
+        })
+    });
+    let references: Vec<TokenStream> = references.collect();
+    if !persistent.iter().any(|f| f.role.is_embedded()) {
+        return quote! {
+            #fields_impl
+            #[doc(hidden)]
+            impl #ident {
+                #(#references)*
+            }
+        };
+    }
     let n = persistent.len();
     let steps = persistent.iter().enumerate().skip(1).map(|(i, _)| {
         let prev = &persistent[i - 1];
@@ -578,6 +658,7 @@ fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
         }
     });
     quote! {
+        #fields_impl
         #[doc(hidden)]
         impl #ident {
             const __FW_OFFSETS: [usize; #n] = {
@@ -586,6 +667,7 @@ fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
                 o
             };
             #(#infos)*
+            #(#references)*
         }
     }
 }
@@ -601,6 +683,8 @@ fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
         let fi = &f.ident;
         let kind = if f.role.is_embedded() {
             quote!(embedded)
+        } else if matches!(f.association, Some(Association::ManyToOne { .. })) {
+            quote!(reference)
         } else {
             match kind(&f.ty) {
                 Kind::Text => quote!(text),

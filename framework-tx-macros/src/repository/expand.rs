@@ -262,7 +262,18 @@ fn derived_method(
     let (embedded, plain): (Vec<&FieldInfo>, Vec<&FieldInfo>) =
         fields.iter().partition(|f| f.kind == "embedded");
     let properties: Vec<String> = plain.iter().map(|f| f.name.clone()).collect();
-    let embedded: Vec<String> = embedded.iter().map(|f| f.name.clone()).collect();
+    // A `#[many_to_one]` is a property (its key) and the head of paths into its target
+    // (`author_name` -> `author.name`), like an embedded value's fields.
+    let embedded: Vec<String> = embedded
+        .iter()
+        .map(|f| f.name.clone())
+        .chain(
+            fields
+                .iter()
+                .filter(|f| f.kind == "reference")
+                .map(|f| f.name.clone()),
+        )
+        .collect();
     let mut tree = grammar::parse(&m.to_string(), &properties, &embedded, entity)
         .map_err(|e| err(m.span(), m, e))?;
     // `all_ignore_case` reaches only text comparisons (Spring's rule); an explicit
@@ -408,6 +419,26 @@ fn derived_method(
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
     };
+    // Ordering through a reference would need a join: not supported (yet).
+    let references: Vec<&str> = fields
+        .iter()
+        .filter(|f| f.kind == "reference")
+        .map(|f| f.name.as_str())
+        .collect();
+    if let Some(o) = tree.order.iter().find(|o| {
+        o.property
+            .split_once('.')
+            .is_some_and(|(head, _)| references.contains(&head))
+    }) {
+        return Err(err(
+            m.span(),
+            m,
+            format!(
+                "cannot order by `{}`, a property of a #[many_to_one] target; derived queries can compare it, not sort by it",
+                o.property.replace('.', "_")
+            ),
+        ));
+    }
     let checks = embedded_checks(&tree, entity_path, m, fd);
     let parts = tree.parts.iter().map(|p| {
         let property = &p.property;
@@ -889,9 +920,14 @@ fn embedded_checks(
             continue;
         };
         let shown = p.property.replace('.', "_");
-        wanted.push((&p.property, "Exists", format!(
-            "`{m}`: `{entity}` has no property `{shown}`: the embedded value has no field `{inner}`"
-        )));
+        let outer = p.property.split('.').next().unwrap_or_default();
+        wanted.push((
+            &p.property,
+            "Exists",
+            format!(
+                "`{m}`: `{entity}` has no property `{shown}`: `{outer}` has no field `{inner}`"
+            ),
+        ));
         if p.ignore_case && !p.ignore_case_from_all {
             wanted.push((
                 &p.property,
