@@ -68,7 +68,7 @@ with_a_driver! {
             EmbeddedInfo, Need, embedded_property, unexpected_null,
         };
         pub use crate::entity::macro_support::EntityFields;
-        pub use crate::mapping::{MetadataBuilder, Reference, Role};
+        pub use crate::mapping::{Collection, MetadataBuilder, Reference, Role};
 
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {

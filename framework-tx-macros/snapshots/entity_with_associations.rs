@@ -233,6 +233,19 @@ impl ::framework_data::entity::Entity for Post {
             _ => ::core::option::Option::None,
         }
     }
+    fn __fw_collection(
+        name: &str,
+    ) -> ::core::option::Option<::framework_data::__private::Collection> {
+        match name {
+            "comments" => {
+                ::core::option::Option::Some(::framework_data::__private::Collection {
+                    mapped_by: "post",
+                    target: <Comment as ::framework_data::entity::Entity>::metadata,
+                })
+            }
+            _ => ::core::option::Option::None,
+        }
+    }
 }
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for Post {
@@ -270,13 +283,17 @@ impl Post {
     pub const __fw_embedded_editor: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::reference::<
         User,
     >(true);
+    #[allow(non_upper_case_globals)]
+    pub const __fw_embedded_comments: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::reference::<
+        Comment,
+    >(false);
 }
 #[doc(hidden)]
 #[allow(unused_macros)]
 macro_rules! __fw_entity_fields_Post {
     ($($input:tt)*) => {
         ::framework_data::__private::repository_impl! { @ fields[(id other req) (author
-        reference req) (editor reference opt)] $($input)* }
+        reference req) (editor reference opt) (comments collection req)] $($input)* }
     };
 }
 #[doc(hidden)]

@@ -65,6 +65,12 @@ pub trait UserRepository: CrudRepository<User> {
     #[fetch("posts.comments")]
     #[query("SELECT * FROM users WHERE name <> :name ORDER BY name")]
     async fn everyone_but(&self, name: &str) -> DataResult<Vec<User>>;
+    /// Paths through a `#[one_to_many]`: each user at most once.
+    async fn find_by_posts_title_in_order_by_name_asc(
+        &self,
+        titles: &[String],
+    ) -> DataResult<Vec<User>>;
+    async fn count_by_posts_title_starting_with(&self, prefix: &str) -> DataResult<u64>;
 }
 
 #[repository]
@@ -879,6 +885,35 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(ds.statements_executed() - before, 1);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn paths_through_a_one_to_many_return_each_root_once(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        seed(&ctx).await;
+        let repo = UserRepositoryImpl::new(ds.clone());
+        let titles = |v: &[&str]| v.iter().map(|t| (*t).to_owned()).collect::<Vec<_>>();
+        let found = repo
+            .find_by_posts_title_in_order_by_name_asc(&titles(&["a", "b", "z"]))
+            .await
+            .unwrap();
+        let names: Vec<&str> = found.iter().map(|u| u.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["ann", "cid"],
+            "ann has two matching posts and comes once"
+        );
+        assert_eq!(
+            repo.count_by_posts_title_starting_with("").await.unwrap(),
+            2,
+            "bob has no posts"
+        );
+        assert_eq!(
+            repo.count_by_posts_title_starting_with("z").await.unwrap(),
+            1
+        );
         ctx.shutdown().await.unwrap();
     }
 );

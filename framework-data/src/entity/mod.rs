@@ -105,6 +105,13 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
         None
     }
 
+    /// The `#[one_to_many]` field `name`, for derived queries over its children's properties
+    /// (generated).
+    #[doc(hidden)]
+    fn __fw_collection(_name: &str) -> Option<crate::mapping::Collection> {
+        None
+    }
+
     /// The cascade operations of an entity with cascading associations (generated; the
     /// repository downcasts it to its own hook type).
     #[doc(hidden)]

@@ -60,6 +60,16 @@ pub struct Reference {
     pub target: fn() -> &'static EntityMetadata,
 }
 
+/// A to-many association as derived queries see it: `find_by_posts_title` keeps the entities
+/// that have a child whose `title` matches.
+#[derive(Debug, Clone, Copy)]
+pub struct Collection {
+    /// The child's `#[many_to_one]` property that points back.
+    pub mapped_by: &'static str,
+    /// The child entity's metadata.
+    pub target: fn() -> &'static EntityMetadata,
+}
+
 /// Every entity type linked into the program, registered by `#[derive(Entity)]`; schema
 /// validation checks those of each DataSource.
 #[linkme::distributed_slice]

@@ -324,8 +324,10 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// Where a condition on `property` goes: its own column, or, for a path through a
     /// `#[many_to_one]` (`author.name`), the target's column inside `<fk> IN (SELECT <id>
-    /// FROM <target> WHERE ...)` (Spring's nested property, as a semi-join: each row at most
-    /// once). Returns the column and the text before and after the condition.
+    /// FROM <target> WHERE ...)`, or through a `#[one_to_many]` (`posts.title`), the child's
+    /// column inside `<id> IN (SELECT <child fk> FROM <child> WHERE ...)`: Spring's nested
+    /// properties, as semi-joins, so each row comes at most once (Spring's distinct roots).
+    /// Returns the column and the text before and after the condition.
     fn condition_site(
         &self,
         property: &str,
@@ -356,6 +358,37 @@ impl<'r, E: Entity> Call<'r, E> {
             sql.quote(target.columns[*id].column, &mut before);
             before.push_str(" FROM ");
             sql.quote(target.table, &mut before);
+            before.push_str(" WHERE ");
+            return Ok((column, before, ")"));
+        }
+        if let Some((head, rest)) = property.split_once('.')
+            && self.meta().property(property).is_none()
+            && let Some(collection) = E::__fw_collection(head)
+        {
+            let meta = self.meta();
+            let child = (collection.target)();
+            let [id] = meta.ids else {
+                return Err(DataError::InvalidArgument(format!(
+                    "{property}: {} has a composite key",
+                    meta.name
+                )));
+            };
+            let (fk, column) = match (child.property(collection.mapped_by), child.property(rest)) {
+                (Some((_, fk)), Some((_, c))) => (fk.column, c.column),
+                (fk, _) => {
+                    return Err(DataError::UnknownProperty {
+                        entity: child.name,
+                        property: if fk.is_none() { collection.mapped_by } else { rest }.to_owned(),
+                        known: child.columns.iter().map(|c| c.field).collect(),
+                    });
+                }
+            };
+            let mut before = String::new();
+            sql.quote(meta.columns[*id].column, &mut before);
+            before.push_str(" IN (SELECT ");
+            sql.quote(fk, &mut before);
+            before.push_str(" FROM ");
+            sql.quote(child.table, &mut before);
             before.push_str(" WHERE ");
             return Ok((column, before, ")"));
         }

@@ -342,16 +342,48 @@ fn reference_fn(e: &Entity) -> TokenStream {
             })
         })
         .collect();
-    if arms.is_empty() {
-        return quote!();
-    }
-    quote! {
-        fn __fw_reference(name: &str) -> ::core::option::Option<#fd::__private::Reference> {
-            match name {
-                #(#arms)*
-                _ => ::core::option::Option::None,
+    let collections: Vec<TokenStream> = e
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let Some(Association::OneToMany {
+                target, mapped_by, ..
+            }) = &f.association
+            else {
+                return None;
+            };
+            let name = f.ident.to_string();
+            Some(quote! {
+                #name => ::core::option::Option::Some(#fd::__private::Collection {
+                    mapped_by: #mapped_by,
+                    target: <#target as #fd::entity::Entity>::metadata,
+                }),
+            })
+        })
+        .collect();
+    let references = (!arms.is_empty()).then(|| {
+        quote! {
+            fn __fw_reference(name: &str) -> ::core::option::Option<#fd::__private::Reference> {
+                match name {
+                    #(#arms)*
+                    _ => ::core::option::Option::None,
+                }
             }
         }
+    });
+    let collections = (!collections.is_empty()).then(|| {
+        quote! {
+            fn __fw_collection(name: &str) -> ::core::option::Option<#fd::__private::Collection> {
+                match name {
+                    #(#collections)*
+                    _ => ::core::option::Option::None,
+                }
+            }
+        }
+    });
+    quote! {
+        #references
+        #collections
     }
 }
 
@@ -618,11 +650,12 @@ fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
         }
     };
     let references = e.fields.iter().filter_map(|f| {
-        let Some(Association::ManyToOne { target }) = &f.association else {
-            return None;
+        let (target, optional) = match &f.association {
+            Some(Association::ManyToOne { target }) => (target, option_inner(&f.ty).1),
+            Some(Association::OneToMany { target, .. }) => (target, false),
+            _ => return None,
         };
         let name = format_ident!("__fw_embedded_{}", f.ident);
-        let optional = option_inner(&f.ty).1;
         Some(quote! {
             #[allow(non_upper_case_globals)]
             pub const #name: #fd::__private::EmbeddedInfo = #fd::__private::EmbeddedInfo::reference::<#target>(#optional);
@@ -699,6 +732,15 @@ fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
         };
         quote!((#fi #kind #opt))
     });
+    // To-many associations are no columns, only heads of paths (`posts_title`).
+    let collections = e.fields.iter().filter_map(|f| {
+        let Some(Association::OneToMany { .. }) = &f.association else {
+            return None;
+        };
+        let fi = &f.ident;
+        Some(quote!((#fi collection req)))
+    });
+    let fields = fields.chain(collections);
     quote! {
         #[doc(hidden)]
         #[allow(unused_macros)]

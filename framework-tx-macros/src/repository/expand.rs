@@ -259,18 +259,21 @@ fn derived_method(
 ) -> syn::Result<TokenStream> {
     let m = &f.sig.ident;
     let entity = &path_name(entity_path);
-    let (embedded, plain): (Vec<&FieldInfo>, Vec<&FieldInfo>) =
-        fields.iter().partition(|f| f.kind == "embedded");
+    let (embedded, plain): (Vec<&FieldInfo>, Vec<&FieldInfo>) = fields
+        .iter()
+        .filter(|f| f.kind != "collection")
+        .partition(|f| f.kind == "embedded");
     let properties: Vec<String> = plain.iter().map(|f| f.name.clone()).collect();
     // A `#[many_to_one]` is a property (its key) and the head of paths into its target
-    // (`author_name` -> `author.name`), like an embedded value's fields.
+    // (`author_name` -> `author.name`), like an embedded value's fields; a `#[one_to_many]` is
+    // only the head of paths into its children (`posts_title`).
     let embedded: Vec<String> = embedded
         .iter()
         .map(|f| f.name.clone())
         .chain(
             fields
                 .iter()
-                .filter(|f| f.kind == "reference")
+                .filter(|f| f.kind == "reference" || f.kind == "collection")
                 .map(|f| f.name.clone()),
         )
         .collect();
@@ -422,7 +425,7 @@ fn derived_method(
     // Ordering through a reference would need a join: not supported (yet).
     let references: Vec<&str> = fields
         .iter()
-        .filter(|f| f.kind == "reference")
+        .filter(|f| f.kind == "reference" || f.kind == "collection")
         .map(|f| f.name.as_str())
         .collect();
     if let Some(o) = tree.order.iter().find(|o| {
@@ -434,7 +437,7 @@ fn derived_method(
             m.span(),
             m,
             format!(
-                "cannot order by `{}`, a property of a #[many_to_one] target; derived queries can compare it, not sort by it",
+                "cannot order by `{}`, a property of an associated entity; derived queries can compare it, not sort by it",
                 o.property.replace('.', "_")
             ),
         ));
