@@ -65,7 +65,7 @@ with_a_driver! {
         pub use shaku;
 
         pub use crate::entity::macro_support::{
-            EmbeddedInfo, Need, embedded_property, unexpected_null,
+            EmbeddedInfo, Need, embedded_property, is_association, path_head, unexpected_null,
         };
         pub use crate::entity::macro_support::EntityFields;
         pub use crate::mapping::{Collection, MetadataBuilder, Reference, Role};

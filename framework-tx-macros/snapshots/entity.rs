@@ -303,6 +303,11 @@ impl Owner {
     pub const __fw_embedded_address: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::of::<
         Option<Address>,
     >();
+    pub const fn __fw_association_path(path: &[u8]) -> bool {
+        let (head, rest) = ::framework_data::__private::path_head(path);
+        let _ = (head, rest);
+        false
+    }
 }
 #[doc(hidden)]
 #[allow(unused_macros)]

@@ -287,6 +287,37 @@ impl Post {
     pub const __fw_embedded_comments: ::framework_data::__private::EmbeddedInfo = ::framework_data::__private::EmbeddedInfo::reference::<
         Comment,
     >(false);
+    pub const fn __fw_association_path(path: &[u8]) -> bool {
+        let (head, rest) = ::framework_data::__private::path_head(path);
+        let _ = (head, rest);
+        if ::framework_data::__private::is_association(head, "author") {
+            return match rest {
+                ::core::option::Option::None => true,
+                ::core::option::Option::Some(rest) => <User>::__fw_association_path(rest),
+            };
+        }
+        if ::framework_data::__private::is_association(head, "editor") {
+            return match rest {
+                ::core::option::Option::None => true,
+                ::core::option::Option::Some(rest) => <User>::__fw_association_path(rest),
+            };
+        }
+        if ::framework_data::__private::is_association(head, "comments") {
+            return match rest {
+                ::core::option::Option::None => true,
+                ::core::option::Option::Some(rest) => {
+                    <Comment>::__fw_association_path(rest)
+                }
+            };
+        }
+        if ::framework_data::__private::is_association(head, "tags") {
+            return match rest {
+                ::core::option::Option::None => true,
+                ::core::option::Option::Some(rest) => <Tag>::__fw_association_path(rest),
+            };
+        }
+        false
+    }
 }
 #[doc(hidden)]
 #[allow(unused_macros)]

@@ -158,7 +158,13 @@ impl ::framework_data::__private::EntityFields for OrderLine {
     ];
 }
 #[doc(hidden)]
-impl OrderLine {}
+impl OrderLine {
+    pub const fn __fw_association_path(path: &[u8]) -> bool {
+        let (head, rest) = ::framework_data::__private::path_head(path);
+        let _ = (head, rest);
+        false
+    }
+}
 #[doc(hidden)]
 #[allow(unused_macros)]
 macro_rules! __fw_entity_fields_OrderLine {

@@ -67,6 +67,29 @@ const fn str_eq(a: &str, b: &str) -> bool {
     true
 }
 
+/// The first segment of a dotted association path and the rest after the dot (`None` for the
+/// last segment), for the compile-time check of `#[fetch]` paths.
+pub const fn path_head(path: &[u8]) -> (&[u8], Option<&[u8]>) {
+    let mut i = 0;
+    while i < path.len() {
+        if path[i] == b'.' {
+            let (head, rest) = path.split_at(i);
+            let (_, rest) = rest.split_at(1);
+            return (head, Some(rest));
+        }
+        i += 1;
+    }
+    (path, None)
+}
+
+/// Whether `head` is the association `name` (a const string comparison).
+pub const fn is_association(head: &[u8], name: &str) -> bool {
+    match core::str::from_utf8(head) {
+        Ok(head) => str_eq(head, name),
+        Err(_) => false,
+    }
+}
+
 /// Whether sub-property `name` of an embedded field exists and meets `need`.
 pub const fn embedded_property(info: EmbeddedInfo, name: &str, need: Need) -> bool {
     let mut i = 0;

@@ -322,6 +322,36 @@ fn associations_impl(e: &Entity) -> TokenStream {
     }
 }
 
+/// `__fw_association_path(path)`: whether a dotted path names associations all the way down
+/// (a `const fn`, so `#[fetch]` paths are checked at compile time).
+fn association_path_fn(e: &Entity) -> TokenStream {
+    let fd = &e.fd;
+    let arms = e.fields.iter().filter_map(|f| {
+        let target = match f.association.as_ref()? {
+            Association::ManyToOne { target }
+            | Association::OneToMany { target, .. }
+            | Association::ManyToMany { target, .. } => target,
+        };
+        let name = f.ident.to_string();
+        Some(quote! {
+            if #fd::__private::is_association(head, #name) {
+                return match rest {
+                    ::core::option::Option::None => true,
+                    ::core::option::Option::Some(rest) => <#target>::__fw_association_path(rest),
+                };
+            }
+        })
+    });
+    quote! {
+        pub const fn __fw_association_path(path: &[u8]) -> bool {
+            let (head, rest) = #fd::__private::path_head(path);
+            let _ = (head, rest);
+            #(#arms)*
+            false
+        }
+    }
+}
+
 /// `__fw_reference(name)`: each `#[many_to_one]` field's column and target, for derived
 /// queries over the target's properties.
 fn reference_fn(e: &Entity) -> TokenStream {
@@ -661,7 +691,8 @@ fn hidden_consts(e: &Entity, persistent: &[&Field]) -> TokenStream {
             pub const #name: #fd::__private::EmbeddedInfo = #fd::__private::EmbeddedInfo::reference::<#target>(#optional);
         })
     });
-    let references: Vec<TokenStream> = references.collect();
+    let mut references: Vec<TokenStream> = references.collect();
+    references.push(association_path_fn(e));
     if !persistent.iter().any(|f| f.role.is_embedded()) {
         return quote! {
             #fields_impl

@@ -886,8 +886,25 @@ fn fetching_method(
         let fetch = quote_spanned!(p.span()=> #fd::__private::assoc::fetch::<#entity_path, _>);
         quote!(#fetch(&mut __found, __repository, #p).await?;)
     });
+    // Each path names associations all the way down, checked at compile time.
+    let entity = path_name(entity_path);
+    let checks = paths.iter().map(|p| {
+        let bytes = syn::LitByteStr::new(p.value().as_bytes(), p.span());
+        let message = format!(
+            "`{}`: #[fetch(\"{}\")]: `{entity}` has no association path `{}` (each segment must be a #[many_to_one], #[one_to_many] or #[many_to_many] field of the entity before it)",
+            f.sig.ident,
+            p.value(),
+            p.value()
+        );
+        quote_spanned! {p.span()=>
+            const _: () = if !<#entity_path>::__fw_association_path(#bytes) {
+                ::core::panic!(#message)
+            };
+        }
+    });
     Ok(quote! {
         #sig {
+            #(#checks)*
             ::std::boxed::Box::pin(async move {
                 let mut __found = self.#query(#(#args),*).await?;
                 let __repository = self.repository.get()?;
