@@ -144,12 +144,13 @@ impl ::framework_data::entity::Entity for Post {
     > {
         fn after_save<'a>(
             e: &'a mut Post,
+            existed: bool,
             ds: &'a ::framework_data::datasource::DataSource,
         ) -> ::framework_data::__private::BoxFuture<
             'a,
             ::framework_data::DataResult<()>,
         > {
-            let _ = (&e, ds);
+            let _ = (&e, existed, ds);
             ::std::boxed::Box::pin(async move {
                 ::framework_data::__private::assoc::cascade_save::<
                     Post,
@@ -160,6 +161,7 @@ impl ::framework_data::entity::Entity for Post {
                         &mut e.comments,
                         "post",
                         true,
+                        existed,
                     )
                     .await?;
                 ::framework_data::__private::assoc::link_save::<
@@ -174,6 +176,7 @@ impl ::framework_data::entity::Entity for Post {
                             join_column: "post_id",
                             inverse_join_column: "tag_id",
                         },
+                        existed,
                     )
                     .await?;
                 ::core::result::Result::Ok(())

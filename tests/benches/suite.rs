@@ -804,6 +804,23 @@ async fn seed_blog(ctx: &ApplicationContext, backend: Backend) {
         .unwrap();
 }
 
+/// Page `$page` of 20 users, by hand (both raw versions start with it).
+macro_rules! blog_users_page {
+    ($pool:expr, $ph:expr, $db:ty, $page:expr) => {{
+        let page_sql = format!(
+            "SELECT id, name FROM b_users ORDER BY id ASC LIMIT {} OFFSET {}",
+            $ph(1),
+            $ph(2)
+        );
+        sqlx::query_as::<$db, (i64, String)>(sqlx::AssertSqlSafe(page_sql))
+            .bind(20_i64)
+            .bind($page as i64 * 20)
+            .fetch_all($pool)
+            .await
+            .unwrap()
+    }};
+}
+
 /// What a careful raw sqlx user writes for the page: count, page, then one IN-list query per
 /// level, grouped by hand.
 macro_rules! raw_blog_page {
@@ -814,18 +831,7 @@ macro_rules! raw_blog_page {
             .fetch_one(pool)
             .await
             .unwrap();
-        let page_sql = format!(
-            "SELECT id, name FROM b_users ORDER BY id ASC LIMIT {} OFFSET {}",
-            ph(1),
-            ph(2)
-        );
-        let users: Vec<(i64, String)> =
-            sqlx::query_as::<$db, (i64, String)>(sqlx::AssertSqlSafe(page_sql))
-                .bind(20_i64)
-                .bind($page as i64 * 20)
-                .fetch_all(pool)
-                .await
-                .unwrap();
+        let users = blog_users_page!(pool, ph, $db, $page);
         let list = |n: usize| (1..=n).map(|i| ph(i)).collect::<Vec<_>>().join(", ");
         let posts_sql = format!(
             "SELECT id, title, author_id FROM b_posts WHERE author_id IN ({}) ORDER BY title ASC",
@@ -875,18 +881,7 @@ macro_rules! naive_blog_page {
     ($pool:expr, $ph:expr, $db:ty, $page:expr) => {{
         let pool = $pool;
         let ph = $ph;
-        let page_sql = format!(
-            "SELECT id, name FROM b_users ORDER BY id ASC LIMIT {} OFFSET {}",
-            ph(1),
-            ph(2)
-        );
-        let users: Vec<(i64, String)> =
-            sqlx::query_as::<$db, (i64, String)>(sqlx::AssertSqlSafe(page_sql))
-                .bind(20_i64)
-                .bind($page as i64 * 20)
-                .fetch_all(pool)
-                .await
-                .unwrap();
+        let users = blog_users_page!(pool, ph, $db, $page);
         let posts_sql = format!(
             "SELECT id, title, author_id FROM b_posts WHERE author_id = {} ORDER BY title ASC",
             ph(1)

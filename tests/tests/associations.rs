@@ -569,6 +569,7 @@ db_test!(
         let orders = ctx.repository::<Order>().unwrap();
         let mut first = item("apple", 3);
         first.notes = Related::Loaded(vec![note("ripe"), note("red")]);
+        let before = ds.statements_executed();
         let saved = orders
             .save(Order {
                 id: 0,
@@ -577,6 +578,11 @@ db_test!(
             })
             .await
             .unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            3,
+            "order, its items, the apple's notes: a new parent has no orphans to look for"
+        );
         let items = saved.items.get().unwrap();
         assert!(
             items.iter().all(|i| i.id != 0 && i.order.id() == &saved.id),

@@ -19,6 +19,7 @@ pub async fn cascade_save<P, C>(
     children: &mut Related<Vec<C>>,
     mapped_by: &'static str,
     orphan_removal: bool,
+    existed: bool,
 ) -> DataResult<()>
 where
     P: Associations,
@@ -40,7 +41,8 @@ where
     }
     let repo = Repository::<C>::new(ds.clone());
     let saved = repo.save_all(pending).await?;
-    if orphan_removal {
+    // A parent inserted just now has no other children to remove.
+    if orphan_removal && existed {
         let kept: std::collections::HashSet<C::Id> = saved.iter().map(|c| c.id()).collect();
         let orphans: Vec<C::Id> = child_ids::<P, C>(ds, &parent, mapped_by)
             .await?
@@ -133,6 +135,7 @@ pub async fn link_save<P, C>(
     owner: P::Id,
     targets: &Related<Vec<C>>,
     join: super::loader::JoinTable,
+    existed: bool,
 ) -> DataResult<()>
 where
     P: Associations,
@@ -160,15 +163,19 @@ where
     let select = P::sql().variable(dialect, &format!("links:{}:{}", join.table, join.join_column), || {
         where_eq(dialect, Some(join.inverse_join_column), join.table, join.join_column)
     });
-    let mut args = ds.args();
-    bind(&mut args, &owner)?;
-    let rows = ds
-        .fetch_all_as(Operation::new(meta.name, "links"), select, args)
-        .await?;
-    let existing: Vec<C::Id> = rows
-        .iter()
-        .map(|r| r.get::<C::Id>(0).map_err(|e| ds.error(e)))
-        .collect::<DataResult<_>>()?;
+    // An owner inserted just now has no links yet.
+    let existing: Vec<C::Id> = if existed {
+        let mut args = ds.args();
+        bind(&mut args, &owner)?;
+        let rows = ds
+            .fetch_all_as(Operation::new(meta.name, "links"), select, args)
+            .await?;
+        rows.iter()
+            .map(|r| r.get::<C::Id>(0).map_err(|e| ds.error(e)))
+            .collect::<DataResult<_>>()?
+    } else {
+        Vec::new()
+    };
     let have: std::collections::HashSet<&C::Id> = existing.iter().collect();
     let want: std::collections::HashSet<&C::Id> = wanted.iter().collect();
     let missing: Vec<&C::Id> = wanted.iter().filter(|id| !have.contains(id)).collect();

@@ -10,8 +10,10 @@ use crate::datasource::DataSource;
 use crate::entity::Entity;
 use crate::error::DataResult;
 
-/// Writes an entity's cascading collections after its own row.
-pub type AfterSave<E> = for<'a> fn(&'a mut E, &'a DataSource) -> BoxFuture<'a, DataResult<()>>;
+/// Writes an entity's cascading collections after its own row; `existed` says whether the row
+/// was there before (a new one has no stored children or links to compare against).
+pub type AfterSave<E> =
+    for<'a> fn(&'a mut E, bool, &'a DataSource) -> BoxFuture<'a, DataResult<()>>;
 
 /// Deletes the cascading children of the entity with this id before its own row.
 pub type BeforeDelete<E> =

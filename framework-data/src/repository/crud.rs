@@ -225,10 +225,11 @@ impl<E: Entity> Repository<E> {
     pub async fn save(&self, entity: E) -> DataResult<E> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
             // The row, then its cascading collections, in one transaction.
+            let existed = !entity.is_new();
             return self
                 .in_transaction("save", async move {
                     let mut saved = self.save_row(entity).await?;
-                    (hooks.after_save)(&mut saved, &self.ds).await?;
+                    (hooks.after_save)(&mut saved, existed, &self.ds).await?;
                     Ok(saved)
                 })
                 .await;
@@ -344,11 +345,13 @@ impl<E: Entity> Repository<E> {
     /// transaction is running, they run in one, as Spring Data's `saveAll` does: all or nothing.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
+            // `save_all_now` returns the existing entities first, then the new ones.
+            let existing = entities.iter().filter(|e| !e.is_new()).count();
             return self
                 .in_transaction("save_all", async move {
                     let mut saved = self.save_all_now(entities).await?;
-                    for e in saved.iter_mut() {
-                        (hooks.after_save)(e, &self.ds).await?;
+                    for (i, e) in saved.iter_mut().enumerate() {
+                        (hooks.after_save)(e, i < existing, &self.ds).await?;
                     }
                     Ok(saved)
                 })

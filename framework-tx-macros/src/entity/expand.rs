@@ -442,7 +442,7 @@ fn cascade_fn(e: &Entity) -> TokenStream {
             };
             saves.push(quote! {
                 #fd::__private::assoc::link_save::<#ident, #target>(
-                    ds, #fd::entity::Entity::id(&*e), &e.#fi, #join,
+                    ds, #fd::entity::Entity::id(&*e), &e.#fi, #join, existed,
                 ).await?;
             });
             removes.push(quote! {
@@ -464,7 +464,7 @@ fn cascade_fn(e: &Entity) -> TokenStream {
         if *cascade_save {
             saves.push(quote! {
                 #fd::__private::assoc::cascade_save::<#ident, #target>(
-                    ds, #fd::entity::Entity::id(&*e), &mut e.#fi, #mapped_by, #orphan_removal,
+                    ds, #fd::entity::Entity::id(&*e), &mut e.#fi, #mapped_by, #orphan_removal, existed,
                 ).await?;
             });
         }
@@ -481,9 +481,10 @@ fn cascade_fn(e: &Entity) -> TokenStream {
         fn __fw_cascade() -> ::core::option::Option<&'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync)> {
             fn after_save<'a>(
                 e: &'a mut #ident,
+                existed: bool,
                 ds: &'a #fd::datasource::DataSource,
             ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
-                let _ = (&e, ds);
+                let _ = (&e, existed, ds);
                 ::std::boxed::Box::pin(async move {
                     #(#saves)*
                     ::core::result::Result::Ok(())

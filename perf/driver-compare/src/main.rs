@@ -18,7 +18,10 @@ const SQL: &str = "SELECT id, name, email, age FROM drv_people WHERE id = $1";
 const ROWS: i64 = 10_000;
 /// Pool size of both sides (`POOL=16` to take connection waits out of the 16-task figure).
 fn pool_size() -> u32 {
-    std::env::var("POOL").ok().and_then(|v| v.parse().ok()).unwrap_or(10)
+    std::env::var("POOL")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(10)
 }
 
 struct Manager {
@@ -35,7 +38,7 @@ impl bb8::ManageConnection for Manager {
     type Connection = Prepared;
     type Error = tokio_postgres::Error;
 
-    async fn connect(&self) -> Result<Prepared, tokio_postgres::Error> {
+    async fn connect(&self) -> std::result::Result<Prepared, tokio_postgres::Error> {
         let (client, connection) = self.config.connect(NoTls).await?;
         tokio::spawn(async move {
             let _ = connection.await;
@@ -44,7 +47,10 @@ impl bb8::ManageConnection for Manager {
         Ok(Prepared { client, statement })
     }
 
-    async fn is_valid(&self, conn: &mut Prepared) -> Result<(), tokio_postgres::Error> {
+    async fn is_valid(
+        &self,
+        conn: &mut Prepared,
+    ) -> std::result::Result<(), tokio_postgres::Error> {
         conn.client.simple_query("").await.map(|_| ())
     }
 
@@ -54,6 +60,26 @@ impl bb8::ManageConnection for Manager {
 }
 
 type Row = (i64, String, String, i32);
+
+/// What can stop a measurement: a bad URL, a database that is not there or refuses a query,
+/// a pool that cannot hand out a connection, a task or runtime that failed.
+#[derive(Debug, thiserror::Error)]
+enum Error {
+    #[error("tokio-postgres: {0}")]
+    Postgres(#[from] tokio_postgres::Error),
+    #[error("sqlx: {0}")]
+    Sqlx(#[from] sqlx::Error),
+    #[error("bb8 checkout: {0}")]
+    Checkout(#[from] bb8::RunError<tokio_postgres::Error>),
+    #[error("the connection limit was closed")]
+    Closed(#[from] tokio::sync::AcquireError),
+    #[error("a reading task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+    #[error("cannot start the runtime: {0}")]
+    Runtime(#[from] std::io::Error),
+}
+
+type Result<T> = std::result::Result<T, Error>;
 
 #[derive(Clone)]
 struct Contestants {
@@ -68,45 +94,44 @@ struct Contestants {
 }
 
 impl Contestants {
-    async fn sqlx_read(&self, id: i64) -> Row {
-        sqlx::query_as::<_, Row>(SQL)
+    async fn sqlx_read(&self, id: i64) -> Result<Row> {
+        Ok(sqlx::query_as::<_, Row>(SQL)
             .bind(id)
             .fetch_one(&self.sqlx)
-            .await
-            .expect("sqlx read")
+            .await?)
     }
 
-    async fn kept_read(&self, id: i64) -> Row {
+    async fn kept_read(&self, id: i64) -> Result<Row> {
         use sqlx::ConnectOptions;
-        let permit = self.permits.acquire().await.expect("semaphore");
+        let permit = self.permits.acquire().await?;
         let kept = self.kept.lock().ok().and_then(|mut k| k.pop());
         let mut conn = match kept {
             Some(c) => c,
-            None => self.options.connect().await.expect("sqlx connect"),
+            None => self.options.connect().await?,
         };
         let row = sqlx::query_as::<_, Row>(SQL)
             .bind(id)
             .fetch_one(&mut conn)
-            .await
-            .expect("sqlx read");
+            .await?;
         if let Ok(mut k) = self.kept.lock() {
             k.push(conn);
         }
         drop(permit);
-        row
+        Ok(row)
     }
 
-    async fn tp_read(&self, id: i64) -> Row {
-        let conn = self.tp.get().await.expect("bb8 checkout");
-        let row = conn
-            .client
-            .query_one(&conn.statement, &[&id])
-            .await
-            .expect("tokio-postgres read");
-        (row.get(0), row.get(1), row.get(2), row.get(3))
+    async fn tp_read(&self, id: i64) -> Result<Row> {
+        let conn = self.tp.get().await?;
+        let row = conn.client.query_one(&conn.statement, &[&id]).await?;
+        Ok((
+            row.try_get(0)?,
+            row.try_get(1)?,
+            row.try_get(2)?,
+            row.try_get(3)?,
+        ))
     }
 
-    async fn read(&self, side: Side, id: i64) -> Row {
+    async fn read(&self, side: Side, id: i64) -> Result<Row> {
         match side {
             Side::Sqlx => self.sqlx_read(id).await,
             Side::TokioPostgres => self.tp_read(id).await,
@@ -154,7 +179,7 @@ fn us(d: Duration) -> f64 {
 }
 
 /// Ops per second of `tasks` tasks reading for `slice`.
-async fn throughput(c: &Contestants, side: Side, tasks: usize, slice: Duration) -> f64 {
+async fn throughput(c: &Contestants, side: Side, tasks: usize, slice: Duration) -> Result<f64> {
     let started = Instant::now();
     let mut handles = Vec::new();
     for t in 0..tasks {
@@ -163,17 +188,17 @@ async fn throughput(c: &Contestants, side: Side, tasks: usize, slice: Duration) 
             let mut ids = Ids(0x9E37_79B9_7F4A_7C15 ^ (t as u64 + 1));
             let mut n = 0u64;
             while started.elapsed() < slice {
-                c.read(side, ids.next()).await;
+                c.read(side, ids.next()).await?;
                 n += 1;
             }
-            n
+            Ok::<u64, Error>(n)
         }));
     }
     let mut total = 0;
     for h in handles {
-        total += h.await.expect("task");
+        total += h.await??;
     }
-    total as f64 / started.elapsed().as_secs_f64()
+    Ok(total as f64 / started.elapsed().as_secs_f64())
 }
 
 fn pgbench(url: &str, clients: u32, seconds: u32) -> Option<f64> {
@@ -200,7 +225,17 @@ fn pgbench(url: &str, clients: u32, seconds: u32) -> Option<f64> {
         .and_then(|v| v.parse().ok())
 }
 
-fn main() {
+fn main() -> std::process::ExitCode {
+    match measure() {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("driver-compare: {e}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+fn measure() -> Result<()> {
     // `driver-compare loop sqlx|tokio-postgres N [URL]`: N sequential reads and nothing else,
     // for `valgrind --tool=callgrind` (client instructions per read = difference of two N).
     let args: Vec<String> = std::env::args().collect();
@@ -218,16 +253,15 @@ fn main() {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
-            .build()
-            .expect("runtime");
-        runtime.block_on(async move {
-            let c = contestants(&url).await;
+            .build()?;
+        return runtime.block_on(async move {
+            let c = contestants(&url).await?;
             let mut ids = Ids(42);
             for _ in 0..n {
-                c.read(side, ids.next()).await;
+                c.read(side, ids.next()).await?;
             }
+            Ok(())
         });
-        return;
     }
     let url = std::env::args()
         .nth(1)
@@ -239,37 +273,34 @@ fn main() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
-        .build()
-        .expect("runtime");
-    runtime.block_on(run(&url, &pgbench_url));
+        .build()?;
+    runtime.block_on(run(&url, &pgbench_url))
 }
 
-async fn contestants(url: &str) -> Contestants {
-    let config: tokio_postgres::Config = url.parse().expect("URL");
+async fn contestants(url: &str) -> Result<Contestants> {
+    let config: tokio_postgres::Config = url.parse()?;
     let sqlx = sqlx::postgres::PgPoolOptions::new()
         .max_connections(pool_size())
         .test_before_acquire(false)
         .connect(url)
-        .await
-        .expect("sqlx pool");
+        .await?;
     let tp = bb8::Pool::builder()
         .max_size(pool_size())
         .test_on_check_out(false)
         .build(Manager { config })
-        .await
-        .expect("bb8 pool");
-    Contestants {
+        .await?;
+    Ok(Contestants {
         sqlx,
         tp,
         kept: Default::default(),
         permits: std::sync::Arc::new(tokio::sync::Semaphore::new(pool_size() as usize)),
-        options: url.parse().expect("URL"),
-    }
+        options: url.parse()?,
+    })
 }
 
-async fn run(url: &str, pgbench_url: &str) {
-    let config: tokio_postgres::Config = url.parse().expect("URL");
-    let (setup, connection) = config.connect(NoTls).await.expect("connect");
+async fn run(url: &str, pgbench_url: &str) -> Result<()> {
+    let config: tokio_postgres::Config = url.parse()?;
+    let (setup, connection) = config.connect(NoTls).await?;
     tokio::spawn(async move {
         let _ = connection.await;
     });
@@ -280,15 +311,14 @@ async fn run(url: &str, pgbench_url: &str) {
              INSERT INTO drv_people SELECT g, 'person ' || g, 'p' || g || '@example.com', 20 + g % 50 FROM generate_series(1, {ROWS}) g;
              ANALYZE drv_people;"
         ))
-        .await
-        .expect("setup");
+        .await?;
 
-    let c = contestants(url).await;
+    let c = contestants(url).await?;
     let sides = [Side::Sqlx, Side::TokioPostgres, Side::SqlxKept];
 
     // Warm-up: every connection opened and its statement prepared on both sides.
     for side in sides {
-        throughput(&c, side, 16, Duration::from_millis(500)).await;
+        throughput(&c, side, 16, Duration::from_millis(500)).await?;
     }
 
     // Latency of one task: blocks of 1,000 reads, alternating which side goes first.
@@ -305,12 +335,14 @@ async fn run(url: &str, pgbench_url: &str) {
             let mut local = Ids(ids.next() as u64 + 7);
             for _ in 0..1_000 {
                 let started = Instant::now();
-                c.read(side, local.next()).await;
+                c.read(side, local.next()).await?;
                 samples[i].push(started.elapsed());
             }
         }
     }
-    println!("find_by_id on PostgreSQL, one task, 20,000 reads per side (interleaved blocks of 1,000)");
+    println!(
+        "find_by_id on PostgreSQL, one task, 20,000 reads per side (interleaved blocks of 1,000)"
+    );
     println!("| side | p50 | p99 | mean |");
     println!("|---|---|---|---|");
     for (i, side) in sides.iter().enumerate() {
@@ -340,7 +372,7 @@ async fn run(url: &str, pgbench_url: &str) {
             };
             for side in order {
                 let i = sides.iter().position(|s| *s == side).unwrap_or(0);
-                results[i][t].push(throughput(&c, side, tasks, Duration::from_secs(1)).await);
+                results[i][t].push(throughput(&c, side, tasks, Duration::from_secs(1)).await?);
             }
         }
     }
@@ -354,6 +386,9 @@ async fn run(url: &str, pgbench_url: &str) {
         println!("| {} | {one:.0} | {sixteen:.0} |", side.name());
     }
     if let (Some(p1), Some(p16)) = (pgbench(pgbench_url, 1, 5), pgbench(pgbench_url, 16, 5)) {
-        println!("| pgbench -S -M prepared (server ceiling, pgbench_accounts) | {p1:.0} | {p16:.0} |");
+        println!(
+            "| pgbench -S -M prepared (server ceiling, pgbench_accounts) | {p1:.0} | {p16:.0} |"
+        );
     }
+    Ok(())
 }
