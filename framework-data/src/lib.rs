@@ -73,11 +73,12 @@ with_a_driver! {
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {
             pub use crate::association::{
-                Associations, JoinTable, RefField, cascade_delete, cascade_save, fetch,
-                link_delete, link_save, many_to_many, many_to_one, one_to_many,
-                unknown_association,
+                Associations, FetchChain, JoinTable, RefField, cascade_delete, cascade_save,
+                fetch, link_delete, link_save, load_eager_root, many_to_many, many_to_one,
+                one_to_many, split_path, unknown_association,
             };
             pub use crate::repository::cascade::CascadeHooks;
+            pub use crate::repository::eager::EagerHook;
         }
         pub use crate::sql::builds_total as sql_builds_total;
 

@@ -6,6 +6,8 @@ pub struct User {
     #[id(generated)]
     pub id: i64,
     pub name: String,
+    #[one_to_many(mapped_by = "author")]
+    pub posts: Related<Vec<Post>>,
 }
 
 #[derive(Entity, Clone)]
@@ -18,9 +20,15 @@ pub struct Post {
     pub author: Ref<User>,
 }
 
+// Ordering through the to-one `author` is fine; through the to-many `posts` it is refused.
 #[repository]
 pub trait PostRepository: CrudRepository<Post> {
     async fn find_by_title_order_by_author_name_asc(&self, title: &str) -> DataResult<Vec<Post>>;
+}
+
+#[repository]
+pub trait UserRepository: CrudRepository<User> {
+    async fn find_by_name_order_by_posts_title_asc(&self, name: &str) -> DataResult<Vec<User>>;
 }
 
 fn main() {}

@@ -3,6 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use super::eager::{FetchChain, load_eager};
 use super::{Associations, Ref, Related, split_path};
 use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
@@ -25,6 +26,7 @@ pub async fn one_to_many<P, C>(
     order_by: &'static str,
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    chain: &FetchChain,
 ) -> DataResult<()>
 where
     P: Associations,
@@ -33,7 +35,7 @@ where
 {
     if parents.iter_mut().all(|p| slot(p).is_loaded()) {
         // Loaded before: go on to the next level only.
-        return load_rest(ds, parents, rest, slot).await;
+        return load_rest(ds, parents, rest, slot, chain).await;
     }
     let meta = C::metadata();
     let fk = meta
@@ -52,7 +54,7 @@ where
         key_at: fk,
         first_column: 0,
     };
-    load_level(ds, parents, rest, slot, level, |dialect, padded| {
+    load_level(ds, parents, rest, slot, level, chain, |dialect, padded| {
         let q = crate::sql::dialect::of(dialect);
         let mut text = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
         text.push_str(" WHERE ");
@@ -82,6 +84,7 @@ async fn load_level<P, C>(
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
     level: Level,
+    chain: &FetchChain,
     text: impl Fn(crate::driver::Dialect, usize) -> String,
 ) -> DataResult<()>
 where
@@ -110,9 +113,11 @@ where
             found.push((key, child));
         }
     }
+    load_eager(found.iter_mut().map(|(_, c)| c).collect(), ds, chain).await?;
     if !rest.is_empty() {
         let (head, tail) = split_path(rest);
-        C::load_association(found.iter_mut().map(|(_, c)| c).collect(), head, tail, ds).await?;
+        let children = found.iter_mut().map(|(_, c)| c).collect();
+        C::load_association(children, head, tail, ds, chain).await?;
     }
     assign(&mut parents, found, slot);
     Ok(())
@@ -185,6 +190,7 @@ async fn load_rest<P, C>(
     mut parents: Vec<&mut P>,
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    chain: &FetchChain,
 ) -> DataResult<()>
 where
     C: Associations,
@@ -202,7 +208,7 @@ where
     if children.is_empty() {
         return Ok(());
     }
-    C::load_association(children, head, tail, ds).await
+    C::load_association(children, head, tail, ds, chain).await
 }
 
 /// Loads the `Ref<T>` (through `slot`) of every parent: the distinct keys in one
@@ -213,6 +219,7 @@ pub async fn many_to_one<P, T>(
     mut parents: Vec<&mut P>,
     rest: &str,
     slot: fn(&mut P) -> Option<&mut Ref<T>>,
+    chain: &FetchChain,
 ) -> DataResult<()>
 where
     P: Entity,
@@ -234,11 +241,12 @@ where
     let repo = crate::repository::Repository::<T>::new(ds.clone());
     let mut targets = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(KEYS_PER_STATEMENT) {
-        targets.extend(repo.find_all_by_id(chunk.to_vec()).await?);
+        targets.extend(repo.find_all_by_id_lazy(chunk.to_vec()).await?);
     }
+    load_eager(targets.iter_mut().collect(), ds, chain).await?;
     if !rest.is_empty() {
         let (head, tail) = split_path(rest);
-        T::load_association(targets.iter_mut().collect(), head, tail, ds).await?;
+        T::load_association(targets.iter_mut().collect(), head, tail, ds, chain).await?;
     }
     let by_id: HashMap<T::Id, Arc<T>> = targets
         .into_iter()
@@ -323,6 +331,7 @@ pub async fn many_to_many<P, C>(
     order_by: &'static str,
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    chain: &FetchChain,
 ) -> DataResult<()>
 where
     P: Associations,
@@ -330,7 +339,7 @@ where
     C: Associations,
 {
     if parents.iter_mut().all(|p| slot(p).is_loaded()) {
-        return load_rest(ds, parents, rest, slot).await;
+        return load_rest(ds, parents, rest, slot, chain).await;
     }
     let meta = C::metadata();
     let [target_id] = meta.ids else {
@@ -346,7 +355,7 @@ where
         key_at: 0,
         first_column: 1,
     };
-    load_level(ds, parents, rest, slot, level, |dialect, padded| {
+    load_level(ds, parents, rest, slot, level, chain, |dialect, padded| {
         let q = crate::sql::dialect::of(dialect);
         let mut text = String::from("SELECT j.");
         q.quote(join.join_column, &mut text);

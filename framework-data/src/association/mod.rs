@@ -50,9 +50,16 @@
 //! Writing: a `Ref` is saved as its key (`Ref::to(id)`, or `Ref::from(&user)`); a `Related`
 //! collection is not written by `save` (cascades are not built yet).
 
+mod eager;
+mod fetching;
 mod loader;
 mod reference;
 mod related;
+
+pub use eager::FetchChain;
+#[doc(hidden)]
+pub use eager::load_eager_root;
+pub use fetching::Fetching;
 
 pub use reference::{Ref, RefField};
 pub use related::Related;
@@ -68,12 +75,25 @@ use crate::repository::Repository;
 pub trait Associations: Entity {
     /// Loads association `name` on `parents`, then `rest` (a dotted path, possibly empty) on
     /// what was loaded.
+    ///
+    /// `chain` is the eager expansion in progress (see [`FetchChain`]): what is loaded gets
+    /// its own eager associations unless its type is on it.
     fn load_association<'a>(
         parents: Vec<&'a mut Self>,
         name: &'a str,
         rest: &'a str,
         ds: &'a DataSource,
+        chain: &'a FetchChain,
     ) -> crate::__private::BoxFuture<'a, DataResult<()>>;
+
+    /// The associations declared `fetch = "eager"`.
+    fn eager_associations() -> &'static [&'static str] {
+        &[]
+    }
+
+    /// `Ok` when `path` (`"posts.comments"`) names associations all the way down, else
+    /// [`DataError::UnknownProperty`] for the first segment that does not.
+    fn check_association_path(path: &str) -> DataResult<()>;
 
     /// Points the `#[many_to_one]` field `property` at the entity with id `key` (a value of
     /// that target's id type): a cascade sets each child's back-reference to its parent this
@@ -82,7 +102,8 @@ pub trait Associations: Entity {
 }
 
 /// Splits `"posts.comments"` into `("posts", "comments")`.
-pub(crate) fn split_path(path: &str) -> (&str, &str) {
+#[doc(hidden)]
+pub fn split_path(path: &str) -> (&str, &str) {
     match path.split_once('.') {
         Some((head, rest)) => (head, rest),
         None => (path, ""),
@@ -117,11 +138,14 @@ impl<E: Associations> Repository<E> {
     /// # Ok(()) }
     /// ```
     pub async fn load(&self, entities: &mut [E], path: &str) -> DataResult<()> {
-        if entities.is_empty() || path.is_empty() {
+        E::check_association_path(path)?;
+        if entities.is_empty() {
             return Ok(());
         }
         let (head, rest) = split_path(path);
-        E::load_association(entities.iter_mut().collect(), head, rest, self.datasource()).await
+        let chain = FetchChain::default();
+        E::load_association(entities.iter_mut().collect(), head, rest, self.datasource(), &chain)
+            .await
     }
 
     /// [`load`](Self::load) for one entity.

@@ -118,4 +118,11 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     fn __fw_cascade() -> Option<&'static (dyn std::any::Any + Send + Sync)> {
         None
     }
+
+    /// The eager loading of an entity with `fetch = "eager"` associations (generated; the
+    /// repository downcasts it to its own hook type).
+    #[doc(hidden)]
+    fn __fw_eager() -> Option<&'static (dyn std::any::Any + Send + Sync)> {
+        None
+    }
 }

@@ -14,7 +14,7 @@ use crate::driver::Dialect;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
-use crate::sql::{Builder, Sql};
+use crate::sql::{Builder, SortColumn, Sql};
 use crate::tx::{TransactionDefinition, TransactionManager};
 use crate::value::{Args, Row};
 
@@ -469,9 +469,20 @@ impl<E: Entity> Repository<E> {
             .map_err(|e| self.ds.error(e))
     }
 
+    /// Loads the eager associations (`fetch = "eager"`) of what a read found.
+    pub(crate) async fn eager(&self, found: &mut [E]) -> DataResult<()> {
+        super::eager::load(found, &self.ds).await
+    }
+
     /// The entity with this id: from the entity cache when `E` is cached and the entry is
     /// there, else from the database (filling the cache outside transactions).
     pub async fn find_by_id(&self, id: E::Id) -> DataResult<Option<E>> {
+        let mut found = self.find_by_id_lazy(id).await?;
+        self.eager(found.as_mut_slice()).await?;
+        Ok(found)
+    }
+
+    async fn find_by_id_lazy(&self, id: E::Id) -> DataResult<Option<E>> {
         if let Some(cache) = self.entity_cache() {
             let (read, fill) = self.cache_mode();
             if read {
@@ -512,12 +523,25 @@ impl<E: Entity> Repository<E> {
                 self.ds.args(),
             )
             .await?;
-        rows.iter().map(|r| self.decode(r)).collect()
+        let mut found = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.eager(&mut found).await?;
+        Ok(found)
     }
 
     /// The entities with these ids: cached ones from the entity cache, the others in one
     /// statement per bind-limit chunk (filling the cache outside transactions).
     pub async fn find_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
+        let mut found = self.find_all_by_id_lazy(ids).await?;
+        self.eager(&mut found).await?;
+        Ok(found)
+    }
+
+    /// [`find_all_by_id`](Self::find_all_by_id) without eager associations: the association
+    /// loader's, which loads them itself with its cycle guard.
+    pub(crate) async fn find_all_by_id_lazy(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
         let Some(cache) = self.entity_cache() else {
             return self.load_all_by_id(ids).await;
         };
@@ -600,27 +624,19 @@ impl<E: Entity> Repository<E> {
         let mut keys = Vec::with_capacity(sort.orders().len() + 1);
         let mut signature = String::from(if paged { "paged:" } else { "sorted:" });
         for order in sort.orders() {
-            let (_, col) =
-                meta.property(&order.property)
-                    .ok_or_else(|| DataError::UnknownProperty {
-                        entity: meta.name,
-                        property: order.property.clone(),
-                        known: meta.columns.iter().map(|c| c.field).collect(),
-                    })?;
+            let column = super::property_path::sort_column::<E>(&order.property)?;
             let descending = order.direction == Direction::Desc;
-            keys.push(SortKey {
-                column: col.column,
-                descending,
-            });
-            signature.push_str(col.field);
+            keys.push(SortKey { column, descending });
+            signature.push_str(&order.property);
             signature.push(if descending { '-' } else { '+' });
         }
         if paged {
             // A total order, so that pages neither repeat nor skip rows.
             for id in meta.id_columns() {
-                if !keys.iter().any(|k| k.column == id.column) {
+                let column = SortColumn::Own(id.column);
+                if !keys.iter().any(|k| k.column == column) {
                     keys.push(SortKey {
-                        column: id.column,
+                        column,
                         descending: false,
                     });
                 }
@@ -639,7 +655,12 @@ impl<E: Entity> Repository<E> {
             .ds
             .fetch_all_as(self.op("find_all_sorted"), sql, self.ds.args())
             .await?;
-        rows.iter().map(|r| self.decode(r)).collect()
+        let mut found = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.eager(&mut found).await?;
+        Ok(found)
     }
 
     /// One page, with the total count.
@@ -660,10 +681,11 @@ impl<E: Entity> Repository<E> {
             .ds
             .fetch_all_as(self.op("find_all_paged"), sql, args)
             .await?;
-        let content = rows
+        let mut content = rows
             .iter()
             .map(|r| self.decode(r))
             .collect::<DataResult<Vec<E>>>()?;
+        self.eager(&mut content).await?;
         Ok(Page::new(content, &pageable, total))
     }
 

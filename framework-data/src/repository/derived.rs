@@ -6,12 +6,13 @@ use std::sync::OnceLock;
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
+use super::property_path::{condition_site, sort_column};
 use super::stream::EntityStream;
 use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::{Entity, EntityMetadata};
 use crate::error::{DataError, DataResult};
-use crate::sql::{ShapeMap, Sql, dialect, sql_from};
+use crate::sql::{ShapeMap, SortColumn, Sql, dialect, sql_from};
 use crate::value::{Args, QueryArg};
 
 pub use framework_vocabulary::{Op, Subject};
@@ -311,90 +312,6 @@ impl<'r, E: Entity> Call<'r, E> {
         key
     }
 
-    fn column(&self, property: &str) -> DataResult<&'static str> {
-        let meta = self.meta();
-        meta.property(property)
-            .map(|(_, c)| c.column)
-            .ok_or_else(|| DataError::UnknownProperty {
-                entity: meta.name,
-                property: property.to_owned(),
-                known: meta.columns.iter().map(|c| c.field).collect(),
-            })
-    }
-
-    /// Where a condition on `property` goes: its own column, or, for a path through a
-    /// `#[many_to_one]` (`author.name`), the target's column inside `<fk> IN (SELECT <id>
-    /// FROM <target> WHERE ...)`, or through a `#[one_to_many]` (`posts.title`), the child's
-    /// column inside `<id> IN (SELECT <child fk> FROM <child> WHERE ...)`: Spring's nested
-    /// properties, as semi-joins, so each row comes at most once (Spring's distinct roots).
-    /// Returns the column and the text before and after the condition.
-    fn condition_site(
-        &self,
-        property: &str,
-        sql: &dyn dialect::DialectSql,
-    ) -> DataResult<(&'static str, String, &'static str)> {
-        if let Some((head, rest)) = property.split_once('.')
-            && self.meta().property(property).is_none()
-            && let Some(reference) = E::__fw_reference(head)
-        {
-            let target = (reference.target)();
-            let [id] = target.ids else {
-                return Err(DataError::InvalidArgument(format!(
-                    "{property}: {} has a composite key",
-                    target.name
-                )));
-            };
-            let column = target
-                .property(rest)
-                .map(|(_, c)| c.column)
-                .ok_or_else(|| DataError::UnknownProperty {
-                    entity: target.name,
-                    property: rest.to_owned(),
-                    known: target.columns.iter().map(|c| c.field).collect(),
-                })?;
-            let mut before = String::new();
-            sql.quote(reference.column, &mut before);
-            before.push_str(" IN (SELECT ");
-            sql.quote(target.columns[*id].column, &mut before);
-            before.push_str(" FROM ");
-            sql.quote(target.table, &mut before);
-            before.push_str(" WHERE ");
-            return Ok((column, before, ")"));
-        }
-        if let Some((head, rest)) = property.split_once('.')
-            && self.meta().property(property).is_none()
-            && let Some(collection) = E::__fw_collection(head)
-        {
-            let meta = self.meta();
-            let child = (collection.target)();
-            let [id] = meta.ids else {
-                return Err(DataError::InvalidArgument(format!(
-                    "{property}: {} has a composite key",
-                    meta.name
-                )));
-            };
-            let (fk, column) = match (child.property(collection.mapped_by), child.property(rest)) {
-                (Some((_, fk)), Some((_, c))) => (fk.column, c.column),
-                (fk, _) => {
-                    return Err(DataError::UnknownProperty {
-                        entity: child.name,
-                        property: if fk.is_none() { collection.mapped_by } else { rest }.to_owned(),
-                        known: child.columns.iter().map(|c| c.field).collect(),
-                    });
-                }
-            };
-            let mut before = String::new();
-            sql.quote(meta.columns[*id].column, &mut before);
-            before.push_str(" IN (SELECT ");
-            sql.quote(fk, &mut before);
-            before.push_str(" FROM ");
-            sql.quote(child.table, &mut before);
-            before.push_str(" WHERE ");
-            return Ok((column, before, ")"));
-        }
-        Ok((self.column(property)?, String::new(), ""))
-    }
-
     /// Writes the statement of `kind` for `dialect`.
     fn render(&self, kind: Kind, d: Dialect) -> DataResult<String> {
         let sql = dialect::of(d);
@@ -449,7 +366,7 @@ impl<'r, E: Entity> Call<'r, E> {
                         out.push_str(" AND ");
                     }
                     first = false;
-                    let (column, before, after) = self.condition_site(part.property, sql)?;
+                    let (column, before, after) = condition_site::<E>(part.property, sql)?;
                     let col = quoted(column);
                     out.push_str(&before);
                     match (part.op, self.shapes[i]) {
@@ -545,26 +462,30 @@ impl<'r, E: Entity> Call<'r, E> {
 
         let selecting = q.subject.returns_entities() && kind != Kind::Count;
         if selecting {
-            let mut keys: Vec<(&'static str, bool)> = Vec::new();
+            let mut keys: Vec<(SortColumn, bool)> = Vec::new();
             for (property, desc) in q.order {
-                keys.push((self.column(property)?, *desc));
+                keys.push((sort_column::<E>(property)?, *desc));
             }
             if let Some(sort) = &self.sort {
                 for o in sort.orders() {
-                    keys.push((self.column(&o.property)?, o.direction == Direction::Desc));
+                    keys.push((
+                        sort_column::<E>(&o.property)?,
+                        o.direction == Direction::Desc,
+                    ));
                 }
             }
             if self.page.is_some() {
                 // A total order, so that pages neither repeat nor skip rows.
                 for id in meta.id_columns() {
-                    if !keys.iter().any(|(c, _)| *c == id.column) {
-                        keys.push((id.column, false));
+                    let column = SortColumn::Own(id.column);
+                    if !keys.iter().any(|(c, _)| *c == column) {
+                        keys.push((column, false));
                     }
                 }
             }
             for (i, (column, desc)) in keys.iter().enumerate() {
                 out.push_str(if i == 0 { " ORDER BY " } else { ", " });
-                sql.quote(column, &mut out);
+                column.write(meta.table, sql, &mut out);
                 if *desc {
                     out.push_str(" DESC");
                 }
@@ -612,7 +533,12 @@ impl<'r, E: Entity> Call<'r, E> {
             .datasource()
             .fetch_all_as(self.op(), sql, args)
             .await?;
-        rows.iter().map(|r| self.decode(r)).collect()
+        let mut found = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.repo.eager(&mut found).await?;
+        Ok(found)
     }
 
     /// At most one entity; more than one is [`DataError::IncorrectResultSize`] (unless the
@@ -630,16 +556,20 @@ impl<'r, E: Entity> Call<'r, E> {
             .datasource()
             .fetch_all_as(self.op(), sql, args)
             .await?;
-        match rows.as_slice() {
-            [] => Ok(None),
-            [row] => self.decode(row).map(Some),
-            [row, ..] if self.query.limit.is_some() => self.decode(row).map(Some),
-            _ => Err(DataError::IncorrectResultSize {
-                query: self.query.method,
-                expected: 1,
-                actual: rows.len(),
-            }),
-        }
+        let mut found = match rows.as_slice() {
+            [] => None,
+            [row] => Some(self.decode(row)?),
+            [row, ..] if self.query.limit.is_some() => Some(self.decode(row)?),
+            _ => {
+                return Err(DataError::IncorrectResultSize {
+                    query: self.query.method,
+                    expected: 1,
+                    actual: rows.len(),
+                });
+            }
+        };
+        self.repo.eager(found.as_mut_slice()).await?;
+        Ok(found)
     }
 
     /// Exactly one entity: none is [`DataError::NotFound`], more is
@@ -676,10 +606,11 @@ impl<'r, E: Entity> Call<'r, E> {
             .datasource()
             .fetch_all_as(self.op(), sql, args)
             .await?;
-        let content = rows
+        let mut content = rows
             .iter()
             .map(|r| self.decode(r))
             .collect::<DataResult<Vec<E>>>()?;
+        self.repo.eager(&mut content).await?;
         Ok(Page::new(content, &pageable, total))
     }
 

@@ -39,9 +39,11 @@
 pub(crate) mod cascade;
 mod crud;
 pub(crate) mod derived;
+pub(crate) mod eager;
 pub(crate) mod generated;
 pub(crate) mod native;
 mod page;
+mod property_path;
 mod sql_client;
 pub(crate) mod stream;
 

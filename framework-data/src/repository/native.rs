@@ -352,17 +352,24 @@ impl<'r, E: Entity> NativeCall<'r, E> {
     /// Every row, as entities.
     pub async fn entities(mut self) -> DataResult<Vec<E>> {
         let rows = self.rows().await?;
-        rows.iter().map(|r| self.entity(r)).collect()
+        let mut found = rows
+            .iter()
+            .map(|r| self.entity(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.repo.eager(&mut found).await?;
+        Ok(found)
     }
 
     /// At most one entity.
     pub async fn entity_optional(mut self) -> DataResult<Option<E>> {
         let rows = self.rows().await?;
-        match rows.as_slice() {
-            [] => Ok(None),
-            [row] => self.entity(row).map(Some),
-            more => Err(self.too_many(more.len())),
-        }
+        let mut found = match rows.as_slice() {
+            [] => None,
+            [row] => Some(self.entity(row)?),
+            more => return Err(self.too_many(more.len())),
+        };
+        self.repo.eager(found.as_mut_slice()).await?;
+        Ok(found)
     }
 
     /// Exactly one entity.
@@ -413,10 +420,11 @@ impl<'r, E: Entity> NativeCall<'r, E> {
             None => 0,
         };
         let rows = self.rows().await?;
-        let content = rows
+        let mut content = rows
             .iter()
             .map(|r| self.entity(r))
             .collect::<DataResult<Vec<E>>>()?;
+        self.repo.eager(&mut content).await?;
         Ok(Page::new(
             content,
             &pageable,

@@ -13,8 +13,8 @@ use crate::mapping::EntityMetadata;
 
 /// One sort key, already validated against the entity's properties.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct SortKey<'a> {
-    pub column: &'a str,
+pub(crate) struct SortKey {
+    pub column: super::SortColumn,
     pub descending: bool,
 }
 
@@ -159,17 +159,21 @@ impl<'m> Builder<'m> {
     }
 
     /// `SELECT cols FROM t ORDER BY ...` and, when `paged`, `LIMIT ? OFFSET ?`.
-    pub(crate) fn select_sorted(&self, sort: &[SortKey<'_>], paged: bool) -> String {
+    pub(crate) fn select_sorted(&self, sort: &[SortKey], paged: bool) -> String {
         let mut q = self.select_all_columns();
         for key in sort {
-            q.order_by(
-                ident(key.column),
-                if key.descending {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                },
-            );
+            let order = if key.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            match key.column {
+                super::SortColumn::Own(column) => q.order_by(ident(column), order),
+                through => q.order_by_expr(
+                    Expr::cust(through.text(self.meta.table, super::dialect::of(self.dialect))),
+                    order,
+                ),
+            };
         }
         if paged {
             q.limit(0).offset(0);

@@ -28,12 +28,14 @@ pub(crate) mod builder;
 mod cache;
 pub(crate) mod dialect;
 pub(crate) mod named;
+mod sort_column;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
 pub use cache::{EntitySql, ShapeMap, Statements};
 
 pub(crate) use builder::Builder;
+pub(crate) use sort_column::SortColumn;
 
 static BUILDS: AtomicU64 = AtomicU64::new(0);
 

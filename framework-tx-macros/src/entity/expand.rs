@@ -153,6 +153,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     let hidden = hidden_consts(e, &persistent);
     let associations = associations_impl(e);
     let cascade = cascade_fn(e);
+    let eager = eager_fn(e);
     let reference_fn = reference_fn(e);
 
     quote! {
@@ -203,6 +204,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
             #created_fn
             #updated_fn
             #cascade
+            #eager
             #reference_fn
         }
 
@@ -232,7 +234,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
                     fn slot(p: &mut #ident) -> ::core::option::Option<&mut #fd::association::Ref<#target>> {
                         #fd::__private::assoc::RefField::<#target>::slot(&mut p.#fi)
                     }
-                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_one::<Self, #target>(ds, parents, rest, slot))
+                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_one::<Self, #target>(ds, parents, rest, slot, chain))
                 }
             },
             Association::OneToMany {
@@ -246,7 +248,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
                         &mut p.#fi
                     }
                     ::std::boxed::Box::pin(#fd::__private::assoc::one_to_many::<Self, #target>(
-                        ds, parents, #name, #mapped_by, #order_by, rest, slot,
+                        ds, parents, #name, #mapped_by, #order_by, rest, slot, chain,
                     ))
                 }
             },
@@ -267,7 +269,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
                         inverse_join_column: #inverse_join_column,
                     };
                     ::std::boxed::Box::pin(#fd::__private::assoc::many_to_many::<Self, #target>(
-                        ds, parents, #name, JOIN, #order_by, rest, slot,
+                        ds, parents, #name, JOIN, #order_by, rest, slot, chain,
                     ))
                 }
             },
@@ -276,6 +278,31 @@ fn associations_impl(e: &Entity) -> TokenStream {
         Some(arm)
     });
     let arms: Vec<TokenStream> = arms.collect();
+    let eager: Vec<String> = e
+        .fields
+        .iter()
+        .filter(|f| f.eager && f.association.is_some())
+        .map(|f| f.ident.to_string())
+        .collect();
+    let eager_fn = (!eager.is_empty()).then(|| {
+        quote! {
+            fn eager_associations() -> &'static [&'static str] {
+                &[#(#eager),*]
+            }
+        }
+    });
+    let path_arms = e.fields.iter().filter_map(|f| {
+        let target = match f.association.as_ref()? {
+            Association::ManyToOne { target }
+            | Association::OneToMany { target, .. }
+            | Association::ManyToMany { target, .. } => target,
+        };
+        let name = f.ident.to_string();
+        Some(quote! {
+            #name if rest.is_empty() => ::core::result::Result::Ok(()),
+            #name => <#target as #fd::__private::assoc::Associations>::check_association_path(rest),
+        })
+    });
     let references = e.fields.iter().filter_map(|f| {
         let Some(Association::ManyToOne { target }) = &f.association else {
             return None;
@@ -299,8 +326,9 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 name: &'a str,
                 rest: &'a str,
                 ds: &'a #fd::datasource::DataSource,
+                chain: &'a #fd::__private::assoc::FetchChain,
             ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
-                let _ = (&parents, rest, ds);
+                let _ = (&parents, rest, ds, chain);
                 match name {
                     #(#arms)*
                     other => ::std::boxed::Box::pin(async move {
@@ -308,6 +336,19 @@ fn associations_impl(e: &Entity) -> TokenStream {
                             #fd::__private::assoc::unknown_association::<Self>(other, &[#(#names),*]),
                         )
                     }),
+                }
+            }
+
+            #eager_fn
+
+            fn check_association_path(path: &str) -> #fd::DataResult<()> {
+                let (head, rest) = #fd::__private::assoc::split_path(path);
+                let _ = rest;
+                match head {
+                    #(#path_arms)*
+                    other => ::core::result::Result::Err(
+                        #fd::__private::assoc::unknown_association::<Self>(other, &[#(#names),*]),
+                    ),
                 }
             }
 
@@ -414,6 +455,26 @@ fn reference_fn(e: &Entity) -> TokenStream {
     quote! {
         #references
         #collections
+    }
+}
+
+/// `__fw_eager()`: what every read runs when the entity has `fetch = "eager"` associations.
+fn eager_fn(e: &Entity) -> TokenStream {
+    let Entity { ident, fd, .. } = e;
+    if !e.fields.iter().any(|f| f.eager && f.association.is_some()) {
+        return quote!();
+    }
+    quote! {
+        fn __fw_eager() -> ::core::option::Option<&'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync)> {
+            fn load<'a>(
+                found: ::std::vec::Vec<&'a mut #ident>,
+                ds: &'a #fd::datasource::DataSource,
+            ) -> #fd::__private::BoxFuture<'a, #fd::DataResult<()>> {
+                ::std::boxed::Box::pin(#fd::__private::assoc::load_eager_root::<#ident>(found, ds))
+            }
+            static HOOK: #fd::__private::assoc::EagerHook<#ident> = #fd::__private::assoc::EagerHook { load };
+            ::core::option::Option::Some(&HOOK)
+        }
     }
 }
 

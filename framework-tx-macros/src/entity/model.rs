@@ -25,6 +25,8 @@ pub(crate) struct Field {
     pub role: Role,
     /// The association this field is, if any.
     pub association: Option<Association>,
+    /// `fetch = "eager"`: every read of the entity loads this association.
+    pub eager: bool,
 }
 
 /// `#[many_to_one]` or `#[one_to_many]`.
@@ -228,6 +230,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         let mut column = None;
         let mut role = Role::Plain;
         let mut association = None;
+        let mut eager = false;
         for attr in &f.attrs {
             let p = attr.path();
             if p.is_ident("id") {
@@ -272,8 +275,11 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                         if m.path.is_ident("column") {
                             column = Some((m.value()?.parse::<LitStr>()?.value(), attr.span()));
                             Ok(())
+                        } else if m.path.is_ident("fetch") {
+                            eager = fetch_mode(&m)?;
+                            Ok(())
                         } else {
-                            Err(m.error("unknown many_to_one option; expected `column = \"...\"`"))
+                            Err(m.error("unknown many_to_one option; expected `column = \"...\"` or `fetch = \"eager\"`"))
                         }
                     })?;
                 }
@@ -302,8 +308,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                         inverse = Some(value(&m)?);
                     } else if m.path.is_ident("order_by") {
                         order_by = value(&m)?;
+                    } else if m.path.is_ident("fetch") {
+                        eager = fetch_mode(&m)?;
                     } else {
-                        return Err(m.error("unknown many_to_many option; expected `join_table`, `join_column`, `inverse_join_column` or `order_by`"));
+                        return Err(m.error("unknown many_to_many option; expected `join_table`, `join_column`, `inverse_join_column`, `order_by` or `fetch`"));
                     }
                     Ok(())
                 })?;
@@ -362,8 +370,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                         }
                     } else if m.path.is_ident("orphan_removal") {
                         orphan_removal = true;
+                    } else if m.path.is_ident("fetch") {
+                        eager = fetch_mode(&m)?;
                     } else {
-                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"` or `orphan_removal`"));
+                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"`, `orphan_removal` or `fetch = \"eager\"`"));
                     }
                     Ok(())
                 })?;
@@ -412,6 +422,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
             column: column.map_or_else(|| fident.to_string(), |(c, _)| c),
             role,
             association,
+            eager,
         });
     }
 
@@ -514,5 +525,19 @@ fn identify(ident: &Ident, fields: &[Field]) -> syn::Result<Id> {
             }
             Ok(Id::Composite(several.to_vec()))
         }
+    }
+}
+
+/// `fetch = "eager" | "lazy"`: whether every read loads the association (JPA's `FetchType`;
+/// lazy, the default, means "when asked for", never a hidden query).
+fn fetch_mode(m: &syn::meta::ParseNestedMeta) -> syn::Result<bool> {
+    let lit = m.value()?.parse::<LitStr>()?;
+    match lit.value().as_str() {
+        "eager" => Ok(true),
+        "lazy" => Ok(false),
+        other => Err(syn::Error::new_spanned(
+            &lit,
+            format!("unknown fetch `{other}`; expected \"eager\" or \"lazy\""),
+        )),
     }
 }

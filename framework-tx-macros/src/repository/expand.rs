@@ -422,23 +422,25 @@ fn derived_method(
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
     };
-    // Ordering through a reference would need a join: not supported (yet).
-    let references: Vec<&str> = fields
+    // Ordering through a to-one association reads the target's column per row; through a
+    // to-many one there is no single value to order by.
+    let collections: Vec<&str> = fields
         .iter()
-        .filter(|f| f.kind == "reference" || f.kind == "collection")
+        .filter(|f| f.kind == "collection")
         .map(|f| f.name.as_str())
         .collect();
     if let Some(o) = tree.order.iter().find(|o| {
         o.property
             .split_once('.')
-            .is_some_and(|(head, _)| references.contains(&head))
+            .is_some_and(|(head, _)| collections.contains(&head))
     }) {
         return Err(err(
             m.span(),
             m,
             format!(
-                "cannot order by `{}`, a property of an associated entity; derived queries can compare it, not sort by it",
-                o.property.replace('.', "_")
+                "cannot order by `{}`: `{}` is a to-many association, with no single value per row",
+                o.property.replace('.', "__"),
+                o.property.split('.').next().unwrap_or_default()
             ),
         ));
     }
@@ -969,14 +971,12 @@ fn embedded_checks(
         }
     }
     for o in &tree.order {
-        if let Some((_, inner)) = o.property.split_once('.') {
+        if let Some((outer, inner)) = o.property.split_once('.') {
             let shown = o.property.replace('.', "_");
             wanted.push((
                 &o.property,
                 "Exists",
-                format!(
-                    "`{m}`: cannot order by `{shown}`: the embedded value has no field `{inner}`"
-                ),
+                format!("`{m}`: cannot order by `{shown}`: `{outer}` has no field `{inner}`"),
             ));
         }
     }

@@ -48,6 +48,11 @@ pub(crate) struct Tree {
 /// A problem with the method name, said for the user.
 pub(crate) type GrammarError = String;
 
+/// The word `__` becomes: Spring's `_` in `findByAddress_ZipCode`, the explicit end of the
+/// head of a path (`find_by_owner__last_name` is `owner.last_name` whatever other fields
+/// the entity has).
+const EXPLICIT: &str = ".";
+
 /// The property that starts `words[at..]`, longest match first: a field, or an embedded
 /// field followed by the words of one of its value's fields (`address_zip_code` ->
 /// `address.zip_code`, which the expansion checks against the value type at compile time).
@@ -68,7 +73,11 @@ fn match_property(
     let nested = embedded
         .iter()
         .filter_map(|e| {
-            let start = at + prefix_len(e)?;
+            let mut start = at + prefix_len(e)?;
+            // `address__city`: the explicit separator, read as a word of its own.
+            if words.get(start) == Some(&EXPLICIT) {
+                start += 1;
+            }
             let mut end = start;
             while end < words.len() && !ends_property(words, end) {
                 end += 1;
@@ -83,10 +92,36 @@ fn match_property(
     }
 }
 
+/// [`match_property`], or the error to report: an unknown property, or a `__` that does not
+/// follow the head of a path.
+fn property_at(
+    words: &[&str],
+    at: usize,
+    properties: &[String],
+    embedded: &[String],
+    entity: &str,
+) -> Result<(String, usize), GrammarError> {
+    let Some((property, n)) = match_property(words, at, properties, embedded) else {
+        if words.get(at) == Some(&EXPLICIT) {
+            return Err("`__` must follow an association or embedded field (`owner__last_name`)".into());
+        }
+        return Err(unknown_property(words, at, properties, embedded, entity));
+    };
+    if words.get(at + n) == Some(&EXPLICIT) {
+        let head = property.split('.').next().unwrap_or(&property);
+        return Err(if property.contains('.') {
+            format!("`{}`: a path goes one association or embedded value deep", property.replace('.', "__"))
+        } else {
+            format!("`{head}__`: `{head}` is not an association or embedded field of `{entity}`, so `__` cannot follow it")
+        });
+    }
+    Ok((property, n))
+}
+
 /// Whether `words[at]` starts what may follow a property: a connective, an operator, a
 /// modifier or a sort direction.
 fn ends_property(words: &[&str], at: usize) -> bool {
-    ["and", "or", "is", "asc", "desc"].contains(&words[at])
+    ["and", "or", "is", "asc", "desc", EXPLICIT].contains(&words[at])
         || [
             "order_by",
             "ignore_case",
@@ -205,7 +240,8 @@ pub(crate) fn parse(
     embedded: &[String],
     entity: &str,
 ) -> Result<Tree, GrammarError> {
-    let words: Vec<&str> = name.split('_').filter(|w| !w.is_empty()).collect();
+    let marked = name.replace("__", "_._");
+    let words: Vec<&str> = marked.split('_').filter(|w| !w.is_empty()).collect();
     let Some(verb) = words.first() else {
         return Err("empty method name".into());
     };
@@ -260,9 +296,7 @@ pub(crate) fn parse(
         if at >= words.len() {
             return Err("the method name ends where a property was expected".into());
         }
-        let Some((property, n)) = match_property(&words, at, properties, embedded) else {
-            return Err(unknown_property(&words, at, properties, embedded, entity));
-        };
+        let (property, n) = property_at(&words, at, properties, embedded, entity)?;
         at += n;
         // An optional `is` before any operator (`is_less_than`, `is_not_null`); `is` alone
         // means equals.
@@ -347,9 +381,7 @@ pub(crate) fn parse(
             if starts_with_words(&words, at, "order_by").is_some() {
                 return Err("only one `order_by` is allowed; list further properties after it (`order_by_owner_asc_id_desc`)".into());
             }
-            let Some((property, n)) = match_property(&words, at, properties, embedded) else {
-                return Err(unknown_property(&words, at, properties, embedded, entity));
-            };
+            let (property, n) = property_at(&words, at, properties, embedded, entity)?;
             at += n;
             let descending = match words.get(at) {
                 Some(&"desc") => {
@@ -535,5 +567,33 @@ mod tests {
             e.contains("no property `colour`") && !e.contains("did you mean"),
             "{e}"
         );
+    }
+
+    #[test]
+    fn double_underscore_ends_the_head_of_a_path() {
+        // `author_name` is a field of its own and `author` an association: the longest
+        // property wins unless `__` says where the head ends (Spring's `Author_Name`).
+        let props: Vec<String> = ["id", "author", "author_name", "title"]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        let heads = vec!["author".to_string()];
+        let parse = |n: &str| parse(n, &props, &heads, "Post");
+        let t = parse("find_by_author_name").unwrap();
+        assert_eq!(t.parts[0].property, "author_name");
+        let t = parse("find_by_author__name_and_title_order_by_author__name_desc").unwrap();
+        assert_eq!(t.parts[0].property, "author.name");
+        assert_eq!(t.parts[1].property, "title");
+        assert_eq!(t.order[0].property, "author.name");
+        assert!(t.order[0].descending);
+        let t = parse("find_by_author__first_name_is_null").unwrap();
+        assert_eq!(t.parts[0].property, "author.first_name");
+        assert_eq!(t.parts[0].op, Op::IsNull);
+        let e = parse("find_by_title__x").unwrap_err();
+        assert!(e.contains("`title` is not an association"), "{e}");
+        let e = parse("find_by_author__name__x").unwrap_err();
+        assert!(e.contains("one association or embedded value deep"), "{e}");
+        let e = parse("find_by___name").unwrap_err();
+        assert!(e.contains("`__` must follow"), "{e}");
     }
 }
