@@ -327,8 +327,9 @@ impl ::framework_data::__private::assoc::Associations for Owner {
         name: &'a str,
         rest: &'a str,
         ds: &'a ::framework_data::datasource::DataSource,
+        chain: &'a ::framework_data::__private::assoc::FetchChain,
     ) -> ::framework_data::__private::BoxFuture<'a, ::framework_data::DataResult<()>> {
-        let _ = (&parents, rest, ds);
+        let _ = (&parents, rest, ds, chain);
         match name {
             other => {
                 ::std::boxed::Box::pin(async move {
@@ -338,6 +339,19 @@ impl ::framework_data::__private::assoc::Associations for Owner {
                         >(other, &[]),
                     )
                 })
+            }
+        }
+    }
+    fn check_association_path(path: &str) -> ::framework_data::DataResult<()> {
+        let (head, rest) = ::framework_data::__private::assoc::split_path(path);
+        let _ = rest;
+        match head {
+            other => {
+                ::core::result::Result::Err(
+                    ::framework_data::__private::assoc::unknown_association::<
+                        Self,
+                    >(other, &[]),
+                )
             }
         }
     }

@@ -217,6 +217,25 @@ impl ::framework_data::entity::Entity for Post {
         };
         ::core::option::Option::Some(&HOOKS)
     }
+    fn __fw_eager() -> ::core::option::Option<
+        &'static (dyn ::core::any::Any + ::core::marker::Send + ::core::marker::Sync),
+    > {
+        fn load<'a>(
+            found: ::std::vec::Vec<&'a mut Post>,
+            ds: &'a ::framework_data::datasource::DataSource,
+        ) -> ::framework_data::__private::BoxFuture<
+            'a,
+            ::framework_data::DataResult<()>,
+        > {
+            ::std::boxed::Box::pin(
+                ::framework_data::__private::assoc::load_eager_root::<Post>(found, ds),
+            )
+        }
+        static HOOK: ::framework_data::__private::assoc::EagerHook<Post> = ::framework_data::__private::assoc::EagerHook {
+            load,
+        };
+        ::core::option::Option::Some(&HOOK)
+    }
     fn __fw_reference(
         name: &str,
     ) -> ::core::option::Option<::framework_data::__private::Reference> {
@@ -327,7 +346,8 @@ impl Post {
 macro_rules! __fw_entity_fields_Post {
     ($($input:tt)*) => {
         ::framework_data::__private::repository_impl! { @ fields[(id other req) (author
-        reference req) (editor reference opt) (comments collection req)] $($input)* }
+        reference req) (editor reference opt) (comments collection req) (tags link req)]
+        $($input)* }
     };
 }
 #[doc(hidden)]
@@ -339,8 +359,9 @@ impl ::framework_data::__private::assoc::Associations for Post {
         name: &'a str,
         rest: &'a str,
         ds: &'a ::framework_data::datasource::DataSource,
+        chain: &'a ::framework_data::__private::assoc::FetchChain,
     ) -> ::framework_data::__private::BoxFuture<'a, ::framework_data::DataResult<()>> {
-        let _ = (&parents, rest, ds);
+        let _ = (&parents, rest, ds, chain);
         match name {
             "author" => {
                 fn slot(
@@ -356,7 +377,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::many_to_one::<
                         Self,
                         User,
-                    >(ds, parents, rest, slot),
+                    >(ds, parents, rest, slot, chain),
                 )
             }
             "editor" => {
@@ -373,7 +394,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::many_to_one::<
                         Self,
                         User,
-                    >(ds, parents, rest, slot),
+                    >(ds, parents, rest, slot, chain),
                 )
             }
             "comments" => {
@@ -388,7 +409,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::one_to_many::<
                         Self,
                         Comment,
-                    >(ds, parents, "comments", "post", "id desc", rest, slot),
+                    >(ds, parents, "comments", "post", "id desc", rest, slot, chain),
                 )
             }
             "tags" => {
@@ -406,7 +427,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::many_to_many::<
                         Self,
                         Tag,
-                    >(ds, parents, "tags", JOIN, "name asc", rest, slot),
+                    >(ds, parents, "tags", JOIN, "name asc", rest, slot, chain),
                 )
             }
             other => {
@@ -417,6 +438,46 @@ impl ::framework_data::__private::assoc::Associations for Post {
                         >(other, &["author", "editor", "comments", "tags"]),
                     )
                 })
+            }
+        }
+    }
+    fn eager_associations() -> &'static [(&'static str, fn() -> ::core::any::TypeId)] {
+        &[("author", ::core::any::TypeId::of::<User>)]
+    }
+    fn check_association_path(path: &str) -> ::framework_data::DataResult<()> {
+        let (head, rest) = ::framework_data::__private::assoc::split_path(path);
+        let _ = rest;
+        match head {
+            "author" if rest.is_empty() => ::core::result::Result::Ok(()),
+            "author" => {
+                <User as ::framework_data::__private::assoc::Associations>::check_association_path(
+                    rest,
+                )
+            }
+            "editor" if rest.is_empty() => ::core::result::Result::Ok(()),
+            "editor" => {
+                <User as ::framework_data::__private::assoc::Associations>::check_association_path(
+                    rest,
+                )
+            }
+            "comments" if rest.is_empty() => ::core::result::Result::Ok(()),
+            "comments" => {
+                <Comment as ::framework_data::__private::assoc::Associations>::check_association_path(
+                    rest,
+                )
+            }
+            "tags" if rest.is_empty() => ::core::result::Result::Ok(()),
+            "tags" => {
+                <Tag as ::framework_data::__private::assoc::Associations>::check_association_path(
+                    rest,
+                )
+            }
+            other => {
+                ::core::result::Result::Err(
+                    ::framework_data::__private::assoc::unknown_association::<
+                        Self,
+                    >(other, &["author", "editor", "comments", "tags"]),
+                )
             }
         }
     }

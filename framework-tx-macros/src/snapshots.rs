@@ -91,7 +91,7 @@ fn entity_with_associations() -> TestResult {
         pub struct Post {
             #[id(generated)]
             pub id: i64,
-            #[many_to_one(column = "author_id")]
+            #[many_to_one(column = "author_id", fetch = "eager")]
             pub author: Ref<User>,
             #[many_to_one]
             pub editor: Option<Ref<User>>,

@@ -6,6 +6,17 @@ pub struct User {
     #[id(generated)]
     pub id: i64,
     pub name: String,
+    #[one_to_many(mapped_by = "author")]
+    pub posts: Related<Vec<Post>>,
+}
+
+#[derive(Entity, Clone)]
+#[entity(table = "posts")]
+pub struct Post {
+    #[id(generated)]
+    pub id: i64,
+    #[many_to_one(column = "author_id")]
+    pub author: Ref<User>,
 }
 
 #[repository]

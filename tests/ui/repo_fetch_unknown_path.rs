@@ -22,8 +22,6 @@ pub struct Post {
 pub trait UserRepository: CrudRepository<User> {
     #[fetch("posts.author.posts")]
     async fn find_by_id_greater_than(&self, id: i64) -> DataResult<Vec<User>>;
-    #[fetch("pets")]
-    async fn find_by_id_less_than(&self, id: i64) -> DataResult<Vec<User>>;
     #[fetch("posts.likes")]
     async fn find_by_id_between(&self, from: i64, to: i64) -> DataResult<Vec<User>>;
 }

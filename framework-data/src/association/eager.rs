@@ -2,10 +2,11 @@
 //! statement per level like a fetch plan, and guarded against cycles.
 //!
 //! The guard is the chain of entity types whose eager associations are being expanded: an
-//! eager association of a type already on the chain is left not loaded (its `Ref` still holds
-//! the key). `Pet.owner` eager and `Owner.pets` eager is then finite: reading pets loads their
-//! owners, whose `pets` stay `NotLoaded`; reading owners loads their pets, whose `owner` stays
-//! a key.
+//! eager association whose target type is already on the chain above is left not loaded (a
+//! `Ref` still holds the key). `Pet.owner` eager and `Owner.pets` eager is then finite:
+//! reading pets loads their owners, whose `pets` stay `NotLoaded`; reading owners loads their
+//! pets, whose `owner` stays a key (it is the owner being read). A self-reference
+//! (`Employee.manager` eager) loads one level: the employees' managers, not theirs.
 
 use std::any::TypeId;
 
@@ -18,8 +19,8 @@ use crate::error::DataResult;
 pub struct FetchChain(Vec<TypeId>);
 
 impl FetchChain {
-    fn contains<E: 'static>(&self) -> bool {
-        self.0.contains(&TypeId::of::<E>())
+    fn contains(&self, ty: TypeId) -> bool {
+        self.0.contains(&ty)
     }
 
     fn with<E: 'static>(&self) -> Self {
@@ -30,21 +31,24 @@ impl FetchChain {
 }
 
 /// Loads the eager associations of `entities` (and theirs, down the chain): one statement per
-/// association and level, none when `E` has none or is already on `chain`.
+/// association and level, none for an association whose target type is on `chain`.
 pub async fn load_eager<E: Associations>(
     entities: Vec<&mut E>,
     ds: &DataSource,
     chain: &FetchChain,
 ) -> DataResult<()> {
-    let names = E::eager_associations();
-    if names.is_empty() || entities.is_empty() || chain.contains::<E>() {
+    let eager = E::eager_associations();
+    if eager.is_empty() || entities.is_empty() {
         return Ok(());
     }
-    let chain = chain.with::<E>();
+    let next = chain.with::<E>();
     let mut entities = entities;
-    for name in names {
+    for (name, target) in eager {
+        if chain.contains(target()) {
+            continue;
+        }
         let parents = entities.iter_mut().map(|e| &mut **e).collect();
-        E::load_association(parents, name, "", ds, &chain).await?;
+        E::load_association(parents, name, "", ds, &next).await?;
     }
     Ok(())
 }

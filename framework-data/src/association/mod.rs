@@ -86,8 +86,8 @@ pub trait Associations: Entity {
         chain: &'a FetchChain,
     ) -> crate::__private::BoxFuture<'a, DataResult<()>>;
 
-    /// The associations declared `fetch = "eager"`.
-    fn eager_associations() -> &'static [&'static str] {
+    /// The associations declared `fetch = "eager"`, with their target types.
+    fn eager_associations() -> &'static [(&'static str, fn() -> std::any::TypeId)] {
         &[]
     }
 

@@ -278,15 +278,23 @@ fn associations_impl(e: &Entity) -> TokenStream {
         Some(arm)
     });
     let arms: Vec<TokenStream> = arms.collect();
-    let eager: Vec<String> = e
+    let eager: Vec<TokenStream> = e
         .fields
         .iter()
-        .filter(|f| f.eager && f.association.is_some())
-        .map(|f| f.ident.to_string())
+        .filter(|f| f.eager)
+        .filter_map(|f| {
+            let target = match f.association.as_ref()? {
+                Association::ManyToOne { target }
+                | Association::OneToMany { target, .. }
+                | Association::ManyToMany { target, .. } => target,
+            };
+            let name = f.ident.to_string();
+            Some(quote!((#name, ::core::any::TypeId::of::<#target>)))
+        })
         .collect();
     let eager_fn = (!eager.is_empty()).then(|| {
         quote! {
-            fn eager_associations() -> &'static [&'static str] {
+            fn eager_associations() -> &'static [(&'static str, fn() -> ::core::any::TypeId)] {
                 &[#(#eager),*]
             }
         }
@@ -825,13 +833,15 @@ fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
         };
         quote!((#fi #kind #opt))
     });
-    // To-many associations are no columns, only heads of paths (`posts_title`).
+    // To-many associations are no columns, only heads of paths (`posts_title`); a
+    // many-to-many one is only named by fetch plans.
     let collections = e.fields.iter().filter_map(|f| {
-        let Some(Association::OneToMany { .. }) = &f.association else {
-            return None;
-        };
         let fi = &f.ident;
-        Some(quote!((#fi collection req)))
+        match &f.association {
+            Some(Association::OneToMany { .. }) => Some(quote!((#fi collection req))),
+            Some(Association::ManyToMany { .. }) => Some(quote!((#fi link req))),
+            _ => None,
+        }
     });
     let fields = fields.chain(collections);
     quote! {

@@ -261,7 +261,7 @@ fn derived_method(
     let entity = &path_name(entity_path);
     let (embedded, plain): (Vec<&FieldInfo>, Vec<&FieldInfo>) = fields
         .iter()
-        .filter(|f| f.kind != "collection")
+        .filter(|f| f.kind != "collection" && f.kind != "link")
         .partition(|f| f.kind == "embedded");
     let properties: Vec<String> = plain.iter().map(|f| f.name.clone()).collect();
     // A `#[many_to_one]` is a property (its key) and the head of paths into its target
@@ -770,7 +770,7 @@ pub(crate) fn implementation(
             query.sig.ident = format_ident!("__fw_query_{}", f.sig.ident);
             let name = query.sig.ident.clone();
             inner.push(quote!(#query));
-            fetching_method(f, entity_path, &name, &fetch, fd)
+            fetching_method(f, entity_path, fields, &name, &fetch, fd)
         });
         match generated {
             Ok(t) => methods.push(t),
@@ -873,6 +873,7 @@ fn fetch_paths(f: &TraitItemFn) -> syn::Result<Vec<syn::LitStr>> {
 fn fetching_method(
     f: &TraitItemFn,
     entity_path: &syn::Path,
+    fields: &[FieldInfo],
     query: &Ident,
     paths: &[syn::LitStr],
     fd: &TokenStream,
@@ -888,8 +889,39 @@ fn fetching_method(
         let fetch = quote_spanned!(p.span()=> #fd::__private::assoc::fetch::<#entity_path, _>);
         quote!(#fetch(&mut __found, __repository, #p).await?;)
     });
-    // Each path names associations all the way down, checked at compile time.
+    // The first segment is checked here, with a suggestion; each path all the way down by
+    // the entity's const fn below.
     let entity = path_name(entity_path);
+    let associations: Vec<&str> = fields
+        .iter()
+        .filter(|f| matches!(f.kind.as_str(), "reference" | "collection" | "link"))
+        .map(|f| f.name.as_str())
+        .collect();
+    for p in paths {
+        let value = p.value();
+        let head = value.split('.').next().unwrap_or_default();
+        if !associations.contains(&head) {
+            let suggestion = associations
+                .iter()
+                .map(|a| (super::grammar::distance(head, a), a))
+                .filter(|(d, _)| *d <= 2)
+                .min_by_key(|(d, _)| *d)
+                .map(|(_, a)| format!("; did you mean `{a}`?"))
+                .unwrap_or_default();
+            let known = if associations.is_empty() {
+                "it has none".to_owned()
+            } else {
+                format!("associations: {}", associations.join(", "))
+            };
+            return Err(syn::Error::new_spanned(
+                p,
+                format!(
+                    "`{}`: #[fetch(\"{value}\")]: `{entity}` has no association `{head}`{suggestion} ({known})",
+                    f.sig.ident
+                ),
+            ));
+        }
+    }
     let checks = paths.iter().map(|p| {
         let bytes = syn::LitByteStr::new(p.value().as_bytes(), p.span());
         let message = format!(

@@ -75,8 +75,17 @@ fn entity_path(item: &ItemTrait) -> syn::Result<syn::Path> {
 
 pub(crate) fn attribute(attr: TokenStream, item: TokenStream) -> syn::Result<TokenStream> {
     let options: Options = syn::parse2(attr)?;
-    let item: ItemTrait = syn::parse2(item)?;
+    let mut item: ItemTrait = syn::parse2(item)?;
     let entity = entity_path(&item)?;
+    for it in &mut item.items {
+        // `find_by_owner__last_name`: `__` is the grammar's explicit path separator, not a
+        // naming slip.
+        if let TraitItem::Fn(f) = it
+            && f.sig.ident.to_string().contains("__")
+        {
+            f.attrs.push(syn::parse_quote!(#[allow(non_snake_case)]));
+        }
+    }
     if !item.generics.params.is_empty() {
         return Err(syn::Error::new(
             item.generics.span(),
