@@ -923,3 +923,80 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+db_test!(
+    async fn schema_validation_checks_keys_and_join_tables(db: TestDatabase) {
+        use framework_data::entity::Entity as _;
+        let (ctx, ds) = start(&db).await;
+        let all = [
+            User::metadata(),
+            Post::metadata(),
+            Comment::metadata(),
+            Tag::metadata(),
+        ];
+        let ok = framework_data::schema::validate(&ds, &all).await.unwrap();
+        assert_eq!(ok, vec![], "{ok:#?}");
+        // A required foreign key on a nullable column; a nullable one of the wrong type; a
+        // join table with a nullable, mistyped link column and no target column.
+        let (text, int) = match db.backend() {
+            Backend::Sqlite => ("TEXT", "INTEGER"),
+            _ => ("VARCHAR(64)", "BIGINT"),
+        };
+        ds.execute_script("DROP TABLE post_tags").await.unwrap();
+        ds.execute_script("DROP TABLE comments").await.unwrap();
+        ds.execute_script("DROP TABLE posts").await.unwrap();
+        ds.execute_script(&format!(
+            "CREATE TABLE posts (id {int} PRIMARY KEY, title {text} NOT NULL, \
+             author_id {int} NULL, editor_id {text} NULL)"
+        ))
+        .await
+        .unwrap();
+        ds.execute_script(&format!(
+            "CREATE TABLE post_tags (post_id {text} NULL, label_id {int} NOT NULL)"
+        ))
+        .await
+        .unwrap();
+        let found = framework_data::schema::validate(&ds, &[Post::metadata()])
+            .await
+            .unwrap();
+        let text: Vec<String> = found.iter().map(|m| m.to_string()).collect();
+        let has = |table: &str, column: &str, found_text: &str| {
+            found.iter().any(|m| {
+                m.entity == "Post"
+                    && m.table == table
+                    && m.column == column
+                    && m.found.contains(found_text)
+            })
+        };
+        assert!(has("posts", "author_id", "nullable"), "{text:#?}");
+        assert!(has("posts", "editor_id", ""), "{text:#?}");
+        assert!(has("post_tags", "post_id", "nullable"), "{text:#?}");
+        assert!(
+            has("post_tags", "post_id", &text_type(db.backend())),
+            "{text:#?}"
+        );
+        assert!(has("post_tags", "tag_id", "no such column"), "{text:#?}");
+        assert_eq!(found.len(), 5, "{text:#?}");
+        // No join table at all.
+        ds.execute_script("DROP TABLE post_tags").await.unwrap();
+        let found = framework_data::schema::validate(&ds, &[Post::metadata()])
+            .await
+            .unwrap();
+        assert!(
+            found.iter().any(|m| m.table == "post_tags"
+                && m.found == "no such table"
+                && m.expected.contains("`tags`")),
+            "{found:#?}"
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+/// How the database names a text column's type.
+fn text_type(backend: Backend) -> String {
+    match backend {
+        Backend::Postgres => "character varying".into(),
+        Backend::MySql => "varchar".into(),
+        Backend::Sqlite => "text".into(),
+    }
+}

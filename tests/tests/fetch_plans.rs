@@ -260,11 +260,7 @@ async fn seed(ctx: &ApplicationContext) -> Shop {
 /// Checks that a line's product (and the product's category) are loaded and right.
 fn assert_product_loaded(line: &Line, shop: &Shop) {
     let product = line.product.get().expect("eager product");
-    let stored = shop
-        .products
-        .iter()
-        .find(|p| p.id == product.id)
-        .unwrap();
+    let stored = shop.products.iter().find(|p| p.id == product.id).unwrap();
     assert_eq!(product.name, stored.name);
     match (&product.category, &stored.category) {
         (Some(loaded), Some(key)) => {
@@ -311,12 +307,21 @@ db_test!(
             .find_all_paged(Pageable::of(0, 4).sorted(Sort::asc("id")))
             .await
             .unwrap();
-        assert_eq!(ds.statements_executed() - before, 4, "count, page, products, categories");
-        page.content.iter().for_each(|l| assert_product_loaded(l, &shop));
+        assert_eq!(
+            ds.statements_executed() - before,
+            4,
+            "count, page, products, categories"
+        );
+        page.content
+            .iter()
+            .for_each(|l| assert_product_loaded(l, &shop));
         let sorted = lines.find_all_sorted(Sort::desc("id")).await.unwrap();
         sorted.iter().for_each(|l| assert_product_loaded(l, &shop));
         let big = repo.find_by_quantity_greater_than(4).await.unwrap();
-        assert_eq!(big.len(), shop.lines.iter().filter(|l| l.quantity > 4).count());
+        assert_eq!(
+            big.len(),
+            shop.lines.iter().filter(|l| l.quantity > 4).count()
+        );
         big.iter().for_each(|l| assert_product_loaded(l, &shop));
         let first = repo.find_first_by_quantity(1).await.unwrap().unwrap();
         assert_product_loaded(&first, &shop);
@@ -325,7 +330,12 @@ db_test!(
         native.iter().for_each(|l| assert_product_loaded(l, &shop));
         // Nothing found: no further statement.
         let before = ds.statements_executed();
-        assert!(repo.find_by_quantity_greater_than(100).await.unwrap().is_empty());
+        assert!(
+            repo.find_by_quantity_greater_than(100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
         assert_eq!(ds.statements_executed() - before, 1);
         ctx.shutdown().await.unwrap();
     }
@@ -388,7 +398,9 @@ db_test!(
         assert!(none.is_none());
         let all = customers.fetching(["orders"]).find_all().await.unwrap();
         assert_eq!(
-            all.iter().map(|c| c.orders.get().unwrap().len()).sum::<usize>(),
+            all.iter()
+                .map(|c| c.orders.get().unwrap().len())
+                .sum::<usize>(),
             shop.orders.len()
         );
         let some = customers
@@ -419,13 +431,27 @@ db_test!(
                 .find_all()
                 .await
                 .unwrap_err();
-            assert!(matches!(err, DataError::UnknownProperty { .. }), "{path}: {err}");
+            assert!(
+                matches!(err, DataError::UnknownProperty { .. }),
+                "{path}: {err}"
+            );
             // load checks the path even with nothing to load on.
             let err = customers.load(&mut [], path).await.unwrap_err();
-            assert!(matches!(err, DataError::UnknownProperty { .. }), "{path}: {err}");
+            assert!(
+                matches!(err, DataError::UnknownProperty { .. }),
+                "{path}: {err}"
+            );
         }
-        let err = customers.load(&mut [], "orders.lines.prodcut").await.unwrap_err();
-        let DataError::UnknownProperty { entity, property, known } = err else {
+        let err = customers
+            .load(&mut [], "orders.lines.prodcut")
+            .await
+            .unwrap_err();
+        let DataError::UnknownProperty {
+            entity,
+            property,
+            known,
+        } = err
+        else {
             panic!("not UnknownProperty");
         };
         assert_eq!((entity, property.as_str()), ("Line", "prodcut"));
@@ -496,7 +522,11 @@ db_test!(
         }
         // Players, their teams; the teams' eager players go back to Player: not followed.
         let before = ds.statements_executed();
-        let ann = players.find_by_id(all[1].players.get().unwrap()[0].id).await.unwrap().unwrap();
+        let ann = players
+            .find_by_id(all[1].players.get().unwrap()[0].id)
+            .await
+            .unwrap()
+            .unwrap();
         assert_eq!(ds.statements_executed() - before, 2);
         let team = ann.team.get().unwrap();
         assert_eq!(team.name, "red");
@@ -511,7 +541,12 @@ db_test!(
         let shop = seed(&ctx).await;
         let lines = ctx.repository::<Line>().unwrap();
         let repo = LineRepositoryImpl::new(ds.clone());
-        let product = |l: &Line| shop.products.iter().find(|p| p.id == *l.product.id()).unwrap();
+        let product = |l: &Line| {
+            shop.products
+                .iter()
+                .find(|p| p.id == *l.product.id())
+                .unwrap()
+        };
         let ids = |v: &[Line]| v.iter().map(|l| l.id).collect::<Vec<_>>();
         // `product_name` is the line's column: the old name; `product__name` the product's.
         let own = repo.find_by_product_name("p1").await.unwrap();
@@ -526,14 +561,22 @@ db_test!(
         got.sort();
         assert!(!want.is_empty());
         assert_eq!(got, want);
-        assert!(repo.find_by_product_name("p1 renamed").await.unwrap().is_empty());
+        assert!(
+            repo.find_by_product_name("p1 renamed")
+                .await
+                .unwrap()
+                .is_empty()
+        );
         let through = repo.find_by_product__name("p1 renamed").await.unwrap();
         let mut got = ids(&through);
         got.sort();
         assert_eq!(got, want);
         assert!(repo.find_by_product__name("p1").await.unwrap().is_empty());
         // Counting over the path, each line once.
-        let counted = repo.count_by_product__name_starting_with("p1").await.unwrap();
+        let counted = repo
+            .count_by_product__name_starting_with("p1")
+            .await
+            .unwrap();
         let expected = shop
             .lines
             .iter()
@@ -542,12 +585,7 @@ db_test!(
         assert_eq!(counted, expected);
         // Ordering by the product's current name, then id: the oracle sorts the same way.
         let mut oracle: Vec<&Line> = shop.lines.iter().filter(|l| l.quantity < 4).collect();
-        oracle.sort_by(|a, b| {
-            product(b)
-                .name
-                .cmp(&product(a).name)
-                .then(a.id.cmp(&b.id))
-        });
+        oracle.sort_by(|a, b| product(b).name.cmp(&product(a).name).then(a.id.cmp(&b.id)));
         let oracle: Vec<i64> = oracle.iter().map(|l| l.id).collect();
         let derived = repo
             .find_by_quantity_less_than_order_by_product__name_desc_id_asc(4)
@@ -581,8 +619,20 @@ db_test!(
             .await
             .unwrap_err();
         assert!(matches!(err, DataError::InvalidArgument(_)), "{err}");
-        let err = lines.find_all_sorted(Sort::asc("product.nope")).await.unwrap_err();
-        assert!(matches!(err, DataError::UnknownProperty { entity: "Product", .. }), "{err}");
+        let err = lines
+            .find_all_sorted(Sort::asc("product.nope"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                err,
+                DataError::UnknownProperty {
+                    entity: "Product",
+                    ..
+                }
+            ),
+            "{err}"
+        );
         // Through a to-many with `__`: each customer once, against the oracle.
         let crepo = CustomerRepositoryImpl::new(ds.clone());
         let found = crepo
@@ -600,7 +650,10 @@ db_test!(
             .map(|c| c.name.as_str())
             .collect();
         want.sort();
-        assert_eq!(found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(), want);
+        assert_eq!(
+            found.iter().map(|c| c.name.as_str()).collect::<Vec<_>>(),
+            want
+        );
         ctx.shutdown().await.unwrap();
     }
 );

@@ -134,7 +134,7 @@ pub async fn link_save<P, C>(
     ds: &DataSource,
     owner: P::Id,
     targets: &Related<Vec<C>>,
-    join: super::loader::JoinTable,
+    join: crate::mapping::JoinTable,
     existed: bool,
 ) -> DataResult<()>
 where
@@ -237,7 +237,7 @@ where
 }
 
 /// Before the owner's row is deleted: deletes its links (the targets stay).
-pub async fn link_delete<P>(ds: &DataSource, owner: &P::Id, join: super::loader::JoinTable) -> DataResult<()>
+pub async fn link_delete<P>(ds: &DataSource, owner: &P::Id, join: crate::mapping::JoinTable) -> DataResult<()>
 where
     P: Associations,
     P::Id: SqlValue,

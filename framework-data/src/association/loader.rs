@@ -8,6 +8,7 @@ use super::{Associations, Ref, Related, split_path};
 use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
+use crate::mapping::JoinTable;
 use crate::sql::dialect::DialectSql;
 use crate::value::SqlValue;
 
@@ -306,17 +307,6 @@ fn bind_error(ds: &DataSource, association: &str, e: crate::value::BoxDynError) 
         message: format!("loading {association}: {e}"),
         source: Some(e),
     }
-}
-
-/// Where a many-to-many association's links live.
-#[derive(Debug, Clone, Copy)]
-pub struct JoinTable {
-    /// The join table.
-    pub table: &'static str,
-    /// Its column holding the owner's id.
-    pub join_column: &'static str,
-    /// Its column holding the target's id.
-    pub inverse_join_column: &'static str,
 }
 
 /// Loads a many-to-many `Related<Vec<C>>` (through `slot`) on `parents`: one

@@ -159,7 +159,9 @@ mod cascade;
 #[doc(hidden)]
 pub use cascade::{cascade_delete, cascade_save, link_delete, link_save};
 #[doc(hidden)]
-pub use loader::{JoinTable, many_to_many, many_to_one, one_to_many};
+pub use crate::mapping::JoinTable;
+#[doc(hidden)]
+pub use loader::{many_to_many, many_to_one, one_to_many};
 
 /// What a repository method with `#[fetch(...)]` may return: entities to load paths on.
 #[diagnostic::on_unimplemented(

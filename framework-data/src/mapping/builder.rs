@@ -24,6 +24,7 @@ pub struct MetadataBuilder {
     meta: EntityMetadata,
     columns: Vec<ColumnMeta>,
     ids: Vec<usize>,
+    join_tables: Vec<super::JoinTable>,
 }
 
 impl MetadataBuilder {
@@ -47,10 +48,18 @@ impl MetadataBuilder {
                 updated_at: None,
                 cache_region,
                 datasource,
+                join_tables: &[],
             },
             columns: Vec::new(),
             ids: Vec::new(),
+            join_tables: Vec::new(),
         }
+    }
+
+    /// The join table of a `#[many_to_many]` association.
+    pub fn join_table(mut self, join: super::JoinTable) -> Self {
+        self.join_tables.push(join);
+        self
     }
 
     /// The next column.
@@ -97,6 +106,7 @@ impl MetadataBuilder {
         EntityMetadata {
             columns: self.columns.leak(),
             ids: self.ids.leak(),
+            join_tables: self.join_tables.leak(),
             ..self.meta
         }
     }

@@ -48,6 +48,23 @@ pub struct EntityMetadata {
     /// The DataSource whose schema the entity is validated against (`#[entity(datasource =
     /// "...")]`, default `"default"`).
     pub datasource: &'static str,
+    /// The join tables of its `#[many_to_many]` associations.
+    pub join_tables: &'static [JoinTable],
+}
+
+/// Where a many-to-many association's links live: a table of (owner id, target id) rows.
+#[derive(Debug, Clone, Copy)]
+pub struct JoinTable {
+    /// The association's field.
+    pub field: &'static str,
+    /// The join table.
+    pub table: &'static str,
+    /// Its column holding the owner's id.
+    pub join_column: &'static str,
+    /// Its column holding the target's id.
+    pub inverse_join_column: &'static str,
+    /// The target entity's metadata.
+    pub target: fn() -> &'static EntityMetadata,
 }
 
 /// A to-one association as derived queries see it: `find_by_author_name` compares `name` of

@@ -5,7 +5,9 @@
 //! compatible with the field's type on that database (see [`compat`](self) for the table); a
 //! nullable column is mapped to an `Option` (a NOT NULL column mapped to `Option<T>` is only a
 //! warning); the id columns are the primary key, the whole of it for a composite key; no two
-//! fields share a column.
+//! fields share a column. A `#[many_to_one]` is checked as the column it is (present, of the
+//! target's id type, nullable only for an `Option<Ref<T>>`); a `#[many_to_many]`'s join table
+//! must exist with both key columns, NOT NULL, of the owner's and the target's id types.
 
 mod auto_config;
 mod compat;
@@ -18,6 +20,7 @@ pub use introspect::LiveColumn;
 
 use crate::datasource::DataSource;
 use crate::entity::EntityMetadata;
+use crate::mapping::JoinTable;
 use crate::error::DataResult;
 
 /// One difference between an entity and the live schema.
@@ -159,6 +162,74 @@ pub async fn validate(
             });
         }
         out.extend(shared_columns(meta));
+    }
+    for meta in entities {
+        for join in meta.join_tables {
+            out.extend(join_table(ds, &tables, meta, join).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// A `#[many_to_many]` join table: it exists, and holds both keys as NOT NULL columns of the
+/// owner's and the target's id types.
+async fn join_table(
+    ds: &DataSource,
+    tables: &[String],
+    meta: &'static EntityMetadata,
+    join: &JoinTable,
+) -> DataResult<Vec<Mismatch>> {
+    let mismatch = |column: &str, expected: String, found: String| Mismatch {
+        entity: meta.name,
+        table: join.table,
+        column: column.to_owned(),
+        expected,
+        found,
+    };
+    let Some(table) = tables.iter().find(|t| t.eq_ignore_ascii_case(join.table)) else {
+        return Ok(vec![mismatch(
+            "",
+            format!("the join table of `{}` to exist", join.field),
+            "no such table".to_owned(),
+        )]);
+    };
+    let live = introspect::columns(ds, table).await?;
+    let target = (join.target)();
+    let mut out = Vec::new();
+    for (column, side, key) in [
+        (join.join_column, meta, "owner"),
+        (join.inverse_join_column, target, "target"),
+    ] {
+        let Some(id) = side.id_columns().next() else {
+            continue;
+        };
+        let Some(found) = live.iter().find(|c| c.name.eq_ignore_ascii_case(column)) else {
+            out.push(mismatch(
+                column,
+                format!("a column for the {key}'s id (`{}` of {})", join.field, side.name),
+                "no such column".to_owned(),
+            ));
+            continue;
+        };
+        let dialect = ds.dialect();
+        if !compat::compatible(dialect, id.sql_type, &found.data_type) {
+            out.push(mismatch(
+                column,
+                format!(
+                    "{} ({}'s id)",
+                    compat::expected_name(dialect, id.sql_type),
+                    side.name
+                ),
+                found.data_type.clone(),
+            ));
+        }
+        if found.nullable {
+            out.push(mismatch(
+                column,
+                format!("NOT NULL (a link of `{}` always has both ids)", join.field),
+                "nullable".to_owned(),
+            ));
+        }
     }
     Ok(out)
 }

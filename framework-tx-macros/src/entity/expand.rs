@@ -253,26 +253,21 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 }
             },
             Association::ManyToMany {
-                target,
-                join_table,
-                join_column,
-                inverse_join_column,
-                order_by,
-            } => quote_spanned! {fi.span()=>
+                target, order_by, ..
+            } => {
+                let join = join_table(fd, f);
+                quote_spanned! {fi.span()=>
                 #name => {
                     fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
                         &mut p.#fi
                     }
-                    const JOIN: #fd::__private::assoc::JoinTable = #fd::__private::assoc::JoinTable {
-                        table: #join_table,
-                        join_column: #join_column,
-                        inverse_join_column: #inverse_join_column,
-                    };
+                    const JOIN: #fd::__private::assoc::JoinTable = #join;
                     ::std::boxed::Box::pin(#fd::__private::assoc::many_to_many::<Self, #target>(
                         ds, parents, #name, JOIN, #order_by, rest, slot, chain,
                     ))
                 }
-            },
+                }
+            }
         };
         names.push(name);
         Some(arm)
@@ -466,6 +461,30 @@ fn reference_fn(e: &Entity) -> TokenStream {
     }
 }
 
+/// The `JoinTable` of a `#[many_to_many]` field.
+fn join_table(fd: &TokenStream, f: &Field) -> TokenStream {
+    let Some(Association::ManyToMany {
+        target,
+        join_table,
+        join_column,
+        inverse_join_column,
+        ..
+    }) = &f.association
+    else {
+        return quote!();
+    };
+    let field = f.ident.to_string();
+    quote! {
+        #fd::__private::assoc::JoinTable {
+            field: #field,
+            table: #join_table,
+            join_column: #join_column,
+            inverse_join_column: #inverse_join_column,
+            target: <#target as #fd::entity::Entity>::metadata,
+        }
+    }
+}
+
 /// `__fw_eager()`: what every read runs when the entity has `fetch = "eager"` associations.
 fn eager_fn(e: &Entity) -> TokenStream {
     let Entity { ident, fd, .. } = e;
@@ -493,22 +512,9 @@ fn cascade_fn(e: &Entity) -> TokenStream {
     let mut removes = Vec::new();
     for f in &e.fields {
         let fi = &f.ident;
-        if let Some(Association::ManyToMany {
-            target,
-            join_table,
-            join_column,
-            inverse_join_column,
-            ..
-        }) = &f.association
-        {
+        if let Some(Association::ManyToMany { target, .. }) = &f.association {
             // The owning side writes its links, as JPA's @ManyToMany does.
-            let join = quote! {
-                #fd::__private::assoc::JoinTable {
-                    table: #join_table,
-                    join_column: #join_column,
-                    inverse_join_column: #inverse_join_column,
-                }
-            };
+            let join = join_table(fd, f);
             saves.push(quote! {
                 #fd::__private::assoc::link_save::<#ident, #target>(
                     ds, #fd::entity::Entity::id(&*e), &e.#fi, #join, existed,
@@ -638,6 +644,12 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
             }
         }
     });
+    let join_tables = e.fields.iter().filter_map(|f| {
+        matches!(f.association, Some(Association::ManyToMany { .. })).then(|| {
+            let join = join_table(fd, f);
+            quote!(.join_table(#join))
+        })
+    });
     quote! {
         fn metadata() -> &'static #fd::entity::EntityMetadata {
             static METADATA: ::std::sync::OnceLock<#fd::entity::EntityMetadata> =
@@ -645,6 +657,7 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
             METADATA.get_or_init(|| {
                 #fd::__private::MetadataBuilder::new(#name, #table, #datasource, #cache, #generated)
                     #(#columns)*
+                    #(#join_tables)*
                     .build()
             })
         }

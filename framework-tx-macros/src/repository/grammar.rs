@@ -103,16 +103,23 @@ fn property_at(
 ) -> Result<(String, usize), GrammarError> {
     let Some((property, n)) = match_property(words, at, properties, embedded) else {
         if words.get(at) == Some(&EXPLICIT) {
-            return Err("`__` must follow an association or embedded field (`owner__last_name`)".into());
+            return Err(
+                "`__` must follow an association or embedded field (`owner__last_name`)".into(),
+            );
         }
         return Err(unknown_property(words, at, properties, embedded, entity));
     };
     if words.get(at + n) == Some(&EXPLICIT) {
         let head = property.split('.').next().unwrap_or(&property);
         return Err(if property.contains('.') {
-            format!("`{}`: a path goes one association or embedded value deep", property.replace('.', "__"))
+            format!(
+                "`{}`: a path goes one association or embedded value deep",
+                property.replace('.', "__")
+            )
         } else {
-            format!("`{head}__`: `{head}` is not an association or embedded field of `{entity}`, so `__` cannot follow it")
+            format!(
+                "`{head}__`: `{head}` is not an association or embedded field of `{entity}`, so `__` cannot follow it"
+            )
         });
     }
     Ok((property, n))
