@@ -1,10 +1,12 @@
 //! Loading one association level for a list of parents: one statement over all their keys.
 
+use std::any::TypeId;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::eager::{FetchChain, load_eager};
 use super::{Associations, Ref, Related, split_path};
+use crate::cache::CollectionCache;
 use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
@@ -17,7 +19,8 @@ const KEYS_PER_STATEMENT: usize = 1_024;
 
 /// Loads `Related<Vec<C>>` (through `slot`) on `parents`: the children whose `mapped_by`
 /// property (a `Ref<P>` column of `C`) holds a parent's id, in `order_by`, with one statement
-/// per 1,024 distinct parents. Then `rest` on the children.
+/// per 1,024 distinct parents (none for parents whose children are in the collection cache
+/// `cache`, when the association has one). Then `rest` on the children.
 #[allow(clippy::too_many_arguments)]
 pub async fn one_to_many<P, C>(
     ds: &DataSource,
@@ -25,6 +28,7 @@ pub async fn one_to_many<P, C>(
     association: &'static str,
     mapped_by: &'static str,
     order_by: &'static str,
+    cache: Option<&'static str>,
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
     chain: &FetchChain,
@@ -55,7 +59,8 @@ where
         key_at: fk,
         first_column: 0,
     };
-    load_level(ds, parents, rest, slot, level, chain, |dialect, padded| {
+    let cache = cache.and_then(|name| usable_cache::<P, C>(ds, name));
+    load_level(ds, parents, rest, slot, level, cache, chain, |dialect, padded| {
         let q = crate::sql::dialect::of(dialect);
         let mut text = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
         text.push_str(" WHERE ");
@@ -76,15 +81,47 @@ struct Level {
     first_column: usize,
 }
 
+/// A collection cache a load may use: read, and filled too when `fill` (outside
+/// transactions).
+struct UsableCache<P: Entity, C: Entity> {
+    cache: Arc<CollectionCache<P, C>>,
+    fill: bool,
+}
+
+/// The collection cache `name` of `P`'s children `C`, when it is on and this load may read it:
+/// not inside a transaction that wrote `C` (it must see its own writes), nor a read-write one
+/// asking for `RepeatableRead` or `Serializable` (as for the entity cache).
+fn usable_cache<P: Entity, C: Entity>(ds: &DataSource, name: &'static str) -> Option<UsableCache<P, C>> {
+    let cache = ds.cache()?.collection_cache::<P, C>(name, ds)?;
+    let fill = match crate::tx::ambient::current(ds) {
+        Some(tx) => {
+            let strict = !tx.def.read_only
+                && matches!(
+                    tx.def.isolation,
+                    crate::tx::Isolation::RepeatableRead | crate::tx::Isolation::Serializable
+                );
+            if strict || tx.has_written(TypeId::of::<C>()) {
+                return None;
+            }
+            false
+        }
+        None => true,
+    };
+    Some(UsableCache { cache, fill })
+}
+
 /// Runs a to-many level's statement over the parents' distinct keys (1,024 per statement,
 /// padded), decodes (key, child) pairs, loads `rest` on the children and gives each parent
-/// its own.
+/// its own. With a collection cache, parents whose children it holds are not queried, and
+/// those queried are put (outside transactions).
+#[allow(clippy::too_many_arguments)]
 async fn load_level<P, C>(
     ds: &DataSource,
     mut parents: Vec<&mut P>,
     rest: &str,
     slot: fn(&mut P) -> &mut Related<Vec<C>>,
     level: Level,
+    cache: Option<UsableCache<P, C>>,
     chain: &FetchChain,
     text: impl Fn(crate::driver::Dialect, usize) -> String,
 ) -> DataResult<()>
@@ -97,7 +134,23 @@ where
     let dialect = ds.dialect();
     let positions: Vec<usize> = (level.first_column..level.first_column + meta.columns.len()).collect();
     let mut found: Vec<(P::Id, C)> = Vec::new();
-    for chunk in distinct_ids(&parents).chunks(KEYS_PER_STATEMENT) {
+    let mut missing = distinct_ids(&parents);
+    let mut tickets = HashMap::new();
+    if let Some(usable) = &cache {
+        let mut wanted = Vec::with_capacity(missing.len());
+        for id in missing {
+            match usable.cache.get(&id).await {
+                Some(children) => found.extend(children.into_iter().map(|c| (id.clone(), c))),
+                None => {
+                    tickets.insert(id.clone(), usable.cache.ticket(&id));
+                    wanted.push(id);
+                }
+            }
+        }
+        missing = wanted;
+    }
+    let from_cache = found.len();
+    for chunk in missing.chunks(KEYS_PER_STATEMENT) {
         let mut args = ds.args();
         let padded = args
             .add_padded_list(chunk.iter())
@@ -112,6 +165,21 @@ where
             let key: P::Id = row.get(level.key_at).map_err(|e| ds.error(e))?;
             let child = C::from_row_at(row, &positions).map_err(|e| ds.error(e))?;
             found.push((key, child));
+        }
+    }
+    if let Some(usable) = cache.filter(|u| u.fill) {
+        // Every queried parent, those without children too, as the rows came (in order).
+        let mut loaded: HashMap<P::Id, Vec<C>> =
+            missing.iter().map(|id| (id.clone(), Vec::new())).collect();
+        for (key, child) in &found[from_cache..] {
+            if let Some(children) = loaded.get_mut(key) {
+                children.push(child.clone());
+            }
+        }
+        for (id, children) in loaded {
+            if let Some(ticket) = tickets.remove(&id) {
+                usable.cache.put(id, children, ticket).await;
+            }
         }
     }
     load_eager(found.iter_mut().map(|(_, c)| c).collect(), ds, chain).await?;
@@ -345,7 +413,7 @@ where
         key_at: 0,
         first_column: 1,
     };
-    load_level(ds, parents, rest, slot, level, chain, |dialect, padded| {
+    load_level(ds, parents, rest, slot, level, None, chain, |dialect, padded| {
         let q = crate::sql::dialect::of(dialect);
         let mut text = String::from("SELECT j.");
         q.quote(join.join_column, &mut text);

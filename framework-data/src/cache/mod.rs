@@ -12,7 +12,7 @@
 //!
 //! Consistency: writes through repositories remove the affected entries before their statement
 //! and block refills of those ids until their transaction ends; loads take a ticket before their
-//! SELECT and put only if no write began or committed since (see `entity_cache`). Reads inside a
+//! SELECT and put only if no write began or committed since (see `keyed`). Reads inside a
 //! transaction that wrote the entity type go to the database; loads inside any transaction never
 //! fill the cache (their rows may not be committed, or may come from an older snapshot). Writes
 //! the framework cannot attribute to ids — derived `delete_by_*`, `#[query(.., modifying)]` —
@@ -20,8 +20,9 @@
 //! `ctx.cache().evict_region("name")` after it.
 
 mod auto_config;
+mod collection;
 mod config;
-mod entity_cache;
+mod keyed;
 mod region;
 mod stats;
 
@@ -33,8 +34,20 @@ use framework_core::management::{Metric, MetricKind, MetricSource, MetricValue, 
 use shaku::Module;
 
 pub use auto_config::CacheAutoConfiguration;
+#[doc(hidden)]
+pub use collection::{CACHED_COLLECTIONS, CachedCollection, begin_collection_write};
+pub(crate) use collection::over as collections_over;
 pub use config::{CacheConfig, DEFAULT_MAX_CAPACITY, EffectiveSettings, RegionSettings};
-pub use entity_cache::{EntityCache, Ticket, WriteGuard};
+pub use keyed::{CacheKey, CacheValue, KeyedCache, Ticket};
+
+/// The cache of entity type `E`: id -> entity.
+pub type EntityCache<E> = KeyedCache<<E as Entity>::Id, E>;
+
+/// A write in progress on a cache; see [`KeyedCache::begin_write`].
+pub type WriteGuard<K, V> = keyed::WriteGuard<K, V>;
+
+/// The cache of one `#[one_to_many(cache)]` association: parent id -> children.
+pub type CollectionCache<P, C> = KeyedCache<<P as Entity>::Id, Vec<C>>;
 pub use region::Region;
 pub use stats::RegionSnapshot;
 

@@ -6,22 +6,23 @@ use std::sync::{Arc, RwLock};
 
 use super::EffectiveSettings;
 use super::stats::{RegionSnapshot, RegionStats};
-use super::entity_cache::EntityCache;
+use super::keyed::{CacheKey, CacheValue, KeyedCache};
+use super::EntityCache;
 use crate::entity::Entity;
 
-/// Type-erased access to an entity cache, for region-wide operations.
-trait AnyEntityCache: Send + Sync {
+/// Type-erased access to a cache, for region-wide operations.
+trait AnyCache: Send + Sync {
     fn evict_all(&self);
     fn entry_count(&self) -> u64;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
-impl<E: Entity> AnyEntityCache for EntityCache<E> {
+impl<K: CacheKey, V: CacheValue> AnyCache for KeyedCache<K, V> {
     fn evict_all(&self) {
-        EntityCache::evict_all(self);
+        KeyedCache::evict_all(self);
     }
     fn entry_count(&self) -> u64 {
-        EntityCache::entry_count(self)
+        KeyedCache::entry_count(self)
     }
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
         self
@@ -34,7 +35,8 @@ pub struct Region {
     name: String,
     settings: EffectiveSettings,
     stats: Arc<RegionStats>,
-    caches: RwLock<HashMap<(TypeId, usize), Arc<dyn AnyEntityCache>>>,
+    /// By (value type, association name or "" for an entity, DataSource identity).
+    caches: RwLock<HashMap<(TypeId, &'static str, usize), Arc<dyn AnyCache>>>,
 }
 
 impl Region {
@@ -64,10 +66,20 @@ impl Region {
 
     /// The cache of `E` on the DataSource `datasource` (by identity), created on first use.
     pub(crate) fn entity_cache<E: Entity>(&self, datasource: usize) -> Option<Arc<EntityCache<E>>> {
+        self.cache::<E::Id, E>("", datasource)
+    }
+
+    /// The cache of values `V` by `K` named `name` (an association's, or "" for an entity's)
+    /// on the DataSource `datasource`, created on first use.
+    pub(crate) fn cache<K: CacheKey, V: CacheValue>(
+        &self,
+        name: &'static str,
+        datasource: usize,
+    ) -> Option<Arc<KeyedCache<K, V>>> {
         if !self.settings.enabled {
             return None;
         }
-        let key = (TypeId::of::<E>(), datasource);
+        let key = (TypeId::of::<V>(), name, datasource);
         let existing = self
             .caches
             .read()
@@ -82,7 +94,7 @@ impl Region {
                 .unwrap_or_else(|e| e.into_inner())
                 .entry(key)
                 .or_insert_with(|| {
-                    Arc::new(EntityCache::<E>::new(
+                    Arc::new(KeyedCache::<K, V>::new(
                         self.settings,
                         self.stats.clone(),
                         self.fill_hook.clone(),
@@ -90,7 +102,7 @@ impl Region {
                 })
                 .clone(),
         };
-        any.as_any().downcast::<EntityCache<E>>().ok()
+        any.as_any().downcast::<KeyedCache<K, V>>().ok()
     }
 
     /// Removes every entry of every entity type.

@@ -8,7 +8,8 @@ use chrono::{DateTime, SubsecRound, Utc};
 use framework_core::context::BoxFuture;
 
 use super::page::{Direction, Page, Pageable, Sort};
-use crate::cache::{EntityCache, WriteGuard};
+use crate::cache::{CachedCollection, EntityCache, WriteGuard};
+use crate::tx::TransactionSynchronization;
 use crate::datasource::{DataSource, Operation};
 use crate::driver::Dialect;
 use crate::entity::Entity;
@@ -65,6 +66,8 @@ pub struct Repository<E: Entity> {
     ds: DataSource,
     /// The entity cache, looked up once (after the context attached its cache manager).
     cache: std::sync::OnceLock<Option<Arc<EntityCache<E>>>>,
+    /// The collection caches whose children are `E` (`#[one_to_many(cache)]`).
+    collections: std::sync::OnceLock<Vec<&'static CachedCollection>>,
     _entity: PhantomData<fn() -> E>,
 }
 
@@ -72,6 +75,13 @@ impl<E: Entity> Clone for Repository<E> {
     fn clone(&self) -> Self {
         Self::new(self.ds.clone())
     }
+}
+
+/// The cache marks of one write; dropping them ends it (outside a transaction; inside one,
+/// the transaction holds the marks and these are empty).
+pub(crate) struct WriteMarks<E: Entity> {
+    _entity: Option<WriteGuard<E::Id, E>>,
+    _collections: Vec<Arc<dyn TransactionSynchronization>>,
 }
 
 /// Most values one statement may bind, per dialect (PostgreSQL and MySQL: 65,535; SQLite:
@@ -102,6 +112,7 @@ impl<E: Entity> Repository<E> {
         Self {
             ds,
             cache: std::sync::OnceLock::new(),
+            collections: std::sync::OnceLock::new(),
             _entity: PhantomData,
         }
     }
@@ -138,23 +149,74 @@ impl<E: Entity> Repository<E> {
     }
 
     /// Marks a write of `ids`: their entries go, and no load refills them until the write's
-    /// transaction (or, outside one, the statement) ends: the returned guard, or the
-    /// transaction, holds the mark.
-    pub(crate) async fn cache_write(&self, ids: Vec<E::Id>) -> Option<WriteGuard<E>> {
-        let cache = self.entity_cache()?.clone();
-        let guard = cache.begin_write(ids).await;
-        self.hold_in_transaction(guard)
+    /// transaction (or, outside one, the statement) ends: the returned marks, or the
+    /// transaction, hold it. Collection caches over `E` are emptied the same way.
+    pub(crate) async fn cache_write(&self, ids: Vec<E::Id>) -> WriteMarks<E> {
+        let entity = match self.entity_cache() {
+            Some(cache) => {
+                let guard = cache.clone().begin_write(ids).await;
+                self.hold_in_transaction(guard)
+            }
+            None => None,
+        };
+        WriteMarks {
+            _entity: entity,
+            _collections: self.collection_write(),
+        }
     }
 
     /// Like [`cache_write`](Self::cache_write) for writes whose ids are unknown: the whole
     /// cache of `E` goes.
-    pub(crate) fn cache_write_all(&self) -> Option<WriteGuard<E>> {
-        let cache = self.entity_cache()?.clone();
-        let guard = cache.begin_write_all();
-        self.hold_in_transaction(guard)
+    pub(crate) fn cache_write_all(&self) -> WriteMarks<E> {
+        let entity = self.entity_cache().and_then(|cache| {
+            let guard = cache.begin_write_all();
+            self.hold_in_transaction(guard)
+        });
+        WriteMarks {
+            _entity: entity,
+            _collections: self.collection_write(),
+        }
     }
 
-    fn hold_in_transaction(&self, guard: WriteGuard<E>) -> Option<WriteGuard<E>> {
+    /// The marks of an insert with generated ids: no cached entity can have them, but the
+    /// collection caches over `E` must still go.
+    fn insert_write(&self) -> WriteMarks<E> {
+        WriteMarks {
+            _entity: None,
+            _collections: self.collection_write(),
+        }
+    }
+
+    /// Empties the collection caches over `E` until the write ends (see `cache::collection`):
+    /// a write of a child cannot tell every parent whose collection it changes.
+    fn collection_write(&self) -> Vec<Arc<dyn TransactionSynchronization>> {
+        let over = self
+            .collections
+            .get_or_init(crate::cache::collections_over::<E>);
+        if over.is_empty() {
+            return Vec::new();
+        }
+        let Some(manager) = self.ds.cache() else {
+            return Vec::new();
+        };
+        let guards = over
+            .iter()
+            .filter_map(|c| (c.begin_write)(manager, &self.ds));
+        match crate::tx::ambient::current(&self.ds) {
+            Some(tx) => {
+                tx.mark_written(TypeId::of::<E>());
+                // Dropped with the transaction: after commit, rollback, or cancellation.
+                guards.for_each(|g| tx.register(g));
+                Vec::new()
+            }
+            None => guards.collect(),
+        }
+    }
+
+    fn hold_in_transaction(
+        &self,
+        guard: WriteGuard<E::Id, E>,
+    ) -> Option<WriteGuard<E::Id, E>> {
         match crate::tx::ambient::current(&self.ds) {
             Some(tx) => {
                 tx.mark_written(TypeId::of::<E>());
@@ -262,7 +324,7 @@ impl<E: Entity> Repository<E> {
         let meta = E::metadata();
         // An assigned id may have been cached before (deleted and inserted again).
         let _write = if meta.id_generated {
-            None
+            self.insert_write()
         } else {
             self.cache_write(vec![e.id()]).await
         };
@@ -418,6 +480,7 @@ impl<E: Entity> Repository<E> {
     }
 
     async fn insert_batch(&self, batch: &mut [E]) -> DataResult<()> {
+        let _write = self.insert_write();
         let meta = E::metadata();
         let dialect = self.dialect();
         let n = batch.len();

@@ -154,6 +154,7 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
     let associations = associations_impl(e);
     let cascade = cascade_fn(e);
     let eager = eager_fn(e);
+    let cached_collections = cached_collections(e);
     let reference_fn = reference_fn(e);
 
     quote! {
@@ -212,6 +213,8 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
         #field_list
         #associations
 
+        #(#cached_collections)*
+
         const _: () = {
             #[#fd::__private::linkme::distributed_slice(#fd::entity::ENTITIES)]
             #[linkme(crate = #fd::__private::linkme)]
@@ -241,17 +244,26 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 target,
                 mapped_by,
                 order_by,
+                cache,
                 ..
-            } => quote_spanned! {fi.span()=>
+            } => {
+                let cache = if *cache {
+                    let key = format!("{ident}.{name}");
+                    quote!(::core::option::Option::Some(#key))
+                } else {
+                    quote!(::core::option::Option::None)
+                };
+                quote_spanned! {fi.span()=>
                 #name => {
                     fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
                         &mut p.#fi
                     }
                     ::std::boxed::Box::pin(#fd::__private::assoc::one_to_many::<Self, #target>(
-                        ds, parents, #name, #mapped_by, #order_by, rest, slot, chain,
+                        ds, parents, #name, #mapped_by, #order_by, #cache, rest, slot, chain,
                     ))
                 }
-            },
+                }
+            }
             Association::ManyToMany {
                 target, order_by, ..
             } => {
@@ -459,6 +471,42 @@ fn reference_fn(e: &Entity) -> TokenStream {
         #references
         #collections
     }
+}
+
+/// A link-time registration per `#[one_to_many(cache)]` field, so that writers of the child
+/// type find the collection cache (see `cache::collection`).
+fn cached_collections(e: &Entity) -> Vec<TokenStream> {
+    let Entity { ident, fd, .. } = e;
+    e.fields
+        .iter()
+        .filter_map(|f| {
+            let Some(Association::OneToMany {
+                target,
+                cache: true,
+                ..
+            }) = &f.association
+            else {
+                return None;
+            };
+            let key = format!("{ident}.{}", f.ident);
+            Some(quote! {
+                const _: () = {
+                    fn begin_write(
+                        manager: &#fd::cache::CacheManager,
+                        ds: &#fd::datasource::DataSource,
+                    ) -> ::core::option::Option<::std::sync::Arc<dyn #fd::tx::TransactionSynchronization>> {
+                        #fd::cache::begin_collection_write::<#ident, #target>(#key, manager, ds)
+                    }
+                    #[#fd::__private::linkme::distributed_slice(#fd::cache::CACHED_COLLECTIONS)]
+                    #[linkme(crate = #fd::__private::linkme)]
+                    static COLLECTION: #fd::cache::CachedCollection = #fd::cache::CachedCollection {
+                        child: ::core::any::TypeId::of::<#target>,
+                        begin_write,
+                    };
+                };
+            })
+        })
+        .collect()
 }
 
 /// The `JoinTable` of a `#[many_to_many]` field.

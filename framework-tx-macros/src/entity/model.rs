@@ -43,6 +43,8 @@ pub(crate) enum Association {
         /// `cascade` has remove or all, or `orphan_removal`: `delete` removes the children.
         cascade_remove: bool,
         orphan_removal: bool,
+        /// `cache`: the children are kept in the parent's cache region.
+        cache: bool,
     },
     /// A `Related<Vec<T>>` through a join table, not a column.
     ManyToMany {
@@ -345,6 +347,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 let (mut mapped_by, mut order_by) = (None, String::new());
                 let (mut cascade_save, mut cascade_remove, mut orphan_removal) =
                     (false, false, false);
+                let mut cached = false;
                 attr.parse_nested_meta(|m| {
                     if m.path.is_ident("mapped_by") {
                         mapped_by = Some(m.value()?.parse::<LitStr>()?.value());
@@ -370,10 +373,17 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                         }
                     } else if m.path.is_ident("orphan_removal") {
                         orphan_removal = true;
+                    } else if m.path.is_ident("cache") {
+                        if cache.is_none() {
+                            return Err(m.error(
+                                "a cached collection lives in its entity's cache region: add #[entity(cache = \"region\")] to this entity",
+                            ));
+                        }
+                        cached = true;
                     } else if m.path.is_ident("fetch") {
                         eager = fetch_mode(&m)?;
                     } else {
-                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"`, `orphan_removal` or `fetch = \"eager\"`"));
+                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"`, `orphan_removal`, `cache` or `fetch = \"eager\"`"));
                     }
                     Ok(())
                 })?;
@@ -397,6 +407,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     cascade_save,
                     cascade_remove: cascade_remove || orphan_removal,
                     orphan_removal,
+                    cache: cached,
                 });
             }
         }

@@ -1,5 +1,6 @@
-//! The cache of one entity type in a region, with the consistency protocol that keeps it from
-//! ever answering with a row older than the last committed write:
+//! The cache of one entity type (entity id -> entity) or of one to-many association (parent
+//! id -> children) in a region, with the consistency protocol that keeps it from ever
+//! answering with a value older than the last committed write:
 //!
 //! - A writer, before its statement, marks the id's stripe as being written (`pending`), bumps
 //!   its generation and removes the entry; when its transaction ends (commit, rollback, or the
@@ -31,18 +32,25 @@ use moka::sync::Cache;
 
 use super::EffectiveSettings;
 use super::stats::RegionStats;
-use crate::entity::Entity;
 
 const STRIPES: usize = 256;
+
+/// What a cache is keyed by: an entity's id.
+pub trait CacheKey: Clone + Eq + std::hash::Hash + Send + Sync + 'static {}
+impl<T: Clone + Eq + std::hash::Hash + Send + Sync + 'static> CacheKey for T {}
+
+/// What a cache holds: an entity, or an association's children.
+pub trait CacheValue: Clone + Send + Sync + 'static {}
+impl<T: Clone + Send + Sync + 'static> CacheValue for T {}
 
 /// foldhash rather than SipHash: a hit hashes its id once, and SipHash was a tenth of a hit's
 /// instructions. Seeded per process, so ids an attacker picks cannot be aimed at one bucket.
 type Hasher = foldhash::quality::RandomState;
 
-/// The entries of one entity type in one region.
-pub struct EntityCache<E: Entity> {
-    /// Each entity with the epoch it was loaded under.
-    cache: Cache<E::Id, (E, u64), Hasher>,
+/// The entries of one entity type, or one association, in one region.
+pub struct KeyedCache<K: CacheKey, V: CacheValue> {
+    /// Each value with the epoch it was loaded under.
+    cache: Cache<K, (V, u64), Hasher>,
     generations: [AtomicU64; STRIPES],
     pending: [AtomicU32; STRIPES],
     /// Writes whose ids are unknown (derived deletes, modifying queries) hold every stripe.
@@ -60,7 +68,7 @@ pub struct Ticket {
     epoch: u64,
 }
 
-impl<E: Entity> EntityCache<E> {
+impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
     pub(crate) fn new(
         settings: EffectiveSettings,
         stats: Arc<RegionStats>,
@@ -81,7 +89,7 @@ impl<E: Entity> EntityCache<E> {
                 }
             })
             .build_with_hasher(Hasher::default());
-        EntityCache {
+        KeyedCache {
             cache,
             generations: [const { AtomicU64::new(0) }; STRIPES],
             pending: [const { AtomicU32::new(0) }; STRIPES],
@@ -93,13 +101,13 @@ impl<E: Entity> EntityCache<E> {
         }
     }
 
-    fn stripe(&self, id: &E::Id) -> usize {
+    fn stripe(&self, id: &K) -> usize {
         (self.hasher.hash_one(id) as usize) % STRIPES
     }
 
     /// The cached entity, counting a hit or a miss. An entry loaded before the last whole-type
     /// write is a miss.
-    pub async fn get(&self, id: &E::Id) -> Option<E> {
+    pub async fn get(&self, id: &K) -> Option<V> {
         match self.cache.get(id) {
             Some((entity, epoch)) if epoch == self.epoch.load(Ordering::Acquire) => {
                 self.stats.hit();
@@ -113,7 +121,7 @@ impl<E: Entity> EntityCache<E> {
     }
 
     /// Taken before loading `id` from the database.
-    pub fn ticket(&self, id: &E::Id) -> Ticket {
+    pub fn ticket(&self, id: &K) -> Ticket {
         Ticket {
             generation: self.generations[self.stripe(id)].load(Ordering::Acquire),
             epoch: self.epoch.load(Ordering::Acquire),
@@ -121,7 +129,7 @@ impl<E: Entity> EntityCache<E> {
     }
 
     /// Puts a loaded row, unless a write began or committed since the ticket was taken.
-    pub async fn put(&self, id: E::Id, entity: E, ticket: Ticket) -> bool {
+    pub async fn put(&self, id: K, entity: V, ticket: Ticket) -> bool {
         let hook = self
             .fill_hook
             .read()
@@ -158,17 +166,17 @@ impl<E: Entity> EntityCache<E> {
         put
     }
 
-    fn remove(&self, id: &E::Id) {
+    fn remove(&self, id: &K) {
         let s = self.stripe(id);
         let _ = self.cache.entry(id.clone()).and_compute_with(|_| {
             // Inside the key's compute: a loader's check-and-put cannot interleave.
             self.generations[s].fetch_add(1, Ordering::AcqRel);
-            Op::<(E, u64)>::Remove
+            Op::<(V, u64)>::Remove
         });
     }
 
     /// Starts a write of `ids`: no refill of their stripes until the guard drops.
-    pub async fn begin_write(self: &Arc<Self>, ids: Vec<E::Id>) -> WriteGuard<E> {
+    pub async fn begin_write(self: &Arc<Self>, ids: Vec<K>) -> WriteGuard<K, V> {
         let stripes: Vec<usize> = ids.iter().map(|id| self.stripe(id)).collect();
         for s in &stripes {
             self.pending[*s].fetch_add(1, Ordering::AcqRel);
@@ -184,7 +192,7 @@ impl<E: Entity> EntityCache<E> {
 
     /// Starts a write whose ids are unknown: no refill at all until the guard drops, and every
     /// entry of an older epoch is dead (emptying the store only frees the memory).
-    pub fn begin_write_all(self: &Arc<Self>) -> WriteGuard<E> {
+    pub fn begin_write_all(self: &Arc<Self>) -> WriteGuard<K, V> {
         self.pending_all.fetch_add(1, Ordering::AcqRel);
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
@@ -195,7 +203,7 @@ impl<E: Entity> EntityCache<E> {
     }
 
     /// Removes `id`.
-    pub async fn evict(&self, id: &E::Id) {
+    pub async fn evict(&self, id: &K) {
         self.remove(id);
     }
 
@@ -213,12 +221,12 @@ impl<E: Entity> EntityCache<E> {
 
 /// Ends a write when dropped: after the statement (auto-commit) or with its transaction
 /// (committed, rolled back, or dropped unfinished).
-pub struct WriteGuard<E: Entity> {
-    cache: Arc<EntityCache<E>>,
+pub struct WriteGuard<K: CacheKey, V: CacheValue> {
+    cache: Arc<KeyedCache<K, V>>,
     stripes: Option<Vec<usize>>,
 }
 
-impl<E: Entity> Drop for WriteGuard<E> {
+impl<K: CacheKey, V: CacheValue> Drop for WriteGuard<K, V> {
     fn drop(&mut self) {
         let c = &self.cache;
         match &self.stripes {
@@ -238,4 +246,4 @@ impl<E: Entity> Drop for WriteGuard<E> {
     }
 }
 
-impl<E: Entity> crate::tx::TransactionSynchronization for WriteGuard<E> {}
+impl<K: CacheKey, V: CacheValue> crate::tx::TransactionSynchronization for WriteGuard<K, V> {}
