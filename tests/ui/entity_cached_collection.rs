@@ -15,8 +15,7 @@ pub struct User {
 pub struct Post {
     #[id(generated)]
     pub id: i64,
-    #[many_to_one(column = "author_id")]
-    pub author: Ref<User>,
+    pub author_id: i64,
 }
 
 fn main() {}
