@@ -521,6 +521,11 @@ fn shop_schema(backend: Backend) -> Vec<String> {
     ]
 }
 
+#[repository]
+pub trait OrderRepository: CrudRepository<Order> {
+    async fn delete_by_customer(&self, customer: &str) -> DataResult<u64>;
+}
+
 fn item(product: &str, quantity: i32) -> OrderItem {
     OrderItem {
         id: 0,
@@ -1000,3 +1005,52 @@ fn text_type(backend: Backend) -> String {
         Backend::Sqlite => "text".into(),
     }
 }
+
+db_test!(
+    async fn cascade_remove_reaches_bulk_and_derived_deletes(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        for ddl in shop_schema(db.backend()) {
+            ds.execute_script(&ddl).await.unwrap();
+        }
+        let orders = ctx.repository::<Order>().unwrap();
+        let repo = OrderRepositoryImpl::new(ds.clone());
+        let mut saved = Vec::new();
+        for customer in ["a", "b", "c", "c", "d"] {
+            let mut noted = item("apple", 1);
+            noted.notes = Related::Loaded(vec![note("n1"), note("n2")]);
+            let order = Order {
+                id: 0,
+                customer: customer.into(),
+                items: Related::Loaded(vec![noted, item("pear", 2)]),
+            };
+            saved.push(orders.save(order).await.unwrap());
+        }
+        let left = |orders: i64| (orders, orders * 2, orders * 2);
+        let counts = || async {
+            (
+                count(&ds, "orders").await,
+                count(&ds, "order_items").await,
+                count(&ds, "item_notes").await,
+            )
+        };
+        assert_eq!(counts().await, left(5));
+        // By ids: each order after its items, each item after its notes.
+        assert_eq!(
+            orders
+                .delete_all_by_id(vec![saved[0].id, saved[1].id, -1])
+                .await
+                .unwrap(),
+            2
+        );
+        assert_eq!(counts().await, left(3));
+        // A derived delete reads the matching orders and deletes each the same way.
+        assert_eq!(repo.delete_by_customer("c").await.unwrap(), 2);
+        assert_eq!(counts().await, left(1));
+        assert_eq!(products(&ctx, saved[4].id).await.len(), 2);
+        // Everything.
+        assert_eq!(orders.delete_all().await.unwrap(), 1);
+        assert_eq!(counts().await, left(0));
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -73,19 +73,12 @@ where
 }
 
 /// Deletes children by id: one statement per chunk, or one by one (each cascading) when the
-/// children have cascading associations of their own.
+/// children have cascading associations of their own (`delete_all_by_id` decides).
 async fn remove_children<C: Associations>(repo: &Repository<C>, ids: Vec<C::Id>) -> DataResult<()> {
     if ids.is_empty() {
         return Ok(());
     }
-    if crate::repository::cascade::hooks::<C>().is_some() {
-        for id in ids {
-            repo.delete_by_id(id).await?;
-        }
-        Ok(())
-    } else {
-        repo.delete_all_by_id(ids).await.map(|_| ())
-    }
+    repo.delete_all_by_id(ids).await.map(|_| ())
 }
 
 /// The ids of the children whose `mapped_by` column holds `parent`.

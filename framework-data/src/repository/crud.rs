@@ -308,7 +308,7 @@ impl<E: Entity> Repository<E> {
     }
 
     /// Runs `work` in the task's transaction on this DataSource, else in one of its own.
-    async fn in_transaction<T>(
+    pub(crate) async fn in_transaction<T>(
         &self,
         name: &'static str,
         work: impl std::future::Future<Output = DataResult<T>>,
@@ -799,6 +799,21 @@ impl<E: Entity> Repository<E> {
         self.delete_row(id).await
     }
 
+    /// Deletes `ids` one by one, each after its cascading children (the caller holds the
+    /// transaction); returns how many rows went.
+    pub(crate) async fn delete_each(
+        &self,
+        hooks: &super::cascade::CascadeHooks<E>,
+        ids: Vec<E::Id>,
+    ) -> DataResult<u64> {
+        let mut deleted = 0;
+        for id in ids {
+            (hooks.before_delete)(&id, &self.ds).await?;
+            deleted += u64::from(self.delete_row(id).await?);
+        }
+        Ok(deleted)
+    }
+
     async fn delete_row(&self, id: E::Id) -> DataResult<bool> {
         let _write = self.cache_write(vec![id.clone()]).await;
         let mut args = self.ds.args();
@@ -815,7 +830,14 @@ impl<E: Entity> Repository<E> {
     }
 
     /// Deletes these ids in one statement per bind-limit chunk; returns how many rows went.
+    /// When `E` cascades removals, each goes with its children, one by one, in one
+    /// transaction.
     pub async fn delete_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<u64> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            return self
+                .in_transaction("delete_all_by_id", self.delete_each(hooks, ids))
+                .await;
+        }
         let _write = self.cache_write(ids.clone()).await;
         let mut total = 0;
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
@@ -829,8 +851,28 @@ impl<E: Entity> Repository<E> {
         Ok(total)
     }
 
-    /// Deletes every entity.
+    /// Deletes every entity. When `E` cascades removals, each goes with its children, one by
+    /// one, in one transaction (Spring Data JPA's `deleteAll()` does the same).
     pub async fn delete_all(&self) -> DataResult<u64> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            return self
+                .in_transaction("delete_all", async {
+                    let rows = self
+                        .ds
+                        .fetch_all_as(
+                            self.op("delete_all"),
+                            self.sql().find_all.clone(),
+                            self.ds.args(),
+                        )
+                        .await?;
+                    let ids = rows
+                        .iter()
+                        .map(|r| self.decode(r).map(|e| e.id()))
+                        .collect::<DataResult<Vec<E::Id>>>()?;
+                    self.delete_each(hooks, ids).await
+                })
+                .await;
+        }
         let _write = self.cache_write_all();
         Ok(self
             .ds

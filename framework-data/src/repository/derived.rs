@@ -65,6 +65,8 @@ enum Kind {
     Count = 1,
     /// `LIMIT 2`, to tell one row from more.
     Single = 2,
+    /// The matching rows of a delete whose entity cascades: read, then deleted one by one.
+    Rows = 3,
 }
 
 impl QueryCache {
@@ -333,8 +335,7 @@ impl<'r, E: Entity> Call<'r, E> {
                 out.push_str("SELECT COUNT(*) FROM ")
             }
             (Subject::Exists, _) => out.push_str("SELECT 1 FROM "),
-            (Subject::Delete, _) => out.push_str("DELETE FROM "),
-            (Subject::Find | Subject::Stream, _) => {
+            (Subject::Delete, Kind::Rows) | (Subject::Find | Subject::Stream, _) => {
                 out.push_str("SELECT ");
                 if q.distinct {
                     out.push_str("DISTINCT ");
@@ -347,6 +348,7 @@ impl<'r, E: Entity> Call<'r, E> {
                 }
                 out.push_str(" FROM ");
             }
+            (Subject::Delete, _) => out.push_str("DELETE FROM "),
         }
         sql.quote(meta.table, &mut out);
 
@@ -637,8 +639,27 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// Deletes the matching rows in one statement; returns how many. The entity cache of `E`
-    /// is emptied (the deleted ids are not known).
+    /// is emptied (the deleted ids are not known). When `E` cascades removals, the matching
+    /// entities are read and deleted one by one, each after its children, in one transaction
+    /// (as Spring Data JPA's derived deletes do).
     pub async fn delete(self) -> DataResult<u64> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            let repo = self.repo;
+            return repo
+                .in_transaction("delete", async move {
+                    let sql = self.sql(Kind::Rows)?;
+                    let rows = repo
+                        .datasource()
+                        .fetch_all_as(self.op(), sql, self.args.clone())
+                        .await?;
+                    let ids = rows
+                        .iter()
+                        .map(|r| self.decode(r).map(|e| e.id()))
+                        .collect::<DataResult<Vec<E::Id>>>()?;
+                    repo.delete_each(hooks, ids).await
+                })
+                .await;
+        }
         let _write = self.repo.cache_write_all();
         let sql = self.sql(Kind::Main)?;
         Ok(self
