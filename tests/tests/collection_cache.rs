@@ -147,9 +147,7 @@ db_test!(
 );
 
 db_test!(
-    async fn a_transaction_sees_its_own_child_writes_and_others_see_them_after_commit(
-        db: TestDatabase,
-    ) {
+    async fn own_writes_inside_and_others_after_commit(db: TestDatabase) {
         let (ctx, ds) = start(&db).await;
         let cards = ctx.repository::<Card>().unwrap();
         load_all(&ds).await;
@@ -206,9 +204,7 @@ struct Ledger {
 }
 
 db_test!(
-    async fn concurrent_loads_never_return_a_collection_older_than_the_last_commit(
-        db: TestDatabase,
-    ) {
+    async fn concurrent_loads_never_return_a_stale_collection(db: TestDatabase) {
         let (ctx, ds) = start(&db).await;
         let n = CARDS as usize + 1;
         let ledger = Arc::new(Ledger {

@@ -53,7 +53,7 @@ pub async fn load_eager<E: Associations>(
     Ok(())
 }
 
-/// [`load_eager`] from the top: what a repository read runs on what it found.
+/// `load_eager` from the top: what a repository read runs on what it found.
 pub async fn load_eager_root<E: Associations>(
     entities: Vec<&mut E>,
     ds: &DataSource,

@@ -48,7 +48,13 @@
 //! ```
 //!
 //! Writing: a `Ref` is saved as its key (`Ref::to(id)`, or `Ref::from(&user)`); a `Related`
-//! collection is not written by `save` (cascades are not built yet).
+//! collection is written by `save` only with a cascade (`#[one_to_many(.., cascade = "all")]`),
+//! and only when loaded.
+//!
+//! Beyond `load`: `#[fetch(..)]` on repository methods and [`Repository::fetching`] for the CRUD
+//! reads name paths per call; `fetch = "eager"` on an association loads it with every read (see
+//! [`FetchChain`] for how eager cycles end); `#[one_to_many(.., cache)]` keeps each parent's
+//! children in the parent's cache region (see [`cache`](crate::cache)).
 
 mod eager;
 mod fetching;
@@ -87,7 +93,7 @@ pub trait Associations: Entity {
     ) -> crate::__private::BoxFuture<'a, DataResult<()>>;
 
     /// The associations declared `fetch = "eager"`, with their target types.
-    fn eager_associations() -> &'static [(&'static str, fn() -> std::any::TypeId)] {
+    fn eager_associations() -> &'static [EagerAssociation] {
         &[]
     }
 
@@ -100,6 +106,9 @@ pub trait Associations: Entity {
     /// way. False when there is no such field or `key` is of another type.
     fn set_reference(&mut self, property: &str, key: &dyn std::any::Any) -> bool;
 }
+
+/// An association declared `fetch = "eager"`: its name and its target type.
+pub type EagerAssociation = (&'static str, fn() -> std::any::TypeId);
 
 /// Splits `"posts.comments"` into `("posts", "comments")`.
 #[doc(hidden)]

@@ -29,6 +29,10 @@ impl<K: CacheKey, V: CacheValue> AnyCache for KeyedCache<K, V> {
     }
 }
 
+/// Which cache of a region: its value type, its association's name ("" for an entity's) and
+/// its DataSource's identity.
+type CacheId = (TypeId, &'static str, usize);
+
 /// One region.
 pub struct Region {
     fill_hook: Arc<RwLock<Option<super::FillHook>>>,
@@ -36,7 +40,7 @@ pub struct Region {
     settings: EffectiveSettings,
     stats: Arc<RegionStats>,
     /// By (value type, association name or "" for an entity, DataSource identity).
-    caches: RwLock<HashMap<(TypeId, &'static str, usize), Arc<dyn AnyCache>>>,
+    caches: RwLock<HashMap<CacheId, Arc<dyn AnyCache>>>,
 }
 
 impl Region {

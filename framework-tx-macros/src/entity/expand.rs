@@ -301,7 +301,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
         .collect();
     let eager_fn = (!eager.is_empty()).then(|| {
         quote! {
-            fn eager_associations() -> &'static [(&'static str, fn() -> ::core::any::TypeId)] {
+            fn eager_associations() -> &'static [#fd::association::EagerAssociation] {
                 &[#(#eager),*]
             }
         }
@@ -692,12 +692,14 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
             }
         }
     });
-    let join_tables = e.fields.iter().filter_map(|f| {
-        matches!(f.association, Some(Association::ManyToMany { .. })).then(|| {
+    let join_tables = e
+        .fields
+        .iter()
+        .filter(|f| matches!(f.association, Some(Association::ManyToMany { .. })))
+        .map(|f| {
             let join = join_table(fd, f);
             quote!(.join_table(#join))
-        })
-    });
+        });
     quote! {
         fn metadata() -> &'static #fd::entity::EntityMetadata {
             static METADATA: ::std::sync::OnceLock<#fd::entity::EntityMetadata> =
