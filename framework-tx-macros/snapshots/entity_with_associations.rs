@@ -48,6 +48,13 @@ impl ::framework_data::entity::Entity for Post {
                         },
                         ::framework_data::__private::Role::Plain,
                     )
+                    .join_table(::framework_data::__private::assoc::JoinTable {
+                        field: "tags",
+                        table: "post_tags",
+                        join_column: "post_id",
+                        inverse_join_column: "tag_id",
+                        target: <Tag as ::framework_data::entity::Entity>::metadata,
+                    })
                     .build()
             })
     }
@@ -172,9 +179,11 @@ impl ::framework_data::entity::Entity for Post {
                         ::framework_data::entity::Entity::id(&*e),
                         &e.tags,
                         ::framework_data::__private::assoc::JoinTable {
+                            field: "tags",
                             table: "post_tags",
                             join_column: "post_id",
                             inverse_join_column: "tag_id",
+                            target: <Tag as ::framework_data::entity::Entity>::metadata,
                         },
                         existed,
                     )
@@ -202,9 +211,11 @@ impl ::framework_data::entity::Entity for Post {
                         ds,
                         id,
                         ::framework_data::__private::assoc::JoinTable {
+                            field: "tags",
                             table: "post_tags",
                             join_column: "post_id",
                             inverse_join_column: "tag_id",
+                            target: <Tag as ::framework_data::entity::Entity>::metadata,
                         },
                     )
                     .await?;
@@ -409,7 +420,17 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::one_to_many::<
                         Self,
                         Comment,
-                    >(ds, parents, "comments", "post", "id desc", rest, slot, chain),
+                    >(
+                        ds,
+                        parents,
+                        "comments",
+                        "post",
+                        "id desc",
+                        ::core::option::Option::None,
+                        rest,
+                        slot,
+                        chain,
+                    ),
                 )
             }
             "tags" => {
@@ -419,9 +440,11 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     &mut p.tags
                 }
                 const JOIN: ::framework_data::__private::assoc::JoinTable = ::framework_data::__private::assoc::JoinTable {
+                    field: "tags",
                     table: "post_tags",
                     join_column: "post_id",
                     inverse_join_column: "tag_id",
+                    target: <Tag as ::framework_data::entity::Entity>::metadata,
                 };
                 ::std::boxed::Box::pin(
                     ::framework_data::__private::assoc::many_to_many::<
@@ -441,7 +464,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
             }
         }
     }
-    fn eager_associations() -> &'static [(&'static str, fn() -> ::core::any::TypeId)] {
+    fn eager_associations() -> &'static [::framework_data::association::EagerAssociation] {
         &[("author", ::core::any::TypeId::of::<User>)]
     }
     fn check_association_path(path: &str) -> ::framework_data::DataResult<()> {
