@@ -578,20 +578,16 @@ impl<E: Entity> Repository<E> {
 
     /// Every entity.
     pub async fn find_all(&self) -> DataResult<Vec<E>> {
-        let rows = self
-            .ds
-            .fetch_all_as(
-                self.op("find_all"),
-                self.sql().find_all.clone(),
-                self.ds.args(),
-            )
-            .await?;
-        let mut found = rows
-            .iter()
-            .map(|r| self.decode(r))
-            .collect::<DataResult<Vec<E>>>()?;
+        let sql = self.sql().find_all.clone();
+        let mut found = self.fetch_rows("find_all", sql, self.ds.args()).await?;
         self.eager(&mut found).await?;
         Ok(found)
+    }
+
+    /// The entities a statement returns, decoded (no associations loaded).
+    async fn fetch_rows(&self, method: &'static str, sql: Sql, args: Args) -> DataResult<Vec<E>> {
+        let rows = self.ds.fetch_all_as(self.op(method), sql, args).await?;
+        rows.iter().map(|r| self.decode(r)).collect()
     }
 
     /// The entities with these ids: cached ones from the entity cache, the others in one
@@ -714,14 +710,9 @@ impl<E: Entity> Repository<E> {
     /// Every entity, ordered.
     pub async fn find_all_sorted(&self, sort: Sort) -> DataResult<Vec<E>> {
         let sql = self.sorted_sql(&sort, false)?;
-        let rows = self
-            .ds
-            .fetch_all_as(self.op("find_all_sorted"), sql, self.ds.args())
+        let mut found = self
+            .fetch_rows("find_all_sorted", sql, self.ds.args())
             .await?;
-        let mut found = rows
-            .iter()
-            .map(|r| self.decode(r))
-            .collect::<DataResult<Vec<E>>>()?;
         self.eager(&mut found).await?;
         Ok(found)
     }
@@ -740,14 +731,7 @@ impl<E: Entity> Repository<E> {
         let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
         args.add(&limit).map_err(|e| self.bind_err(e))?;
         args.add(&offset).map_err(|e| self.bind_err(e))?;
-        let rows = self
-            .ds
-            .fetch_all_as(self.op("find_all_paged"), sql, args)
-            .await?;
-        let mut content = rows
-            .iter()
-            .map(|r| self.decode(r))
-            .collect::<DataResult<Vec<E>>>()?;
+        let mut content = self.fetch_rows("find_all_paged", sql, args).await?;
         self.eager(&mut content).await?;
         Ok(Page::new(content, &pageable, total))
     }
@@ -857,19 +841,10 @@ impl<E: Entity> Repository<E> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
             return self
                 .in_transaction("delete_all", async {
-                    let rows = self
-                        .ds
-                        .fetch_all_as(
-                            self.op("delete_all"),
-                            self.sql().find_all.clone(),
-                            self.ds.args(),
-                        )
-                        .await?;
-                    let ids = rows
-                        .iter()
-                        .map(|r| self.decode(r).map(|e| e.id()))
-                        .collect::<DataResult<Vec<E::Id>>>()?;
-                    self.delete_each(hooks, ids).await
+                    let sql = self.sql().find_all.clone();
+                    let all = self.fetch_rows("delete_all", sql, self.ds.args()).await?;
+                    self.delete_each(hooks, all.iter().map(Entity::id).collect())
+                        .await
                 })
                 .await;
         }

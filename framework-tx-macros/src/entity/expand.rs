@@ -290,11 +290,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
         .iter()
         .filter(|f| f.eager)
         .filter_map(|f| {
-            let target = match f.association.as_ref()? {
-                Association::ManyToOne { target }
-                | Association::OneToMany { target, .. }
-                | Association::ManyToMany { target, .. } => target,
-            };
+            let target = f.association.as_ref()?.target();
             let name = f.ident.to_string();
             Some(quote!((#name, ::core::any::TypeId::of::<#target>)))
         })
@@ -307,11 +303,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
         }
     });
     let path_arms = e.fields.iter().filter_map(|f| {
-        let target = match f.association.as_ref()? {
-            Association::ManyToOne { target }
-            | Association::OneToMany { target, .. }
-            | Association::ManyToMany { target, .. } => target,
-        };
+        let target = f.association.as_ref()?.target();
         let name = f.ident.to_string();
         Some(quote! {
             #name if rest.is_empty() => ::core::result::Result::Ok(()),
@@ -383,11 +375,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
 fn association_path_fn(e: &Entity) -> TokenStream {
     let fd = &e.fd;
     let arms = e.fields.iter().filter_map(|f| {
-        let target = match f.association.as_ref()? {
-            Association::ManyToOne { target }
-            | Association::OneToMany { target, .. }
-            | Association::ManyToMany { target, .. } => target,
-        };
+        let target = f.association.as_ref()?.target();
         let name = f.ident.to_string();
         Some(quote! {
             if #fd::__private::is_association(head, #name) {

@@ -56,6 +56,17 @@ pub(crate) enum Association {
     },
 }
 
+impl Association {
+    /// The associated entity type.
+    pub(crate) fn target(&self) -> &Type {
+        match self {
+            Association::ManyToOne { target }
+            | Association::OneToMany { target, .. }
+            | Association::ManyToMany { target, .. } => target,
+        }
+    }
+}
+
 #[derive(PartialEq, Eq, Clone)]
 pub(crate) enum Role {
     Plain,
