@@ -473,9 +473,12 @@ fn from_database(datasource: &str, db: &dyn sqlx::error::DatabaseError) -> DataE
     }
 }
 
-/// The constraint or column a message names: MySQL's `for key 'x'`, `Column 'x'`, SQLite's
-/// `constraint failed: t.c`.
+/// The constraint or column a message names: MySQL's `for key 'x'`, `CONSTRAINT `x``,
+/// `Column 'x'`, SQLite's `constraint failed: t.c`.
 fn name_in_message(message: &str) -> Option<String> {
+    if let Some(rest) = message.split("CONSTRAINT `").nth(1) {
+        return rest.split('`').next().map(str::to_owned);
+    }
     if let Some(rest) = message.split("for key '").nth(1) {
         return rest.split('\'').next().map(str::to_owned);
     }
@@ -486,4 +489,20 @@ fn name_in_message(message: &str) -> Option<String> {
         return Some(rest.trim().to_owned());
     }
     None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::name_in_message;
+
+    #[test]
+    fn constraint_names_are_read_from_the_messages_that_carry_them() {
+        let fk = "Cannot delete or update a parent row: a foreign key constraint fails (`db`.`posts`, CONSTRAINT `posts_ibfk_1` FOREIGN KEY (`author_id`) REFERENCES `users` (`id`))";
+        assert_eq!(name_in_message(fk).as_deref(), Some("posts_ibfk_1"));
+        let unique = "Duplicate entry 'a' for key 'users_email'";
+        assert_eq!(name_in_message(unique).as_deref(), Some("users_email"));
+        let sqlite = "UNIQUE constraint failed: users.email";
+        assert_eq!(name_in_message(sqlite).as_deref(), Some("users.email"));
+        assert_eq!(name_in_message("FOREIGN KEY constraint failed"), None);
+    }
 }
