@@ -530,6 +530,30 @@ db_test!(
             "o",
             "the update was undone"
         );
+        // New and existing mixed: returned in the order given (Spring's saveAll).
+        let mut all = repo.find_all_sorted(Sort::asc("id")).await.unwrap();
+        let (a, b) = (all.remove(0), all.remove(0));
+        let saved = repo
+            .save_all(vec![
+                Account::new("n1@example.com", "new", 1),
+                b.clone(),
+                Account::new("n2@example.com", "new", 2),
+                a.clone(),
+            ])
+            .await
+            .unwrap();
+        let emails: Vec<&str> = saved.iter().map(|x| x.email.as_str()).collect();
+        assert_eq!(
+            emails,
+            [
+                "n1@example.com",
+                b.email.as_str(),
+                "n2@example.com",
+                a.email.as_str()
+            ]
+        );
+        assert!(saved[0].id > 0 && saved[2].id > saved[0].id);
+        assert_eq!((saved[1].id, saved[3].id), (b.id, a.id));
         ctx.shutdown().await.unwrap();
     }
 );

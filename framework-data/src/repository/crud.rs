@@ -407,13 +407,12 @@ impl<E: Entity> Repository<E> {
     /// transaction is running, they run in one, as Spring Data's `saveAll` does: all or nothing.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
-            // `save_all_now` returns the existing entities first, then the new ones.
-            let existing = entities.iter().filter(|e| !e.is_new()).count();
+            let existed: Vec<bool> = entities.iter().map(|e| !e.is_new()).collect();
             return self
                 .in_transaction("save_all", async move {
                     let mut saved = self.save_all_now(entities).await?;
-                    for (i, e) in saved.iter_mut().enumerate() {
-                        (hooks.after_save)(e, i < existing, &self.ds).await?;
+                    for (e, existed) in saved.iter_mut().zip(existed) {
+                        (hooks.after_save)(e, existed, &self.ds).await?;
                     }
                     Ok(saved)
                 })
@@ -449,20 +448,26 @@ impl<E: Entity> Repository<E> {
         }
     }
 
+    /// Updates the existing entities one by one and inserts the new ones in batches; returns
+    /// them in the order given (Spring's `saveAll`).
     async fn save_all_now(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
-        let mut out = Vec::with_capacity(entities.len());
-        let mut new = Vec::new();
+        let mut out: Vec<Option<E>> = Vec::with_capacity(entities.len());
+        let (mut new, mut at) = (Vec::new(), Vec::new());
         for e in entities {
             if e.is_new() {
+                at.push(out.len());
+                out.push(None);
                 new.push(e);
             } else {
-                out.push(self.update_one(e).await?);
+                out.push(Some(self.update_one(e).await?));
             }
         }
         if !new.is_empty() {
-            out.extend(self.insert_many(new).await?);
+            for (i, e) in at.into_iter().zip(self.insert_many(new).await?) {
+                out[i] = Some(e);
+            }
         }
-        Ok(out)
+        Ok(out.into_iter().flatten().collect())
     }
 
     async fn insert_many(&self, mut rows: Vec<E>) -> DataResult<Vec<E>> {
