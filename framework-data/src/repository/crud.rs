@@ -26,7 +26,8 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     /// Inserts a new entity or updates an existing one (see [`Entity`] for how "new" is decided)
     /// and returns it with its id, version and timestamps as stored.
     fn save(&self, entity: E) -> BoxFuture<'_, DataResult<E>>;
-    /// Saves many: new ones in multi-row INSERTs, existing ones one UPDATE each.
+    /// Saves many: new ones in multi-row INSERTs, existing ones one UPDATE each; returns them
+    /// in the order given.
     fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>>;
     /// The entity with this id.
     fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>>;
