@@ -189,7 +189,17 @@ db_test!(
         let saved = repo.save_all(input).await.unwrap();
         let statements = ds.statements_executed() - before;
         assert_eq!(saved.len(), 10_000);
-        assert!(statements <= 20, "{statements} statements for 10,000 rows");
+        // One INSERT per bind limit's worth of rows (7 columns: 9,362 rows; SQLite 4,680).
+        let per = if db.backend() == tests::Backend::Sqlite {
+            4_680
+        } else {
+            9_362
+        };
+        assert_eq!(
+            statements,
+            10_000u64.div_ceil(per),
+            "statements for 10,000 rows"
+        );
 
         let mut ids: Vec<i64> = saved.iter().map(|a| a.id).collect();
         ids.sort_unstable();
@@ -493,7 +503,16 @@ db_test!(
                 .map(|i| Account::new(&format!("u{i}@example.com"), "o", i))
                 .collect()
         };
-        for (from, n) in [(0, 1), (10, 7), (100, 100), (1_000, 999), (5_000, 1_000)] {
+        // Up to the bind limit: 7 columns, so 9,362 rows per statement on PostgreSQL and
+        // MariaDB (65,535 values), 4,680 on SQLite (32,766).
+        for (from, n) in [
+            (0, 1),
+            (10, 7),
+            (100, 100),
+            (1_000, 999),
+            (5_000, 1_000),
+            (7_000, 4_680),
+        ] {
             let before = ds.statements_executed();
             let saved = repo.save_all(accounts(from, n)).await.unwrap();
             assert_eq!(saved.len() as i64, n);
@@ -504,10 +523,18 @@ db_test!(
             );
         }
         let count = repo.count().await.unwrap();
-        // 2,500 rows, the last one a duplicate: three INSERTs in one transaction, all undone.
-        let mut batch = accounts(20_000, 2_499);
+        // 12,000 rows, the last one a duplicate: two INSERTs (three on SQLite) in one
+        // transaction, all undone.
+        let mut batch = accounts(20_000, 11_999);
         batch.push(Account::new("u0@example.com", "dup", 0));
+        let before = ds.statements_executed();
         let err = repo.save_all(batch).await.unwrap_err();
+        let per = if db.backend() == tests::Backend::Sqlite {
+            4_680
+        } else {
+            9_362
+        };
+        assert_eq!(ds.statements_executed() - before, 12_000u64.div_ceil(per));
         assert!(matches!(err, DataError::UniqueViolation { .. }), "{err}");
         assert_eq!(
             repo.count().await.unwrap(),
