@@ -6,6 +6,9 @@
 //! (a smoke run under a minute; no targets checked). `-- --only sqlite,postgres,mariadb` and
 //! `-- --workloads 2,6` select databases and workload numbers.
 //!
+//! Workload 9 (PostgreSQL) measures the framework against raw tokio-postgres on bb8 instead, and
+//! runs `pgbench -S -M prepared` at 1 and 16 clients as the server's ceiling.
+//!
 //! Raw sqlx runs on a sqlx pool of its own, tuned like the framework's (a ping at checkout only
 //! for connections idle longer than the validation window: what a careful sqlx user
 //! configures), with the framework's connection settings. The `find_by_id` row also shows raw
@@ -21,6 +24,8 @@ use tests::{Backend, TestDatabase};
 
 #[path = "common/people.rs"]
 mod people;
+#[path = "common/tokio_pg.rs"]
+mod tokio_pg;
 
 use people::{
     CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people, bulk_people_n,
@@ -153,10 +158,18 @@ struct Row {
 
 fn print(rows: &[Row]) {
     println!(
-        "| workload | database | framework | raw sqlx | ratio | paired ratio | p99 fw / raw | statements/op (fw / raw) | notes |"
+        "| workload | database | framework | raw (sqlx; tokio-postgres in 9) | ratio | paired ratio | p99 fw / raw | statements/op (fw / raw) | notes |"
     );
     println!("|---|---|---|---|---|---|---|---|---|");
     for r in rows {
+        if r.raw.is_zero() {
+            // A figure of its own (pgbench): only the note.
+            println!(
+                "| {} | {} | - | - | - | - | - | - | {} |",
+                r.workload, r.db, r.note
+            );
+            continue;
+        }
         println!(
             "| {} | {} | {:.1?} | {:.1?} | {:.3} | {} | {} | {:.2} / {:.2} | {} |",
             r.workload,
@@ -1095,7 +1108,10 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 sqlx::PgPool,
                 |n: usize| format!("${n}"),
                 sqlx::Postgres
-            )
+            );
+            if want("9") {
+                out.extend(tokio_postgres_rows(&ds, db.url(), n, span).await);
+            }
         }
         Backend::MySql => {
             let options: sqlx::mysql::MySqlConnectOptions = db.url().parse().unwrap();
@@ -1123,6 +1139,289 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
     }
     rows.lock().unwrap().extend(out);
     ctx.shutdown().await.unwrap();
+}
+
+/// Workload 9 (PostgreSQL): the framework against raw tokio-postgres on bb8 (the driver
+/// diesel-async and others use), and `pgbench -S -M prepared` as the server's ceiling.
+async fn tokio_postgres_rows(ds: &DataSource, url: &str, n: usize, span: Duration) -> Vec<Row> {
+    let tp = tokio_pg::TokioPg::connect(url).await;
+    let repo = PersonRepositoryImpl::new(ds.clone());
+    let label = "PostgreSQL";
+    let row = |workload, m: Measured, note: String| Row {
+        workload,
+        db: label,
+        framework: m.fw,
+        raw: m.raw,
+        p99: Some((m.fw_p99, m.raw_p99)),
+        paired: m.paired,
+        fw_statements: m.statements,
+        raw_statements: 1.0,
+        note,
+    };
+    let mut rows = Vec::new();
+    let m = compare(
+        ds,
+        n,
+        async |k| {
+            repo.find_by_id(id_of(k)).await.unwrap().unwrap();
+        },
+        async |k| {
+            tp.find_by_id(id_of(k)).await;
+        },
+    )
+    .await;
+    let fw_op = {
+        let r = Arc::new(PersonRepositoryImpl::new(ds.clone()));
+        move |k: u64| {
+            let r = r.clone();
+            async move {
+                r.find_by_id(id_of(k as usize)).await.unwrap();
+            }
+        }
+    };
+    let tp_op = {
+        let t = tp.clone();
+        move |k: u64| {
+            let t = t.clone();
+            async move {
+                t.find_by_id(id_of(k as usize)).await;
+            }
+        }
+    };
+    let (fw1, tp1) = throughput_pair(1, span, fw_op.clone(), tp_op.clone()).await;
+    let (fw16, tp16) = throughput_pair(16, span, fw_op, tp_op).await;
+    rows.push(row(
+        "9a. find_by_id vs raw tokio-postgres",
+        m,
+        format!("ops/s 1 task fw {fw1:.0} tp {tp1:.0}; 16 tasks fw {fw16:.0} tp {tp16:.0}"),
+    ));
+    let m = compare(
+        ds,
+        n,
+        async |k| {
+            repo.find_by_email(&format!("p{}@x", id_of(k)))
+                .await
+                .unwrap()
+                .unwrap();
+        },
+        async |k| {
+            tp.find_by_email(&format!("p{}@x", id_of(k))).await.unwrap();
+        },
+    )
+    .await;
+    rows.push(row(
+        "9b. find_by_email vs raw tokio-postgres",
+        m,
+        String::new(),
+    ));
+    let m = compare(
+        ds,
+        n,
+        async |k| {
+            let p = repo
+                .find_by_owner(
+                    &format!("o{}", k % 50),
+                    Pageable::of(0, 20).sorted(Sort::asc("id")),
+                )
+                .await
+                .unwrap();
+            assert_eq!(p.content.len(), 20);
+        },
+        async |k| {
+            let (c, _) = tp.page(&format!("o{}", k % 50)).await;
+            assert_eq!(c.len(), 20);
+        },
+    )
+    .await;
+    rows.push(Row {
+        raw_statements: 2.0,
+        ..row(
+            "9c. page of 20 + count vs raw tokio-postgres",
+            m,
+            String::new(),
+        )
+    });
+    let m = compare(
+        ds,
+        n,
+        async |k| {
+            repo.save(Person {
+                id: 0,
+                email: format!("tpfw{k}@fw"),
+                owner: "fw".into(),
+                cents: 1,
+                version: 0,
+            })
+            .await
+            .unwrap();
+        },
+        async |k| {
+            tp.insert(&format!("tp{k}@tp")).await;
+        },
+    )
+    .await;
+    rows.push(row(
+        "9d. save (new) vs raw tokio-postgres",
+        m,
+        String::new(),
+    ));
+    let fw_cell = std::cell::RefCell::new(repo.find_by_id(3).await.unwrap().unwrap());
+    let tp_cell = std::cell::RefCell::new(tp.find_by_id(4).await);
+    let m = compare(
+        ds,
+        n,
+        async |_| {
+            let mut p = fw_cell.borrow().clone();
+            p.cents += 1;
+            let saved = repo.save(p).await.unwrap();
+            *fw_cell.borrow_mut() = saved;
+        },
+        async |_| {
+            let p = tp_cell.borrow().clone();
+            tp.update(&p).await;
+            tp_cell.borrow_mut().version += 1;
+            tp_cell.borrow_mut().cents += 1;
+        },
+    )
+    .await;
+    rows.push(row(
+        "9e. save (versioned update) vs raw tokio-postgres",
+        m,
+        String::new(),
+    ));
+    let bulk = if n >= 1000 { 101 } else { 5 };
+    let m = compare(
+        ds,
+        bulk,
+        async |k| {
+            repo.save_all(bulk_people_n(&format!("tpfw{k}"), 1000))
+                .await
+                .unwrap();
+        },
+        async |k| {
+            let people: Vec<(String, String, i64)> = (0..1000)
+                .map(|i| (format!("tp{k}-{i}@bulk"), "bulk".to_owned(), i))
+                .collect();
+            tp.save_all(&people).await;
+        },
+    )
+    .await;
+    rows.push(row(
+        "9f. save_all(1000 new) vs raw tokio-postgres",
+        m,
+        String::new(),
+    ));
+    let tm = TransactionManager::new(ds.clone());
+    let m = compare(
+        ds,
+        n,
+        async |_| {
+            tm.execute(&TransactionDefinition::new(), async {
+                Ok::<_, DataError>(())
+            })
+            .await
+            .unwrap();
+        },
+        async |_| {
+            tp.empty_transaction().await;
+        },
+    )
+    .await;
+    rows.push(Row {
+        raw_statements: 0.0,
+        ..row(
+            "9g. empty transaction vs raw tokio-postgres",
+            m,
+            "BEGIN and COMMIT are not counted statements".into(),
+        )
+    });
+    if let Some(note) = pgbench(url, span).await {
+        rows.push(Row {
+            workload: "9h. pgbench -S -M prepared (the server's ceiling)",
+            db: label,
+            framework: Duration::ZERO,
+            raw: Duration::ZERO,
+            p99: None,
+            paired: None,
+            fw_statements: 0.0,
+            raw_statements: 0.0,
+            note,
+        });
+    }
+    rows
+}
+
+/// `pgbench -S -M prepared` at 1 and 16 clients on a database `pgbench` initialised (scale 10)
+/// when missing, beside the test database; `None` when pgbench is not installed.
+async fn pgbench(url: &str, span: Duration) -> Option<String> {
+    let base = url.rsplit_once('/').map(|(b, _)| b)?.to_owned();
+    let bench_url = format!("{base}/pgbench");
+    let run = |args: Vec<String>| {
+        tokio::task::spawn_blocking(move || {
+            std::process::Command::new("pgbench").args(args).output()
+        })
+    };
+    let ready = run(vec![
+        "-S".into(),
+        "-t".into(),
+        "1".into(),
+        bench_url.clone(),
+    ])
+    .await
+    .ok()?
+    .ok()?;
+    if !ready.status.success() {
+        let admin = format!("{base}/postgres");
+        let _ = tokio::task::spawn_blocking(move || {
+            std::process::Command::new("psql")
+                .args([admin.as_str(), "-c", "CREATE DATABASE pgbench"])
+                .output()
+        })
+        .await;
+        let init = run(vec![
+            "-i".into(),
+            "-q".into(),
+            "-s".into(),
+            "10".into(),
+            bench_url.clone(),
+        ])
+        .await
+        .ok()?
+        .ok()?;
+        if !init.status.success() {
+            return None;
+        }
+    }
+    let secs = span.as_secs().max(2).to_string();
+    let mut out = Vec::new();
+    for clients in ["1", "16"] {
+        let o = run(vec![
+            "-S".into(),
+            "-M".into(),
+            "prepared".into(),
+            "-n".into(),
+            "-c".into(),
+            clients.into(),
+            "-j".into(),
+            "2".into(),
+            "-T".into(),
+            secs.clone(),
+            bench_url.clone(),
+        ])
+        .await
+        .ok()?
+        .ok()?;
+        let text = String::from_utf8_lossy(&o.stdout);
+        let tps = text
+            .lines()
+            .find(|l| l.starts_with("tps"))?
+            .split_whitespace()
+            .nth(2)?
+            .to_owned();
+        let tps = tps.split('.').next().unwrap_or(&tps).to_owned();
+        out.push(format!("{clients} client(s) {tps} tps"));
+    }
+    Some(out.join("; "))
 }
 
 fn main() {
