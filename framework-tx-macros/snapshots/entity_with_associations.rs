@@ -162,6 +162,7 @@ impl ::framework_data::entity::Entity for Post {
                 ::framework_data::__private::assoc::cascade_save::<
                     Post,
                     Comment,
+                    _,
                 >(
                         ds,
                         ::framework_data::entity::Entity::id(&*e),
@@ -420,6 +421,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::one_to_many::<
                         Self,
                         Comment,
+                        _,
                     >(
                         ds,
                         parents,
@@ -450,6 +452,7 @@ impl ::framework_data::__private::assoc::Associations for Post {
                     ::framework_data::__private::assoc::many_to_many::<
                         Self,
                         Tag,
+                        _,
                     >(ds, parents, "tags", JOIN, "name asc", rest, slot, chain),
                 )
             }

@@ -33,8 +33,10 @@ use proc_macro::TokenStream;
 /// `#[many_to_one(column = "author_id")]` on a `Ref<T>` or `Option<Ref<T>>` (the column
 /// defaults to `<field>_id`), `#[one_to_many(mapped_by = "author", order_by = "title asc")]` on
 /// a `Related<Vec<T>>` (not a column; with `cascade = "persist|merge|remove|all"` and
-/// `orphan_removal`), `#[many_to_many(join_table = "post_tags", join_column = "post_id",
-/// inverse_join_column = "tag_id")]` on a `Related<Vec<T>>`.
+/// `orphan_removal`, `cache`), `#[many_to_many(join_table = "post_tags", join_column =
+/// "post_id", inverse_join_column = "tag_id")]` on a `Related<Vec<T>>`, `#[one_to_one]` on a
+/// `Ref<T>` (the side with the foreign key, like `#[many_to_one]`) or with `mapped_by` on a
+/// `Related<Option<T>>` (the other side). Each takes `fetch = "eager"`.
 #[proc_macro_derive(
     Entity,
     attributes(
@@ -49,7 +51,8 @@ use proc_macro::TokenStream;
         transient,
         many_to_one,
         one_to_many,
-        many_to_many
+        many_to_many,
+        one_to_one
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {

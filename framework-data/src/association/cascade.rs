@@ -2,7 +2,8 @@
 //! called by the parent's generated hooks, inside the transaction of the parent's `save` or
 //! `delete` (see `repository::cascade`).
 
-use super::{Associations, Related};
+use super::Associations;
+use super::related::Children;
 use crate::datasource::{DataSource, Operation};
 use crate::error::{DataError, DataResult};
 use crate::repository::Repository;
@@ -13,10 +14,10 @@ use crate::value::SqlValue;
 /// all (new ones inserted, others updated, batched like `save_all`), and with
 /// `orphan_removal` deletes the parent's children that are no longer in the collection. A
 /// collection that was not loaded is not touched.
-pub async fn cascade_save<P, C>(
+pub async fn cascade_save<P, C, S>(
     ds: &DataSource,
     parent: P::Id,
-    children: &mut Related<Vec<C>>,
+    children: &mut S,
     mapped_by: &'static str,
     orphan_removal: bool,
     existed: bool,
@@ -25,11 +26,11 @@ where
     P: Associations,
     C: Associations,
     C::Id: SqlValue,
+    S: Children<C>,
 {
-    let Related::Loaded(list) = children else {
+    let Some(mut pending) = children.take_loaded() else {
         return Ok(());
     };
-    let mut pending = std::mem::take(list);
     for child in pending.iter_mut() {
         if !child.set_reference(mapped_by, &parent) {
             return Err(DataError::UnknownProperty {
@@ -51,8 +52,7 @@ where
             .collect();
         remove_children(&repo, orphans).await?;
     }
-    *children = Related::Loaded(saved);
-    Ok(())
+    children.set_loaded(saved)
 }
 
 /// Before the parent's row is deleted: deletes its children (and theirs, when the children
@@ -126,7 +126,7 @@ where
 pub async fn link_save<P, C>(
     ds: &DataSource,
     owner: P::Id,
-    targets: &Related<Vec<C>>,
+    targets: &super::Related<Vec<C>>,
     join: crate::mapping::JoinTable,
     existed: bool,
 ) -> DataResult<()>
@@ -136,7 +136,7 @@ where
     C: Associations,
     C::Id: SqlValue,
 {
-    let Related::Loaded(list) = targets else {
+    let super::Related::Loaded(list) = targets else {
         return Ok(());
     };
     let wanted: Vec<C::Id> = {

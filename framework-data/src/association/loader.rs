@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::eager::{FetchChain, load_eager};
-use super::{Associations, Ref, Related, split_path};
+use super::related::Children;
+use super::{Associations, Ref, split_path};
 use crate::cache::CollectionCache;
 use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
@@ -17,12 +18,13 @@ use crate::value::SqlValue;
 /// Keys per `IN` list at most: far below every dialect's bind limit, and few padded shapes.
 const KEYS_PER_STATEMENT: usize = 1_024;
 
-/// Loads `Related<Vec<C>>` (through `slot`) on `parents`: the children whose `mapped_by`
+/// Loads `Related<Vec<C>>` (or a one-to-one's `Related<Option<C>>`; through `slot`) on
+/// `parents`: the children whose `mapped_by`
 /// property (a `Ref<P>` column of `C`) holds a parent's id, in `order_by`, with one statement
 /// per 1,024 distinct parents (none for parents whose children are in the collection cache
 /// `cache`, when the association has one). Then `rest` on the children.
 #[allow(clippy::too_many_arguments)]
-pub async fn one_to_many<P, C>(
+pub async fn one_to_many<P, C, S>(
     ds: &DataSource,
     mut parents: Vec<&mut P>,
     association: &'static str,
@@ -30,13 +32,14 @@ pub async fn one_to_many<P, C>(
     order_by: &'static str,
     cache: Option<&'static str>,
     rest: &str,
-    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    slot: fn(&mut P) -> &mut S,
     chain: &FetchChain,
 ) -> DataResult<()>
 where
     P: Associations,
     P::Id: SqlValue,
     C: Associations,
+    S: Children<C>,
 {
     if parents.iter_mut().all(|p| slot(p).is_loaded()) {
         // Loaded before: go on to the next level only.
@@ -115,11 +118,11 @@ fn usable_cache<P: Entity, C: Entity>(ds: &DataSource, name: &'static str) -> Op
 /// its own. With a collection cache, parents whose children it holds are not queried, and
 /// those queried are put (outside transactions).
 #[allow(clippy::too_many_arguments)]
-async fn load_level<P, C>(
+async fn load_level<P, C, S>(
     ds: &DataSource,
     mut parents: Vec<&mut P>,
     rest: &str,
-    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    slot: fn(&mut P) -> &mut S,
     level: Level,
     cache: Option<UsableCache<P, C>>,
     chain: &FetchChain,
@@ -129,6 +132,7 @@ where
     P: Associations,
     P::Id: SqlValue,
     C: Associations,
+    S: Children<C>,
 {
     let meta = C::metadata();
     let dialect = ds.dialect();
@@ -188,8 +192,7 @@ where
         let children = found.iter_mut().map(|(_, c)| c).collect();
         C::load_association(children, head, tail, ds, chain).await?;
     }
-    assign(&mut parents, found, slot);
-    Ok(())
+    assign(&mut parents, found, slot)
 }
 
 /// The distinct ids of `parents`, in first-seen order.
@@ -226,11 +229,11 @@ fn push_order(q: &dyn DialectSql, order: &[(&str, bool)], prefix: &str, text: &m
 
 /// Groups `found` (parent key, child) in query order and gives each parent its children; a
 /// parent listed twice gets its own copy.
-fn assign<P: Entity, C: Clone>(
+fn assign<P: Entity, C: Clone, S: Children<C>>(
     parents: &mut [&mut P],
     found: Vec<(P::Id, C)>,
-    slot: fn(&mut P) -> &mut Related<Vec<C>>,
-) {
+    slot: fn(&mut P) -> &mut S,
+) -> DataResult<()> {
     let mut wanted: HashMap<P::Id, usize> = HashMap::with_capacity(parents.len());
     for p in parents.iter() {
         *wanted.entry(p.id()).or_default() += 1;
@@ -249,20 +252,22 @@ fn assign<P: Entity, C: Clone>(
             Some(0) | None => grouped.remove(&id).unwrap_or_default(),
             Some(_) => grouped.get(&id).cloned().unwrap_or_default(),
         };
-        *slot(p) = Related::Loaded(mine);
+        slot(p).set_loaded(mine)?;
     }
+    Ok(())
 }
 
 /// `rest` on children that every parent already has.
-async fn load_rest<P, C>(
+async fn load_rest<P, C, S>(
     ds: &DataSource,
     mut parents: Vec<&mut P>,
     rest: &str,
-    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    slot: fn(&mut P) -> &mut S,
     chain: &FetchChain,
 ) -> DataResult<()>
 where
     C: Associations,
+    S: Children<C>,
 {
     if rest.is_empty() {
         return Ok(());
@@ -270,9 +275,7 @@ where
     let (head, tail) = split_path(rest);
     let mut children: Vec<&mut C> = Vec::new();
     for p in parents.iter_mut() {
-        if let Related::Loaded(v) = slot(p) {
-            children.extend(v.iter_mut());
-        }
+        children.extend(slot(p).loaded_mut());
     }
     if children.is_empty() {
         return Ok(());
@@ -381,20 +384,21 @@ fn bind_error(ds: &DataSource, association: &str, e: crate::value::BoxDynError) 
 /// `SELECT j.join_column, c.* FROM c JOIN j ON ... WHERE j.join_column IN (...)` per 1,024
 /// parents, in `order_by`; then `rest` on the targets (each parent gets its own copies).
 #[allow(clippy::too_many_arguments)]
-pub async fn many_to_many<P, C>(
+pub async fn many_to_many<P, C, S>(
     ds: &DataSource,
     mut parents: Vec<&mut P>,
     association: &'static str,
     join: JoinTable,
     order_by: &'static str,
     rest: &str,
-    slot: fn(&mut P) -> &mut Related<Vec<C>>,
+    slot: fn(&mut P) -> &mut S,
     chain: &FetchChain,
 ) -> DataResult<()>
 where
     P: Associations,
     P::Id: SqlValue,
     C: Associations,
+    S: Children<C>,
 {
     if parents.iter_mut().all(|p| slot(p).is_loaded()) {
         return load_rest(ds, parents, rest, slot, chain).await;

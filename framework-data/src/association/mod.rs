@@ -69,6 +69,8 @@ pub use fetching::Fetching;
 
 pub use reference::{Ref, RefField};
 pub use related::Related;
+#[doc(hidden)]
+pub use related::Children;
 
 use crate::datasource::DataSource;
 use crate::entity::Entity;

@@ -245,8 +245,14 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 mapped_by,
                 order_by,
                 cache,
+                single,
                 ..
             } => {
+                let held = if *single {
+                    quote!(::core::option::Option<#target>)
+                } else {
+                    quote!(::std::vec::Vec<#target>)
+                };
                 let cache = if *cache {
                     let key = format!("{ident}.{name}");
                     quote!(::core::option::Option::Some(#key))
@@ -255,10 +261,10 @@ fn associations_impl(e: &Entity) -> TokenStream {
                 };
                 quote_spanned! {fi.span()=>
                 #name => {
-                    fn slot(p: &mut #ident) -> &mut #fd::association::Related<::std::vec::Vec<#target>> {
+                    fn slot(p: &mut #ident) -> &mut #fd::association::Related<#held> {
                         &mut p.#fi
                     }
-                    ::std::boxed::Box::pin(#fd::__private::assoc::one_to_many::<Self, #target>(
+                    ::std::boxed::Box::pin(#fd::__private::assoc::one_to_many::<Self, #target, _>(
                         ds, parents, #name, #mapped_by, #order_by, #cache, rest, slot, chain,
                     ))
                 }
@@ -274,7 +280,7 @@ fn associations_impl(e: &Entity) -> TokenStream {
                         &mut p.#fi
                     }
                     const JOIN: #fd::__private::assoc::JoinTable = #join;
-                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_many::<Self, #target>(
+                    ::std::boxed::Box::pin(#fd::__private::assoc::many_to_many::<Self, #target, _>(
                         ds, parents, #name, JOIN, #order_by, rest, slot, chain,
                     ))
                 }
@@ -574,7 +580,7 @@ fn cascade_fn(e: &Entity) -> TokenStream {
         };
         if *cascade_save {
             saves.push(quote! {
-                #fd::__private::assoc::cascade_save::<#ident, #target>(
+                #fd::__private::assoc::cascade_save::<#ident, #target, _>(
                     ds, #fd::entity::Entity::id(&*e), &mut e.#fi, #mapped_by, #orphan_removal, existed,
                 ).await?;
             });

@@ -45,6 +45,8 @@ pub(crate) enum Association {
         orphan_removal: bool,
         /// `cache`: the children are kept in the parent's cache region.
         cache: bool,
+        /// A `#[one_to_one(mapped_by)]`: a `Related<Option<T>>`, at most one child.
+        single: bool,
     },
     /// A `Related<Vec<T>>` through a join table, not a column.
     ManyToMany {
@@ -281,7 +283,15 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 set_role(&mut role, Role::EmbeddedId { prefix }, attr.span())?;
             } else if p.is_ident("column") {
                 column = Some((column_name(attr)?, attr.span()));
-            } else if p.is_ident("many_to_one") {
+            } else if p.is_ident("many_to_one")
+                || (p.is_ident("one_to_one") && ref_target(&f.ty).is_ok())
+            {
+                // A one-to-one's owning side is a many-to-one whose key is unique.
+                let kind = if p.is_ident("one_to_one") {
+                    "one_to_one"
+                } else {
+                    "many_to_one"
+                };
                 let target = ref_target(&f.ty)?;
                 if matches!(attr.meta, syn::Meta::List(_)) {
                     attr.parse_nested_meta(|m| {
@@ -292,7 +302,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                             eager = fetch_mode(&m)?;
                             Ok(())
                         } else {
-                            Err(m.error("unknown many_to_one option; expected `column = \"...\"` or `fetch = \"eager\"`"))
+                            Err(m.error(format!("unknown {kind} option; expected `column = \"...\"` or `fetch = \"eager\"`")))
                         }
                     })?;
                 }
@@ -353,8 +363,15 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     join_table,
                     order_by,
                 });
-            } else if p.is_ident("one_to_many") {
-                let target = related_target(&f.ty)?;
+            } else if p.is_ident("one_to_many") || p.is_ident("one_to_one") {
+                // A one-to-one's other side: at most one child points back (`Related<Option<T>>`).
+                let single = p.is_ident("one_to_one");
+                let kind = if single { "one_to_one" } else { "one_to_many" };
+                let target = if single {
+                    related_option_target(&f.ty)?
+                } else {
+                    related_target(&f.ty)?
+                };
                 let (mut mapped_by, mut order_by) = (None, String::new());
                 let (mut cascade_save, mut cascade_remove, mut orphan_removal) =
                     (false, false, false);
@@ -394,7 +411,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     } else if m.path.is_ident("fetch") {
                         eager = fetch_mode(&m)?;
                     } else {
-                        return Err(m.error("unknown one_to_many option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"`, `orphan_removal`, `cache` or `fetch = \"eager\"`"));
+                        return Err(m.error(format!("unknown {kind} option; expected `mapped_by = \"...\"`, `order_by = \"...\"`, `cascade = \"...\"`, `orphan_removal`, `cache` or `fetch = \"eager\"`")));
                     }
                     Ok(())
                 })?;
@@ -407,7 +424,9 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 let Some(mapped_by) = mapped_by else {
                     return Err(syn::Error::new_spanned(
                         attr,
-                        "#[one_to_many] needs `mapped_by = \"...\"`: the child's #[many_to_one] field that points back here",
+                        format!(
+                            "#[{kind}] needs `mapped_by = \"...\"`: the child's #[many_to_one] (or #[one_to_one]) field that points back here"
+                        ),
                     ));
                 };
                 set_role(&mut role, Role::Transient, attr.span())?;
@@ -419,6 +438,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                     cascade_remove: cascade_remove || orphan_removal,
                     orphan_removal,
                     cache: cached,
+                    single,
                 });
             }
         }
@@ -496,6 +516,19 @@ fn ref_target(ty: &Type) -> syn::Result<Type> {
             "a #[many_to_one] field must be a `Ref<T>` (or `Option<Ref<T>>` for a nullable foreign key)",
         )
     })
+}
+
+/// `T` of a `Related<Option<T>>` field (the inverse side of a one-to-one).
+fn related_option_target(ty: &Type) -> syn::Result<Type> {
+    generic_of(ty, "Related")
+        .and_then(|v| generic_of(v, "Option"))
+        .cloned()
+        .ok_or_else(|| {
+            syn::Error::new_spanned(
+                ty,
+                "a #[one_to_one] field is a `Ref<T>`/`Option<Ref<T>>` (the side holding the foreign key) or a `Related<Option<T>>` with `mapped_by` (the other side)",
+            )
+        })
 }
 
 /// `T` of a `Related<Vec<T>>` field.
