@@ -323,3 +323,27 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+db_test!(
+    async fn to_one_targets_in_a_region_come_from_the_entity_cache(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let cards = ctx.repository::<Card>().unwrap();
+        let mut all = cards.find_all().await.unwrap();
+        let before = ds.statements_executed();
+        cards.load(&mut all, "board").await.unwrap();
+        assert_eq!(
+            ds.statements_executed() - before,
+            1,
+            "the 4 boards in one statement"
+        );
+        // The boards are in their region now: loading them again sends nothing.
+        let mut again = cards.find_all().await.unwrap();
+        let before = ds.statements_executed();
+        cards.load(&mut again, "board").await.unwrap();
+        assert_eq!(ds.statements_executed() - before, 0);
+        for c in &again {
+            assert_eq!(c.board.get().unwrap().id, *c.board.id());
+        }
+        ctx.shutdown().await.unwrap();
+    }
+);
