@@ -1355,39 +1355,12 @@ async fn tokio_postgres_rows(ds: &DataSource, url: &str, n: usize, span: Duratio
 /// when missing, beside the test database; `None` when pgbench is not installed.
 async fn pgbench(url: &str, span: Duration) -> Option<String> {
     let base = url.rsplit_once('/').map(|(b, _)| b)?.to_owned();
-    let bench_url = format!("{base}/pgbench");
-    let run = |args: Vec<String>| {
-        tokio::task::spawn_blocking(move || {
-            std::process::Command::new("pgbench").args(args).output()
-        })
-    };
-    let ready = run(vec![
-        "-S".into(),
-        "-t".into(),
-        "1".into(),
-        bench_url.clone(),
-    ])
-    .await
-    .ok()?
-    .ok()?;
+    let db = format!("{base}/pgbench");
+    let ready = command("pgbench", &["-S", "-t", "1", &db]).await?;
     if !ready.status.success() {
         let admin = format!("{base}/postgres");
-        let _ = tokio::task::spawn_blocking(move || {
-            std::process::Command::new("psql")
-                .args([admin.as_str(), "-c", "CREATE DATABASE pgbench"])
-                .output()
-        })
-        .await;
-        let init = run(vec![
-            "-i".into(),
-            "-q".into(),
-            "-s".into(),
-            "10".into(),
-            bench_url.clone(),
-        ])
-        .await
-        .ok()?
-        .ok()?;
+        command("psql", &[&admin, "-c", "CREATE DATABASE pgbench"]).await;
+        let init = command("pgbench", &["-i", "-q", "-s", "10", &db]).await?;
         if !init.status.success() {
             return None;
         }
@@ -1395,33 +1368,29 @@ async fn pgbench(url: &str, span: Duration) -> Option<String> {
     let secs = span.as_secs().max(2).to_string();
     let mut out = Vec::new();
     for clients in ["1", "16"] {
-        let o = run(vec![
-            "-S".into(),
-            "-M".into(),
-            "prepared".into(),
-            "-n".into(),
-            "-c".into(),
-            clients.into(),
-            "-j".into(),
-            "2".into(),
-            "-T".into(),
-            secs.clone(),
-            bench_url.clone(),
-        ])
-        .await
-        .ok()?
-        .ok()?;
+        let args = [
+            "-S", "-M", "prepared", "-n", "-c", clients, "-j", "2", "-T", &secs, &db,
+        ];
+        let o = command("pgbench", &args).await?;
         let text = String::from_utf8_lossy(&o.stdout);
         let tps = text
             .lines()
             .find(|l| l.starts_with("tps"))?
             .split_whitespace()
-            .nth(2)?
-            .to_owned();
-        let tps = tps.split('.').next().unwrap_or(&tps).to_owned();
+            .nth(2)?;
+        let tps = tps.split('.').next().unwrap_or(tps).to_owned();
         out.push(format!("{clients} client(s) {tps} tps"));
     }
     Some(out.join("; "))
+}
+
+/// Runs `program` off the runtime's threads; `None` when it cannot be started.
+async fn command(program: &'static str, args: &[&str]) -> Option<std::process::Output> {
+    let args: Vec<String> = args.iter().map(|a| (*a).to_owned()).collect();
+    tokio::task::spawn_blocking(move || std::process::Command::new(program).args(args).output())
+        .await
+        .ok()?
+        .ok()
 }
 
 fn main() {
