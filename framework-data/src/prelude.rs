@@ -8,7 +8,9 @@ pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity};
 pub use crate::error::{DataError, DataResult, ErrorCategory};
 pub use crate::repository::native::FromQueryRow;
-pub use crate::repository::{CrudRepository, EntityStream, Page, Pageable, Repository, Sort};
+pub use crate::repository::{
+    CrudRepository, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,
+};
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,
 };

@@ -71,6 +71,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                     },
                 ],
                 order: &[("name", true)],
+                lock: ::core::option::Option::None,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(
@@ -100,6 +101,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                     },
                 ],
                 order: &[],
+                lock: ::core::option::Option::None,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(

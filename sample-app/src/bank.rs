@@ -154,11 +154,14 @@ impl TransferServiceImpl {
         }
     }
 
-    /// Serializable, re-run up to three times on a serialization failure or deadlock. The audit
-    /// line is written first, through a `RequiresNew` method, so it survives a rollback. The
-    /// idempotency key is stored in the same transaction as the transfer: both commit or
-    /// neither does.
-    #[transactional(isolation = Serializable, retry = 3)]
+    /// Read committed, with both accounts locked for update (`find_by_id_for_update`) in id
+    /// order: a concurrent transfer touching either account waits for this one instead of
+    /// failing at commit, and two in opposite directions cannot deadlock. Re-run up to three
+    /// times on a transient error all the same (SQLite's busy snapshot, a lock-wait timeout).
+    /// The audit line is written first, through a `RequiresNew` method, so it survives a
+    /// rollback. The idempotency key is stored in the same transaction as the transfer: both
+    /// commit or neither does.
+    #[transactional(isolation = ReadCommitted, retry = 3)]
     async fn transfer_in_transaction(
         &self,
         from: i64,
@@ -183,15 +186,17 @@ impl TransferServiceImpl {
                 created_at: Utc::now(),
             })
             .await?;
-        // After the audit line: on SQLite a read before that commit would pin a snapshot this
-        // transaction could then not write from.
+        // After the audit line, and the locks before any other read: on SQLite a read before
+        // the write lock would pin a snapshot this transaction could then not write from.
+        let (low, high) = (from.min(to), from.max(to));
+        let low = self.find_for_update(low).await?;
+        let high = self.find_for_update(high).await?;
+        let (mut source, mut target) = if from < to { (low, high) } else { (high, low) };
         if let Some(key) = key
             && let Some(done) = self.keys.find_by_id(key.to_owned()).await?
         {
             return self.replay(done, from, to, cents).await;
         }
-        let mut source = self.find(from).await?;
-        let mut target = self.find(to).await?;
         if source.balance_cents < cents {
             return Err(BankError::InsufficientFunds {
                 account: from,
@@ -258,9 +263,9 @@ impl TransferServiceImpl {
         })
     }
 
-    async fn find(&self, id: i64) -> Result<Account, BankError> {
+    async fn find_for_update(&self, id: i64) -> Result<Account, BankError> {
         self.accounts
-            .find_by_id(id)
+            .find_by_id_for_update(id)
             .await?
             .ok_or_else(|| BankError::NotFound(format!("account {id}")))
     }

@@ -129,6 +129,16 @@ pub enum DataError {
         /// The database's message.
         message: String,
     },
+    /// A locking read with `NOWAIT` met a row another transaction holds (PostgreSQL's
+    /// `lock_not_available`, MariaDB's lock wait timeout under NOWAIT); retrying the whole
+    /// transaction may succeed.
+    #[error("DataSource `{datasource}`: lock not available: {message}")]
+    LockNotAvailable {
+        /// The DataSource's name.
+        datasource: String,
+        /// The database's message.
+        message: String,
+    },
     /// A deadlock or lock-wait timeout; retrying the whole transaction may succeed.
     #[error("DataSource `{datasource}`: deadlock: {message}")]
     Deadlock {
@@ -296,7 +306,9 @@ impl DataError {
     pub fn is_transient(&self) -> bool {
         matches!(
             self,
-            DataError::SerializationFailure { .. } | DataError::Deadlock { .. }
+            DataError::SerializationFailure { .. }
+                | DataError::Deadlock { .. }
+                | DataError::LockNotAvailable { .. }
         ) || matches!(self, DataError::Transaction(t) if t.is_transient())
     }
 
@@ -309,9 +321,9 @@ impl DataError {
     /// ```
     pub fn category(&self) -> ErrorCategory {
         match self {
-            DataError::SerializationFailure { .. } | DataError::Deadlock { .. } => {
-                ErrorCategory::Transient
-            }
+            DataError::SerializationFailure { .. }
+            | DataError::Deadlock { .. }
+            | DataError::LockNotAvailable { .. } => ErrorCategory::Transient,
             DataError::Unreachable { .. }
             | DataError::PoolTimeout { .. }
             | DataError::PoolClosed { .. }
@@ -442,6 +454,11 @@ fn from_database(datasource: &str, db: &dyn sqlx::error::DatabaseError) -> DataE
         // PostgreSQL deadlock_detected; MySQL ER_LOCK_DEADLOCK and ER_LOCK_WAIT_TIMEOUT
         // (sqlx reports MySQL's SQLSTATE 40001 for 1213).
         Some("40P01") | Some("1213") | Some("1205") => DataError::Deadlock {
+            datasource,
+            message,
+        },
+        // PostgreSQL lock_not_available (NOWAIT, lock_timeout).
+        Some("55P03") => DataError::LockNotAvailable {
             datasource,
             message,
         },

@@ -15,7 +15,7 @@ use crate::driver::Dialect;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
-use crate::sql::{Builder, SortColumn, Sql};
+use crate::sql::{Builder, Lock, SortColumn, Sql};
 use crate::tx::{TransactionDefinition, TransactionManager};
 use crate::value::{Args, Row};
 
@@ -31,6 +31,8 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>>;
     /// The entity with this id.
     fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>>;
+    /// The entity with this id, locked until the transaction ends (`SELECT .. FOR UPDATE`).
+    fn find_by_id_for_update(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>>;
     /// Every entity.
     fn find_all(&self) -> BoxFuture<'_, DataResult<Vec<E>>>;
     /// The entities with these ids (missing ids are skipped).
@@ -561,6 +563,35 @@ impl<E: Entity> Repository<E> {
         Ok(found)
     }
 
+    /// The entity with this id, locked for update until the transaction ends (JPA's
+    /// `PESSIMISTIC_WRITE`): `SELECT .. FOR UPDATE` (SQLite: the transaction takes the
+    /// database's write lock first). Never from the entity cache. Outside a transaction it is
+    /// `TxError::NoTransaction` (`Mandatory`'s error): the lock would end with the statement.
+    pub async fn find_by_id_for_update(&self, id: E::Id) -> DataResult<Option<E>> {
+        self.find_by_id_locked(id, Lock::write()).await
+    }
+
+    /// The entity with this id, read with `lock` (see [`Lock`]: write or read,
+    /// `skip_locked`, `nowait`); as [`find_by_id_for_update`](Self::find_by_id_for_update).
+    pub async fn find_by_id_locked(&self, id: E::Id, lock: Lock) -> DataResult<Option<E>> {
+        let meta = E::metadata();
+        let clause = super::locking::prepare(&self.ds, lock, meta).await?;
+        let dialect = self.dialect();
+        let sql = E::sql().variable(dialect, &format!("find_by_id_lock:{}", lock.key()), || {
+            format!("{}{clause}", self.sql().find_by_id.as_str())
+        });
+        let mut args = self.ds.args();
+        self.bind_id(&mut args, &id)?;
+        let row = self
+            .ds
+            .fetch_optional_as(self.op("find_by_id_for_update"), sql, args)
+            .await
+            .map_err(|e| super::locking::error(lock, e))?;
+        let mut found = row.map(|r| self.decode(&r)).transpose()?;
+        self.eager(found.as_mut_slice()).await?;
+        Ok(found)
+    }
+
     async fn find_by_id_lazy(&self, id: E::Id) -> DataResult<Option<E>> {
         if let Some(cache) = self.entity_cache() {
             let (read, fill) = self.cache_mode();
@@ -886,6 +917,9 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>> {
         Box::pin(Repository::find_by_id(self, id))
+    }
+    fn find_by_id_for_update(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>> {
+        Box::pin(Repository::find_by_id_for_update(self, id))
     }
     fn find_all(&self) -> BoxFuture<'_, DataResult<Vec<E>>> {
         Box::pin(Repository::find_all(self))

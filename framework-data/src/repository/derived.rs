@@ -45,6 +45,8 @@ pub struct DerivedQuery {
     pub parts: &'static [Part],
     /// `order_by` items: property and descending.
     pub order: &'static [(&'static str, bool)],
+    /// `#[lock(..)]`: a locking read.
+    pub lock: Option<crate::sql::Lock>,
 }
 
 /// The statement texts of one derived query, built on first use per dialect and shape.
@@ -502,6 +504,10 @@ impl<'r, E: Entity> Call<'r, E> {
             } else if let Some(limit) = q.limit {
                 out.push_str(&format!(" LIMIT {limit}"));
             }
+            if let Some(lock) = q.lock {
+                sql.lock_clause(lock, &mut out)
+                    .map_err(|why| DataError::InvalidArgument(why.to_owned()))?;
+            }
         } else if q.subject == Subject::Exists {
             out.push_str(" LIMIT 1");
         }
@@ -526,15 +532,29 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(args)
     }
 
+    /// Takes the query's lock first, when it has one (see `locking`).
+    async fn lock(&self) -> DataResult<()> {
+        if let Some(lock) = self.query.lock {
+            super::locking::prepare(self.repo.datasource(), lock, E::metadata()).await?;
+        }
+        Ok(())
+    }
+
+    /// The rows of the main statement (kind `kind`), a locking read's errors mapped.
+    async fn rows(&mut self, kind: Kind) -> DataResult<Vec<crate::value::Row>> {
+        self.lock().await?;
+        let sql = self.sql(kind)?;
+        let args = self.paged_args()?;
+        let rows = self.repo.datasource().fetch_all_as(self.op(), sql, args).await;
+        match self.query.lock {
+            Some(lock) => rows.map_err(|e| super::locking::error(lock, e)),
+            None => rows,
+        }
+    }
+
     /// Every matching entity.
     pub async fn fetch_all(mut self) -> DataResult<Vec<E>> {
-        let sql = self.sql(Kind::Main)?;
-        let args = self.paged_args()?;
-        let rows = self
-            .repo
-            .datasource()
-            .fetch_all_as(self.op(), sql, args)
-            .await?;
+        let rows = self.rows(Kind::Main).await?;
         let mut found = rows
             .iter()
             .map(|r| self.decode(r))
@@ -551,13 +571,7 @@ impl<'r, E: Entity> Call<'r, E> {
         } else {
             Kind::Single
         };
-        let sql = self.sql(kind)?;
-        let args = self.paged_args()?;
-        let rows = self
-            .repo
-            .datasource()
-            .fetch_all_as(self.op(), sql, args)
-            .await?;
+        let rows = self.rows(kind).await?;
         let mut found = match rows.as_slice() {
             [] => None,
             [row] => Some(self.decode(row)?),
@@ -601,13 +615,7 @@ impl<'r, E: Entity> Call<'r, E> {
             .fetch_optional_as(self.op(), count_sql, self.args.clone())
             .await?;
         let total = count_of(self.repo, row)?;
-        let sql = self.sql(Kind::Main)?;
-        let args = self.paged_args()?;
-        let rows = self
-            .repo
-            .datasource()
-            .fetch_all_as(self.op(), sql, args)
-            .await?;
+        let rows = self.rows(Kind::Main).await?;
         let mut content = rows
             .iter()
             .map(|r| self.decode(r))

@@ -66,6 +66,9 @@ macro_rules! __delegate_crud_repository {
             fn find_by_id(&self, id: <$entity as $crate::entity::Entity>::Id) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::core::option::Option<$entity>>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.find_by_id(id).await })
             }
+            fn find_by_id_for_update(&self, id: <$entity as $crate::entity::Entity>::Id) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::core::option::Option<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.find_by_id_for_update(id).await })
+            }
             fn find_all(&self) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::std::vec::Vec<$entity>>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.find_all().await })
             }

@@ -41,12 +41,14 @@ mod crud;
 pub(crate) mod derived;
 pub(crate) mod eager;
 pub(crate) mod generated;
+mod locking;
 pub(crate) mod native;
 mod page;
 mod property_path;
 mod sql_client;
 pub(crate) mod stream;
 
+pub use crate::sql::{Lock, LockMode, LockWait};
 pub use crud::{CrudRepository, Repository};
 pub use native::FromQueryRow;
 pub use page::{Direction, Order, Page, Pageable, Sort};

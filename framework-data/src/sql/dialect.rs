@@ -2,6 +2,7 @@
 //! `#[query]` statements): quoting, placeholders, case-insensitive comparison. One backend per
 //! dialect, as sea-query does.
 
+use super::lock::{Lock, LockMode, LockWait};
 use crate::driver::Dialect;
 
 /// The SQL-writing rules of one dialect.
@@ -38,6 +39,26 @@ pub(crate) trait DialectSql: Sync {
     /// Whether an INSERT of `rows` rows gets its generated ids back with `RETURNING` (else from
     /// the statement's result: the last insert id).
     fn returns_generated_ids(&self, rows: usize) -> bool;
+    /// Appends the locking clause of `lock` to a SELECT (` FOR UPDATE`, ...); an error message
+    /// when the dialect cannot take it.
+    fn lock_clause(&self, lock: Lock, out: &mut String) -> Result<(), &'static str> {
+        out.push_str(match lock.mode {
+            LockMode::PessimisticWrite => " FOR UPDATE",
+            LockMode::PessimisticRead => " FOR SHARE",
+        });
+        out.push_str(match lock.wait {
+            LockWait::Wait => "",
+            LockWait::SkipLocked => " SKIP LOCKED",
+            LockWait::NoWait => " NOWAIT",
+        });
+        Ok(())
+    }
+    /// A statement to run in the transaction before a locking read of `table`, where the
+    /// dialect locks that way instead of with a clause.
+    fn lock_prelude(&self, lock: Lock, table: &str, column: &str) -> Option<String> {
+        let _ = (lock, table, column);
+        None
+    }
 }
 
 struct Postgres;
@@ -80,6 +101,19 @@ impl DialectSql for MySql {
     fn placeholder(&self, _n: usize, out: &mut String) {
         out.push('?');
     }
+    /// MariaDB 10.11 has no `FOR SHARE`: `LOCK IN SHARE MODE` (which MySQL 8 still accepts).
+    fn lock_clause(&self, lock: Lock, out: &mut String) -> Result<(), &'static str> {
+        out.push_str(match lock.mode {
+            LockMode::PessimisticWrite => " FOR UPDATE",
+            LockMode::PessimisticRead => " LOCK IN SHARE MODE",
+        });
+        out.push_str(match lock.wait {
+            LockWait::Wait => "",
+            LockWait::SkipLocked => " SKIP LOCKED",
+            LockWait::NoWait => " NOWAIT",
+        });
+        Ok(())
+    }
 }
 
 impl DialectSql for Sqlite {
@@ -117,6 +151,30 @@ impl DialectSql for Sqlite {
     }
     fn pattern_ignore_case_is_regex(&self) -> bool {
         true
+    }
+    /// No row locks: a write lock is the database's write lock, taken by the prelude; there is
+    /// nothing to skip or to fail fast on.
+    fn lock_clause(&self, lock: Lock, _out: &mut String) -> Result<(), &'static str> {
+        match lock.wait {
+            LockWait::Wait => Ok(()),
+            _ => Err("SQLite has no row locks: SKIP LOCKED and NOWAIT are not available"),
+        }
+    }
+    /// A write that changes nothing: the deferred transaction takes the write lock now (other
+    /// writers wait for it, up to the busy timeout), so the read that follows sees the last
+    /// committed state and nobody changes it before this transaction ends.
+    fn lock_prelude(&self, lock: Lock, table: &str, column: &str) -> Option<String> {
+        if lock.mode != LockMode::PessimisticWrite {
+            return None;
+        }
+        let mut text = String::from("UPDATE ");
+        self.quote(table, &mut text);
+        text.push_str(" SET ");
+        self.quote(column, &mut text);
+        text.push_str(" = ");
+        self.quote(column, &mut text);
+        text.push_str(" WHERE 1 = 0");
+        Some(text)
     }
 }
 

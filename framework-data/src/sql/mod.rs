@@ -28,6 +28,7 @@ pub(crate) mod builder;
 mod cache;
 pub(crate) mod dialect;
 pub(crate) mod named;
+mod lock;
 mod sort_column;
 
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -36,6 +37,7 @@ pub use cache::{EntitySql, ShapeMap, Statements};
 
 pub(crate) use builder::Builder;
 pub(crate) use sort_column::SortColumn;
+pub use lock::{Lock, LockMode, LockWait};
 
 static BUILDS: AtomicU64 = AtomicU64::new(0);
 

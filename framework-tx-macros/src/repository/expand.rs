@@ -468,6 +468,7 @@ fn derived_method(
         quote!((#property, #desc))
     });
     let method_name = format!("{trait_name}::{m}");
+    let lock = lock_of(f, &tree, &output, fd)?;
     let terminal = match output {
         Output::Vec => quote!(__call.fetch_all().await),
         Output::Option => quote!(__call.fetch_optional().await),
@@ -487,6 +488,7 @@ fn derived_method(
             limit: #limit,
             parts: &[#(#parts),*],
             order: &[#(#order),*],
+            lock: #lock,
         };
         static CACHE: #fd::__private::derived::QueryCache = #fd::__private::derived::QueryCache::new();
     };
@@ -756,7 +758,12 @@ pub(crate) fn implementation(
                 continue;
             }
         };
+        let lock = f.attrs.iter().find(|a| a.path().is_ident("lock"));
         let generated = match f.attrs.iter().find(|a| a.path().is_ident("query")) {
+            Some(_) if lock.is_some() => Err(syn::Error::new_spanned(
+                lock,
+                "#[lock] is for derived queries; in #[query] SQL write the clause yourself (`FOR UPDATE`)",
+            )),
             Some(attr) => native_method(f, attr, trait_name, &entity, fd),
             None => derived_method(f, trait_name, entity_path, fields, fd),
         };
@@ -946,6 +953,54 @@ fn fetching_method(
                 ::core::result::Result::Ok(__found)
             })
         }
+    })
+}
+
+/// `#[lock(PessimisticWrite)]`, `#[lock(PessimisticRead, skip_locked)]`, `#[lock(..,
+/// nowait)]` on a derived `find` method: the `Option<Lock>` of its query.
+fn lock_of(
+    f: &TraitItemFn,
+    tree: &Tree,
+    output: &Output,
+    fd: &TokenStream,
+) -> syn::Result<TokenStream> {
+    let Some(attr) = f.attrs.iter().find(|a| a.path().is_ident("lock")) else {
+        return Ok(quote!(::core::option::Option::None));
+    };
+    if tree.subject != Subject::Find || matches!(output, Output::Stream) {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[lock] locks the rows a `find_by_..` method returns; counts, exists, deletes and streams take no lock",
+        ));
+    }
+    let (mut mode, mut wait) = (None, quote!(Wait));
+    attr.parse_nested_meta(|m| {
+        if m.path.is_ident("PessimisticWrite") {
+            mode = Some(quote!(PessimisticWrite));
+        } else if m.path.is_ident("PessimisticRead") {
+            mode = Some(quote!(PessimisticRead));
+        } else if m.path.is_ident("skip_locked") {
+            wait = quote!(SkipLocked);
+        } else if m.path.is_ident("nowait") {
+            wait = quote!(NoWait);
+        } else {
+            return Err(m.error(
+                "expected `PessimisticWrite` or `PessimisticRead`, then optionally `skip_locked` or `nowait`",
+            ));
+        }
+        Ok(())
+    })?;
+    let Some(mode) = mode else {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[lock] needs a mode: #[lock(PessimisticWrite)] or #[lock(PessimisticRead)]",
+        ));
+    };
+    Ok(quote! {
+        ::core::option::Option::Some(#fd::repository::Lock {
+            mode: #fd::repository::LockMode::#mode,
+            wait: #fd::repository::LockWait::#wait,
+        })
     })
 }
 

@@ -89,8 +89,11 @@ pub(crate) fn rewrite_trait(item: &ItemTrait, fd: &TokenStream) -> syn::Result<T
         .push(syn::parse_quote!(#fd::__private::shaku::Interface));
     for it in out.items.iter_mut() {
         if let TraitItem::Fn(f) = it {
-            f.attrs
-                .retain(|a| !a.path().is_ident("query") && !a.path().is_ident("fetch"));
+            f.attrs.retain(|a| {
+                !["query", "fetch", "lock"]
+                    .iter()
+                    .any(|n| a.path().is_ident(n))
+            });
             f.sig = rewrite(&f.sig, fd)?;
         }
     }
