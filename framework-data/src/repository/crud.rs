@@ -29,6 +29,18 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     /// Saves many: new ones in multi-row INSERTs, existing ones one UPDATE each; returns them
     /// in the order given.
     fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// Inserts, or updates the row with the same values of the unique key `on`; see
+    /// [`Repository::upsert`].
+    fn upsert<'a>(&'a self, entity: E, on: &'a [&'a str]) -> BoxFuture<'a, DataResult<E>>;
+    /// Upserts many in multi-row statements; see [`Repository::upsert_all`].
+    fn upsert_all<'a>(
+        &'a self,
+        entities: Vec<E>,
+        on: &'a [&'a str],
+    ) -> BoxFuture<'a, DataResult<Vec<E>>>;
+    /// Inserts those that conflict with no stored row; see
+    /// [`Repository::insert_all_ignore_conflicts`].
+    fn insert_all_ignore_conflicts(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<()>>;
     /// The entity with this id.
     fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>>;
     /// The entity with this id, locked until the transaction ends (`SELECT .. FOR UPDATE`).
@@ -89,7 +101,7 @@ pub(crate) struct WriteMarks<E: Entity> {
 
 /// Most values one statement may bind, per dialect (PostgreSQL and MySQL: 65,535; SQLite:
 /// 32,766 since 3.32).
-fn bind_limit(dialect: Dialect) -> usize {
+pub(super) fn bind_limit(dialect: Dialect) -> usize {
     match dialect {
         Dialect::Sqlite => 32_766,
         _ => 65_535,
@@ -102,11 +114,11 @@ const MAX_BATCH_ROWS: usize = 1_000;
 /// Multi-row INSERT texts up to this many rows are kept per row count; a larger batch (up to
 /// the bind limit, one statement) builds its text for the call, so that a program calling
 /// `save_all` with ever new large counts does not keep a text per count.
-const MAX_CACHED_INSERT_ROWS: usize = 1_000;
+pub(super) const MAX_CACHED_INSERT_ROWS: usize = 1_000;
 
 /// The current time as the databases store it (microseconds), so a saved entity equals the
 /// one read back.
-fn now() -> DateTime<Utc> {
+pub(super) fn now() -> DateTime<Utc> {
     Utc::now().trunc_subsecs(6)
 }
 
@@ -188,7 +200,7 @@ impl<E: Entity> Repository<E> {
 
     /// The marks of an insert with generated ids: no cached entity can have them, but the
     /// collection caches over `E` must still go.
-    fn insert_write(&self) -> WriteMarks<E> {
+    pub(super) fn insert_write(&self) -> WriteMarks<E> {
         WriteMarks {
             _entity: None,
             _collections: self.collection_write(),
@@ -237,7 +249,7 @@ impl<E: Entity> Repository<E> {
     }
 
     /// The operation label of `method`, for metrics and traces.
-    fn op(&self, method: &'static str) -> Operation {
+    pub(super) fn op(&self, method: &'static str) -> Operation {
         Operation::new(E::metadata().name, method)
     }
 
@@ -246,7 +258,7 @@ impl<E: Entity> Repository<E> {
         &self.ds
     }
 
-    fn dialect(&self) -> Dialect {
+    pub(super) fn dialect(&self) -> Dialect {
         self.ds.dialect()
     }
 
@@ -254,7 +266,7 @@ impl<E: Entity> Repository<E> {
         E::sql().statements(E::metadata(), self.dialect())
     }
 
-    fn bind_err(&self, e: crate::value::BoxDynError) -> DataError {
+    pub(super) fn bind_err(&self, e: crate::value::BoxDynError) -> DataError {
         DataError::Mapping {
             datasource: self.ds.name().to_owned(),
             message: e.to_string(),
@@ -262,15 +274,15 @@ impl<E: Entity> Repository<E> {
         }
     }
 
-    fn decode(&self, row: &Row) -> DataResult<E> {
+    pub(super) fn decode(&self, row: &Row) -> DataResult<E> {
         E::from_row(row).map_err(|e| self.ds.error(e))
     }
 
-    fn bind_id(&self, args: &mut Args, id: &E::Id) -> DataResult<()> {
+    pub(super) fn bind_id(&self, args: &mut Args, id: &E::Id) -> DataResult<()> {
         E::bind_id(id, args).map_err(|e| self.bind_err(e))
     }
 
-    fn bind_columns(
+    pub(super) fn bind_columns(
         &self,
         args: &mut Args,
         e: &E,
@@ -283,7 +295,7 @@ impl<E: Entity> Repository<E> {
     }
 
     /// Stamps a new entity: version 1, both timestamps.
-    fn prepare_insert(e: &mut E, now: DateTime<Utc>) {
+    pub(super) fn prepare_insert(e: &mut E, now: DateTime<Utc>) {
         if E::metadata().version.is_some() {
             e.set_version(1);
         }
@@ -445,14 +457,14 @@ impl<E: Entity> Repository<E> {
     }
 
     /// As many rows as the bind limit allows: one statement for any count up to it.
-    fn rows_per_insert(&self) -> usize {
+    pub(super) fn rows_per_insert(&self) -> usize {
         let width = E::metadata().insert_columns().count().max(1);
         (bind_limit(self.dialect()) / width).max(1)
     }
 
     /// The TransactionManager of this repository's DataSource: the context's bean when one is
     /// found for it (so the transaction is counted in its metrics), else one of its own.
-    fn transaction_manager(&self) -> TransactionManager {
+    pub(super) fn transaction_manager(&self) -> TransactionManager {
         match TransactionManager::lookup(self.ds.name()) {
             Ok(tm) if tm.datasource().identity() == self.ds.identity() => tm,
             _ => TransactionManager::new(self.ds.clone()),
@@ -914,6 +926,19 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn save_all(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<Vec<E>>> {
         Box::pin(Repository::save_all(self, entities))
+    }
+    fn upsert<'a>(&'a self, entity: E, on: &'a [&'a str]) -> BoxFuture<'a, DataResult<E>> {
+        Box::pin(Repository::upsert(self, entity, on))
+    }
+    fn upsert_all<'a>(
+        &'a self,
+        entities: Vec<E>,
+        on: &'a [&'a str],
+    ) -> BoxFuture<'a, DataResult<Vec<E>>> {
+        Box::pin(Repository::upsert_all(self, entities, on))
+    }
+    fn insert_all_ignore_conflicts(&self, entities: Vec<E>) -> BoxFuture<'_, DataResult<()>> {
+        Box::pin(Repository::insert_all_ignore_conflicts(self, entities))
     }
     fn find_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<Option<E>>> {
         Box::pin(Repository::find_by_id(self, id))

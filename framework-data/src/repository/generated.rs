@@ -63,6 +63,15 @@ macro_rules! __delegate_crud_repository {
             fn save_all(&self, entities: ::std::vec::Vec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::std::vec::Vec<$entity>>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.save_all(entities).await })
             }
+            fn upsert<'a>(&'a self, entity: $entity, on: &'a [&'a str]) -> $crate::__private::BoxFuture<'a, $crate::DataResult<$entity>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.upsert(entity, on).await })
+            }
+            fn upsert_all<'a>(&'a self, entities: ::std::vec::Vec<$entity>, on: &'a [&'a str]) -> $crate::__private::BoxFuture<'a, $crate::DataResult<::std::vec::Vec<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.upsert_all(entities, on).await })
+            }
+            fn insert_all_ignore_conflicts(&self, entities: ::std::vec::Vec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<()>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.insert_all_ignore_conflicts(entities).await })
+            }
             fn find_by_id(&self, id: <$entity as $crate::entity::Entity>::Id) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::core::option::Option<$entity>>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.find_by_id(id).await })
             }

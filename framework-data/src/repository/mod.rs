@@ -46,6 +46,7 @@ pub(crate) mod native;
 mod page;
 mod property_path;
 mod sql_client;
+mod upsert;
 pub(crate) mod stream;
 
 pub use crate::sql::{Lock, LockMode, LockWait};

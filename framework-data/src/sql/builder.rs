@@ -3,8 +3,8 @@
 
 use sea_query::{
     Alias, Asterisk, Cond, DeleteStatement, Expr, ExprTrait, InsertStatement, MysqlQueryBuilder,
-    Order, PostgresQueryBuilder, Query, QueryStatementWriter, SelectStatement, SqliteQueryBuilder,
-    UpdateStatement,
+    OnConflict, Order, PostgresQueryBuilder, Query, QueryStatementWriter, SelectStatement,
+    SqliteQueryBuilder, UpdateStatement,
 };
 
 use super::{cache::Statements, sql_from};
@@ -137,18 +137,7 @@ impl<'m> Builder<'m> {
 
     /// A multi-row INSERT of `rows` rows.
     pub(crate) fn insert_text(&self, rows: usize) -> String {
-        let mut q = InsertStatement::new();
-        q.into_table(ident(self.meta.table));
-        let cols: Vec<Alias> = self
-            .meta
-            .insert_columns()
-            .map(|(_, c)| ident(c.column))
-            .collect();
-        let width = cols.len();
-        q.columns(cols);
-        for _ in 0..rows {
-            q.values_panic((0..width).map(|_| placeholder()));
-        }
+        let mut q = self.insert_values(rows);
         if self.meta.id_generated
             && Self::returns_ids(self.dialect, rows)
             && let Some(id) = self.meta.id_columns().next()
@@ -179,6 +168,127 @@ impl<'m> Builder<'m> {
             q.limit(0).offset(0);
         }
         self.render(&q)
+    }
+
+    /// The multi-row INSERT of `rows` rows without its RETURNING clause.
+    fn insert_values(&self, rows: usize) -> InsertStatement {
+        let mut q = InsertStatement::new();
+        q.into_table(ident(self.meta.table));
+        let cols: Vec<Alias> = self
+            .meta
+            .insert_columns()
+            .map(|(_, c)| ident(c.column))
+            .collect();
+        let width = cols.len();
+        q.columns(cols);
+        for _ in 0..rows {
+            q.values_panic((0..width).map(|_| placeholder()));
+        }
+        q
+    }
+
+    /// An INSERT of `rows` rows that updates the row already holding the key `on` (column
+    /// indexes) instead of failing: every written column but the key, the id and `created_at`
+    /// takes the new value, the version goes up by one. `returning`: the stored rows come
+    /// back, all columns (PostgreSQL, SQLite).
+    pub(crate) fn upsert_text(&self, rows: usize, on: &[usize], returning: bool) -> String {
+        let meta = self.meta;
+        let mut q = self.insert_values(rows);
+        let mut conflict = OnConflict::columns(on.iter().map(|i| ident(meta.columns[*i].column)));
+        let updated: Vec<Alias> = meta
+            .insert_columns()
+            .filter(|(i, _)| {
+                !on.contains(i)
+                    && !meta.is_id(*i)
+                    && Some(*i) != meta.created_at
+                    && Some(*i) != meta.version
+            })
+            .map(|(_, c)| ident(c.column))
+            .collect();
+        let no_update = updated.is_empty() && meta.version.is_none();
+        conflict.update_columns(updated);
+        if let Some(v) = meta.version {
+            let column = meta.columns[v].column;
+            conflict.value(
+                ident(column),
+                // Written out, not a value: `render` turns every value into a placeholder.
+                Expr::col((ident(meta.table), ident(column))).add(Expr::cust("1")),
+            );
+        }
+        if no_update {
+            // Only key columns: a no-op update, so that the row still comes back.
+            let key = ident(meta.columns[on[0]].column);
+            conflict.value(key.clone(), Expr::col((ident(meta.table), key)));
+        }
+        q.on_conflict(conflict);
+        if returning {
+            q.returning(Query::returning().columns(meta.columns.iter().map(|c| ident(c.column))));
+        }
+        self.render(&q)
+    }
+
+    /// An INSERT of `rows` rows that leaves out those conflicting with a stored row
+    /// (PostgreSQL and SQLite: `ON CONFLICT DO NOTHING` on any unique key; MySQL: a no-op
+    /// `ON DUPLICATE KEY UPDATE` of the first column, never `INSERT IGNORE`, which would also
+    /// turn bad values into warnings).
+    pub(crate) fn insert_ignore_conflicts_text(&self, rows: usize) -> String {
+        let mut q = self.insert_values(rows);
+        let first = self.meta.columns[self.meta.ids[0]].column;
+        let mut conflict = OnConflict::new();
+        conflict.do_nothing_on([ident(first)]);
+        q.on_conflict(conflict);
+        self.render(&q)
+    }
+
+    /// The stored rows of `rows` keys (`on`: column indexes), in the order given, one row per
+    /// key even when a key repeats: `SELECT t.cols FROM t JOIN (SELECT 0 AS fw_o, ? AS k0 ..
+    /// UNION ALL SELECT 1, ? ..) fw_v ON t.a = fw_v.k0 .. ORDER BY fw_v.fw_o`. For MySQL's
+    /// upserts, which cannot return rows (its untyped placeholders compare as the column).
+    pub(crate) fn select_by_keys_text(&self, rows: usize, on: &[usize]) -> String {
+        let sql = super::dialect::of(self.dialect);
+        let meta = self.meta;
+        let mut out = String::from("SELECT ");
+        for (k, c) in meta.columns.iter().enumerate() {
+            if k > 0 {
+                out.push_str(", ");
+            }
+            sql.quote(meta.table, &mut out);
+            out.push('.');
+            sql.quote(c.column, &mut out);
+        }
+        out.push_str(" FROM ");
+        sql.quote(meta.table, &mut out);
+        out.push_str(" JOIN (");
+        let mut n = 0;
+        for row in 0..rows {
+            if row > 0 {
+                out.push_str(" UNION ALL ");
+            }
+            out.push_str(&format!("SELECT {row}"));
+            if row == 0 {
+                out.push_str(" AS fw_o");
+            }
+            for k in 0..on.len() {
+                n += 1;
+                out.push_str(", ");
+                sql.placeholder(n, &mut out);
+                if row == 0 {
+                    out.push_str(&format!(" AS k{k}"));
+                }
+            }
+        }
+        out.push_str(") fw_v ON ");
+        for (k, i) in on.iter().enumerate() {
+            if k > 0 {
+                out.push_str(" AND ");
+            }
+            sql.quote(meta.table, &mut out);
+            out.push('.');
+            sql.quote(meta.columns[*i].column, &mut out);
+            out.push_str(&format!(" = fw_v.k{k}"));
+        }
+        out.push_str(" ORDER BY fw_v.fw_o");
+        out
     }
 
     /// `SELECT cols FROM t WHERE id IN (?, ...)` with `n` ids.

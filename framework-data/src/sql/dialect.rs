@@ -39,6 +39,11 @@ pub(crate) trait DialectSql: Sync {
     /// Whether an INSERT of `rows` rows gets its generated ids back with `RETURNING` (else from
     /// the statement's result: the last insert id).
     fn returns_generated_ids(&self, rows: usize) -> bool;
+    /// Whether an upsert returns the stored rows itself (`RETURNING`), else they are read back
+    /// by key in the same transaction.
+    fn upsert_returns_rows(&self) -> bool {
+        true
+    }
     /// Appends the locking clause of `lock` to a SELECT (` FOR UPDATE`, ...); an error message
     /// when the dialect cannot take it.
     fn lock_clause(&self, lock: Lock, out: &mut String) -> Result<(), &'static str> {
@@ -100,6 +105,10 @@ impl DialectSql for MySql {
     }
     fn placeholder(&self, _n: usize, out: &mut String) {
         out.push('?');
+    }
+    /// MySQL has no `INSERT .. RETURNING` (MariaDB's would tie us to MariaDB).
+    fn upsert_returns_rows(&self) -> bool {
+        false
     }
     /// MariaDB 10.11 has no `FOR SHARE`: `LOCK IN SHARE MODE` (which MySQL 8 still accepts).
     fn lock_clause(&self, lock: Lock, out: &mut String) -> Result<(), &'static str> {
