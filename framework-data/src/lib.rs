@@ -51,8 +51,11 @@ with_a_driver! {
     pub mod tx;
     pub mod value;
 
-    pub use error::{DataError, DataResult, ErrorCategory};
+    pub use error::{DataError, DataResult, ErrorCategory, Violation};
     pub use framework_tx_macros::embed_migrations;
+    /// The validation crate whose rules `#[validate(..)]` on entity fields uses
+    /// (`ValidationErrors`, `ValidationError` for custom rules).
+    pub use validator;
 
     /// Re-exports for generated code; not a public API.
     #[doc(hidden)]
@@ -68,6 +71,12 @@ with_a_driver! {
             EmbeddedInfo, Need, embedded_property, is_association, path_head, unexpected_null,
         };
         pub use crate::entity::macro_support::EntityFields;
+
+        /// What `#[validate(..)]` rules on entity fields generate calls to.
+        pub mod validation {
+            pub use crate::entity::validation::{Pending, rule};
+            pub use validator;
+        }
         pub use crate::mapping::{Collection, MetadataBuilder, Reference, Role};
 
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.

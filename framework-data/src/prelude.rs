@@ -6,7 +6,9 @@ pub use crate::context::DataContextExt;
 pub use crate::datasource::{DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity};
-pub use crate::error::{DataError, DataResult, ErrorCategory};
+pub use crate::error::{DataError, DataResult, ErrorCategory, Violation};
+/// `entity.validate()`: what `#[validate(..)]` rules on an entity implement.
+pub use validator::Validate;
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{
     CrudRepository, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,

@@ -162,8 +162,41 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
     });
 
+    let targets: Vec<crate::validation::Target<'_>> = named
+        .named
+        .iter()
+        .filter_map(|f| {
+            Some(crate::validation::Target {
+                ident: f.ident.as_ref()?,
+                ty: &f.ty,
+                attrs: &f.attrs,
+            })
+        })
+        .collect();
+    let validate = crate::validation::validate_impl(&fd, ident, &input.attrs, &targets)?;
+    let names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
+    let validation_fns = validate.as_ref().map(|_| {
+        quote! {
+            fn __fw_validates() -> bool {
+                true
+            }
+
+            fn __fw_violations(&self, prefix: &str, out: &mut ::std::vec::Vec<#fd::Violation>) {
+                let mut own = #fd::__private::validation::Pending::of(
+                    #fd::__private::validation::validator::Validate::validate(self),
+                );
+                #(own.take(#names, prefix, out);)*
+                own.finish(prefix, out);
+            }
+        }
+    });
+
     Ok(quote! {
+        #validate
+
         impl #fd::entity::Embeddable for #ident {
+            #validation_fns
+
             const FIELDS: &'static [#fd::entity::embedded::EmbeddedField] = &[#(#descriptors),*];
 
             fn bind_field(

@@ -19,6 +19,7 @@ mod service;
 #[cfg(test)]
 mod snapshots;
 mod transactional;
+mod validation;
 
 use proc_macro::TokenStream;
 
@@ -52,7 +53,8 @@ use proc_macro::TokenStream;
         many_to_one,
         one_to_many,
         many_to_many,
-        one_to_one
+        one_to_one,
+        validate
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {
@@ -77,7 +79,8 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
         embedded_id,
         version,
         created_at,
-        updated_at
+        updated_at,
+        validate
     )
 )]
 pub fn derive_embeddable(input: TokenStream) -> TokenStream {

@@ -66,6 +66,16 @@ pub trait Embeddable: Clone + Send + Sync + Sized + 'static {
         row: &Row,
         position: &dyn Fn(usize) -> Result<usize, DecodeError>,
     ) -> Result<Option<Self>, DecodeError>;
+
+    /// Whether the value has `#[validate(..)]` rules (generated).
+    #[doc(hidden)]
+    fn __fw_validates() -> bool {
+        false
+    }
+
+    /// Adds the value's violations to `out`, paths after `prefix` (generated).
+    #[doc(hidden)]
+    fn __fw_violations(&self, _prefix: &str, _out: &mut Vec<crate::Violation>) {}
 }
 
 /// The type of an `#[embedded]` field: an [`Embeddable`], or an `Option` of one (nullable as a
@@ -88,6 +98,10 @@ pub trait EmbeddedValue: Clone + Send + Sync + Sized + 'static {
         row: &Row,
         position: &dyn Fn(usize) -> Result<usize, DecodeError>,
     ) -> Result<Self, DecodeError>;
+
+    /// The value, when there is one.
+    #[doc(hidden)]
+    fn __fw_value(&self) -> Option<&Self::Value>;
 }
 
 impl<T: Embeddable> EmbeddedValue for T {
@@ -103,6 +117,10 @@ impl<T: Embeddable> EmbeddedValue for T {
         position: &dyn Fn(usize) -> Result<usize, DecodeError>,
     ) -> Result<Self, DecodeError> {
         T::read(row, position)
+    }
+
+    fn __fw_value(&self) -> Option<&T> {
+        Some(self)
     }
 }
 
@@ -122,5 +140,9 @@ impl<T: Embeddable> EmbeddedValue for Option<T> {
         position: &dyn Fn(usize) -> Result<usize, DecodeError>,
     ) -> Result<Self, DecodeError> {
         T::read_opt(row, position)
+    }
+
+    fn __fw_value(&self) -> Option<&T> {
+        self.as_ref()
     }
 }

@@ -4,6 +4,7 @@
 mod audit;
 pub mod embedded;
 mod id;
+pub(crate) mod validation;
 pub(crate) mod macro_support;
 
 use std::fmt::Debug;
@@ -125,4 +126,16 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
     fn __fw_eager() -> Option<&'static (dyn std::any::Any + Send + Sync)> {
         None
     }
+
+    /// Whether saving the entity may find violations: it has `#[validate(..)]` rules, embedded
+    /// values or cascading children (generated).
+    #[doc(hidden)]
+    fn __fw_validates() -> bool {
+        false
+    }
+
+    /// Adds the entity's violations to `out`, paths after `prefix`: its own rules', its
+    /// embedded values' and its loaded cascading children's (generated).
+    #[doc(hidden)]
+    fn __fw_violations(&self, _prefix: &str, _out: &mut Vec<crate::Violation>) {}
 }

@@ -2,10 +2,12 @@
 //! [`TxError`] for transaction management (re-exported as `tx::TxError`), which wrap each other.
 
 mod tx;
+mod violation;
 
 use std::time::Duration;
 
 pub use tx::TxError;
+pub use violation::Violation;
 
 /// The result type of every data-layer operation.
 pub type DataResult<T> = Result<T, DataError>;
@@ -187,6 +189,15 @@ pub enum DataError {
     /// A caller passed an argument the operation cannot use (a page size of 0, ...).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// The entity breaks validation rules (`#[validate(..)]` on its fields): every violation
+    /// of it (and of its embedded values and cascaded children), found before any statement.
+    #[error("{entity} is not valid: {}", violation::list(violations))]
+    Validation {
+        /// The entity type saved.
+        entity: &'static str,
+        /// Every rule broken.
+        violations: Vec<Violation>,
+    },
     /// A value could not be bound or a column could not be decoded.
     #[error("DataSource `{datasource}`: cannot map a value: {message}")]
     Mapping {
@@ -337,6 +348,7 @@ impl DataError {
             | DataError::ForeignKeyViolation { .. }
             | DataError::UnknownProperty { .. }
             | DataError::InvalidArgument(_)
+            | DataError::Validation { .. }
             | DataError::VersionOverflow { .. } => ErrorCategory::InvalidInput,
             DataError::Transaction(t) => t.category(),
             DataError::DriverNotEnabled { .. }

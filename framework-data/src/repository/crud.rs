@@ -305,6 +305,7 @@ impl<E: Entity> Repository<E> {
 
     /// Saves one entity.
     pub async fn save(&self, entity: E) -> DataResult<E> {
+        crate::entity::validation::check(std::iter::once(&entity))?;
         if let Some(hooks) = super::cascade::hooks::<E>() {
             // The row, then its cascading collections, in one transaction.
             let existed = !entity.is_new();
@@ -428,6 +429,7 @@ impl<E: Entity> Repository<E> {
     /// and no transaction is running, they run in one, as Spring Data's `saveAll` does: all or
     /// nothing. Returns them in the order given.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
+        crate::entity::validation::check(entities.iter())?;
         if let Some(hooks) = super::cascade::hooks::<E>() {
             let existed: Vec<bool> = entities.iter().map(|e| !e.is_new()).collect();
             return self

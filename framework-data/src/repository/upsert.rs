@@ -68,6 +68,7 @@ impl<E: Entity> Repository<E> {
     /// generated id: both are `DataError::InvalidArgument`, with no statement sent.
     pub async fn upsert_all(&self, entities: Vec<E>, on: &[&str]) -> DataResult<Vec<E>> {
         let key = upsert_key(E::metadata(), on)?;
+        crate::entity::validation::check(entities.iter())?;
         if entities.is_empty() {
             return Ok(Vec::new());
         }
@@ -103,6 +104,7 @@ impl<E: Entity> Repository<E> {
     /// # Ok(()) }
     /// ```
     pub async fn insert_all_ignore_conflicts(&self, entities: Vec<E>) -> DataResult<()> {
+        crate::entity::validation::check(entities.iter())?;
         if entities.is_empty() {
             return Ok(());
         }

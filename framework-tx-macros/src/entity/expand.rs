@@ -7,8 +7,9 @@ use syn::spanned::Spanned;
 use super::model::{Association, Entity, Field, Id, Role};
 use crate::field_type::{Kind, kind, option_inner, spanned_by_type};
 
-pub(crate) fn expand(e: &Entity) -> TokenStream {
+pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
     let Entity { ident, fd, .. } = e;
+    let validation = validation_fns(e, validate.is_some());
     let persistent: Vec<&Field> = e.persistent().collect();
     let any_embedded = persistent.iter().any(|f| f.role.is_embedded());
     // Where each persistent field's first column is: a literal while only single-column fields
@@ -207,8 +208,10 @@ pub(crate) fn expand(e: &Entity) -> TokenStream {
             #cascade
             #eager
             #reference_fn
+            #validation
         }
 
+        #validate
         #hidden
         #field_list
         #associations
@@ -548,6 +551,86 @@ fn eager_fn(e: &Entity) -> TokenStream {
 }
 
 /// `__fw_cascade()`: the hooks `save` and `delete` run for cascading to-many associations.
+/// `__fw_validates` and `__fw_violations`: the entity's own rules (`own`: it has
+/// `#[validate(..)]`), its embedded values' and its loaded cascading children's.
+fn validation_fns(e: &Entity, own: bool) -> TokenStream {
+    let fd = &e.fd;
+    let mut validates = Vec::new();
+    let mut visits = Vec::new();
+    if own {
+        validates.push(quote!(true));
+    }
+    for f in &e.fields {
+        let fi = &f.ident;
+        let name = fi.to_string();
+        if own {
+            visits.push(quote!(own.take(#name, prefix, out);));
+        }
+        if f.role.is_embedded() {
+            let ty = &f.ty;
+            validates.push(quote! {
+                <<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::__fw_validates()
+            });
+            visits.push(quote! {
+                if let ::core::option::Option::Some(v) = #fd::entity::EmbeddedValue::__fw_value(&self.#fi) {
+                    #fd::entity::Embeddable::__fw_violations(v, &::std::format!("{prefix}{}.", #name), out);
+                }
+            });
+        }
+        if let Some(Association::OneToMany {
+            cascade_save: true,
+            single,
+            ..
+        }) = &f.association
+        {
+            // Not the children's own `__fw_validates`: a self-referencing cascade (a tree)
+            // would recurse forever; walking the loaded children ends with the data.
+            validates.push(quote!(true));
+            visits.push(if *single {
+                quote! {
+                    if let #fd::association::Related::Loaded(::core::option::Option::Some(child)) = &self.#fi {
+                        #fd::entity::Entity::__fw_violations(child, &::std::format!("{prefix}{}.", #name), out);
+                    }
+                }
+            } else {
+                quote! {
+                    if let #fd::association::Related::Loaded(children) = &self.#fi {
+                        for (i, child) in children.iter().enumerate() {
+                            #fd::entity::Entity::__fw_violations(child, &::std::format!("{prefix}{}[{}].", #name, i), out);
+                        }
+                    }
+                }
+            });
+        }
+    }
+    if validates.is_empty() {
+        return TokenStream::new();
+    }
+    let (start, finish) = if own {
+        (
+            quote! {
+                let mut own = #fd::__private::validation::Pending::of(
+                    #fd::__private::validation::validator::Validate::validate(self),
+                );
+            },
+            quote!(own.finish(prefix, out);),
+        )
+    } else {
+        (TokenStream::new(), TokenStream::new())
+    };
+    quote! {
+        fn __fw_validates() -> bool {
+            #(#validates)||*
+        }
+
+        fn __fw_violations(&self, prefix: &str, out: &mut ::std::vec::Vec<#fd::Violation>) {
+            #start
+            #(#visits)*
+            #finish
+        }
+    }
+}
+
 fn cascade_fn(e: &Entity) -> TokenStream {
     let Entity { ident, fd, .. } = e;
     let mut saves = Vec::new();
