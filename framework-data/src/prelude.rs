@@ -7,8 +7,9 @@ pub use crate::datasource::{DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity};
 pub use crate::error::{DataError, DataResult, ErrorCategory, Violation};
-/// `entity.validate()`: what `#[validate(..)]` rules on an entity implement.
-pub use validator::Validate;
+/// `entity.validate()`, which `#[validate(..)]` rules on an entity implement, and the error a
+/// `custom(function = ..)` rule returns.
+pub use validator::{Validate, ValidationError};
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{
     CrudRepository, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,

@@ -68,6 +68,11 @@ impl IntoResponse for BankError {
 /// The status and client-facing message of a data-layer failure, by its category; the full
 /// error (with the database's text) goes to the log only.
 fn data_error(e: &DataError) -> (StatusCode, String) {
+    if let DataError::Validation { .. } = e {
+        // Every rule the entity breaks, by property: written for the client.
+        tracing::info!(error = %e, "request refused");
+        return (StatusCode::BAD_REQUEST, e.to_string());
+    }
     let (status, message) = match e.category() {
         ErrorCategory::Transient => (
             StatusCode::CONFLICT,
@@ -224,8 +229,7 @@ async fn open_account(
     json: Result<Json<OpenAccount>, JsonRejection>,
 ) -> ApiResult<(StatusCode, Json<Account>)> {
     let body = body(json)?;
-    check_email(&body.email)?;
-    check_owner(&body.owner)?;
+    // The email and the owner are checked by the entity's rules (`model::Account`) on save.
     if !(0..=MAX_OPENING_CENTS).contains(&body.balance_cents) {
         return Err(BankError::BadInput(format!(
             "balance_cents must be between 0 and {MAX_OPENING_CENTS}"
@@ -277,7 +281,6 @@ async fn rename_account(
 ) -> ApiResult<Json<Account>> {
     let id = path(id)?;
     let body = body(json)?;
-    check_owner(&body.owner)?;
     let mut account = api
         .accounts
         .find_by_id(id)

@@ -12,8 +12,13 @@ pub struct Account {
     pub id: i64,
     /// The login, unique.
     #[column(name = "email_address")]
+    #[validate(
+        email(message = "must be an address like name@example.com"),
+        length(max = 254)
+    )]
     pub email: String,
     /// The holder's name.
+    #[validate(length(max = 100), custom(function = plain_text))]
     pub owner: String,
     /// The balance in cents.
     pub balance_cents: i64,
@@ -35,6 +40,19 @@ pub struct Account {
     #[one_to_many(mapped_by = "from_account", order_by = "id desc")]
     #[serde(skip_serializing_if = "Related::is_not_loaded")]
     pub sent: Related<Vec<Transfer>>,
+}
+
+/// Text the bank stores: not blank, no control characters (a NUL byte cannot be stored on
+/// PostgreSQL).
+fn plain_text(value: &str) -> Result<(), ValidationError> {
+    if value.trim().is_empty() {
+        return Err(ValidationError::new("not_blank").with_message("must not be blank".into()));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(ValidationError::new("plain_text")
+            .with_message("must not contain control characters".into()));
+    }
+    Ok(())
 }
 
 impl Account {

@@ -121,6 +121,29 @@ fn hostile_input_gets_json_errors_and_no_database_text() {
             );
         }
     }
+    // The entity's validation rules answer with every violation, by property.
+    let (status, body) = http(
+        &api,
+        "POST",
+        "/accounts",
+        Some(r#"{"email":"not an address","owner":"  ","balance_cents":1}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert_eq!(
+        json(&body)["error"],
+        "Account is not valid: email: must be an address like name@example.com; owner: must not be blank"
+    );
+    let (status, body) = http(
+        &api,
+        "PUT",
+        "/accounts/1",
+        Some(r#"{"owner":"A\u0007B","version":1}"#),
+    );
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body.contains("owner: must not contain control characters"),
+        "{body}"
+    );
     // The server is still healthy and consistent.
     let (status, body) = http(&api, "GET", "/accounts/1", None);
     assert_eq!(status, 200, "{body}");
