@@ -28,7 +28,8 @@ mod people;
 mod tokio_pg;
 
 use people::{
-    CachedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people, bulk_people_n,
+    CachedPerson, CheckedPerson, Person, PersonRepository, PersonRepositoryImpl, ROWS, bulk_people,
+    bulk_people_n,
 };
 
 struct Service {
@@ -769,6 +770,11 @@ macro_rules! run_workloads {
         if want("4") {
             let m = compare(&ds, n, async |k| { repo.save(Person { id: 0, email: format!("new{k}@fw"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }, async |k| { raw.insert(&format!("new{k}@raw")).await; }).await;
             rows.push(row("4a. save (new)", m, 1.0, String::new()));
+            // The same insert with three validation rules (email, length, range) against 4a's:
+            // what validation adds to a save.
+            let checked = ctx.repository::<CheckedPerson>().unwrap();
+            let m = compare(&ds, n, async |k| { checked.save(CheckedPerson { id: 0, email: format!("val{k}@fw.test"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }, async |k| { repo.save(Person { id: 0, email: format!("plain{k}@fw.test"), owner: "fw".into(), cents: 1, version: 0 }).await.unwrap(); }).await;
+            rows.push(row("4c. save (new) validated vs 4a", m, 1.0, "raw column: the framework's save without rules".into()));
             let fw_target = repo.find_by_id(1).await.unwrap().unwrap();
             let fw_cell = std::cell::RefCell::new(fw_target);
             let raw_cell = std::cell::RefCell::new(raw.find_by_id(2, false).await);

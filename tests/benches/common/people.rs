@@ -21,6 +21,22 @@ pub struct Person {
     pub version: i64,
 }
 
+/// The `people` rows with validation rules (workload 4c).
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "people")]
+pub struct CheckedPerson {
+    #[id(generated)]
+    pub id: i64,
+    #[validate(email)]
+    pub email: String,
+    #[validate(length(min = 1, max = 100))]
+    pub owner: String,
+    #[validate(range(min = 0))]
+    pub cents: i64,
+    #[version]
+    pub version: i64,
+}
+
 /// The same rows in a cached entity.
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[entity(table = "cached_people", cache = "people")]
