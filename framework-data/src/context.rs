@@ -8,7 +8,7 @@ use std::sync::Arc;
 use framework_core::ApplicationContext;
 use shaku::Module;
 
-use crate::datasource::{DEFAULT_DATASOURCE, DataSource, DataSources};
+use crate::datasource::{AuditorAware, DEFAULT_DATASOURCE, DataSource, DataSources};
 use crate::entity::Entity;
 use crate::error::DataResult;
 use crate::repository::Repository;
@@ -38,6 +38,21 @@ pub trait DataContextExt {
     /// The TransactionManager of the default DataSource.
     fn transaction_manager_default(&self) -> DataResult<TransactionManager> {
         self.transaction_manager(DEFAULT_DATASOURCE)
+    }
+    /// Makes `auditor` the one every DataSource of the context asks who is acting, for
+    /// `#[created_by]` and `#[last_modified_by]` fields (Spring Data's `AuditorAware` bean).
+    ///
+    /// ```no_run
+    /// # use framework_data::prelude::*;
+    /// # fn demo(ctx: ApplicationContext) {
+    /// tokio::task_local! { static USER: String; }
+    /// ctx.set_auditor_aware(std::sync::Arc::new(|| USER.try_with(|u| u.clone()).ok()));
+    /// # }
+    /// ```
+    fn set_auditor_aware(&self, auditor: Arc<dyn AuditorAware>) {
+        for ds in self.datasources().iter() {
+            ds.set_auditor_aware(auditor.clone());
+        }
     }
     /// Runs `fut` with this context's TransactionManagers as the ones `#[transactional]` and
     /// [`TransactionManager::lookup`] find, whatever other contexts the process has started

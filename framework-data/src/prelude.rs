@@ -3,7 +3,7 @@
 pub use crate::association::{Ref, Related};
 pub use crate::cache::CacheContextExt;
 pub use crate::context::DataContextExt;
-pub use crate::datasource::{DataSource, DataSources};
+pub use crate::datasource::{AuditorAware, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity};
 pub use crate::error::{DataError, DataResult, ErrorCategory, Violation};

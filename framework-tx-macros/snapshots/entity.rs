@@ -243,6 +243,26 @@ impl ::framework_data::entity::Entity for Owner {
             Utc,
         > as ::framework_data::entity::AuditTimestamp>::from_now(now);
     }
+    fn __fw_validates() -> bool {
+        <<Option<
+            Address,
+        > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::__fw_validates()
+    }
+    fn __fw_violations(
+        &self,
+        prefix: &str,
+        out: &mut ::std::vec::Vec<::framework_data::Violation>,
+    ) {
+        if let ::core::option::Option::Some(v) = ::framework_data::entity::EmbeddedValue::__fw_value(
+            &self.address,
+        ) {
+            ::framework_data::entity::Embeddable::__fw_violations(
+                v,
+                &::std::format!("{prefix}address."),
+                out,
+            );
+        }
+    }
 }
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for Owner {

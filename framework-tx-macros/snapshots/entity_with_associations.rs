@@ -280,6 +280,25 @@ impl ::framework_data::entity::Entity for Post {
             _ => ::core::option::Option::None,
         }
     }
+    fn __fw_validates() -> bool {
+        true
+    }
+    fn __fw_violations(
+        &self,
+        prefix: &str,
+        out: &mut ::std::vec::Vec<::framework_data::Violation>,
+    ) {
+        if let ::framework_data::association::Related::Loaded(children) = &self.comments
+        {
+            for (i, child) in children.iter().enumerate() {
+                ::framework_data::entity::Entity::__fw_violations(
+                    child,
+                    &::std::format!("{prefix}comments[{i}]."),
+                    out,
+                );
+            }
+        }
+    }
 }
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for Post {

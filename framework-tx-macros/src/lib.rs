@@ -29,7 +29,8 @@ use proc_macro::TokenStream;
 /// the snake_case type name); on fields `#[id]` or `#[id(generated)]` (one; several `#[id]`
 /// fields make a composite key), `#[embedded_id]` (a composite key of an `Embeddable` type),
 /// `#[embedded]` or `#[embedded(prefix = "...")]` (a value type's columns),
-/// `#[column(name = "...")]`, `#[version]`, `#[created_at]`, `#[updated_at]`, `#[transient]`
+/// `#[column(name = "...")]`, `#[version]`, `#[created_at]`, `#[updated_at]`, `#[created_by]`,
+/// `#[last_modified_by]` (see `AuditorAware`), `#[transient]`
 /// (not persisted; filled with `Default::default()` when loaded), and associations:
 /// `#[many_to_one(column = "author_id")]` on a `Ref<T>` or `Option<Ref<T>>` (the column
 /// defaults to `<field>_id`), `#[one_to_many(mapped_by = "author", order_by = "title asc")]` on
@@ -54,7 +55,9 @@ use proc_macro::TokenStream;
         one_to_many,
         many_to_many,
         one_to_one,
-        validate
+        validate,
+        created_by,
+        last_modified_by
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {

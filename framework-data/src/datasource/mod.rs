@@ -28,6 +28,7 @@
 //! ```
 
 mod admission;
+mod auditor;
 mod auto_config;
 mod config;
 mod health;
@@ -39,6 +40,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use auditor::AuditorAware;
 pub use auto_config::DataSourcesAutoConfiguration;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use health::{DataSourceHealth, DataSourcesInfo};
@@ -82,6 +84,8 @@ struct Inner {
     slow_statement_threshold: Duration,
     /// What a higher layer attached to this DataSource (the entity cache's manager).
     extension: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
+    /// Who is acting, for `#[created_by]`/`#[last_modified_by]`.
+    auditor: std::sync::RwLock<Option<Arc<dyn AuditorAware>>>,
     admission: Admission,
     losses: Arc<LossMark>,
 }
@@ -123,6 +127,7 @@ impl DataSource {
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
                 extension: std::sync::OnceLock::new(),
+                auditor: std::sync::RwLock::new(None),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
             }),
@@ -218,6 +223,34 @@ impl DataSource {
     /// its type.
     pub(crate) fn attach<T: std::any::Any + Send + Sync>(&self, value: Arc<T>) {
         let _ = self.inner.extension.set(value);
+    }
+
+    /// Makes `auditor` the one this DataSource's repositories ask who is acting (for
+    /// `#[created_by]` and `#[last_modified_by]` fields); replaces any earlier one.
+    ///
+    /// ```no_run
+    /// # use framework_data::prelude::*;
+    /// # fn demo(ds: DataSource) {
+    /// ds.set_auditor_aware(std::sync::Arc::new(|| Some("batch-import".to_owned())));
+    /// # }
+    /// ```
+    pub fn set_auditor_aware(&self, auditor: Arc<dyn AuditorAware>) {
+        *self
+            .inner
+            .auditor
+            .write()
+            .unwrap_or_else(|e| e.into_inner()) = Some(auditor);
+    }
+
+    /// The current auditor, when an [`AuditorAware`] is set and names one.
+    pub(crate) fn current_auditor(&self) -> Option<String> {
+        let auditor = self
+            .inner
+            .auditor
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        auditor.current_auditor()
     }
 
     /// The attached value, if it is a `T` (a lock-free read).

@@ -9,7 +9,8 @@ pub(crate) mod macro_support;
 
 use std::fmt::Debug;
 
-pub use audit::AuditTimestamp;
+pub use audit::{AuditTimestamp, AuditorValue};
+pub use crate::datasource::AuditorAware;
 pub use embedded::{Embeddable, EmbeddedValue};
 pub use id::{GeneratedId, VersionValue};
 
@@ -98,6 +99,19 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
 
     /// Sets `#[updated_at]`.
     fn set_updated_at(&mut self, _now: chrono::DateTime<chrono::Utc>) {}
+
+    /// Sets `#[created_by]` (see [`AuditorAware`]).
+    fn set_created_by(&mut self, _who: Option<&str>) {}
+
+    /// Sets `#[last_modified_by]`.
+    fn set_last_modified_by(&mut self, _who: Option<&str>) {}
+
+    /// Whether the entity has a `#[created_by]` or `#[last_modified_by]` field (generated),
+    /// so that a repository asks who is acting only when it needs to.
+    #[doc(hidden)]
+    fn __fw_audited() -> bool {
+        false
+    }
 
     /// The `#[many_to_one]` field `name`, for derived queries over its target's properties
     /// (generated).

@@ -16,6 +16,10 @@ pub enum Role {
     CreatedAt,
     /// `#[updated_at]`.
     UpdatedAt,
+    /// `#[created_by]`.
+    CreatedBy,
+    /// `#[last_modified_by]`.
+    LastModifiedBy,
 }
 
 /// Builds an entity's metadata once, at its first use: an embedded field's columns come from
@@ -46,6 +50,8 @@ impl MetadataBuilder {
                 version: None,
                 created_at: None,
                 updated_at: None,
+                created_by: None,
+                last_modified_by: None,
                 cache_region,
                 datasource,
                 join_tables: &[],
@@ -71,6 +77,8 @@ impl MetadataBuilder {
             Role::Version => self.meta.version = Some(idx),
             Role::CreatedAt => self.meta.created_at = Some(idx),
             Role::UpdatedAt => self.meta.updated_at = Some(idx),
+            Role::CreatedBy => self.meta.created_by = Some(idx),
+            Role::LastModifiedBy => self.meta.last_modified_by = Some(idx),
         }
         self.columns.push(column);
         self

@@ -43,6 +43,10 @@ pub struct EntityMetadata {
     pub created_at: Option<usize>,
     /// Index of the `#[updated_at]` column.
     pub updated_at: Option<usize>,
+    /// Index of the `#[created_by]` column.
+    pub created_by: Option<usize>,
+    /// Index of the `#[last_modified_by]` column.
+    pub last_modified_by: Option<usize>,
     /// The cache region, when the entity opts in.
     pub cache_region: Option<&'static str>,
     /// The DataSource whose schema the entity is validated against (`#[entity(datasource =
@@ -133,12 +137,11 @@ impl EntityMetadata {
             .filter(move |(i, _)| !(self.id_generated && self.is_id(*i)))
     }
 
-    /// Columns written by UPDATE: all but the id and `created_at`.
+    /// Columns written by UPDATE: all but the id, `created_at` and `created_by`.
     pub fn update_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
-        self.columns
-            .iter()
-            .enumerate()
-            .filter(move |(i, _)| !self.is_id(*i) && Some(*i) != self.created_at)
+        self.columns.iter().enumerate().filter(move |(i, _)| {
+            !self.is_id(*i) && Some(*i) != self.created_at && Some(*i) != self.created_by
+        })
     }
 }
 

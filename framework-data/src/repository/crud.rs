@@ -99,6 +99,13 @@ pub(crate) struct WriteMarks<E: Entity> {
     _collections: Vec<Arc<dyn TransactionSynchronization>>,
 }
 
+/// What a write stamps its entities with: the time (as the databases store it) and the
+/// current auditor.
+pub(super) struct Stamp {
+    pub(super) now: DateTime<Utc>,
+    pub(super) who: Option<String>,
+}
+
 /// Most values one statement may bind, per dialect (PostgreSQL and MySQL: 65,535; SQLite:
 /// 32,766 since 3.32).
 pub(super) fn bind_limit(dialect: Dialect) -> usize {
@@ -294,13 +301,30 @@ impl<E: Entity> Repository<E> {
         Ok(())
     }
 
-    /// Stamps a new entity: version 1, both timestamps.
-    pub(super) fn prepare_insert(e: &mut E, now: DateTime<Utc>) {
+    /// The time and the auditor a write stamps its entities with (the auditor asked only
+    /// when `E` has a `#[created_by]` or `#[last_modified_by]` field).
+    pub(super) fn stamp(&self) -> Stamp {
+        Stamp {
+            now: now(),
+            who: if E::__fw_audited() {
+                self.ds.current_auditor()
+            } else {
+                None
+            },
+        }
+    }
+
+    /// Stamps a new entity: version 1, both timestamps, both auditors.
+    pub(super) fn prepare_insert(e: &mut E, stamp: &Stamp) {
         if E::metadata().version.is_some() {
             e.set_version(1);
         }
-        e.set_created_at(now);
-        e.set_updated_at(now);
+        e.set_created_at(stamp.now);
+        e.set_updated_at(stamp.now);
+        if E::__fw_audited() {
+            e.set_created_by(stamp.who.as_deref());
+            e.set_last_modified_by(stamp.who.as_deref());
+        }
     }
 
     /// Saves one entity.
@@ -349,7 +373,7 @@ impl<E: Entity> Repository<E> {
         } else {
             self.cache_write(vec![e.id()]).await
         };
-        Self::prepare_insert(&mut e, now());
+        Self::prepare_insert(&mut e, &self.stamp());
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.insert_columns().map(|(i, _)| i))?;
         let sql = self.sql().insert.clone();
@@ -395,7 +419,11 @@ impl<E: Entity> Repository<E> {
         }
         let id = e.id();
         let _write = self.cache_write(vec![id.clone()]).await;
-        e.set_updated_at(now());
+        let stamp = self.stamp();
+        e.set_updated_at(stamp.now);
+        if E::__fw_audited() {
+            e.set_last_modified_by(stamp.who.as_deref());
+        }
         let mut args = self.ds.args();
         self.bind_columns(&mut args, &e, meta.update_columns().map(|(i, _)| i))?;
         self.bind_id(&mut args, &id)?;
@@ -497,9 +525,9 @@ impl<E: Entity> Repository<E> {
 
     async fn insert_many(&self, mut rows: Vec<E>) -> DataResult<Vec<E>> {
         let per_statement = self.rows_per_insert();
-        let stamp = now();
+        let stamp = self.stamp();
         for e in rows.iter_mut() {
-            Self::prepare_insert(e, stamp);
+            Self::prepare_insert(e, &stamp);
         }
         // Full batches, then the rest in one statement of its exact size: one round trip per
         // batch (each row count's text is built once and kept in the shape cache).

@@ -10,7 +10,7 @@
 //! | upsert | `ON CONFLICT (key) DO UPDATE .. RETURNING` | the same | `ON DUPLICATE KEY UPDATE`, then the rows read back by key |
 //! | ignore conflicts | `ON CONFLICT DO NOTHING` | the same | a no-op `ON DUPLICATE KEY UPDATE` |
 
-use super::crud::{MAX_CACHED_INSERT_ROWS, now};
+use super::crud::MAX_CACHED_INSERT_ROWS;
 use super::{Repository, crud::WriteMarks};
 use crate::driver::Dialect;
 use crate::entity::Entity;
@@ -121,9 +121,9 @@ impl<E: Entity> Repository<E> {
     async fn insert_ignoring_now(&self, mut entities: Vec<E>) -> DataResult<()> {
         let meta = E::metadata();
         let _marks = self.write_marks(&entities, meta.ids).await;
-        let stamp = now();
+        let stamp = self.stamp();
         for e in entities.iter_mut() {
-            Self::prepare_insert(e, stamp);
+            Self::prepare_insert(e, &stamp);
         }
         let dialect = self.dialect();
         for batch in entities.chunks(self.rows_per_insert()) {
@@ -144,9 +144,9 @@ impl<E: Entity> Repository<E> {
 
     async fn upsert_now(&self, mut entities: Vec<E>, key: &[usize]) -> DataResult<Vec<E>> {
         let _marks = self.write_marks(&entities, key).await;
-        let stamp = now();
+        let stamp = self.stamp();
         for e in entities.iter_mut() {
-            Self::prepare_insert(e, stamp);
+            Self::prepare_insert(e, &stamp);
         }
         let mut stored = Vec::with_capacity(entities.len());
         for batch in entities.chunks(self.rows_per_insert()) {

@@ -188,7 +188,8 @@ impl<'m> Builder<'m> {
     }
 
     /// An INSERT of `rows` rows that updates the row already holding the key `on` (column
-    /// indexes) instead of failing: every written column but the key, the id and `created_at`
+    /// indexes) instead of failing: every written column but the key, the id, `created_at` and
+    /// `created_by`
     /// takes the new value, the version goes up by one. `returning`: the stored rows come
     /// back, all columns (PostgreSQL, SQLite).
     pub(crate) fn upsert_text(&self, rows: usize, on: &[usize], returning: bool) -> String {
@@ -201,6 +202,7 @@ impl<'m> Builder<'m> {
                 !on.contains(i)
                     && !meta.is_id(*i)
                     && Some(*i) != meta.created_at
+                    && Some(*i) != meta.created_by
                     && Some(*i) != meta.version
             })
             .map(|(_, c)| ident(c.column))

@@ -147,6 +147,31 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             }
         })
     };
+    let auditor = |role: Role, fn_name: &str| {
+        e.index_of(&role).map(|i| {
+            let fi = &persistent[i].ident;
+            let ft = &persistent[i].ty;
+            let f = format_ident!("{}", fn_name);
+            let stamp = spanned_by_type(
+                ft,
+                quote!(<#ft as #fd::entity::AuditorValue>::stamp(&mut self.#fi, who)),
+            );
+            quote! {
+                fn #f(&mut self, who: ::core::option::Option<&str>) {
+                    #stamp
+                }
+            }
+        })
+    };
+    let created_by_fn = auditor(Role::CreatedBy, "set_created_by");
+    let modified_by_fn = auditor(Role::LastModifiedBy, "set_last_modified_by");
+    let audited_fn = (created_by_fn.is_some() || modified_by_fn.is_some()).then(|| {
+        quote! {
+            fn __fw_audited() -> bool {
+                true
+            }
+        }
+    });
     let created_fn = stamp(Role::CreatedAt, "set_created_at");
     let updated_fn = stamp(Role::UpdatedAt, "set_updated_at");
     let name = ident.to_string();
@@ -205,6 +230,9 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             #version_fns
             #created_fn
             #updated_fn
+            #created_by_fn
+            #modified_by_fn
+            #audited_fn
             #cascade
             #eager
             #reference_fn
@@ -566,6 +594,9 @@ fn validation_fns(e: &Entity, own: bool) -> TokenStream {
         if own {
             visits.push(quote!(own.take(#name, prefix, out);));
         }
+        // The paths below this field: `{prefix}address.`, `{prefix}pets[{i}].`.
+        let nested = format!("{{prefix}}{name}.");
+        let item = format!("{{prefix}}{name}[{{i}}].");
         if f.role.is_embedded() {
             let ty = &f.ty;
             validates.push(quote! {
@@ -573,7 +604,7 @@ fn validation_fns(e: &Entity, own: bool) -> TokenStream {
             });
             visits.push(quote! {
                 if let ::core::option::Option::Some(v) = #fd::entity::EmbeddedValue::__fw_value(&self.#fi) {
-                    #fd::entity::Embeddable::__fw_violations(v, &::std::format!("{prefix}{}.", #name), out);
+                    #fd::entity::Embeddable::__fw_violations(v, &::std::format!(#nested), out);
                 }
             });
         }
@@ -589,14 +620,14 @@ fn validation_fns(e: &Entity, own: bool) -> TokenStream {
             visits.push(if *single {
                 quote! {
                     if let #fd::association::Related::Loaded(::core::option::Option::Some(child)) = &self.#fi {
-                        #fd::entity::Entity::__fw_violations(child, &::std::format!("{prefix}{}.", #name), out);
+                        #fd::entity::Entity::__fw_violations(child, &::std::format!(#nested), out);
                     }
                 }
             } else {
                 quote! {
                     if let #fd::association::Related::Loaded(children) = &self.#fi {
                         for (i, child) in children.iter().enumerate() {
-                            #fd::entity::Entity::__fw_violations(child, &::std::format!("{prefix}{}[{}].", #name, i), out);
+                            #fd::entity::Entity::__fw_violations(child, &::std::format!(#item), out);
                         }
                     }
                 }
@@ -752,6 +783,8 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
                     Role::Version => quote!(Version),
                     Role::CreatedAt => quote!(CreatedAt),
                     Role::UpdatedAt => quote!(UpdatedAt),
+                    Role::CreatedBy => quote!(CreatedBy),
+                    Role::LastModifiedBy => quote!(LastModifiedBy),
                     _ => quote!(Plain),
                 };
                 let meta = spanned_by_type(

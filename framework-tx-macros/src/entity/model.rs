@@ -78,6 +78,8 @@ pub(crate) enum Role {
     Version,
     CreatedAt,
     UpdatedAt,
+    CreatedBy,
+    LastModifiedBy,
     Transient,
     /// `#[embedded(prefix = "...")]`.
     Embedded {
@@ -267,6 +269,10 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 set_role(&mut role, Role::CreatedAt, attr.span())?;
             } else if p.is_ident("updated_at") {
                 set_role(&mut role, Role::UpdatedAt, attr.span())?;
+            } else if p.is_ident("created_by") {
+                set_role(&mut role, Role::CreatedBy, attr.span())?;
+            } else if p.is_ident("last_modified_by") {
+                set_role(&mut role, Role::LastModifiedBy, attr.span())?;
             } else if p.is_ident("transient") {
                 set_role(&mut role, Role::Transient, attr.span())?;
             } else if p.is_ident("embedded") {
@@ -482,6 +488,8 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         (Role::Version, "#[version]"),
         (Role::CreatedAt, "#[created_at]"),
         (Role::UpdatedAt, "#[updated_at]"),
+        (Role::CreatedBy, "#[created_by]"),
+        (Role::LastModifiedBy, "#[last_modified_by]"),
     ] {
         if let Some(second) = entity.persistent().filter(|f| f.role == role).nth(1) {
             return Err(syn::Error::new_spanned(
