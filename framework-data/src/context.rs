@@ -54,6 +54,16 @@ pub trait DataContextExt {
             ds.set_auditor_aware(auditor.clone());
         }
     }
+    /// Adds `listener` to the ones called around writes of `E`, on every DataSource of the
+    /// context (see [`EntityListener`](crate::repository::EntityListener)).
+    fn add_entity_listener<E: Entity>(
+        &self,
+        listener: Arc<dyn crate::repository::EntityListener<E>>,
+    ) {
+        for ds in self.datasources().iter() {
+            ds.add_entity_listener(listener.clone());
+        }
+    }
     /// Runs `fut` with this context's TransactionManagers as the ones `#[transactional]` and
     /// [`TransactionManager::lookup`] find, whatever other contexts the process has started
     /// (tests running in parallel, say).

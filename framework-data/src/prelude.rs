@@ -5,19 +5,20 @@ pub use crate::cache::CacheContextExt;
 pub use crate::context::DataContextExt;
 pub use crate::datasource::{AuditorAware, DataSource, DataSources};
 pub use crate::driver::Dialect;
-pub use crate::entity::{Embeddable, Entity};
+pub use crate::entity::{Embeddable, Entity, Lifecycle, LifecycleEvent};
 pub use crate::error::{DataError, DataResult, ErrorCategory, Violation};
 /// `entity.validate()`, which `#[validate(..)]` rules on an entity implement, and the error a
 /// `custom(function = ..)` rule returns.
 pub use validator::{Validate, ValidationError};
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{
-    CrudRepository, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,
+    CrudRepository, EntityListener, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,
 };
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,
 };
 pub use framework_core::context::shutdown_signal;
+pub use framework_core::context::BoxFuture;
 pub use framework_core::{ApplicationContext, Beans, Error};
 pub use framework_tx_macros::{DbEnum, Embeddable, Entity, repository, service, transactional};
 

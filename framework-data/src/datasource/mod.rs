@@ -86,6 +86,10 @@ struct Inner {
     extension: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
     /// Who is acting, for `#[created_by]`/`#[last_modified_by]`.
     auditor: std::sync::RwLock<Option<Arc<dyn AuditorAware>>>,
+    /// What higher layers keep per type on this DataSource (entity listeners).
+    extensions: std::sync::RwLock<
+        std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>,
+    >,
     admission: Admission,
     losses: Arc<LossMark>,
 }
@@ -128,6 +132,7 @@ impl DataSource {
                 slow_statement_threshold: config.slow_statement_threshold,
                 extension: std::sync::OnceLock::new(),
                 auditor: std::sync::RwLock::new(None),
+                extensions: std::sync::RwLock::new(std::collections::HashMap::new()),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
             }),
@@ -251,6 +256,39 @@ impl DataSource {
             .unwrap_or_else(|e| e.into_inner())
             .clone()?;
         auditor.current_auditor()
+    }
+
+    /// Replaces the extension under `key` by `update(old)`.
+    pub(crate) fn update_extension(
+        &self,
+        key: std::any::TypeId,
+        update: impl FnOnce(
+            Option<&Arc<dyn std::any::Any + Send + Sync>>,
+        ) -> Arc<dyn std::any::Any + Send + Sync>,
+    ) {
+        let mut map = self
+            .inner
+            .extensions
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let new = update(map.get(&key));
+        map.insert(key, new);
+    }
+
+    /// The extension under `key`, if any.
+    pub(crate) fn extension(
+        &self,
+        key: std::any::TypeId,
+    ) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+        let map = self
+            .inner
+            .extensions
+            .read()
+            .unwrap_or_else(|e| e.into_inner());
+        if map.is_empty() {
+            return None;
+        }
+        map.get(&key).cloned()
     }
 
     /// The attached value, if it is a `T` (a lock-free read).

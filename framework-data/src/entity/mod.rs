@@ -4,12 +4,14 @@
 mod audit;
 pub mod embedded;
 mod id;
+pub mod lifecycle;
 pub(crate) mod validation;
 pub(crate) mod macro_support;
 
 use std::fmt::Debug;
 
 pub use audit::{AuditTimestamp, AuditorValue};
+pub use lifecycle::{Lifecycle, LifecycleEvent};
 pub use crate::datasource::AuditorAware;
 pub use embedded::{Embeddable, EmbeddedValue};
 pub use id::{GeneratedId, VersionValue};
@@ -105,6 +107,18 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
 
     /// Sets `#[last_modified_by]`.
     fn set_last_modified_by(&mut self, _who: Option<&str>) {}
+
+    /// Whether the entity implements [`Lifecycle`] (`#[entity(lifecycle)]`; generated).
+    #[doc(hidden)]
+    fn __fw_lifecycle() -> bool {
+        false
+    }
+
+    /// Calls the entity's [`Lifecycle`] method of `event` (generated).
+    #[doc(hidden)]
+    fn __fw_callback(&mut self, _event: LifecycleEvent) -> crate::DataResult<()> {
+        Ok(())
+    }
 
     /// Whether the entity has a `#[created_by]` or `#[last_modified_by]` field (generated),
     /// so that a repository asks who is acting only when it needs to.

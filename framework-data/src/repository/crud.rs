@@ -12,7 +12,8 @@ use crate::cache::{CachedCollection, EntityCache, WriteGuard};
 use crate::tx::TransactionSynchronization;
 use crate::datasource::{DataSource, Operation};
 use crate::driver::Dialect;
-use crate::entity::Entity;
+use crate::entity::{Entity, LifecycleEvent};
+use super::listener::Events;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
 use crate::sql::{Builder, Lock, SortColumn, Sql};
@@ -329,6 +330,24 @@ impl<E: Entity> Repository<E> {
 
     /// Saves one entity.
     pub async fn save(&self, entity: E) -> DataResult<E> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            // Callbacks, validation, the row and cascades, callbacks: one transaction.
+            return self
+                .in_transaction("save", async move {
+                    let mut e = entity;
+                    let new = e.is_new();
+                    events.fire(pre_event(new), &mut e).await?;
+                    let mut saved = self.save_checked(e).await?;
+                    events.fire(post_event(new), &mut saved).await?;
+                    Ok(saved)
+                })
+                .await;
+        }
+        self.save_checked(entity).await
+    }
+
+    /// `save` after the pre-write callbacks: validation, then the row and its cascades.
+    async fn save_checked(&self, entity: E) -> DataResult<E> {
         crate::entity::validation::check(std::iter::once(&entity))?;
         if let Some(hooks) = super::cascade::hooks::<E>() {
             // The row, then its cascading collections, in one transaction.
@@ -457,6 +476,27 @@ impl<E: Entity> Repository<E> {
     /// and no transaction is running, they run in one, as Spring Data's `saveAll` does: all or
     /// nothing. Returns them in the order given.
     pub async fn save_all(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            return self
+                .in_transaction("save_all", async move {
+                    let mut entities = entities;
+                    let new: Vec<bool> = entities.iter().map(Entity::is_new).collect();
+                    for (e, new) in entities.iter_mut().zip(&new) {
+                        events.fire(pre_event(*new), e).await?;
+                    }
+                    let mut saved = self.save_all_checked(entities).await?;
+                    for (e, new) in saved.iter_mut().zip(&new) {
+                        events.fire(post_event(*new), e).await?;
+                    }
+                    Ok(saved)
+                })
+                .await;
+        }
+        self.save_all_checked(entities).await
+    }
+
+    /// `save_all` after the pre-write callbacks.
+    async fn save_all_checked(&self, entities: Vec<E>) -> DataResult<Vec<E>> {
         crate::entity::validation::check(entities.iter())?;
         if let Some(hooks) = super::cascade::hooks::<E>() {
             let existed: Vec<bool> = entities.iter().map(|e| !e.is_new()).collect();
@@ -855,11 +895,42 @@ impl<E: Entity> Repository<E> {
 
     /// Deletes the entity by id.
     pub async fn delete(&self, entity: E) -> DataResult<()> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            return self
+                .in_transaction("delete", self.delete_with(&events, entity))
+                .await
+                .map(|_| ());
+        }
         self.delete_by_id(entity.id()).await.map(|_| ())
     }
 
-    /// Deletes by id; returns whether a row was deleted.
+    /// Deletes `entity` between its remove callbacks (the caller holds the transaction).
+    async fn delete_with(&self, events: &Events<E>, mut entity: E) -> DataResult<bool> {
+        events.fire(LifecycleEvent::PreRemove, &mut entity).await?;
+        let deleted = self.delete_by_id_now(entity.id()).await?;
+        events.fire(LifecycleEvent::PostRemove, &mut entity).await?;
+        Ok(deleted)
+    }
+
+    /// Deletes by id; returns whether a row was deleted. With listeners or lifecycle
+    /// callbacks, the entity is read first (they are called with it), as JPA's `remove`
+    /// needs it too; an absent id calls nothing.
     pub async fn delete_by_id(&self, id: E::Id) -> DataResult<bool> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            return self
+                .in_transaction("delete", async move {
+                    match self.find_by_id(id).await? {
+                        Some(e) => self.delete_with(&events, e).await,
+                        None => Ok(false),
+                    }
+                })
+                .await;
+        }
+        self.delete_by_id_now(id).await
+    }
+
+    /// Deletes by id with the cascades, without callbacks.
+    async fn delete_by_id_now(&self, id: E::Id) -> DataResult<bool> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
             // The cascading children first, then the row, in one transaction.
             return self
@@ -870,6 +941,16 @@ impl<E: Entity> Repository<E> {
                 .await;
         }
         self.delete_row(id).await
+    }
+
+    /// Deletes `entities` one by one between their remove callbacks (the caller holds the
+    /// transaction); returns how many rows went.
+    async fn delete_each_with(&self, events: &Events<E>, entities: Vec<E>) -> DataResult<u64> {
+        let mut deleted = 0;
+        for e in entities {
+            deleted += u64::from(self.delete_with(events, e).await?);
+        }
+        Ok(deleted)
     }
 
     /// Deletes `ids` one by one, each after its cascading children (the caller holds the
@@ -906,6 +987,14 @@ impl<E: Entity> Repository<E> {
     /// When `E` cascades removals, each goes with its children, one by one, in one
     /// transaction.
     pub async fn delete_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<u64> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            return self
+                .in_transaction("delete_all_by_id", async move {
+                    let found = self.find_all_by_id(ids).await?;
+                    self.delete_each_with(&events, found).await
+                })
+                .await;
+        }
         if let Some(hooks) = super::cascade::hooks::<E>() {
             return self
                 .in_transaction("delete_all_by_id", self.delete_each(hooks, ids))
@@ -927,6 +1016,14 @@ impl<E: Entity> Repository<E> {
     /// Deletes every entity. When `E` cascades removals, each goes with its children, one by
     /// one, in one transaction (Spring Data JPA's `deleteAll()` does the same).
     pub async fn delete_all(&self) -> DataResult<u64> {
+        if let Some(events) = Events::<E>::of(&self.ds) {
+            return self
+                .in_transaction("delete_all", async move {
+                    let found = self.find_all().await?;
+                    self.delete_each_with(&events, found).await
+                })
+                .await;
+        }
         if let Some(hooks) = super::cascade::hooks::<E>() {
             return self
                 .in_transaction("delete_all", async {
@@ -1002,5 +1099,23 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>> {
         Box::pin(Repository::delete_all(self))
+    }
+}
+
+/// The event before a write of an entity that is `new` or not.
+fn pre_event(new: bool) -> LifecycleEvent {
+    if new {
+        LifecycleEvent::PrePersist
+    } else {
+        LifecycleEvent::PreUpdate
+    }
+}
+
+/// The event after it.
+fn post_event(new: bool) -> LifecycleEvent {
+    if new {
+        LifecycleEvent::PostPersist
+    } else {
+        LifecycleEvent::PostUpdate
     }
 }

@@ -41,6 +41,7 @@ mod crud;
 pub(crate) mod derived;
 pub(crate) mod eager;
 pub(crate) mod generated;
+pub mod listener;
 mod locking;
 pub(crate) mod native;
 mod page;
@@ -51,6 +52,7 @@ pub(crate) mod stream;
 
 pub use crate::sql::{Lock, LockMode, LockWait};
 pub use crud::{CrudRepository, Repository};
+pub use listener::EntityListener;
 pub use native::FromQueryRow;
 pub use page::{Direction, Order, Page, Pageable, Sort};
 pub use sql_client::SqlStatement;

@@ -172,6 +172,26 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             }
         }
     });
+    // What a decoded entity goes through: `Ok`, or its `post_load` first.
+    let (loaded, lifecycle_fns) = if e.lifecycle {
+        (
+            quote!(#fd::entity::lifecycle::loaded),
+            quote! {
+                fn __fw_lifecycle() -> bool {
+                    true
+                }
+
+                fn __fw_callback(
+                    &mut self,
+                    event: #fd::entity::LifecycleEvent,
+                ) -> #fd::DataResult<()> {
+                    #fd::entity::lifecycle::dispatch(self, event)
+                }
+            },
+        )
+    } else {
+        (quote!(::core::result::Result::Ok), TokenStream::new())
+    };
     let created_fn = stamp(Role::CreatedAt, "set_created_at");
     let updated_fn = stamp(Role::UpdatedAt, "set_updated_at");
     let name = ident.to_string();
@@ -213,7 +233,7 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             }
 
             fn from_row(row: &#fd::value::Row) -> ::core::result::Result<Self, #fd::value::DecodeError> {
-                ::core::result::Result::Ok(Self {
+                #loaded(Self {
                     #(#decode_fields)*
                 })
             }
@@ -222,10 +242,11 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
                 row: &#fd::value::Row,
                 positions: &[usize],
             ) -> ::core::result::Result<Self, #fd::value::DecodeError> {
-                ::core::result::Result::Ok(Self {
+                #loaded(Self {
                     #(#decode_fields_at)*
                 })
             }
+            #lifecycle_fns
 
             #version_fns
             #created_fn

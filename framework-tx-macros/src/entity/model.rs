@@ -11,6 +11,8 @@ pub(crate) struct Entity {
     pub table: String,
     pub cache: Option<String>,
     pub datasource: String,
+    /// `lifecycle`: the entity implements `Lifecycle`.
+    pub lifecycle: bool,
     /// The path of framework-data.
     pub fd: TokenStream,
     /// Every field, transient ones included (they are filled with `Default` when loaded).
@@ -212,6 +214,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
     let mut table = snake_case(&ident.to_string());
     let mut cache: Option<String> = None;
     let mut datasource = "default".to_owned();
+    let mut lifecycle = false;
     let mut fd = None;
     for attr in input.attrs.iter().filter(|a| a.path().is_ident("entity")) {
         attr.parse_nested_meta(|m| {
@@ -224,11 +227,13 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 });
             } else if m.path.is_ident("datasource") {
                 datasource = m.value()?.parse::<LitStr>()?.value();
+            } else if m.path.is_ident("lifecycle") {
+                lifecycle = true;
             } else if m.path.is_ident("crate") {
                 let path: LitStr = m.value()?.parse()?;
                 fd = Some(path.parse::<syn::Path>()?);
             } else {
-                return Err(m.error("unknown entity option; expected `table = \"...\"`, `cache = \"...\"`, `datasource = \"...\"` or `crate = \"...\"`"));
+                return Err(m.error("unknown entity option; expected `table = \"...\"`, `cache = \"...\"`, `datasource = \"...\"`, `lifecycle` or `crate = \"...\"`"));
             }
             Ok(())
         })?;
@@ -480,6 +485,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         table,
         cache,
         datasource,
+        lifecycle,
         fd,
         fields,
         id,
