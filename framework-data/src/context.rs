@@ -64,6 +64,17 @@ pub trait DataContextExt {
             ds.add_entity_listener(listener.clone());
         }
     }
+    /// Adds `listener` for events of type `Ev` published in transactions, on every
+    /// DataSource of the context (see
+    /// [`TransactionalEventListener`](crate::tx::TransactionalEventListener)).
+    fn add_event_listener<Ev: Send + Sync + 'static>(
+        &self,
+        listener: Arc<dyn crate::tx::TransactionalEventListener<Ev>>,
+    ) {
+        for ds in self.datasources().iter() {
+            ds.add_event_listener(listener.clone());
+        }
+    }
     /// Runs `fut` with this context's TransactionManagers as the ones `#[transactional]` and
     /// [`TransactionManager::lookup`] find, whatever other contexts the process has started
     /// (tests running in parallel, say).

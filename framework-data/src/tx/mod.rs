@@ -21,6 +21,7 @@
 pub(crate) mod active;
 pub(crate) mod ambient;
 mod auto_config;
+mod events;
 pub(crate) mod macro_support;
 pub(crate) mod manager;
 mod managers;
@@ -36,6 +37,7 @@ pub use crate::definition::{Isolation, Propagation, TransactionDefinition};
 pub use crate::error::TxError;
 pub use ambient::carry;
 pub use auto_config::TransactionManagersAutoConfiguration;
+pub use events::{TransactionPhase, TransactionalEventListener, publish};
 pub use managers::{TransactionManager, TransactionManagers, TransactionMetrics};
 pub(crate) use retry::Retry;
 pub use rollback::RollbackPolicy;
