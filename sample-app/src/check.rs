@@ -25,12 +25,17 @@ pub struct Invariants {
     pub audit_lines: u64,
     /// Committed transfers without an audit line: must be 0.
     pub unaudited: i64,
+    /// Committed transfers without their outbox message: must be 0.
+    pub unannounced: i64,
 }
 
 impl Invariants {
     /// Whether every invariant holds.
     pub fn hold(&self) -> bool {
-        self.total_cents == self.opening_cents && self.negative == 0 && self.unaudited == 0
+        self.total_cents == self.opening_cents
+            && self.negative == 0
+            && self.unaudited == 0
+            && self.unannounced == 0
     }
 }
 
@@ -55,11 +60,17 @@ impl fmt::Display for Invariants {
             self.negative,
             mark(self.negative == 0)
         )?;
-        write!(
+        writeln!(
             f,
             "committed transfers without an audit line: {}: {}",
             self.unaudited,
             mark(self.unaudited == 0)
+        )?;
+        write!(
+            f,
+            "committed transfers without an outbox message: {}: {}",
+            self.unannounced,
+            mark(self.unannounced == 0)
         )
     }
 }
@@ -78,5 +89,6 @@ pub async fn invariants(ctx: &ApplicationContext<BankModule>) -> DataResult<Inva
         transfers: transfers.count().await?,
         audit_lines: audit.count().await?,
         unaudited: transfers.count_unaudited().await?,
+        unannounced: transfers.count_without_outbox_message().await?,
     })
 }

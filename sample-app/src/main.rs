@@ -13,6 +13,7 @@ mod api;
 mod bank;
 mod check;
 mod model;
+mod outbox;
 mod repositories;
 mod simulate;
 
@@ -162,6 +163,7 @@ async fn bind_api() -> Result<tokio::net::TcpListener, Box<dyn std::error::Error
 async fn serve() -> AppResult {
     let listener = bind_api().await?;
     let ctx = builder().module::<BankModule>().start().await?;
+    outbox::install(&ctx)?;
     tracing::info!(profiles = ?ctx.config().profiles(), "active profiles");
     for ds in ctx.datasources().iter() {
         let version = ds.server_version().await?;
@@ -208,6 +210,7 @@ async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResul
         .module::<BankModule>()
         .start()
         .await?;
+    outbox::install(&ctx)?;
     let ok = simulate::run(&ctx, accounts, transfers, concurrency).await?;
     ctx.shutdown().await?;
     Ok(ok)

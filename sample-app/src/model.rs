@@ -139,3 +139,20 @@ pub struct IdempotencyKey {
     #[created_at]
     pub created_at: DateTime<Utc>,
 }
+
+/// A message of the transactional outbox (see `outbox.rs`).
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "outbox")]
+pub struct OutboxMessage {
+    /// Generated.
+    #[id(generated)]
+    pub id: i64,
+    /// What happened: `transfer.committed`.
+    pub topic: String,
+    /// The transfer it is about (one message each).
+    pub transfer_id: i64,
+    /// The event as JSON.
+    pub payload: String,
+    /// When it was written.
+    pub created_at: DateTime<Utc>,
+}

@@ -27,6 +27,11 @@ pub trait TransferRepository: CrudRepository<Transfer> {
         "SELECT COUNT(*) FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM audit_entries a WHERE a.reference = t.reference)"
     )]
     async fn count_unaudited(&self) -> DataResult<i64>;
+    /// Committed transfers without their outbox message (there must be none).
+    #[query(
+        "SELECT COUNT(*) FROM transfers t WHERE NOT EXISTS (SELECT 1 FROM outbox o WHERE o.transfer_id = t.id)"
+    )]
+    async fn count_without_outbox_message(&self) -> DataResult<i64>;
 }
 
 /// Audit lines, newest first.

@@ -51,8 +51,7 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
     let out = sample_app(dir, &["migrate"], env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("applied V1__accounts")
-            && text(&out).contains("applied V3__idempotency_keys"),
+        text(&out).contains("applied V1__accounts") && text(&out).contains("applied V4__outbox"),
         "{}",
         text(&out)
     );
@@ -68,7 +67,7 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
     let out = sample_app(dir, &["validate"], env);
     assert!(out.status.success(), "{}", text(&out));
     assert!(
-        text(&out).contains("schema matches 4 entities"),
+        text(&out).contains("schema matches 5 entities"),
         "{}",
         text(&out)
     );

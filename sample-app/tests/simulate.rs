@@ -76,6 +76,11 @@ fn simulate_passes(backend: Backend, url: &str) {
         report.contains("committed transfers without an audit line: 0: ok"),
         "{report}"
     );
+    // The outbox listener wrote a message in each transfer's transaction.
+    assert!(
+        report.contains("committed transfers without an outbox message: 0: ok"),
+        "{report}"
+    );
     // With the bank's default pool (10 on SQLite, 20 in prod) and 32 concurrent transfers, no
     // transfer failed for want of a connection.
     assert!(report.contains("unavailable 0,"), "{report}");
