@@ -105,7 +105,7 @@ impl DataSource {
 impl TransactionManager {
     /// Publishes `event` in the current transaction of this manager's DataSource: its
     /// listeners run at their phases when the transaction completes (see the
-    /// [module docs](self::super::events)). Without listeners for `Ev` it does nothing.
+    /// [module docs](crate::tx::events)). Without listeners for `Ev` it does nothing.
     pub fn publish<Ev: Send + Sync + 'static>(&self, event: Ev) {
         let Some(found) = self
             .datasource()

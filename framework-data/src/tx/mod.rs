@@ -21,7 +21,7 @@
 pub(crate) mod active;
 pub(crate) mod ambient;
 mod auto_config;
-mod events;
+pub mod events;
 pub(crate) mod macro_support;
 pub(crate) mod manager;
 mod managers;
