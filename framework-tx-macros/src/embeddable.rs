@@ -162,18 +162,7 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         }
     });
 
-    let targets: Vec<crate::validation::Target<'_>> = named
-        .named
-        .iter()
-        .filter_map(|f| {
-            Some(crate::validation::Target {
-                ident: f.ident.as_ref()?,
-                ty: &f.ty,
-                attrs: &f.attrs,
-            })
-        })
-        .collect();
-    let validate = crate::validation::validate_impl(&fd, ident, &input.attrs, &targets)?;
+    let validate = crate::validation::validate_impl(&fd, ident, &input.attrs, &named.named)?;
     let names: Vec<String> = fields.iter().map(|f| f.ident.to_string()).collect();
     let validation_fns = validate.as_ref().map(|_| {
         quote! {

@@ -15,26 +15,33 @@ use syn::{Attribute, Expr, Ident, LitStr, Path, Type, meta::ParseNestedMeta};
 
 use crate::field_type::option_inner;
 
-/// A field as validation sees it.
-pub(crate) struct Target<'a> {
-    pub ident: &'a Ident,
-    pub ty: &'a Type,
-    pub attrs: &'a [Attribute],
+/// A named field as validation sees it.
+struct Target<'a> {
+    ident: &'a Ident,
+    ty: &'a Type,
+    attrs: &'a [Attribute],
 }
 
 /// The `impl Validate` of `ident`, or `None` when nothing carries a `#[validate]` rule.
-pub(crate) fn validate_impl(
+pub(crate) fn validate_impl<'a>(
     fd: &TokenStream,
     ident: &Ident,
     struct_attrs: &[Attribute],
-    fields: &[Target<'_>],
+    fields: impl IntoIterator<Item = &'a syn::Field>,
 ) -> syn::Result<Option<TokenStream>> {
     let v = quote!(#fd::__private::validation);
     let mut checks = Vec::new();
+    let fields = fields.into_iter().filter_map(|f| {
+        Some(Target {
+            ident: f.ident.as_ref()?,
+            ty: &f.ty,
+            attrs: &f.attrs,
+        })
+    });
     for f in fields {
         for attr in f.attrs.iter().filter(|a| a.path().is_ident("validate")) {
             attr.parse_nested_meta(|m| {
-                checks.push(field_rule(&v, f, &m)?);
+                checks.push(field_rule(&v, &f, &m)?);
                 Ok(())
             })?;
         }

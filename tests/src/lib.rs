@@ -74,6 +74,15 @@ impl TestDatabase {
         self.backend
     }
 
+    /// The column type of a database-generated `i64` id, for tests' `CREATE TABLE`s.
+    pub fn generated_id(&self) -> &'static str {
+        match self.backend() {
+            Backend::Postgres => "BIGSERIAL PRIMARY KEY",
+            Backend::MySql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
+            Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
+        }
+    }
+
     /// The URL of the test's own database.
     pub fn url(&self) -> &str {
         &self.url

@@ -45,10 +45,11 @@ fn note(slug: &str, text: &str) -> Note {
 async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    let (id, ts) = match db.backend() {
-        Backend::Postgres => ("BIGSERIAL PRIMARY KEY", "TIMESTAMPTZ"),
-        Backend::MySql => ("BIGINT AUTO_INCREMENT PRIMARY KEY", "DATETIME(6)"),
-        Backend::Sqlite => ("INTEGER PRIMARY KEY AUTOINCREMENT", "TEXT"),
+    let id = db.generated_id();
+    let ts = match db.backend() {
+        Backend::Postgres => "TIMESTAMPTZ",
+        Backend::MySql => "DATETIME(6)",
+        Backend::Sqlite => "TEXT",
     };
     ds.execute_script(&format!(
         "CREATE TABLE audited_notes (id {id}, slug VARCHAR(50) NOT NULL UNIQUE, text VARCHAR(200) NOT NULL, created_by VARCHAR(50) NULL, modified_by VARCHAR(50) NOT NULL, created_at {ts} NOT NULL, version BIGINT NOT NULL)"

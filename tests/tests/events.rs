@@ -10,7 +10,7 @@ use std::time::Duration;
 
 use framework_data::prelude::*;
 use framework_data::tx::{TransactionPhase, TransactionalEventListener};
-use tests::{Backend, TestDatabase, db_test};
+use tests::{TestDatabase, db_test};
 
 #[derive(Debug, Clone)]
 pub struct Placed(pub String);
@@ -85,11 +85,7 @@ async fn start(
 ) -> (ApplicationContext, DataSource, Arc<Mutex<Vec<String>>>) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    let id = match db.backend() {
-        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
-        Backend::MySql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
-        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-    };
+    let id = db.generated_id();
     ds.execute_script(&format!(
         "CREATE TABLE ev_orders (id {id}, name VARCHAR(100) NOT NULL)"
     ))

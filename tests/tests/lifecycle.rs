@@ -6,7 +6,7 @@
 use std::sync::{Arc, Mutex};
 
 use framework_data::prelude::*;
-use tests::{Backend, TestDatabase, db_test};
+use tests::{TestDatabase, db_test};
 
 #[derive(Entity, Debug, Clone, PartialEq)]
 #[entity(table = "lc_members", lifecycle)]
@@ -120,11 +120,7 @@ static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
 async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    let id = match db.backend() {
-        Backend::Postgres => "BIGSERIAL PRIMARY KEY",
-        Backend::MySql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
-        Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-    };
+    let id = db.generated_id();
     for ddl in [
         format!(
             "CREATE TABLE lc_members (id {id}, email VARCHAR(100) NOT NULL, status VARCHAR(20) NOT NULL, version BIGINT NOT NULL)"

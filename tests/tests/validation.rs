@@ -98,11 +98,7 @@ fn member(email: &str, name: &str) -> Member {
 async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
-    let id = match db.backend() {
-        tests::Backend::Postgres => "BIGSERIAL PRIMARY KEY",
-        tests::Backend::MySql => "BIGINT AUTO_INCREMENT PRIMARY KEY",
-        tests::Backend::Sqlite => "INTEGER PRIMARY KEY AUTOINCREMENT",
-    };
+    let id = db.generated_id();
     for ddl in [
         format!("CREATE TABLE val_teams (id {id}, name VARCHAR(100) NOT NULL)"),
         format!(

@@ -9,21 +9,8 @@ use syn::DeriveInput;
 
 pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
     let entity = model::parse(&input)?;
-    let syn::Data::Struct(data) = &input.data else {
-        unreachable!("model::parse accepts structs only")
-    };
-    let targets: Vec<crate::validation::Target<'_>> = data
-        .fields
-        .iter()
-        .filter_map(|f| {
-            Some(crate::validation::Target {
-                ident: f.ident.as_ref()?,
-                ty: &f.ty,
-                attrs: &f.attrs,
-            })
-        })
-        .collect();
+    let named = model::named_fields(&input, "Entity")?;
     let validate =
-        crate::validation::validate_impl(&entity.fd, &entity.ident, &input.attrs, &targets)?;
+        crate::validation::validate_impl(&entity.fd, &entity.ident, &input.attrs, &named.named)?;
     Ok(expand::expand(&entity, validate))
 }
