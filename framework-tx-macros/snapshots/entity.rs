@@ -255,7 +255,11 @@ impl ::framework_data::entity::Entity for Owner {
     ) {
         if let ::core::option::Option::Some(v) = ::framework_data::entity::EmbeddedValue::__fw_value(
             &self.address,
-        ) {
+        )
+            && <<Option<
+                Address,
+            > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::__fw_validates()
+        {
             ::framework_data::entity::Embeddable::__fw_violations(
                 v,
                 &::std::format!("{prefix}address."),

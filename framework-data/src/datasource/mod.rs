@@ -41,6 +41,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use auditor::AuditorAware;
+
+use std::any::{Any, TypeId};
+use std::collections::HashMap;
+
+/// A list of `T`s kept on a DataSource by type (`push_extension`).
+pub(crate) type ExtensionList<T> = Arc<[Arc<T>]>;
 pub use auto_config::DataSourcesAutoConfiguration;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use health::{DataSourceHealth, DataSourcesInfo};
@@ -84,12 +90,9 @@ struct Inner {
     slow_statement_threshold: Duration,
     /// What a higher layer attached to this DataSource (the entity cache's manager).
     extension: std::sync::OnceLock<Arc<dyn std::any::Any + Send + Sync>>,
-    /// Who is acting, for `#[created_by]`/`#[last_modified_by]`.
-    auditor: std::sync::RwLock<Option<Arc<dyn AuditorAware>>>,
-    /// What higher layers keep per type on this DataSource (entity listeners).
-    extensions: std::sync::RwLock<
-        std::collections::HashMap<std::any::TypeId, Arc<dyn std::any::Any + Send + Sync>>,
-    >,
+    /// What higher layers keep per type on this DataSource: the auditor, entity and event
+    /// listeners (see `extension_list`).
+    extensions: std::sync::RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     admission: Admission,
     losses: Arc<LossMark>,
 }
@@ -131,8 +134,7 @@ impl DataSource {
                 metrics: metrics::DataSourceMetrics::new(name),
                 slow_statement_threshold: config.slow_statement_threshold,
                 extension: std::sync::OnceLock::new(),
-                auditor: std::sync::RwLock::new(None),
-                extensions: std::sync::RwLock::new(std::collections::HashMap::new()),
+                extensions: std::sync::RwLock::new(HashMap::new()),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
             }),
@@ -240,46 +242,49 @@ impl DataSource {
     /// # }
     /// ```
     pub fn set_auditor_aware(&self, auditor: Arc<dyn AuditorAware>) {
-        *self
-            .inner
-            .auditor
-            .write()
-            .unwrap_or_else(|e| e.into_inner()) = Some(auditor);
+        self.extensions_mut()
+            .insert(TypeId::of::<dyn AuditorAware>(), Arc::new(auditor));
     }
 
     /// The current auditor, when an [`AuditorAware`] is set and names one.
     pub(crate) fn current_auditor(&self) -> Option<String> {
-        let auditor = self
-            .inner
-            .auditor
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .clone()?;
+        let slot = self.extension(TypeId::of::<dyn AuditorAware>())?;
+        let auditor = slot.downcast_ref::<Arc<dyn AuditorAware>>()?.clone();
         auditor.current_auditor()
     }
 
-    /// Replaces the extension under `key` by `update(old)`.
-    pub(crate) fn update_extension(
-        &self,
-        key: std::any::TypeId,
-        update: impl FnOnce(
-            Option<&Arc<dyn std::any::Any + Send + Sync>>,
-        ) -> Arc<dyn std::any::Any + Send + Sync>,
-    ) {
-        let mut map = self
-            .inner
-            .extensions
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
-        let new = update(map.get(&key));
-        map.insert(key, new);
+    /// Appends `item` to the list of `T`s kept on this DataSource (listeners of one type).
+    pub(crate) fn push_extension<T: ?Sized + Send + Sync + 'static>(&self, item: Arc<T>) {
+        let mut map = self.extensions_mut();
+        let key = TypeId::of::<ExtensionList<T>>();
+        let mut all: Vec<Arc<T>> = map
+            .get(&key)
+            .and_then(|o| o.downcast_ref::<ExtensionList<T>>())
+            .map(|l| l.to_vec())
+            .unwrap_or_default();
+        all.push(item);
+        map.insert(key, Arc::new(ExtensionList::<T>::from(all)));
     }
 
-    /// The extension under `key`, if any.
-    pub(crate) fn extension(
+    /// The list of `T`s kept on this DataSource, in the order added; `None` when empty (one
+    /// map lookup: what every write of an entity type without listeners pays).
+    pub(crate) fn extension_list<T: ?Sized + Send + Sync + 'static>(
         &self,
-        key: std::any::TypeId,
-    ) -> Option<Arc<dyn std::any::Any + Send + Sync>> {
+    ) -> Option<ExtensionList<T>> {
+        let found = self.extension(TypeId::of::<ExtensionList<T>>())?;
+        found.downcast_ref::<ExtensionList<T>>().cloned()
+    }
+
+    fn extensions_mut(
+        &self,
+    ) -> std::sync::RwLockWriteGuard<'_, HashMap<TypeId, Arc<dyn Any + Send + Sync>>> {
+        self.inner
+            .extensions
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn extension(&self, key: TypeId) -> Option<Arc<dyn Any + Send + Sync>> {
         let map = self
             .inner
             .extensions

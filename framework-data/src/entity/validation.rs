@@ -76,6 +76,9 @@ impl Pending {
 
     /// Adds `field`'s errors to `out`, its path after `prefix` (`""`, `address.`, `pets[1].`).
     pub fn take(&mut self, field: &str, prefix: &str, out: &mut Vec<Violation>) {
+        if self.0.is_empty() {
+            return; // the usual case: a valid entity
+        }
         if let Some(kind) = self.0.remove(field) {
             add(kind, format!("{prefix}{field}"), out);
         }

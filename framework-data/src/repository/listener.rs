@@ -35,7 +35,6 @@
 //! # Ok(()) }
 //! ```
 
-use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use framework_core::context::BoxFuture;
@@ -73,25 +72,12 @@ pub trait EntityListener<E: Entity>: Send + Sync + 'static {
     }
 }
 
-/// The listeners of one entity type on one DataSource.
-type Listeners<E> = Arc<[Arc<dyn EntityListener<E>>]>;
+type Listeners<E> = crate::datasource::ExtensionList<dyn EntityListener<E>>;
 
 impl DataSource {
     /// Adds `listener` to the ones called around writes of `E` through this DataSource.
     pub fn add_entity_listener<E: Entity>(&self, listener: Arc<dyn EntityListener<E>>) {
-        self.update_extension(TypeId::of::<Listeners<E>>(), |old| {
-            let mut all: Vec<Arc<dyn EntityListener<E>>> = old
-                .and_then(|o| o.downcast_ref::<Listeners<E>>())
-                .map(|l| l.to_vec())
-                .unwrap_or_default();
-            all.push(listener);
-            Arc::new(Listeners::<E>::from(all)) as Arc<dyn Any + Send + Sync>
-        });
-    }
-
-    fn entity_listeners<E: Entity>(&self) -> Option<Listeners<E>> {
-        let found = self.extension(TypeId::of::<Listeners<E>>())?;
-        found.downcast_ref::<Listeners<E>>().cloned()
+        self.push_extension(listener);
     }
 }
 
@@ -105,7 +91,7 @@ impl<E: Entity> Events<E> {
     /// The events of writes of `E` on `ds`, or `None` when nothing listens (the usual case:
     /// then a write pays for one map lookup).
     pub(crate) fn of(ds: &DataSource) -> Option<Self> {
-        let listeners = ds.entity_listeners::<E>();
+        let listeners = ds.extension_list::<dyn EntityListener<E>>();
         if listeners.is_none() && !E::__fw_lifecycle() {
             return None;
         }

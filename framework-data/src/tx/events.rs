@@ -43,7 +43,6 @@
 //!   listeners whose `fallback_execution` is true (Spring's `fallbackExecution`), at once on
 //!   a task of its own.
 
-use std::any::{Any, TypeId};
 use std::sync::Arc;
 
 use framework_core::context::BoxFuture;
@@ -83,22 +82,13 @@ pub trait TransactionalEventListener<Ev>: Send + Sync + 'static {
     fn on_event<'a>(&'a self, event: &'a Ev) -> BoxFuture<'a, DataResult<()>>;
 }
 
-type Listeners<Ev> = Arc<[Arc<dyn TransactionalEventListener<Ev>>]>;
-
 impl DataSource {
     /// Adds `listener` for events of type `Ev` published in transactions on this DataSource.
     pub fn add_event_listener<Ev: Send + Sync + 'static>(
         &self,
         listener: Arc<dyn TransactionalEventListener<Ev>>,
     ) {
-        self.update_extension(TypeId::of::<Listeners<Ev>>(), |old| {
-            let mut all: Vec<Arc<dyn TransactionalEventListener<Ev>>> = old
-                .and_then(|o| o.downcast_ref::<Listeners<Ev>>())
-                .map(|l| l.to_vec())
-                .unwrap_or_default();
-            all.push(listener);
-            Arc::new(Listeners::<Ev>::from(all)) as Arc<dyn Any + Send + Sync>
-        });
+        self.push_extension(listener);
     }
 }
 
@@ -107,13 +97,10 @@ impl TransactionManager {
     /// listeners run at their phases when the transaction completes (see the
     /// [module docs](crate::tx::events)). Without listeners for `Ev` it does nothing.
     pub fn publish<Ev: Send + Sync + 'static>(&self, event: Ev) {
-        let Some(found) = self
+        let Some(listeners) = self
             .datasource()
-            .extension(TypeId::of::<Listeners<Ev>>())
+            .extension_list::<dyn TransactionalEventListener<Ev>>()
         else {
-            return;
-        };
-        let Some(listeners) = found.downcast_ref::<Listeners<Ev>>().cloned() else {
             return;
         };
         let published = Arc::new(Published {
@@ -146,7 +133,7 @@ pub fn publish<Ev: Send + Sync + 'static>(event: Ev) {
 /// One published event and the listeners it had then, as a synchronization.
 struct Published<Ev> {
     event: Arc<Ev>,
-    listeners: Listeners<Ev>,
+    listeners: crate::datasource::ExtensionList<dyn TransactionalEventListener<Ev>>,
 }
 
 impl<Ev: Send + Sync + 'static> Published<Ev> {

@@ -623,8 +623,11 @@ fn validation_fns(e: &Entity, own: bool) -> TokenStream {
             validates.push(quote! {
                 <<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::__fw_validates()
             });
+            // Only a value type with rules pays for its path.
             visits.push(quote! {
-                if let ::core::option::Option::Some(v) = #fd::entity::EmbeddedValue::__fw_value(&self.#fi) {
+                if let ::core::option::Option::Some(v) = #fd::entity::EmbeddedValue::__fw_value(&self.#fi)
+                    && <<#ty as #fd::entity::EmbeddedValue>::Value as #fd::entity::Embeddable>::__fw_validates()
+                {
                     #fd::entity::Embeddable::__fw_violations(v, &::std::format!(#nested), out);
                 }
             });
