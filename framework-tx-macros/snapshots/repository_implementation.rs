@@ -72,6 +72,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                 ],
                 order: &[("name", true)],
                 lock: ::core::option::Option::None,
+                visibility: ::framework_data::sql::Visibility::Live,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(
@@ -102,6 +103,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                 ],
                 order: &[],
                 lock: ::core::option::Option::None,
+                visibility: ::framework_data::sql::Visibility::Live,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(

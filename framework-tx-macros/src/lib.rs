@@ -30,7 +30,8 @@ use proc_macro::TokenStream;
 /// fields make a composite key), `#[embedded_id]` (a composite key of an `Embeddable` type),
 /// `#[embedded]` or `#[embedded(prefix = "...")]` (a value type's columns),
 /// `#[column(name = "...")]`, `#[version]`, `#[created_at]`, `#[updated_at]`, `#[created_by]`,
-/// `#[last_modified_by]` (see `AuditorAware`), `#[transient]`
+/// `#[last_modified_by]` (see `AuditorAware`), `#[soft_delete]` (an `Option<DateTime<Utc>>`:
+/// deletes stamp it, reads skip stamped rows), `#[transient]`
 /// (not persisted; filled with `Default::default()` when loaded), and associations:
 /// `#[many_to_one(column = "author_id")]` on a `Ref<T>` or `Option<Ref<T>>` (the column
 /// defaults to `<field>_id`), `#[one_to_many(mapped_by = "author", order_by = "title asc")]` on
@@ -57,7 +58,8 @@ use proc_macro::TokenStream;
         one_to_one,
         validate,
         created_by,
-        last_modified_by
+        last_modified_by,
+        soft_delete
     )
 )]
 pub fn derive_entity(input: TokenStream) -> TokenStream {

@@ -83,6 +83,15 @@ impl TestDatabase {
         }
     }
 
+    /// The column type of a `DateTime<Utc>` field, for tests' `CREATE TABLE`s.
+    pub fn timestamp(&self) -> &'static str {
+        match self.backend() {
+            Backend::Postgres => "TIMESTAMPTZ",
+            Backend::MySql => "DATETIME(6)",
+            Backend::Sqlite => "TEXT",
+        }
+    }
+
     /// The URL of the test's own database.
     pub fn url(&self) -> &str {
         &self.url

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use framework_data::prelude::*;
-use tests::{Backend, TestDatabase, db_test};
+use tests::{TestDatabase, db_test};
 
 tokio::task_local! {
     static USER: String;
@@ -46,11 +46,7 @@ async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
     let ctx = db.context().start().await.unwrap();
     let ds = ctx.datasource_default().unwrap();
     let id = db.generated_id();
-    let ts = match db.backend() {
-        Backend::Postgres => "TIMESTAMPTZ",
-        Backend::MySql => "DATETIME(6)",
-        Backend::Sqlite => "TEXT",
-    };
+    let ts = db.timestamp();
     ds.execute_script(&format!(
         "CREATE TABLE audited_notes (id {id}, slug VARCHAR(50) NOT NULL UNIQUE, text VARCHAR(200) NOT NULL, created_by VARCHAR(50) NULL, modified_by VARCHAR(50) NOT NULL, created_at {ts} NOT NULL, version BIGINT NOT NULL)"
     ))

@@ -12,6 +12,7 @@ use crate::datasource::{DataSource, Operation};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
 use crate::mapping::JoinTable;
+use crate::sql::Visibility;
 use crate::sql::dialect::DialectSql;
 use crate::value::SqlValue;
 
@@ -65,8 +66,13 @@ where
     let cache = cache.and_then(|name| usable_cache::<P, C>(ds, name));
     load_level(ds, parents, rest, slot, level, cache, chain, |dialect, padded| {
         let q = crate::sql::dialect::of(dialect);
-        let mut text = C::sql().statements(meta, dialect).find_all.as_str().to_owned();
+        let every_row = C::sql().statements_seeing(meta, dialect, Visibility::All);
+        let mut text = every_row.find_all.as_str().to_owned();
         text.push_str(" WHERE ");
+        // Soft-deleted children are not in the collection.
+        if Visibility::Live.write_condition(meta, q, None, &mut text) {
+            text.push_str(" AND ");
+        }
         q.quote(meta.columns[fk].column, &mut text);
         push_in_list(q, padded, &mut text);
         push_order(q, &order, "", &mut text);
@@ -310,7 +316,8 @@ where
     if keys.is_empty() {
         return Ok(());
     }
-    let repo = crate::repository::Repository::<T>::new(ds.clone());
+    // A reference resolves to its row even when that is soft-deleted: the row is there.
+    let repo = crate::repository::Repository::<T>::new(ds.clone()).with_deleted();
     let mut targets = Vec::with_capacity(keys.len());
     for chunk in keys.chunks(KEYS_PER_STATEMENT) {
         targets.extend(repo.find_all_by_id_lazy(chunk.to_vec()).await?);
@@ -433,7 +440,11 @@ where
         q.quote(meta.columns[*target_id].column, &mut text);
         text.push_str(" = j.");
         q.quote(join.inverse_join_column, &mut text);
-        text.push_str(" WHERE j.");
+        text.push_str(" WHERE ");
+        if Visibility::Live.write_condition(meta, q, Some("t"), &mut text) {
+            text.push_str(" AND ");
+        }
+        text.push_str("j.");
         q.quote(join.join_column, &mut text);
         push_in_list(q, padded, &mut text);
         push_order(q, &order, "t.", &mut text);

@@ -120,6 +120,13 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// Whether the entity's `#[soft_delete]` column is set (generated; `false` without one),
+    /// so that no cache keeps a deleted row read with `with_deleted`.
+    #[doc(hidden)]
+    fn __fw_deleted(&self) -> bool {
+        false
+    }
+
     /// Whether the entity has a `#[created_by]` or `#[last_modified_by]` field (generated),
     /// so that a repository asks who is acting only when it needs to.
     #[doc(hidden)]

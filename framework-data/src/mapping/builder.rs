@@ -20,6 +20,8 @@ pub enum Role {
     CreatedBy,
     /// `#[last_modified_by]`.
     LastModifiedBy,
+    /// `#[soft_delete]`.
+    SoftDelete,
 }
 
 /// Builds an entity's metadata once, at its first use: an embedded field's columns come from
@@ -52,6 +54,7 @@ impl MetadataBuilder {
                 updated_at: None,
                 created_by: None,
                 last_modified_by: None,
+                soft_delete: None,
                 cache_region,
                 datasource,
                 join_tables: &[],
@@ -79,6 +82,7 @@ impl MetadataBuilder {
             Role::UpdatedAt => self.meta.updated_at = Some(idx),
             Role::CreatedBy => self.meta.created_by = Some(idx),
             Role::LastModifiedBy => self.meta.last_modified_by = Some(idx),
+            Role::SoftDelete => self.meta.soft_delete = Some(idx),
         }
         self.columns.push(column);
         self

@@ -47,6 +47,9 @@ pub struct EntityMetadata {
     pub created_by: Option<usize>,
     /// Index of the `#[last_modified_by]` column.
     pub last_modified_by: Option<usize>,
+    /// Index of the `#[soft_delete]` column: when set, deletes stamp it instead of removing
+    /// the row, and reads skip rows where it is not NULL.
+    pub soft_delete: Option<usize>,
     /// The cache region, when the entity opts in.
     pub cache_region: Option<&'static str>,
     /// The DataSource whose schema the entity is validated against (`#[entity(datasource =
@@ -137,11 +140,20 @@ impl EntityMetadata {
             .filter(move |(i, _)| !(self.id_generated && self.is_id(*i)))
     }
 
-    /// Columns written by UPDATE: all but the id, `created_at` and `created_by`.
+    /// Columns written by UPDATE: all but the id, `created_at`, `created_by` and the
+    /// `#[soft_delete]` column (only deletes and `restore` write it).
     pub fn update_columns(&self) -> impl Iterator<Item = (usize, &ColumnMeta)> {
         self.columns.iter().enumerate().filter(move |(i, _)| {
-            !self.is_id(*i) && Some(*i) != self.created_at && Some(*i) != self.created_by
+            !self.is_id(*i)
+                && Some(*i) != self.created_at
+                && Some(*i) != self.created_by
+                && Some(*i) != self.soft_delete
         })
+    }
+
+    /// The `#[soft_delete]` column, if the entity has one.
+    pub fn soft_delete_column(&self) -> Option<&ColumnMeta> {
+        self.soft_delete.map(|i| &self.columns[i])
     }
 }
 

@@ -16,7 +16,7 @@ use crate::entity::{Entity, LifecycleEvent};
 use super::listener::Events;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
-use crate::sql::{Builder, Lock, SortColumn, Sql};
+use crate::sql::{Builder, Lock, SortColumn, Sql, Visibility};
 use crate::tx::{TransactionDefinition, TransactionManager};
 use crate::value::{Args, Row};
 
@@ -58,12 +58,16 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     fn count(&self) -> BoxFuture<'_, DataResult<u64>>;
     /// Whether the id exists.
     fn exists_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
-    /// Deletes the entity (by its id; with a version, only that version).
+    /// Deletes the entity (by its id; with a version, only that version). With a
+    /// `#[soft_delete]` field every delete stamps it instead (see
+    /// [soft deletes](crate::repository::soft_delete)).
     fn delete(&self, entity: E) -> BoxFuture<'_, DataResult<()>>;
     /// Deletes by id; returns whether a row was deleted.
     fn delete_by_id(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
     /// Deletes every entity; returns how many.
     fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>>;
+    /// Brings a soft-deleted entity back; see [`Repository::restore`].
+    fn restore(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
 }
 
 /// The CRUD repository of `E` on one DataSource.
@@ -84,12 +88,14 @@ pub struct Repository<E: Entity> {
     cache: std::sync::OnceLock<Option<Arc<EntityCache<E>>>>,
     /// The collection caches whose children are `E` (`#[one_to_many(cache)]`).
     collections: std::sync::OnceLock<Vec<&'static CachedCollection>>,
+    /// Which rows of a soft-deleting entity its reads see.
+    visibility: Visibility,
     _entity: PhantomData<fn() -> E>,
 }
 
 impl<E: Entity> Clone for Repository<E> {
     fn clone(&self) -> Self {
-        Self::new(self.ds.clone())
+        Self::new(self.ds.clone()).seeing(self.visibility)
     }
 }
 
@@ -141,8 +147,85 @@ impl<E: Entity> Repository<E> {
             ds,
             cache: std::sync::OnceLock::new(),
             collections: std::sync::OnceLock::new(),
+            visibility: Visibility::Live,
             _entity: PhantomData,
         }
+    }
+
+    /// This repository with reads that see `visibility`'s rows.
+    fn seeing(mut self, visibility: Visibility) -> Self {
+        self.visibility = visibility.of(E::metadata());
+        self
+    }
+
+    /// The same repository, its reads seeing soft-deleted rows too (see
+    /// [soft deletes](crate::sql::Visibility)); for an entity without a `#[soft_delete]`
+    /// field it is the same as `self`. Deletes stay soft; saving a deleted entity through it
+    /// updates the row without restoring it.
+    ///
+    /// ```no_run
+    /// use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "notes", crate = "framework_data")]
+    /// # struct Note { #[id(generated)] id: i64, #[soft_delete] deleted_at: Option<DateTime<Utc>> }
+    /// # async fn run(notes: Repository<Note>) -> DataResult<()> {
+    /// notes.delete_by_id(7).await?;
+    /// assert!(notes.find_by_id(7).await?.is_none());
+    /// let note = notes.with_deleted().find_by_id(7).await?.expect("still stored");
+    /// assert!(note.deleted_at.is_some());
+    /// # Ok(()) }
+    /// ```
+    pub fn with_deleted(&self) -> Self {
+        self.clone().seeing(Visibility::All)
+    }
+
+    /// The same repository, its reads seeing only the soft-deleted rows (Laravel's
+    /// `onlyTrashed`).
+    ///
+    /// ```no_run
+    /// use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "notes", crate = "framework_data")]
+    /// # struct Note { #[id(generated)] id: i64, #[soft_delete] deleted_at: Option<DateTime<Utc>> }
+    /// # async fn run(notes: Repository<Note>) -> DataResult<()> {
+    /// let bin: Vec<Note> = notes.only_deleted().find_all().await?;
+    /// # Ok(()) }
+    /// ```
+    pub fn only_deleted(&self) -> Self {
+        self.clone().seeing(Visibility::Deleted)
+    }
+
+    /// Which rows its reads see.
+    pub(crate) fn visibility(&self) -> Visibility {
+        self.visibility
+    }
+
+    /// A statement of this repository whose text depends on the call (`key`: its shape),
+    /// built once per shape and visibility.
+    fn variable(&self, key: &str, build: impl FnOnce(&Builder<'_>) -> String) -> Sql {
+        let dialect = self.dialect();
+        let key = format!("{}{key}", self.visibility.key());
+        E::sql().variable(dialect, &key, || {
+            build(&Builder::seeing(E::metadata(), dialect, self.visibility))
+        })
+    }
+
+    /// The arguments of a delete: a soft delete binds its time first.
+    fn deletion_args(&self) -> DataResult<Args> {
+        let mut args = self.ds.args();
+        self.deletion_args_first(&mut args)?;
+        Ok(args)
+    }
+
+    /// Binds a soft delete's time (nothing without a `#[soft_delete]` column).
+    pub(super) fn deletion_args_first(&self, args: &mut Args) -> DataResult<()> {
+        if let Some(column) = E::metadata().soft_delete_column() {
+            let now = now();
+            let bound = match column.sql_type {
+                crate::value::SqlType::Timestamp => args.add(&now.naive_utc()),
+                _ => args.add(&now),
+            };
+            bound.map_err(|e| self.bind_err(e))?;
+        }
+        Ok(())
     }
 
     /// The entity cache of `E` on this DataSource, when `E` opts in and its region is on.
@@ -163,6 +246,10 @@ impl<E: Entity> Repository<E> {
     /// `RepeatableRead` or `Serializable`: its decisions must rest on what the database
     /// serializes, not on a cached copy another instance may have made stale.
     fn cache_mode(&self) -> (bool, bool) {
+        if self.visibility == Visibility::Deleted {
+            // The cache holds live rows only.
+            return (false, false);
+        }
         match crate::tx::ambient::current(&self.ds) {
             Some(tx) => {
                 let strict = !tx.def.read_only
@@ -271,7 +358,7 @@ impl<E: Entity> Repository<E> {
     }
 
     fn sql(&self) -> &'static crate::sql::Statements {
-        E::sql().statements(E::metadata(), self.dialect())
+        E::sql().statements_seeing(E::metadata(), self.dialect(), self.visibility)
     }
 
     pub(super) fn bind_err(&self, e: crate::value::BoxDynError) -> DataError {
@@ -658,8 +745,7 @@ impl<E: Entity> Repository<E> {
     pub async fn find_by_id_locked(&self, id: E::Id, lock: Lock) -> DataResult<Option<E>> {
         let meta = E::metadata();
         let clause = super::locking::prepare(&self.ds, lock, meta).await?;
-        let dialect = self.dialect();
-        let sql = E::sql().variable(dialect, &format!("find_by_id_lock:{}", lock.key()), || {
+        let sql = self.variable(&format!("find_by_id_lock:{}", lock.key()), |_| {
             format!("{}{clause}", self.sql().find_by_id.as_str())
         });
         let mut args = self.ds.args();
@@ -683,7 +769,7 @@ impl<E: Entity> Repository<E> {
                 }
                 let ticket = cache.ticket(&id);
                 let found = self.load_by_id(id.clone()).await?;
-                if fill && let Some(e) = &found {
+                if fill && let Some(e) = found.as_ref().filter(|e| !e.__fw_deleted()) {
                     cache.put(id, e.clone(), ticket).await;
                 }
                 return Ok(found);
@@ -755,7 +841,7 @@ impl<E: Entity> Repository<E> {
             .load_all_by_id(missing.keys().cloned().collect())
             .await?;
         for e in loaded {
-            if fill {
+            if fill && !e.__fw_deleted() {
                 let id = e.id();
                 if let Some(ticket) = missing.get(&id) {
                     cache.put(id, e.clone(), *ticket).await;
@@ -769,7 +855,8 @@ impl<E: Entity> Repository<E> {
     async fn load_all_by_id(&self, ids: Vec<E::Id>) -> DataResult<Vec<E>> {
         let mut out = Vec::with_capacity(ids.len());
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
-            let (sql, args) = self.in_list(chunk, "select_in", |b, n| b.select_in(n))?;
+            let (sql, args) =
+                self.in_list(chunk, "select_in", |b, n| b.select_in(n), self.ds.args())?;
             for row in self
                 .ds
                 .fetch_all_as(self.op("find_all_by_id"), sql, args)
@@ -788,13 +875,10 @@ impl<E: Entity> Repository<E> {
         ids: &[E::Id],
         kind: &str,
         build: impl FnOnce(&Builder<'_>, usize) -> String,
+        mut args: Args,
     ) -> DataResult<(Sql, Args)> {
         let padded = ids.len().next_power_of_two();
-        let dialect = self.dialect();
-        let sql = E::sql().variable(dialect, &format!("{kind}:{padded}"), || {
-            build(&Builder::new(E::metadata(), dialect), padded)
-        });
-        let mut args = self.ds.args();
+        let sql = self.variable(&format!("{kind}:{padded}"), |b| build(b, padded));
         for id in ids {
             self.bind_id(&mut args, id)?;
         }
@@ -830,10 +914,7 @@ impl<E: Entity> Repository<E> {
                 }
             }
         }
-        let dialect = self.dialect();
-        Ok(E::sql().variable(dialect, &signature, || {
-            Builder::new(meta, dialect).select_sorted(&keys, paged)
-        }))
+        Ok(self.variable(&signature, |b| b.select_sorted(&keys, paged)))
     }
 
     /// Every entity, ordered.
@@ -970,7 +1051,7 @@ impl<E: Entity> Repository<E> {
 
     async fn delete_row(&self, id: E::Id) -> DataResult<bool> {
         let _write = self.cache_write(vec![id.clone()]).await;
-        let mut args = self.ds.args();
+        let mut args = self.deletion_args()?;
         self.bind_id(&mut args, &id)?;
         let done = self
             .ds
@@ -1003,7 +1084,8 @@ impl<E: Entity> Repository<E> {
         let _write = self.cache_write(ids.clone()).await;
         let mut total = 0;
         for chunk in ids.chunks(bind_limit(self.dialect()).min(MAX_BATCH_ROWS)) {
-            let (sql, args) = self.in_list(chunk, "delete_in", |b, n| b.delete_in(n))?;
+            let (sql, args) =
+                self.in_list(chunk, "delete_in", |b, n| b.delete_in(n), self.deletion_args()?)?;
             total += self
                 .ds
                 .execute_as(self.op("delete_all_by_id"), sql, args)
@@ -1040,7 +1122,7 @@ impl<E: Entity> Repository<E> {
             .execute_as(
                 self.op("delete_all"),
                 self.sql().delete_all.clone(),
-                self.ds.args(),
+                self.deletion_args()?,
             )
             .await?
             .rows_affected)
@@ -1099,6 +1181,9 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>> {
         Box::pin(Repository::delete_all(self))
+    }
+    fn restore(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>> {
+        Box::pin(Repository::restore(self, id))
     }
 }
 

@@ -12,7 +12,7 @@ use crate::datasource::Operation;
 use crate::driver::Dialect;
 use crate::entity::{Entity, EntityMetadata};
 use crate::error::{DataError, DataResult};
-use crate::sql::{ShapeMap, SortColumn, Sql, dialect, sql_from};
+use crate::sql::{ShapeMap, SortColumn, Sql, Visibility, dialect, sql_from};
 use crate::value::{Args, QueryArg};
 
 pub use framework_vocabulary::{Op, Subject};
@@ -47,6 +47,10 @@ pub struct DerivedQuery {
     pub order: &'static [(&'static str, bool)],
     /// `#[lock(..)]`: a locking read.
     pub lock: Option<crate::sql::Lock>,
+    /// Which rows of a soft-deleting entity it sees: `Live` unless the name says
+    /// `find_deleted_by` (`Deleted`) or `find_with_deleted_by` (`All`); a `Live` query of a
+    /// repository from `with_deleted()`/`only_deleted()` sees what that repository sees.
+    pub visibility: crate::sql::Visibility,
 }
 
 /// The statement texts of one derived query, built on first use per dialect and shape.
@@ -109,6 +113,10 @@ pub struct Call<'r, E: Entity> {
     sort: Option<Sort>,
     page: Option<Pageable>,
     shaped: bool,
+    /// Which rows it sees.
+    visibility: Visibility,
+    /// A soft delete's binding of its time, which failed or not.
+    soft_delete: Option<DataResult<()>>,
 }
 
 /// The case-insensitive (Unicode) regular expression that matches what the LIKE-family `op`
@@ -159,7 +167,11 @@ impl<'r, E: Entity> Call<'r, E> {
         cache: &'static QueryCache,
         repo: &'r Repository<E>,
     ) -> Self {
-        Call {
+        let visibility = match query.visibility {
+            Visibility::Live => repo.visibility(),
+            asked => asked.of(E::metadata()),
+        };
+        let mut call = Call {
             query,
             cache,
             repo,
@@ -167,8 +179,24 @@ impl<'r, E: Entity> Call<'r, E> {
             shapes: vec![Shape::Plain; query.parts.len()],
             sort: None,
             page: None,
-            shaped: false,
+            // Statement texts of other visibilities are kept by shape.
+            shaped: visibility != Visibility::Live,
+            visibility,
+            soft_delete: None,
+        };
+        if call.soft_deletes() {
+            // The soft delete's `SET deleted_at = ?` comes before the conditions.
+            call.soft_delete = Some(call.repo.deletion_args_first(&mut call.args));
         }
+        call
+    }
+
+    /// Whether the query's delete is an UPDATE of the soft-delete column (not when `E`
+    /// cascades removals: then the rows are read and deleted one by one).
+    fn soft_deletes(&self) -> bool {
+        self.query.subject == Subject::Delete
+            && E::metadata().soft_delete.is_some()
+            && super::cascade::hooks::<E>().is_none()
     }
 
     fn bind_error(&self, e: crate::value::BoxDynError) -> DataError {
@@ -287,7 +315,7 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     fn shape_key(&self, kind: Kind, d: Dialect) -> String {
-        let mut key = format!("{}:{}:", d.slot(), kind as usize);
+        let mut key = format!("{}{}:{}:", self.visibility.key(), d.slot(), kind as usize);
         for s in &self.shapes {
             match s {
                 Shape::Plain => key.push('.'),
@@ -350,12 +378,39 @@ impl<'r, E: Entity> Call<'r, E> {
                 }
                 out.push_str(" FROM ");
             }
+            (Subject::Delete, _) if self.soft_deletes() => out.push_str("UPDATE "),
             (Subject::Delete, _) => out.push_str("DELETE FROM "),
         }
         sql.quote(meta.table, &mut out);
+        let deleting = q.subject == Subject::Delete && kind != Kind::Rows;
+        if deleting && self.soft_deletes() {
+            out.push_str(" SET ");
+            if let Some(c) = meta.soft_delete_column() {
+                sql.quote(c.column, &mut out);
+            }
+            out.push_str(" = ");
+            ph(&mut out);
+        }
+        // A delete removes live rows; a read sees its visibility's.
+        let visibility = if deleting {
+            Visibility::Live
+        } else {
+            self.visibility
+        };
+        let mut filter = String::new();
+        visibility.write_condition(meta, sql, None, &mut filter);
+        if !filter.is_empty() {
+            out.push_str(" WHERE ");
+            out.push_str(&filter);
+            if !q.parts.is_empty() {
+                out.push_str(" AND (");
+            }
+        }
 
         if !q.parts.is_empty() {
-            out.push_str(" WHERE ");
+            if filter.is_empty() {
+                out.push_str(" WHERE ");
+            }
             let groups = q.parts.iter().map(|p| p.group).max().unwrap_or(0) + 1;
             for g in 0..groups {
                 if g > 0 {
@@ -461,6 +516,9 @@ impl<'r, E: Entity> Call<'r, E> {
                 if groups > 1 {
                     out.push(')');
                 }
+            }
+            if !filter.is_empty() {
+                out.push(')');
             }
         }
 
@@ -650,7 +708,7 @@ impl<'r, E: Entity> Call<'r, E> {
     /// is emptied (the deleted ids are not known). When `E` cascades removals, the matching
     /// entities are read and deleted one by one, each after its children, in one transaction
     /// (as Spring Data JPA's derived deletes do).
-    pub async fn delete(self) -> DataResult<u64> {
+    pub async fn delete(mut self) -> DataResult<u64> {
         if let Some(hooks) = super::cascade::hooks::<E>() {
             let repo = self.repo;
             return repo
@@ -667,6 +725,9 @@ impl<'r, E: Entity> Call<'r, E> {
                     repo.delete_each(hooks, ids).await
                 })
                 .await;
+        }
+        if let Some(bound) = self.soft_delete.take() {
+            bound?;
         }
         let _write = self.repo.cache_write_all();
         let sql = self.sql(Kind::Main)?;

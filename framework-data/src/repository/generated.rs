@@ -105,6 +105,9 @@ macro_rules! __delegate_crud_repository {
             fn delete_all(&self) -> $crate::__private::BoxFuture<'_, $crate::DataResult<u64>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.delete_all().await })
             }
+            fn restore(&self, id: <$entity as $crate::entity::Entity>::Id) -> $crate::__private::BoxFuture<'_, $crate::DataResult<bool>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.restore(id).await })
+            }
         }
     };
 }

@@ -46,6 +46,7 @@ mod locking;
 pub(crate) mod native;
 mod page;
 mod property_path;
+pub mod soft_delete;
 mod sql_client;
 mod upsert;
 pub(crate) mod stream;

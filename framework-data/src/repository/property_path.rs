@@ -113,6 +113,10 @@ pub(crate) fn condition_site<E: Entity>(
         before.push_str(" FROM ");
         sql.quote(child.table, &mut before);
         before.push_str(" WHERE ");
+        // Soft-deleted children are not in the collection.
+        if crate::sql::Visibility::Live.write_condition(child, sql, None, &mut before) {
+            before.push_str(" AND ");
+        }
         return Ok((column, before, ")"));
     }
     let meta = E::metadata();

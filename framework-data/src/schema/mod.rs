@@ -4,7 +4,7 @@
 //! Checked per entity: the table exists; every persistent field's column exists; its type is
 //! compatible with the field's type on that database (see [`compat`](self) for the table); a
 //! nullable column is mapped to an `Option` (a NOT NULL column mapped to `Option<T>` is only a
-//! warning); the id columns are the primary key, the whole of it for a composite key; no two
+//! warning, except for the `#[soft_delete]` column, which must be nullable); the id columns are the primary key, the whole of it for a composite key; no two
 //! fields share a column. A `#[many_to_one]` is checked as the column it is (present, of the
 //! target's id type, nullable only for an `Option<Ref<T>>`); a `#[many_to_many]`'s join table
 //! must exist with both key columns, NOT NULL, of the owner's and the target's id types.
@@ -119,6 +119,15 @@ pub async fn validate(
                 out.push(mismatch(
                     format!("NOT NULL (field `{}` is not an Option)", col.field),
                     "nullable".to_owned(),
+                ));
+            } else if !found.nullable && meta.soft_delete == Some(i) {
+                // A delete writes a time into it and a live row holds NULL.
+                out.push(mismatch(
+                    format!(
+                        "a nullable column (field `{}` is the #[soft_delete] column, NULL while the row is live)",
+                        col.field
+                    ),
+                    "NOT NULL".to_owned(),
                 ));
             } else if !found.nullable && col.nullable {
                 tracing::warn!(

@@ -7,7 +7,7 @@ use sea_query::{
     SqliteQueryBuilder, UpdateStatement,
 };
 
-use super::{cache::Statements, sql_from};
+use super::{Visibility, cache::Statements, sql_from};
 use crate::driver::Dialect;
 use crate::mapping::EntityMetadata;
 
@@ -21,6 +21,7 @@ pub(crate) struct SortKey {
 pub(crate) struct Builder<'m> {
     meta: &'m EntityMetadata,
     dialect: Dialect,
+    visibility: Visibility,
 }
 
 fn placeholder() -> Expr {
@@ -32,8 +33,79 @@ fn ident(name: &str) -> Alias {
 }
 
 impl<'m> Builder<'m> {
+    /// The texts of reads that see live rows only.
     pub(crate) fn new(meta: &'m EntityMetadata, dialect: Dialect) -> Self {
-        Self { meta, dialect }
+        Self::seeing(meta, dialect, Visibility::Live)
+    }
+
+    /// The texts of reads that see `visibility`'s rows (see [`Visibility`]).
+    pub(crate) fn seeing(meta: &'m EntityMetadata, dialect: Dialect, visibility: Visibility) -> Self {
+        Self {
+            meta,
+            dialect,
+            visibility: visibility.of(meta),
+        }
+    }
+
+    /// The condition that keeps the visible rows, if there is one.
+    fn visible(&self) -> Option<Expr> {
+        let column = Expr::col(ident(self.meta.soft_delete_column()?.column));
+        match self.visibility {
+            Visibility::Live => Some(column.is_null()),
+            Visibility::Deleted => Some(column.is_not_null()),
+            Visibility::All => None,
+        }
+    }
+
+    /// Adds the visibility condition to a SELECT.
+    fn filtered(&self, mut q: SelectStatement) -> SelectStatement {
+        if let Some(keep) = self.visible() {
+            q.and_where(keep);
+        }
+        q
+    }
+
+    /// A soft delete of the live rows that `cond` matches: `UPDATE t SET deleted_at = ? WHERE
+    /// cond AND deleted_at IS NULL` (the time is bound first); a DELETE without a soft-delete
+    /// column.
+    fn delete_where(&self, cond: Option<Cond>) -> String {
+        let Some(column) = self.meta.soft_delete_column() else {
+            let mut q = DeleteStatement::new();
+            q.from_table(ident(self.meta.table));
+            if let Some(c) = cond {
+                q.cond_where(c);
+            }
+            return self.render(&q);
+        };
+        let mut q = UpdateStatement::new();
+        q.table(ident(self.meta.table))
+            .values([(ident(column.column), placeholder())]);
+        if let Some(c) = cond {
+            q.cond_where(c);
+        }
+        q.and_where(Expr::col(ident(column.column)).is_null());
+        self.render(&q)
+    }
+
+    /// `UPDATE t SET deleted_at = NULL WHERE id = ? AND deleted_at IS NOT NULL`: brings a
+    /// soft-deleted row back (`None` without a soft-delete column).
+    pub(crate) fn restore_by_id(&self) -> Option<String> {
+        let column = self.meta.soft_delete_column()?;
+        let mut q = UpdateStatement::new();
+        q.table(ident(self.meta.table))
+            // Written out, not a value: `render` turns every value into a placeholder.
+            .values([(ident(column.column), Expr::cust("NULL"))])
+            .cond_where(self.id_eq())
+            .and_where(Expr::col(ident(column.column)).is_not_null());
+        Some(self.render(&q))
+    }
+
+    /// `DELETE FROM t WHERE id = ?`, soft-delete column or not.
+    pub(crate) fn hard_delete_by_id(&self) -> String {
+        let mut q = DeleteStatement::new();
+        q.from_table(ident(self.meta.table))
+            .cond_where(self.id_eq());
+        self.render(&q)
     }
 
     fn render<S: QueryStatementWriter>(&self, stmt: &S) -> String {
@@ -78,21 +150,21 @@ impl<'m> Builder<'m> {
         let find_by_id = {
             let mut q = self.select_all_columns();
             q.cond_where(self.id_eq());
-            sql_from(self.render(&q))
+            sql_from(self.render(&self.filtered(q)))
         };
         let exists_by_id = {
             let mut q = Query::select();
             q.expr(Expr::cust("1"))
                 .from(ident(self.meta.table))
                 .cond_where(self.id_eq());
-            sql_from(self.render(&q))
+            sql_from(self.render(&self.filtered(q)))
         };
-        let find_all = sql_from(self.render(&self.select_all_columns()));
+        let find_all = sql_from(self.render(&self.filtered(self.select_all_columns())));
         let count = {
             let mut q = Query::select();
             q.expr(Expr::col(Asterisk).count())
                 .from(ident(self.meta.table));
-            sql_from(self.render(&q))
+            sql_from(self.render(&self.filtered(q)))
         };
         let insert = sql_from(self.insert_text(1));
         // An entity with nothing but its id has no UPDATE; the repository never sends one.
@@ -110,19 +182,14 @@ impl<'m> Builder<'m> {
             if let Some(v) = self.meta.version {
                 q.and_where(Expr::col(ident(self.meta.columns[v].column)).eq(placeholder()));
             }
+            // A soft-deleted row is not there to update (unless the repository sees it).
+            if let Some(keep) = self.visible() {
+                q.and_where(keep);
+            }
             sql_from(self.render(&q))
         };
-        let delete_by_id = {
-            let mut q = DeleteStatement::new();
-            q.from_table(ident(self.meta.table))
-                .cond_where(self.id_eq());
-            sql_from(self.render(&q))
-        };
-        let delete_all = {
-            let mut q = DeleteStatement::new();
-            q.from_table(ident(self.meta.table));
-            sql_from(self.render(&q))
-        };
+        let delete_by_id = sql_from(self.delete_where(Some(self.id_eq())));
+        let delete_all = sql_from(self.delete_where(None));
         Statements {
             find_by_id,
             exists_by_id,
@@ -164,6 +231,7 @@ impl<'m> Builder<'m> {
                 ),
             };
         }
+        let mut q = self.filtered(q);
         if paged {
             q.limit(0).offset(0);
         }
@@ -297,14 +365,12 @@ impl<'m> Builder<'m> {
     pub(crate) fn select_in(&self, n: usize) -> String {
         let mut q = self.select_all_columns();
         q.cond_where(self.id_in(n));
-        self.render(&q)
+        self.render(&self.filtered(q))
     }
 
-    /// `DELETE FROM t WHERE id IN (?, ...)` with `n` ids.
+    /// `DELETE FROM t WHERE id IN (?, ...)` with `n` ids (a soft delete, its time bound
+    /// first, with a soft-delete column).
     pub(crate) fn delete_in(&self, n: usize) -> String {
-        let mut q = DeleteStatement::new();
-        q.from_table(ident(self.meta.table))
-            .cond_where(self.id_in(n));
-        self.render(&q)
+        self.delete_where(Some(self.id_in(n)))
     }
 }

@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 use std::sync::{OnceLock, RwLock};
 
-use super::{Builder, Sql};
+use super::{Builder, Sql, Visibility};
 use crate::driver::Dialect;
 use crate::mapping::EntityMetadata;
 
@@ -69,7 +69,8 @@ impl ShapeMap {
 /// Statement texts of one entity, for every dialect; `#[derive(Entity)]` gives each entity a
 /// static one.
 pub struct EntitySql {
-    fixed: [OnceLock<Statements>; 3],
+    /// Per visibility (see [`Visibility`]), per dialect.
+    fixed: [[OnceLock<Statements>; 3]; 3],
     variable: [ShapeMap; 3],
 }
 
@@ -83,14 +84,26 @@ impl EntitySql {
     /// An empty cache (a `const fn`, so it can be a `static`).
     pub const fn new() -> Self {
         Self {
-            fixed: [OnceLock::new(), OnceLock::new(), OnceLock::new()],
+            fixed: [const { [const { OnceLock::new() }; 3] }; 3],
             variable: [ShapeMap::new(), ShapeMap::new(), ShapeMap::new()],
         }
     }
 
-    /// The fixed statements for `dialect`, built on first use.
+    /// The fixed statements for `dialect`, built on first use (reads see live rows).
     pub fn statements(&self, meta: &EntityMetadata, dialect: Dialect) -> &Statements {
-        self.fixed[dialect.slot()].get_or_init(|| Builder::new(meta, dialect).statements())
+        self.statements_seeing(meta, dialect, Visibility::Live)
+    }
+
+    /// The fixed statements for `dialect` whose reads see `visibility`'s rows.
+    pub fn statements_seeing(
+        &self,
+        meta: &EntityMetadata,
+        dialect: Dialect,
+        visibility: Visibility,
+    ) -> &Statements {
+        let visibility = visibility.of(meta);
+        self.fixed[visibility.slot()][dialect.slot()]
+            .get_or_init(|| Builder::seeing(meta, dialect, visibility).statements())
     }
 
     /// A statement whose shape depends on the call (sort, list size), built once per shape.

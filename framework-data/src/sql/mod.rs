@@ -30,6 +30,7 @@ pub(crate) mod dialect;
 pub(crate) mod named;
 mod lock;
 mod sort_column;
+mod visibility;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -38,6 +39,7 @@ pub use cache::{EntitySql, ShapeMap, Statements};
 pub(crate) use builder::Builder;
 pub(crate) use sort_column::SortColumn;
 pub use lock::{Lock, LockMode, LockWait};
+pub use visibility::Visibility;
 
 static BUILDS: AtomicU64 = AtomicU64::new(0);
 

@@ -165,6 +165,22 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
     };
     let created_by_fn = auditor(Role::CreatedBy, "set_created_by");
     let modified_by_fn = auditor(Role::LastModifiedBy, "set_last_modified_by");
+    // Whether a loaded row is soft-deleted, so that no cache keeps it; the type check is
+    // spanned on the field's type.
+    let deleted_fn = e.index_of(&Role::SoftDelete).map(|i| {
+        let fi = &persistent[i].ident;
+        let ft = &persistent[i].ty;
+        let check = spanned_by_type(
+            ft,
+            quote!(let _: fn(#fd::__private::chrono::DateTime<#fd::__private::chrono::Utc>) -> #ft = <#ft as #fd::entity::AuditTimestamp>::from_now;),
+        );
+        quote! {
+            fn __fw_deleted(&self) -> bool {
+                #check
+                ::core::option::Option::is_some(&self.#fi)
+            }
+        }
+    });
     let audited_fn = (created_by_fn.is_some() || modified_by_fn.is_some()).then(|| {
         quote! {
             fn __fw_audited() -> bool {
@@ -252,6 +268,7 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             #created_fn
             #updated_fn
             #created_by_fn
+            #deleted_fn
             #modified_by_fn
             #audited_fn
             #cascade
@@ -809,6 +826,7 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
                     Role::UpdatedAt => quote!(UpdatedAt),
                     Role::CreatedBy => quote!(CreatedBy),
                     Role::LastModifiedBy => quote!(LastModifiedBy),
+                    Role::SoftDelete => quote!(SoftDelete),
                     _ => quote!(Plain),
                 };
                 let meta = spanned_by_type(
@@ -1014,6 +1032,8 @@ fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
         let fi = &f.ident;
         let kind = if f.role.is_embedded() {
             quote!(embedded)
+        } else if f.role == Role::SoftDelete {
+            quote!(soft_delete)
         } else if matches!(f.association, Some(Association::ManyToOne { .. })) {
             quote!(reference)
         } else {

@@ -82,6 +82,8 @@ pub(crate) enum Role {
     UpdatedAt,
     CreatedBy,
     LastModifiedBy,
+    /// `#[soft_delete]`: an `Option` timestamp, `None` while the row is live.
+    SoftDelete,
     Transient,
     /// `#[embedded(prefix = "...")]`.
     Embedded {
@@ -144,7 +146,7 @@ fn set_role(role: &mut Role, new: Role, span: Span) -> syn::Result<()> {
     if *role != Role::Plain {
         return Err(syn::Error::new(
             span,
-            "a field can have only one of #[id], #[embedded_id], #[embedded], #[version], #[created_at], #[updated_at], #[transient]",
+            "a field can have only one of #[id], #[embedded_id], #[embedded], #[version], #[created_at], #[updated_at], #[created_by], #[last_modified_by], #[soft_delete], #[transient]",
         ));
     }
     *role = new;
@@ -278,6 +280,14 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 set_role(&mut role, Role::CreatedBy, attr.span())?;
             } else if p.is_ident("last_modified_by") {
                 set_role(&mut role, Role::LastModifiedBy, attr.span())?;
+            } else if p.is_ident("soft_delete") {
+                if !option_inner(&f.ty).1 {
+                    return Err(syn::Error::new_spanned(
+                        &f.ty,
+                        "a #[soft_delete] field is an `Option<DateTime<Utc>>` (or `Option<NaiveDateTime>`): `None` while the row is live",
+                    ));
+                }
+                set_role(&mut role, Role::SoftDelete, attr.span())?;
             } else if p.is_ident("transient") {
                 set_role(&mut role, Role::Transient, attr.span())?;
             } else if p.is_ident("embedded") {
@@ -496,6 +506,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         (Role::UpdatedAt, "#[updated_at]"),
         (Role::CreatedBy, "#[created_by]"),
         (Role::LastModifiedBy, "#[last_modified_by]"),
+        (Role::SoftDelete, "#[soft_delete]"),
     ] {
         if let Some(second) = entity.persistent().filter(|f| f.role == role).nth(1) {
             return Err(syn::Error::new_spanned(

@@ -418,6 +418,30 @@ fn derived_method(
         Subject::Delete => quote!(Delete),
     };
     let distinct = tree.distinct;
+    let visibility = match tree.rows {
+        grammar::Rows::Live => quote!(Live),
+        rows => {
+            if !fields.iter().any(|f| f.kind == "soft_delete") {
+                let word = if rows == grammar::Rows::All {
+                    "with_deleted"
+                } else {
+                    "deleted"
+                };
+                return Err(err(
+                    m.span(),
+                    m,
+                    format!(
+                        "`{word}` reads soft-deleted rows, and {entity} has no #[soft_delete] field"
+                    ),
+                ));
+            }
+            if rows == grammar::Rows::All {
+                quote!(All)
+            } else {
+                quote!(Deleted)
+            }
+        }
+    };
     let limit = match tree.limit {
         Some(n) => quote!(::core::option::Option::Some(#n)),
         None => quote!(::core::option::Option::None),
@@ -489,6 +513,7 @@ fn derived_method(
             parts: &[#(#parts),*],
             order: &[#(#order),*],
             lock: #lock,
+            visibility: #fd::sql::Visibility::#visibility,
         };
         static CACHE: #fd::__private::derived::QueryCache = #fd::__private::derived::QueryCache::new();
     };

@@ -2,7 +2,7 @@
 //! name against the entity's real properties.
 //!
 //! ```text
-//! method    := subject [distinct] [first|top[N]] {word} "by" [predicate] [order_by]
+//! method    := subject [deleted|with_deleted] [distinct] [first|top[N]] {word} "by" [predicate] [order_by]
 //! subject   := find|read|get|query|search|stream | count | exists | delete|remove
 //! predicate := or_group {"or" or_group} ["all_ignore_case"]
 //! or_group  := part {"and" part}
@@ -35,9 +35,20 @@ pub(crate) struct OrderItem {
     pub(crate) descending: bool,
 }
 
+/// Which rows of a soft-deleting entity the query sees.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rows {
+    Live,
+    /// `find_with_deleted_by`.
+    All,
+    /// `find_deleted_by`.
+    Deleted,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Tree {
     pub(crate) subject: Subject,
+    pub(crate) rows: Rows,
     pub(crate) distinct: bool,
     /// `first` / `top` with its number (1 when none is given).
     pub(crate) limit: Option<u32>,
@@ -269,6 +280,24 @@ pub(crate) fn parse(
     let mut distinct = false;
     let mut limit = None;
     let mut i = 1;
+    let mut rows = Rows::Live;
+    if i < by && words[i] == "deleted" {
+        rows = Rows::Deleted;
+        i += 1;
+    } else if i + 1 < by && words[i] == "with" && words[i + 1] == "deleted" {
+        rows = Rows::All;
+        i += 2;
+    }
+    if rows != Rows::Live && subject == Subject::Delete {
+        return Err(format!(
+            "`{verb}_{}by` would delete deleted rows: a derived delete soft-deletes live rows (purge with `hard_delete_by_id`)",
+            if rows == Rows::All {
+                "with_deleted_"
+            } else {
+                "deleted_"
+            }
+        ));
+    }
     if i < by && words[i] == "distinct" {
         distinct = true;
         i += 1;
@@ -418,6 +447,7 @@ pub(crate) fn parse(
     }
     Ok(Tree {
         subject,
+        rows,
         distinct,
         limit,
         parts,
@@ -452,6 +482,21 @@ mod tests {
 
     fn err(name: &str) -> String {
         parse(name, &props(), &[], "Account").unwrap_err()
+    }
+
+    #[test]
+    fn deleted_rows() {
+        assert_eq!(p("find_deleted_by_owner").rows, Rows::Deleted);
+        assert_eq!(p("count_with_deleted_by").rows, Rows::All);
+        let t = p("find_deleted_distinct_top_3_by_owner");
+        assert_eq!(
+            (t.rows, t.distinct, t.limit),
+            (Rows::Deleted, true, Some(3))
+        );
+        assert_eq!(p("find_by_owner").rows, Rows::Live);
+        // Only directly after the verb.
+        assert_eq!(p("find_users_deleted_by_owner").rows, Rows::Live);
+        assert!(err("delete_deleted_by_owner").contains("hard_delete_by_id"));
     }
 
     #[test]
