@@ -159,7 +159,7 @@ impl<E: Entity> Repository<E> {
     }
 
     /// The same repository, its reads seeing soft-deleted rows too (see
-    /// [soft deletes](crate::sql::Visibility)); for an entity without a `#[soft_delete]`
+    /// [soft deletes](crate::repository::soft_delete)); for an entity without a `#[soft_delete]`
     /// field it is the same as `self`. Deletes stay soft; saving a deleted entity through it
     /// updates the row without restoring it.
     ///
