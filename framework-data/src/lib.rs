@@ -45,6 +45,7 @@ with_a_driver! {
     mod mapping;
     pub mod migrate;
     pub mod prelude;
+    pub mod query;
     pub mod repository;
     pub mod schema;
     pub mod sql;

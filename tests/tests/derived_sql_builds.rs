@@ -1,6 +1,6 @@
-//! Derived and `#[query]` statement texts are built once per method, dialect and shape; calls
-//! only bind. Alone in its binary, so no other test builds texts meanwhile and the count is
-//! exact.
+//! Derived, `#[query]` and specification statement texts are built once per method (or
+//! specification shape), dialect and shape; calls only bind. Alone in its binary, so no other
+//! test builds texts meanwhile and the count is exact.
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -42,6 +42,24 @@ async fn calls(repo: &GadgetRepositoryImpl) {
         .unwrap();
     repo.count_by_note_is_null().await.unwrap();
     repo.above(0).await.unwrap();
+    // Specifications: the same shape with other values, and IN-lists of 3 and 4 values (one
+    // padded shape).
+    let f = Gadget::fields();
+    for (prefix, id) in [("g", 0), ("É", 5)] {
+        let spec = f
+            .name()
+            .ignore_case()
+            .starts_with(prefix)
+            .and(f.id().ge(id));
+        repo.find_all_by(spec.clone()).await.unwrap();
+        repo.count_by_spec(spec).await.unwrap();
+    }
+    repo.find_all_by(f.id().in_([1, 2, 3]).or(f.note().is_null()))
+        .await
+        .unwrap();
+    repo.find_all_by(f.id().in_([1, 2, 3, 4]).or(f.note().is_null()))
+        .await
+        .unwrap();
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

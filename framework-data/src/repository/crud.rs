@@ -16,6 +16,7 @@ use crate::entity::{Entity, LifecycleEvent};
 use super::listener::Events;
 use crate::error::{DataError, DataResult};
 use crate::sql::builder::SortKey;
+use crate::query::Spec;
 use crate::sql::{Builder, Lock, SortColumn, Sql, Visibility};
 use crate::tx::{TransactionDefinition, TransactionManager};
 use crate::value::{Args, Row};
@@ -68,6 +69,20 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     fn delete_all(&self) -> BoxFuture<'_, DataResult<u64>>;
     /// Brings a soft-deleted entity back; see [`Repository::restore`].
     fn restore(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>>;
+    /// Every entity a [`Spec`] matches; see [`Repository::find_all_by`].
+    fn find_all_by(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// Every entity a [`Spec`] matches, ordered.
+    fn find_all_sorted_by(&self, spec: Spec<E>, sort: Sort) -> BoxFuture<'_, DataResult<Vec<E>>>;
+    /// The one entity a [`Spec`] matches; see [`Repository::find_one_by`].
+    fn find_one_by(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<Option<E>>>;
+    /// One page of the entities a [`Spec`] matches.
+    fn find_page_by(&self, spec: Spec<E>, pageable: Pageable) -> BoxFuture<'_, DataResult<Page<E>>>;
+    /// How many entities a [`Spec`] matches.
+    fn count_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>>;
+    /// Whether a [`Spec`] matches any entity.
+    fn exists_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<bool>>;
+    /// Deletes the entities a [`Spec`] matches; see [`Repository::delete_by_spec`].
+    fn delete_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>>;
 }
 
 /// The CRUD repository of `E` on one DataSource.
@@ -800,7 +815,7 @@ impl<E: Entity> Repository<E> {
     }
 
     /// The entities a statement returns, decoded (no associations loaded).
-    async fn fetch_rows(&self, method: &'static str, sql: Sql, args: Args) -> DataResult<Vec<E>> {
+    pub(super) async fn fetch_rows(&self, method: &'static str, sql: Sql, args: Args) -> DataResult<Vec<E>> {
         let rows = self.ds.fetch_all_as(self.op(method), sql, args).await?;
         rows.iter().map(|r| self.decode(r)).collect()
     }
@@ -1184,6 +1199,27 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn restore(&self, id: E::Id) -> BoxFuture<'_, DataResult<bool>> {
         Box::pin(Repository::restore(self, id))
+    }
+    fn find_all_by(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::find_all_by(self, spec))
+    }
+    fn find_all_sorted_by(&self, spec: Spec<E>, sort: Sort) -> BoxFuture<'_, DataResult<Vec<E>>> {
+        Box::pin(Repository::find_all_sorted_by(self, spec, sort))
+    }
+    fn find_one_by(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<Option<E>>> {
+        Box::pin(Repository::find_one_by(self, spec))
+    }
+    fn find_page_by(&self, spec: Spec<E>, pageable: Pageable) -> BoxFuture<'_, DataResult<Page<E>>> {
+        Box::pin(Repository::find_page_by(self, spec, pageable))
+    }
+    fn count_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>> {
+        Box::pin(Repository::count_by_spec(self, spec))
+    }
+    fn exists_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<bool>> {
+        Box::pin(Repository::exists_by_spec(self, spec))
+    }
+    fn delete_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>> {
+        Box::pin(Repository::delete_by_spec(self, spec))
     }
 }
 

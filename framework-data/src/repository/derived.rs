@@ -6,6 +6,7 @@ use std::sync::OnceLock;
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
+use super::condition::Shape;
 use super::property_path::{condition_site, sort_column};
 use super::stream::EntityStream;
 use crate::datasource::Operation;
@@ -91,17 +92,6 @@ impl Default for QueryCache {
     }
 }
 
-/// How a call's arguments shape the statement text of one part.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-enum Shape {
-    #[default]
-    Plain,
-    /// A `None` for `is`/`is_not`.
-    Null,
-    /// An IN-list of this many placeholders (0: empty list).
-    List(usize),
-}
-
 /// One execution of a derived query: arguments are bound in part order, then a terminal method
 /// runs it.
 pub struct Call<'r, E: Entity> {
@@ -117,47 +107,6 @@ pub struct Call<'r, E: Entity> {
     visibility: Visibility,
     /// A soft delete's binding of its time, which failed or not.
     soft_delete: Option<DataResult<()>>,
-}
-
-/// The case-insensitive (Unicode) regular expression that matches what the LIKE-family `op`
-/// with `value` matches: for dialects whose `LOWER` folds ASCII only (SQLite).
-fn ignore_case_regex(op: Op, value: &str) -> String {
-    let escape = crate::driver::regex_escape;
-    match op {
-        Op::StartsWith => format!("(?is)\\A{}", escape(value)),
-        Op::EndsWith => format!("(?is){}\\z", escape(value)),
-        Op::Contains | Op::NotContains => format!("(?is){}", escape(value)),
-        // A LIKE pattern as given: `%` any run, `_` any one character, the rest literal.
-        _ => {
-            let mut out = String::from("(?is)\\A");
-            let mut literal = String::new();
-            for c in value.chars() {
-                match c {
-                    '%' | '_' => {
-                        out.push_str(&escape(&literal));
-                        literal.clear();
-                        out.push_str(if c == '%' { ".*" } else { "." });
-                    }
-                    c => literal.push(c),
-                }
-            }
-            out.push_str(&escape(&literal));
-            out.push_str("\\z");
-            out
-        }
-    }
-}
-
-/// Escapes `%`, `_` and the escape character itself for a LIKE pattern.
-fn escape_like(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    for c in value.chars() {
-        if matches!(c, '%' | '_' | '!') {
-            out.push('!');
-        }
-        out.push(c);
-    }
-    out
 }
 
 impl<'r, E: Entity> Call<'r, E> {
@@ -234,18 +183,9 @@ impl<'r, E: Entity> Call<'r, E> {
     /// Binds the text of a LIKE-family part: escaped and wrapped for `starting_with`,
     /// `ending_with`, `containing`; as given for `like`.
     pub fn pattern(&mut self, part: usize, value: &str) -> DataResult<()> {
-        let op = self.query.parts[part].op;
+        let p = self.query.parts[part];
         let dialect = crate::sql::dialect::of(self.repo.datasource().dialect());
-        if self.query.parts[part].ignore_case && dialect.pattern_ignore_case_is_regex() {
-            let regex = ignore_case_regex(op, value);
-            return self.args.add(&regex).map_err(|e| self.bind_error(e));
-        }
-        let pattern = match op {
-            Op::StartsWith => format!("{}%", escape_like(value)),
-            Op::EndsWith => format!("%{}", escape_like(value)),
-            Op::Contains | Op::NotContains => format!("%{}%", escape_like(value)),
-            _ => value.to_owned(),
-        };
+        let pattern = super::condition::pattern(dialect, p.op, p.ignore_case, value);
         self.args.add(&pattern).map_err(|e| self.bind_error(e))
     }
 
@@ -428,89 +368,7 @@ impl<'r, E: Entity> Call<'r, E> {
                     let (column, before, after) = condition_site::<E>(part.property, sql)?;
                     let col = quoted(column);
                     out.push_str(&before);
-                    match (part.op, self.shapes[i]) {
-                        (Op::Eq, Shape::Null) => out.push_str(&format!("{col} IS NULL")),
-                        (Op::Ne, Shape::Null) => out.push_str(&format!("{col} IS NOT NULL")),
-                        (Op::Eq | Op::Ne, _) if part.ignore_case => {
-                            let mut p = String::new();
-                            ph(&mut p);
-                            sql.eq_ignore_case(&col, &p, part.op == Op::Ne, &mut out);
-                        }
-                        (Op::Eq | Op::Ne | Op::Lt | Op::Le | Op::Gt | Op::Ge, _) => {
-                            let op = match part.op {
-                                Op::Eq => "=",
-                                Op::Ne => "<>",
-                                Op::Lt => "<",
-                                Op::Le => "<=",
-                                Op::Gt => ">",
-                                _ => ">=",
-                            };
-                            out.push_str(&col);
-                            out.push(' ');
-                            out.push_str(op);
-                            out.push(' ');
-                            ph(&mut out);
-                        }
-                        (Op::IsNull, _) => out.push_str(&format!("{col} IS NULL")),
-                        (Op::IsNotNull, _) => out.push_str(&format!("{col} IS NOT NULL")),
-                        (Op::True, _) => out.push_str(&format!("{col} = TRUE")),
-                        (Op::False, _) => out.push_str(&format!("{col} = FALSE")),
-                        (Op::Between, _) => {
-                            out.push_str(&col);
-                            out.push_str(" BETWEEN ");
-                            ph(&mut out);
-                            out.push_str(" AND ");
-                            ph(&mut out);
-                        }
-                        (
-                            Op::Like
-                            | Op::NotLike
-                            | Op::StartsWith
-                            | Op::EndsWith
-                            | Op::Contains
-                            | Op::NotContains,
-                            _,
-                        ) => {
-                            let not = matches!(part.op, Op::NotLike | Op::NotContains);
-                            let escaped = !matches!(part.op, Op::Like | Op::NotLike);
-                            if part.ignore_case {
-                                let mut p = String::new();
-                                ph(&mut p);
-                                sql.like_ignore_case(&col, &p, not, escaped, &mut out);
-                            } else {
-                                out.push_str(&col);
-                                out.push_str(if not { " NOT LIKE " } else { " LIKE " });
-                                ph(&mut out);
-                                if escaped {
-                                    out.push_str(" ESCAPE '!'");
-                                }
-                            }
-                        }
-                        (Op::In | Op::NotIn, shape) => {
-                            let len = match shape {
-                                Shape::List(len) => len,
-                                _ => 0,
-                            };
-                            if len == 0 {
-                                // Nothing is IN an empty list; everything is NOT IN it.
-                                out.push_str(if part.op == Op::In { "1 = 0" } else { "1 = 1" });
-                            } else {
-                                out.push_str(&col);
-                                out.push_str(if part.op == Op::In {
-                                    " IN ("
-                                } else {
-                                    " NOT IN ("
-                                });
-                                for k in 0..len {
-                                    if k > 0 {
-                                        out.push_str(", ");
-                                    }
-                                    ph(&mut out);
-                                }
-                                out.push(')');
-                            }
-                        }
-                    }
+                    super::condition::write(sql, &col, part.op, part.ignore_case, self.shapes[i], &mut ph, &mut out);
                     out.push_str(after);
                 }
                 if groups > 1 {

@@ -108,6 +108,27 @@ macro_rules! __delegate_crud_repository {
             fn restore(&self, id: <$entity as $crate::entity::Entity>::Id) -> $crate::__private::BoxFuture<'_, $crate::DataResult<bool>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.restore(id).await })
             }
+            fn find_all_by(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::std::vec::Vec<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.find_all_by(spec).await })
+            }
+            fn find_all_sorted_by(&self, spec: $crate::query::Spec<$entity>, sort: $crate::repository::Sort) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::std::vec::Vec<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.find_all_sorted_by(spec, sort).await })
+            }
+            fn find_one_by(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<::core::option::Option<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.find_one_by(spec).await })
+            }
+            fn find_page_by(&self, spec: $crate::query::Spec<$entity>, pageable: $crate::repository::Pageable) -> $crate::__private::BoxFuture<'_, $crate::DataResult<$crate::repository::Page<$entity>>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.find_page_by(spec, pageable).await })
+            }
+            fn count_by_spec(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<u64>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.count_by_spec(spec).await })
+            }
+            fn exists_by_spec(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<bool>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.exists_by_spec(spec).await })
+            }
+            fn delete_by_spec(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<u64>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.delete_by_spec(spec).await })
+            }
         }
     };
 }

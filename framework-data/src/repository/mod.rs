@@ -37,6 +37,7 @@
 //! ```
 
 pub(crate) mod cascade;
+mod condition;
 mod crud;
 pub(crate) mod derived;
 pub(crate) mod eager;
@@ -47,6 +48,7 @@ pub(crate) mod native;
 mod page;
 mod property_path;
 pub mod soft_delete;
+mod specification;
 mod sql_client;
 mod upsert;
 pub(crate) mod stream;

@@ -106,6 +106,17 @@ impl EntitySql {
             .get_or_init(|| Builder::seeing(meta, dialect, visibility).statements())
     }
 
+    /// Like [`variable`](Self::variable), for a text whose building can fail (nothing is
+    /// kept then).
+    pub(crate) fn try_variable<Er>(
+        &self,
+        dialect: Dialect,
+        key: &str,
+        build: impl FnOnce() -> Result<String, Er>,
+    ) -> Result<Sql, Er> {
+        self.variable[dialect.slot()].get_or_build(key, build)
+    }
+
     /// A statement whose shape depends on the call (sort, list size), built once per shape.
     pub(crate) fn variable(
         &self,

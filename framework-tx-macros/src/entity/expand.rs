@@ -218,6 +218,7 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
     let eager = eager_fn(e);
     let cached_collections = cached_collections(e);
     let reference_fn = reference_fn(e);
+    let field_paths = field_paths(e, &persistent);
 
     quote! {
         impl #fd::entity::Entity for #ident {
@@ -278,6 +279,7 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
         }
 
         #validate
+        #field_paths
         #hidden
         #field_list
         #associations
@@ -1072,5 +1074,100 @@ fn field_list_macro(e: &Entity, persistent: &[&Field]) -> TokenStream {
         #[doc(hidden)]
         #[allow(unused_imports)]
         pub(crate) use #name as #ident;
+    }
+}
+
+/// The typed field paths of the entity (`Account::fields()`): a struct with a method per plain
+/// field returning a `Field<Account, T>`, and per to-one or to-many association one returning
+/// the target's fields seen from this entity (`TargetPath<Account>`, one level: its own
+/// associations are not offered, as derived queries go one level too).
+fn field_paths(e: &Entity, persistent: &[&Field]) -> TokenStream {
+    let (ident, fd, vis) = (&e.ident, &e.fd, &e.vis);
+    let root = format_ident!("{}Fields", ident);
+    let path = format_ident!("{}Path", ident);
+    let plain: Vec<&Field> = persistent
+        .iter()
+        .copied()
+        .filter(|f| !f.role.is_embedded() && f.association.is_none())
+        .collect();
+    let plain_fn = |f: &Field, root_ty: TokenStream, head: TokenStream| {
+        let (fi, ty) = (&f.ident, &f.ty);
+        let name = fi.to_string();
+        let doc = format!("The `{name}` field.");
+        quote! {
+            #[doc = #doc]
+            pub fn #fi(&self) -> #fd::query::Field<#root_ty, #ty> {
+                #fd::query::Field::new(#head, #name)
+            }
+        }
+    };
+    let root_fns = plain
+        .iter()
+        .map(|f| plain_fn(f, quote!(#ident), quote!(::core::option::Option::None)));
+    let path_fns = plain.iter().map(|f| {
+        plain_fn(
+            f,
+            quote!(R),
+            quote!(::core::option::Option::Some(self.head)),
+        )
+    });
+    let walks = e.fields.iter().filter_map(|f| {
+        let target = match &f.association {
+            Some(Association::ManyToOne { target }) | Some(Association::OneToMany { target, .. }) => target,
+            _ => return None,
+        };
+        let fi = &f.ident;
+        let name = fi.to_string();
+        let doc = format!("The fields of `{name}`'s entity, compared through the association (a semi-join: each row once).");
+        Some(quote! {
+            #[doc = #doc]
+            pub fn #fi(&self) -> <#target as #fd::query::HasFields>::Path<#ident> {
+                <#target as #fd::query::HasFields>::path::<#ident>(#name)
+            }
+        })
+    });
+    let root_doc = format!(
+        "Typed paths to the fields of [`{ident}`], from `{ident}::fields()`: each method returns a `Field` whose comparisons build a `Spec<{ident}>`."
+    );
+    let path_doc = format!(
+        "The fields of [`{ident}`] as an entity `R` reaches them through an association (`R::fields().<association>()`)."
+    );
+    quote! {
+        #[doc = #root_doc]
+        #[derive(Debug, Clone, Copy, Default)]
+        #vis struct #root;
+
+        impl #root {
+            #(#root_fns)*
+            #(#walks)*
+        }
+
+        #[doc = #path_doc]
+        #vis struct #path<R> {
+            head: &'static str,
+            _root: ::core::marker::PhantomData<fn() -> R>,
+        }
+
+        impl<R> #path<R> {
+            #(#path_fns)*
+        }
+
+        impl #fd::query::HasFields for #ident {
+            type Path<R> = #path<R>;
+
+            fn path<R>(head: &'static str) -> #path<R> {
+                #path {
+                    head,
+                    _root: ::core::marker::PhantomData,
+                }
+            }
+        }
+
+        impl #ident {
+            /// Typed paths to the entity's fields, for specifications (see `framework_data::query`).
+            #vis fn fields() -> #root {
+                #root
+            }
+        }
     }
 }

@@ -8,6 +8,8 @@ use crate::field_type::option_inner;
 
 pub(crate) struct Entity {
     pub ident: Ident,
+    /// The struct's visibility (its generated field paths share it).
+    pub vis: syn::Visibility,
     pub table: String,
     pub cache: Option<String>,
     pub datasource: String,
@@ -492,6 +494,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
     let id = identify(&ident, &fields)?;
     let entity = Entity {
         ident,
+        vis: input.vis.clone(),
         table,
         cache,
         datasource,

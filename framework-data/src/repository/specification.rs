@@ -1,0 +1,348 @@
+//! Running [`Spec`]s (see [`query`](crate::query)): the `*_by` methods of every repository.
+//! A specification's text is built once per shape (kind, visibility, sort, paging and the
+//! tree without its values) and kept in the entity's statement cache; a call binds.
+
+
+use super::Repository;
+use super::condition::{self, Shape};
+use super::page::{Direction, Page, Pageable, Sort};
+use super::property_path::{condition_site, sort_column};
+use crate::entity::Entity;
+use crate::error::{DataError, DataResult};
+use crate::query::{Leaf, Node, Spec, Value, padded};
+use crate::sql::dialect::DialectSql;
+use crate::sql::{SortColumn, Sql, Visibility};
+use crate::value::{Args, QueryArg};
+
+/// What a specification's statement does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// The matching rows (sorted, paged).
+    Rows,
+    /// At most two rows, to tell one from more.
+    Single,
+    /// `SELECT COUNT(*)`.
+    Count,
+    /// `SELECT 1 .. LIMIT 1`.
+    Exists,
+    /// A delete (an UPDATE of the soft-delete column for a soft-deleting entity).
+    Delete,
+}
+
+impl Kind {
+    fn key(self) -> &'static str {
+        match self {
+            Kind::Rows => "rows",
+            Kind::Single => "one",
+            Kind::Count => "count",
+            Kind::Exists => "exists",
+            Kind::Delete => "delete",
+        }
+    }
+}
+
+/// Writes the tree's condition (`1 = 1` for no condition); placeholders in tree order.
+fn write_node<E: Entity>(
+    node: &Node,
+    sql: &dyn DialectSql,
+    ph: &mut dyn FnMut(&mut String),
+    out: &mut String,
+) -> DataResult<()> {
+    match node {
+        Node::True => out.push_str("1 = 1"),
+        Node::And(children) | Node::Or(children) => {
+            let joint = if matches!(node, Node::And(_)) {
+                " AND "
+            } else {
+                " OR "
+            };
+            out.push('(');
+            for (i, c) in children.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(joint);
+                }
+                write_node::<E>(c, sql, ph, out)?;
+            }
+            out.push(')');
+        }
+        Node::Not(inner) => {
+            out.push_str("NOT (");
+            write_node::<E>(inner, sql, ph, out)?;
+            out.push(')');
+        }
+        Node::Leaf(leaf) => {
+            let property = leaf.property();
+            let (column, before, after) = condition_site::<E>(&property, sql)?;
+            let mut col = String::new();
+            sql.quote(column, &mut col);
+            let shape = match &leaf.value {
+                Value::List(values) => Shape::List(padded(values.len())),
+                _ => Shape::Plain,
+            };
+            out.push_str(&before);
+            condition::write(sql, &col, leaf.op, leaf.ignore_case, shape, ph, out);
+            out.push_str(after);
+        }
+    }
+    Ok(())
+}
+
+/// Binds the tree's values in the order `write_node` wrote their placeholders.
+fn bind_node(node: &Node, sql: &dyn DialectSql, args: &mut Args) -> Result<(), crate::value::BoxDynError> {
+    match node {
+        Node::True => {}
+        Node::And(children) | Node::Or(children) => {
+            for c in children {
+                bind_node(c, sql, args)?;
+            }
+        }
+        Node::Not(inner) => bind_node(inner, sql, args)?,
+        Node::Leaf(Leaf { op, ignore_case, value, .. }) => match value {
+            Value::Args(values) => {
+                for v in values {
+                    v.bind_to(args)?;
+                }
+            }
+            Value::Pattern(text) => {
+                args.add(&condition::pattern(sql, *op, *ignore_case, text))?;
+            }
+            Value::List(values) => {
+                let refs: Vec<&(dyn QueryArg + Send + Sync)> =
+                    values.iter().map(|v| v.as_ref()).collect();
+                args.add_padded_list(refs)?;
+            }
+        },
+    }
+    Ok(())
+}
+
+impl<E: Entity> Repository<E> {
+    /// The statement of `kind` for `spec` (sorted by `sort`, with LIMIT/OFFSET placeholders
+    /// when `paged`), built once per shape.
+    fn spec_sql(&self, spec: &Spec<E>, kind: Kind, sort: Option<&Sort>, paged: bool) -> DataResult<Sql> {
+        let dialect = self.dialect();
+        let sql = crate::sql::dialect::of(dialect);
+        let meta = E::metadata();
+        // A delete removes live rows; a read sees its repository's.
+        let visibility = if kind == Kind::Delete {
+            Visibility::Live
+        } else {
+            self.visibility()
+        };
+        let soft_delete = kind == Kind::Delete && meta.soft_delete.is_some();
+        let mut key = format!("spec:{}:{}", kind.key(), visibility.key());
+        if let Some(sort) = sort {
+            for o in sort.orders() {
+                key.push_str(&o.property);
+                key.push(if o.direction == Direction::Desc { '-' } else { '+' });
+            }
+        }
+        if paged {
+            key.push_str(":page");
+        }
+        key.push(':');
+        spec.node.shape(&mut key);
+        E::sql().try_variable(dialect, &key, || {
+            let mut out = String::with_capacity(128);
+            let mut n = 0usize;
+            let mut ph = |out: &mut String| {
+                n += 1;
+                sql.placeholder(n, out);
+            };
+            match kind {
+                Kind::Rows | Kind::Single => {
+                    out.push_str("SELECT ");
+                    for (i, c) in meta.columns.iter().enumerate() {
+                        if i > 0 {
+                            out.push_str(", ");
+                        }
+                        sql.quote(c.column, &mut out);
+                    }
+                    out.push_str(" FROM ");
+                }
+                Kind::Count => out.push_str("SELECT COUNT(*) FROM "),
+                Kind::Exists => out.push_str("SELECT 1 FROM "),
+                Kind::Delete if soft_delete => out.push_str("UPDATE "),
+                Kind::Delete => out.push_str("DELETE FROM "),
+            }
+            sql.quote(meta.table, &mut out);
+            if let Some(c) = meta.soft_delete_column().filter(|_| soft_delete) {
+                out.push_str(" SET ");
+                sql.quote(c.column, &mut out);
+                out.push_str(" = ");
+                ph(&mut out);
+            }
+            let mut filter = String::new();
+            let filtered = visibility.write_condition(meta, sql, None, &mut filter);
+            if filtered || !spec.is_all() {
+                out.push_str(" WHERE ");
+                out.push_str(&filter);
+                if !spec.is_all() {
+                    if filtered {
+                        out.push_str(" AND ");
+                    }
+                    write_node::<E>(&spec.node, sql, &mut ph, &mut out)?;
+                }
+            }
+            if matches!(kind, Kind::Rows | Kind::Single) {
+                let mut keys: Vec<(SortColumn, bool)> = Vec::new();
+                if let Some(sort) = sort {
+                    for o in sort.orders() {
+                        keys.push((sort_column::<E>(&o.property)?, o.direction == Direction::Desc));
+                    }
+                }
+                if paged {
+                    // A total order, so that pages neither repeat nor skip rows.
+                    for id in meta.id_columns() {
+                        let column = SortColumn::Own(id.column);
+                        if !keys.iter().any(|(c, _)| *c == column) {
+                            keys.push((column, false));
+                        }
+                    }
+                }
+                for (i, (column, desc)) in keys.iter().enumerate() {
+                    out.push_str(if i == 0 { " ORDER BY " } else { ", " });
+                    column.write(meta.table, sql, &mut out);
+                    if *desc {
+                        out.push_str(" DESC");
+                    }
+                }
+                if paged {
+                    out.push_str(" LIMIT ");
+                    ph(&mut out);
+                    out.push_str(" OFFSET ");
+                    ph(&mut out);
+                } else if kind == Kind::Single {
+                    out.push_str(" LIMIT 2");
+                }
+            } else if kind == Kind::Exists {
+                out.push_str(" LIMIT 1");
+            }
+            Ok(out)
+        })
+    }
+
+    /// The arguments of `spec` (after a soft delete's time for `Kind::Delete`).
+    fn spec_args(&self, spec: &Spec<E>, kind: Kind) -> DataResult<Args> {
+        let mut args = self.datasource().args();
+        if kind == Kind::Delete {
+            self.deletion_args_first(&mut args)?;
+        }
+        let sql = crate::sql::dialect::of(self.dialect());
+        bind_node(&spec.node, sql, &mut args).map_err(|e| self.bind_err(e))?;
+        Ok(args)
+    }
+
+    /// Every entity `spec` matches (Spring Data's `findAll(Specification)`).
+    ///
+    /// ```no_run
+    /// use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
+    /// # struct Account { #[id(generated)] id: i64, owner: String, balance_cents: i64 }
+    /// # async fn demo(accounts: Repository<Account>) -> DataResult<()> {
+    /// let f = Account::fields();
+    /// let found = accounts.find_all_by(f.owner().eq("ann").and(f.balance_cents().gt(0))).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn find_all_by(&self, spec: Spec<E>) -> DataResult<Vec<E>> {
+        self.find_all_sorted_by(spec, Sort::unsorted()).await
+    }
+
+    /// Every entity `spec` matches, in `sort`'s order.
+    pub async fn find_all_sorted_by(&self, spec: Spec<E>, sort: Sort) -> DataResult<Vec<E>> {
+        let sql = self.spec_sql(&spec, Kind::Rows, Some(&sort), false)?;
+        let args = self.spec_args(&spec, Kind::Rows)?;
+        let mut found = self.fetch_rows("find_all_by", sql, args).await?;
+        self.eager(&mut found).await?;
+        Ok(found)
+    }
+
+    /// The one entity `spec` matches, if any; two or more is
+    /// [`DataError::IncorrectResultSize`].
+    pub async fn find_one_by(&self, spec: Spec<E>) -> DataResult<Option<E>> {
+        let sql = self.spec_sql(&spec, Kind::Single, None, false)?;
+        let args = self.spec_args(&spec, Kind::Single)?;
+        let mut found = self.fetch_rows("find_one_by", sql, args).await?;
+        if found.len() > 1 {
+            return Err(DataError::IncorrectResultSize {
+                query: "find_one_by",
+                expected: 1,
+                actual: found.len(),
+            });
+        }
+        self.eager(&mut found).await?;
+        Ok(found.pop())
+    }
+
+    /// One page of the entities `spec` matches, with their total (two statements: the count,
+    /// then the page, ordered by the pageable's sort and then the id).
+    pub async fn find_page_by(&self, spec: Spec<E>, pageable: Pageable) -> DataResult<Page<E>> {
+        if pageable.size() == 0 {
+            return Err(DataError::InvalidArgument(
+                "page size must be at least 1".into(),
+            ));
+        }
+        let total = self.count_by_spec(spec.clone()).await?;
+        let sql = self.spec_sql(&spec, Kind::Rows, Some(pageable.sort()), true)?;
+        let mut args = self.spec_args(&spec, Kind::Rows)?;
+        let limit = i64::try_from(pageable.size()).unwrap_or(i64::MAX);
+        let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
+        args.add(&limit).map_err(|e| self.bind_err(e))?;
+        args.add(&offset).map_err(|e| self.bind_err(e))?;
+        let mut content = self.fetch_rows("find_page_by", sql, args).await?;
+        self.eager(&mut content).await?;
+        Ok(Page::new(content, &pageable, total))
+    }
+
+    /// How many entities `spec` matches.
+    pub async fn count_by_spec(&self, spec: Spec<E>) -> DataResult<u64> {
+        let sql = self.spec_sql(&spec, Kind::Count, None, false)?;
+        let args = self.spec_args(&spec, Kind::Count)?;
+        let row = self
+            .datasource()
+            .fetch_optional_as(self.op("count_by_spec"), sql, args)
+            .await?;
+        let n = match row {
+            Some(r) => r.get::<i64>(0).map_err(|e| self.datasource().error(e))?,
+            None => 0,
+        };
+        Ok(u64::try_from(n).unwrap_or(0))
+    }
+
+    /// Whether `spec` matches any entity.
+    pub async fn exists_by_spec(&self, spec: Spec<E>) -> DataResult<bool> {
+        let sql = self.spec_sql(&spec, Kind::Exists, None, false)?;
+        let args = self.spec_args(&spec, Kind::Exists)?;
+        Ok(self
+            .datasource()
+            .fetch_optional_as(self.op("exists_by_spec"), sql, args)
+            .await?
+            .is_some())
+    }
+
+    /// Deletes the entities `spec` matches in one statement (soft for a soft-deleting
+    /// entity) and returns how many; the entity cache of `E` is emptied, as for a derived
+    /// delete. When `E` cascades removals, the matching entities are read and deleted one by
+    /// one, each after its children, in one transaction. A bulk statement: no lifecycle
+    /// callbacks or listeners run (as for JPA's `CriteriaDelete`).
+    pub async fn delete_by_spec(&self, spec: Spec<E>) -> DataResult<u64> {
+        if let Some(hooks) = super::cascade::hooks::<E>() {
+            return self
+                .in_transaction("delete_by_spec", async {
+                    let found = self.find_all_by(spec).await?;
+                    self.delete_each(hooks, found.iter().map(Entity::id).collect())
+                        .await
+                })
+                .await;
+        }
+        let sql = self.spec_sql(&spec, Kind::Delete, None, false)?;
+        let args = self.spec_args(&spec, Kind::Delete)?;
+        let _write = self.cache_write_all();
+        Ok(self
+            .datasource()
+            .execute_as(self.op("delete_by_spec"), sql, args)
+            .await?
+            .rows_affected)
+    }
+}
+
