@@ -268,6 +268,88 @@ impl ::framework_data::entity::Entity for Owner {
         }
     }
 }
+///Typed paths to the fields of [`Owner`], from `Owner::fields()`: each method returns a `Field` whose comparisons build a `Spec<Owner>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OwnerFields;
+impl OwnerFields {
+    ///The `id` field.
+    pub fn id(&self) -> ::framework_data::query::Field<Owner, i64> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "id")
+    }
+    ///The `name` field.
+    pub fn name(&self) -> ::framework_data::query::Field<Owner, String> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "name")
+    }
+    ///The `active` field.
+    pub fn active(&self) -> ::framework_data::query::Field<Owner, bool> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "active")
+    }
+    ///The `version` field.
+    pub fn version(&self) -> ::framework_data::query::Field<Owner, i64> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "version")
+    }
+    ///The `created_at` field.
+    pub fn created_at(&self) -> ::framework_data::query::Field<Owner, DateTime<Utc>> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "created_at")
+    }
+}
+///The fields of [`Owner`] as an entity `R` reaches them through an association (`R::fields().<association>()`).
+pub struct OwnerPath<R> {
+    head: &'static str,
+    _root: ::core::marker::PhantomData<fn() -> R>,
+}
+impl<R> OwnerPath<R> {
+    ///The `id` field.
+    pub fn id(&self) -> ::framework_data::query::Field<R, i64> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "id",
+        )
+    }
+    ///The `name` field.
+    pub fn name(&self) -> ::framework_data::query::Field<R, String> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "name",
+        )
+    }
+    ///The `active` field.
+    pub fn active(&self) -> ::framework_data::query::Field<R, bool> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "active",
+        )
+    }
+    ///The `version` field.
+    pub fn version(&self) -> ::framework_data::query::Field<R, i64> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "version",
+        )
+    }
+    ///The `created_at` field.
+    pub fn created_at(&self) -> ::framework_data::query::Field<R, DateTime<Utc>> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "created_at",
+        )
+    }
+}
+impl ::framework_data::query::HasFields for Owner {
+    type Path<R> = OwnerPath<R>;
+    fn path<R>(head: &'static str) -> OwnerPath<R> {
+        OwnerPath {
+            head,
+            _root: ::core::marker::PhantomData,
+        }
+    }
+}
+impl Owner {
+    /// Typed paths to the entity's fields, for specifications (see `framework_data::query`).
+    pub fn fields() -> OwnerFields {
+        OwnerFields
+    }
+}
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for Owner {
     const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[

@@ -300,6 +300,58 @@ impl ::framework_data::entity::Entity for Post {
         }
     }
 }
+///Typed paths to the fields of [`Post`], from `Post::fields()`: each method returns a `Field` whose comparisons build a `Spec<Post>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct PostFields;
+impl PostFields {
+    ///The `id` field.
+    pub fn id(&self) -> ::framework_data::query::Field<Post, i64> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "id")
+    }
+    ///The fields of `author`'s entity, compared through the association (a semi-join: each row once).
+    pub fn author(&self) -> <User as ::framework_data::query::HasFields>::Path<Post> {
+        <User as ::framework_data::query::HasFields>::path::<Post>("author")
+    }
+    ///The fields of `editor`'s entity, compared through the association (a semi-join: each row once).
+    pub fn editor(&self) -> <User as ::framework_data::query::HasFields>::Path<Post> {
+        <User as ::framework_data::query::HasFields>::path::<Post>("editor")
+    }
+    ///The fields of `comments`'s entity, compared through the association (a semi-join: each row once).
+    pub fn comments(
+        &self,
+    ) -> <Comment as ::framework_data::query::HasFields>::Path<Post> {
+        <Comment as ::framework_data::query::HasFields>::path::<Post>("comments")
+    }
+}
+///The fields of [`Post`] as an entity `R` reaches them through an association (`R::fields().<association>()`).
+pub struct PostPath<R> {
+    head: &'static str,
+    _root: ::core::marker::PhantomData<fn() -> R>,
+}
+impl<R> PostPath<R> {
+    ///The `id` field.
+    pub fn id(&self) -> ::framework_data::query::Field<R, i64> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "id",
+        )
+    }
+}
+impl ::framework_data::query::HasFields for Post {
+    type Path<R> = PostPath<R>;
+    fn path<R>(head: &'static str) -> PostPath<R> {
+        PostPath {
+            head,
+            _root: ::core::marker::PhantomData,
+        }
+    }
+}
+impl Post {
+    /// Typed paths to the entity's fields, for specifications (see `framework_data::query`).
+    pub fn fields() -> PostFields {
+        PostFields
+    }
+}
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for Post {
     const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[

@@ -131,6 +131,66 @@ impl ::framework_data::entity::Entity for OrderLine {
         })
     }
 }
+///Typed paths to the fields of [`OrderLine`], from `OrderLine::fields()`: each method returns a `Field` whose comparisons build a `Spec<OrderLine>`.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OrderLineFields;
+impl OrderLineFields {
+    ///The `order_id` field.
+    pub fn order_id(&self) -> ::framework_data::query::Field<OrderLine, i64> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "order_id")
+    }
+    ///The `line_no` field.
+    pub fn line_no(&self) -> ::framework_data::query::Field<OrderLine, i32> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "line_no")
+    }
+    ///The `quantity` field.
+    pub fn quantity(&self) -> ::framework_data::query::Field<OrderLine, i32> {
+        ::framework_data::query::Field::new(::core::option::Option::None, "quantity")
+    }
+}
+///The fields of [`OrderLine`] as an entity `R` reaches them through an association (`R::fields().<association>()`).
+pub struct OrderLinePath<R> {
+    head: &'static str,
+    _root: ::core::marker::PhantomData<fn() -> R>,
+}
+impl<R> OrderLinePath<R> {
+    ///The `order_id` field.
+    pub fn order_id(&self) -> ::framework_data::query::Field<R, i64> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "order_id",
+        )
+    }
+    ///The `line_no` field.
+    pub fn line_no(&self) -> ::framework_data::query::Field<R, i32> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "line_no",
+        )
+    }
+    ///The `quantity` field.
+    pub fn quantity(&self) -> ::framework_data::query::Field<R, i32> {
+        ::framework_data::query::Field::new(
+            ::core::option::Option::Some(self.head),
+            "quantity",
+        )
+    }
+}
+impl ::framework_data::query::HasFields for OrderLine {
+    type Path<R> = OrderLinePath<R>;
+    fn path<R>(head: &'static str) -> OrderLinePath<R> {
+        OrderLinePath {
+            head,
+            _root: ::core::marker::PhantomData,
+        }
+    }
+}
+impl OrderLine {
+    /// Typed paths to the entity's fields, for specifications (see `framework_data::query`).
+    pub fn fields() -> OrderLineFields {
+        OrderLineFields
+    }
+}
 #[doc(hidden)]
 impl ::framework_data::__private::EntityFields for OrderLine {
     const FIELDS: &'static [::framework_data::entity::embedded::EmbeddedField] = &[
