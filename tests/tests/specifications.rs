@@ -6,6 +6,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
 use framework_data::prelude::*;
+use framework_data::query::Update;
 use tests::{Backend, TestDatabase, db_test};
 
 #[derive(Entity, Debug, Clone, PartialEq)]
@@ -38,7 +39,15 @@ pub struct Person {
 pub trait PersonRepository: CrudRepository<Person> {}
 
 /// id, name, nick, age, score, active, team
-type Row = (i64, &'static str, Option<&'static str>, i32, Option<i64>, bool, Option<i64>);
+type Row = (
+    i64,
+    &'static str,
+    Option<&'static str>,
+    i32,
+    Option<i64>,
+    bool,
+    Option<i64>,
+);
 
 const ROWS: &[Row] = &[
     (1, "Ann", Some("annie"), 31, Some(10), true, Some(1)),
@@ -488,6 +497,130 @@ db_test!(
             .await;
         assert!(r.is_err());
         assert_eq!(repo.count_by_spec(Spec::all()).await.unwrap(), 7);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+/// Versioned, stamped, audited and cached: what a bulk update must keep right.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "sp_tickets", cache = "sp_tickets")]
+pub struct Ticket {
+    #[id]
+    pub id: i64,
+    pub status: String,
+    pub note: Option<String>,
+    #[version]
+    pub version: i64,
+    #[updated_at]
+    pub updated_at: DateTime<Utc>,
+    #[last_modified_by]
+    pub modified_by: String,
+}
+
+db_test!(
+    async fn update_by_spec_bumps_versions_stamps_and_evicts(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        ds.execute_script(&format!(
+            "CREATE TABLE sp_tickets (id BIGINT PRIMARY KEY, status VARCHAR(20) NOT NULL, note VARCHAR(50) NULL, \
+             version BIGINT NOT NULL, updated_at {} NOT NULL, modified_by VARCHAR(20) NOT NULL)",
+            db.timestamp()
+        ))
+        .await
+        .unwrap();
+        let tickets = ctx.repository::<Ticket>().unwrap();
+        let saved = tickets
+            .save_all(
+                (1..=4)
+                    .map(|id| Ticket {
+                        id,
+                        status: if id % 2 == 0 { "open" } else { "done" }.into(),
+                        note: Some(format!("n{id}")),
+                        version: 0,
+                        updated_at: Utc::now(),
+                        modified_by: "seed".into(),
+                    })
+                    .collect(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(tickets.find_by_id(2).await.unwrap().unwrap(), saved[1]); // cached now
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        let f = Ticket::fields();
+        let changed = tickets
+            .update_by_spec(
+                f.status().eq("open"),
+                Update::new().set(f.status(), "closed").set_null(f.note()),
+            )
+            .await
+            .unwrap();
+        assert_eq!(changed, 2);
+        let two = tickets.find_by_id(2).await.unwrap().unwrap();
+        assert_eq!(
+            (two.status.as_str(), two.note.as_deref(), two.version),
+            ("closed", None, 2)
+        );
+        assert!(two.updated_at > saved[1].updated_at, "stamped");
+        assert_eq!(
+            two.modified_by, "seed",
+            "nobody acting keeps a required auditor"
+        );
+        let one = tickets.find_by_id(1).await.unwrap().unwrap();
+        assert_eq!(one, saved[0], "not matched, not touched");
+        // A stale copy of an updated row now fails its optimistic check.
+        let err = tickets.save(saved[1].clone()).await.unwrap_err();
+        assert!(matches!(err, DataError::OptimisticLock { .. }), "{err:?}");
+
+        // Bad assignments are typed errors, before any statement.
+        let before = ds.statements_executed();
+        for update in [
+            Update::new(),
+            Update::new().set(f.id(), 9),
+            Update::new().set(f.version(), 9),
+        ] {
+            let err = tickets
+                .update_by_spec(Spec::all(), update)
+                .await
+                .unwrap_err();
+            assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        }
+        let people = ctx.repository::<Person>().unwrap();
+        let p = Person::fields();
+        let err = people
+            .update_by_spec(Spec::all(), Update::new().set(p.team().name(), "x"))
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::InvalidArgument(ref m) if m.contains("team.name")),
+            "{err:?}"
+        );
+        assert_eq!(ds.statements_executed(), before);
+
+        // A soft-deleting entity: only live rows change.
+        people.delete_by_id(9).await.unwrap();
+        let n = people
+            .update_by_spec(p.age().gt(40), Update::new().set(p.nick(), "senior"))
+            .await
+            .unwrap();
+        assert_eq!(n, 2, "émile and Zoë; carl (45) is deleted");
+        let carl = people.with_deleted().find_by_id(9).await.unwrap().unwrap();
+        assert_eq!(carl.nick, None);
+        // Fetch plans apply to specifications.
+        let teams = ctx.repository::<Team>().unwrap();
+        let red = teams
+            .fetching(["members"])
+            .find_one_by(Team::fields().name().eq("Red"))
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            red.members
+                .get()
+                .unwrap()
+                .iter()
+                .map(|m| m.id)
+                .collect::<Vec<_>>(),
+            vec![1, 2, 6]
+        );
         ctx.shutdown().await.unwrap();
     }
 );

@@ -105,4 +105,32 @@ impl<E: Associations> Fetching<'_, E> {
         self.load(&mut page.content).await?;
         Ok(page)
     }
+
+    /// [`Repository::find_all_by`], with the paths loaded.
+    pub async fn find_all_by(&self, spec: crate::query::Spec<E>) -> DataResult<Vec<E>> {
+        self.check()?;
+        let mut found = self.repository.find_all_by(spec).await?;
+        self.load(&mut found).await?;
+        Ok(found)
+    }
+
+    /// [`Repository::find_one_by`], with the paths loaded.
+    pub async fn find_one_by(&self, spec: crate::query::Spec<E>) -> DataResult<Option<E>> {
+        self.check()?;
+        let mut found = self.repository.find_one_by(spec).await?;
+        self.load(found.as_mut_slice()).await?;
+        Ok(found)
+    }
+
+    /// [`Repository::find_page_by`], with the paths loaded.
+    pub async fn find_page_by(
+        &self,
+        spec: crate::query::Spec<E>,
+        pageable: Pageable,
+    ) -> DataResult<Page<E>> {
+        self.check()?;
+        let mut page = self.repository.find_page_by(spec, pageable).await?;
+        self.load(&mut page.content).await?;
+        Ok(page)
+    }
 }

@@ -112,6 +112,14 @@ impl<E, T> Field<E, T> {
         }
     }
 
+    pub(crate) fn head(&self) -> Option<&'static str> {
+        self.head
+    }
+
+    pub(crate) fn name(&self) -> &'static str {
+        self.name
+    }
+
     fn leaf(&self, op: Op, value: Value) -> Spec<E> {
         Spec::from_node(Node::Leaf(Leaf {
             head: self.head,

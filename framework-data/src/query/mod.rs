@@ -5,7 +5,8 @@
 //! condition is only known per request. `#[derive(Entity)]` generates typed field paths
 //! (`Account::fields().balance_cents()` is a [`Field<Account, i64>`]); their methods build a
 //! [`Spec<Account>`], and every repository runs specifications: `find_all_by`, `find_one_by`,
-//! `find_page_by`, `count_by_spec`, `exists_by_spec`, `delete_by_spec` and `update_by_spec`.
+//! `find_page_by`, `count_by_spec`, `exists_by_spec`, `delete_by_spec` and `update_by_spec`
+//! (with an [`Update`]).
 //!
 //! ```no_run
 //! use framework_data::prelude::*;
@@ -43,7 +44,9 @@
 
 mod field;
 mod spec;
+mod update;
 
 pub use field::{Field, HasFields, Operand, TextValue};
 pub use spec::Spec;
+pub use update::Update;
 pub(crate) use spec::{Leaf, Node, Value, padded};

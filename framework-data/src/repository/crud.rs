@@ -83,6 +83,12 @@ pub trait CrudRepository<E: Entity>: Send + Sync {
     fn exists_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<bool>>;
     /// Deletes the entities a [`Spec`] matches; see [`Repository::delete_by_spec`].
     fn delete_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>>;
+    /// Updates the entities a [`Spec`] matches; see [`Repository::update_by_spec`].
+    fn update_by_spec(
+        &self,
+        spec: Spec<E>,
+        update: crate::query::Update<E>,
+    ) -> BoxFuture<'_, DataResult<u64>>;
 }
 
 /// The CRUD repository of `E` on one DataSource.
@@ -1220,6 +1226,13 @@ impl<E: Entity> CrudRepository<E> for Repository<E> {
     }
     fn delete_by_spec(&self, spec: Spec<E>) -> BoxFuture<'_, DataResult<u64>> {
         Box::pin(Repository::delete_by_spec(self, spec))
+    }
+    fn update_by_spec(
+        &self,
+        spec: Spec<E>,
+        update: crate::query::Update<E>,
+    ) -> BoxFuture<'_, DataResult<u64>> {
+        Box::pin(Repository::update_by_spec(self, spec, update))
     }
 }
 

@@ -129,6 +129,9 @@ macro_rules! __delegate_crud_repository {
             fn delete_by_spec(&self, spec: $crate::query::Spec<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<u64>> {
                 ::std::boxed::Box::pin(async move { self.$field.get()?.delete_by_spec(spec).await })
             }
+            fn update_by_spec(&self, spec: $crate::query::Spec<$entity>, update: $crate::query::Update<$entity>) -> $crate::__private::BoxFuture<'_, $crate::DataResult<u64>> {
+                ::std::boxed::Box::pin(async move { self.$field.get()?.update_by_spec(spec, update).await })
+            }
         }
     };
 }

@@ -9,7 +9,7 @@ use super::page::{Direction, Page, Pageable, Sort};
 use super::property_path::{condition_site, sort_column};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
-use crate::query::{Leaf, Node, Spec, Value, padded};
+use crate::query::{Leaf, Node, Spec, Update, Value, padded};
 use crate::sql::dialect::DialectSql;
 use crate::sql::{SortColumn, Sql, Visibility};
 use crate::value::{Args, QueryArg};
@@ -27,6 +27,8 @@ enum Kind {
     Exists,
     /// A delete (an UPDATE of the soft-delete column for a soft-deleting entity).
     Delete,
+    /// A bulk update.
+    Update,
 }
 
 impl Kind {
@@ -37,6 +39,7 @@ impl Kind {
             Kind::Count => "count",
             Kind::Exists => "exists",
             Kind::Delete => "delete",
+            Kind::Update => "update",
         }
     }
 }
@@ -120,6 +123,19 @@ impl<E: Entity> Repository<E> {
     /// The statement of `kind` for `spec` (sorted by `sort`, with LIMIT/OFFSET placeholders
     /// when `paged`), built once per shape.
     fn spec_sql(&self, spec: &Spec<E>, kind: Kind, sort: Option<&Sort>, paged: bool) -> DataResult<Sql> {
+        self.spec_sql_setting(spec, kind, sort, paged, &[])
+    }
+
+    /// [`spec_sql`](Self::spec_sql), with the columns an update sets (indexes into the
+    /// metadata's columns).
+    fn spec_sql_setting(
+        &self,
+        spec: &Spec<E>,
+        kind: Kind,
+        sort: Option<&Sort>,
+        paged: bool,
+        sets: &[usize],
+    ) -> DataResult<Sql> {
         let dialect = self.dialect();
         let sql = crate::sql::dialect::of(dialect);
         let meta = E::metadata();
@@ -139,6 +155,9 @@ impl<E: Entity> Repository<E> {
         }
         if paged {
             key.push_str(":page");
+        }
+        for i in sets {
+            key.push_str(&format!(":{i}"));
         }
         key.push(':');
         spec.node.shape(&mut key);
@@ -164,8 +183,42 @@ impl<E: Entity> Repository<E> {
                 Kind::Exists => out.push_str("SELECT 1 FROM "),
                 Kind::Delete if soft_delete => out.push_str("UPDATE "),
                 Kind::Delete => out.push_str("DELETE FROM "),
+                Kind::Update => out.push_str("UPDATE "),
             }
             sql.quote(meta.table, &mut out);
+            if kind == Kind::Update {
+                let mut first = true;
+                let mut assign = |out: &mut String, column: &str| {
+                    out.push_str(if first { " SET " } else { ", " });
+                    first = false;
+                    sql.quote(column, out);
+                    out.push_str(" = ");
+                };
+                for i in sets {
+                    assign(&mut out, meta.columns[*i].column);
+                    ph(&mut out);
+                }
+                if let Some(v) = meta.version {
+                    let column = meta.columns[v].column;
+                    assign(&mut out, column);
+                    sql.quote(column, &mut out);
+                    out.push_str(" + 1");
+                }
+                for stamped in [meta.updated_at, meta.last_modified_by].into_iter().flatten() {
+                    let column = meta.columns[stamped];
+                    assign(&mut out, column.column);
+                    if Some(stamped) == meta.last_modified_by && !column.nullable {
+                        // Nobody acting leaves a required auditor as it is, as `save` does.
+                        out.push_str("COALESCE(");
+                        ph(&mut out);
+                        out.push_str(", ");
+                        sql.quote(column.column, &mut out);
+                        out.push(')');
+                    } else {
+                        ph(&mut out);
+                    }
+                }
+            }
             if let Some(c) = meta.soft_delete_column().filter(|_| soft_delete) {
                 out.push_str(" SET ");
                 sql.quote(c.column, &mut out);
@@ -224,7 +277,11 @@ impl<E: Entity> Repository<E> {
 
     /// The arguments of `spec` (after a soft delete's time for `Kind::Delete`).
     fn spec_args(&self, spec: &Spec<E>, kind: Kind) -> DataResult<Args> {
-        let mut args = self.datasource().args();
+        self.spec_args_after(spec, kind, self.datasource().args())
+    }
+
+    /// The arguments of `spec`, after `args` (an update's assignments).
+    fn spec_args_after(&self, spec: &Spec<E>, kind: Kind, mut args: Args) -> DataResult<Args> {
         if kind == Kind::Delete {
             self.deletion_args_first(&mut args)?;
         }
@@ -344,5 +401,65 @@ impl<E: Entity> Repository<E> {
             .await?
             .rows_affected)
     }
-}
 
+    /// Updates the entities `spec` matches in one statement and returns how many rows changed:
+    /// the assignments of `update`, `#[version]` + 1, `#[updated_at]` and `#[last_modified_by]`
+    /// stamped; the entity cache of `E` is emptied. A bulk statement: no validation, lifecycle
+    /// callbacks or listeners (as for JPA's `CriteriaUpdate`). Setting a field reached through
+    /// an association, or one the framework keeps (the id, the version, the creation stamps,
+    /// the soft-delete column), and an empty `update`, are [`DataError::InvalidArgument`]
+    /// before any statement.
+    pub async fn update_by_spec(&self, spec: Spec<E>, update: Update<E>) -> DataResult<u64> {
+        let meta = E::metadata();
+        if update.is_empty() {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: update_by_spec needs at least one assignment",
+                meta.name
+            )));
+        }
+        let mut sets = Vec::with_capacity(update.sets.len());
+        for (head, name, _) in &update.sets {
+            let found = meta.property(name).map(|(i, _)| i);
+            let Some(i) = found.filter(|_| head.is_none()) else {
+                return Err(DataError::InvalidArgument(format!(
+                    "{}: update_by_spec sets the entity's own fields, not `{}`",
+                    meta.name,
+                    head.map_or_else(|| (*name).to_owned(), |h| format!("{h}.{name}"))
+                )));
+            };
+            let kept = meta.is_id(i)
+                || [meta.version, meta.created_at, meta.created_by, meta.soft_delete]
+                    .contains(&Some(i));
+            if kept {
+                return Err(DataError::InvalidArgument(format!(
+                    "{}: `{name}` is kept by the framework and cannot be set by update_by_spec",
+                    meta.name
+                )));
+            }
+            sets.push(i);
+        }
+        let sql = self.spec_sql_setting(&spec, Kind::Update, None, false, &sets)?;
+        let mut args = self.datasource().args();
+        for (_, _, value) in &update.sets {
+            value.bind_to(&mut args).map_err(|e| self.bind_err(e))?;
+        }
+        let stamp = self.stamp();
+        for stamped in [meta.updated_at, meta.last_modified_by].into_iter().flatten() {
+            let bound = if Some(stamped) == meta.last_modified_by {
+                args.add(&stamp.who)
+            } else if meta.columns[stamped].sql_type == crate::value::SqlType::Timestamp {
+                args.add(&stamp.now.naive_utc())
+            } else {
+                args.add(&stamp.now)
+            };
+            bound.map_err(|e| self.bind_err(e))?;
+        }
+        let args = self.spec_args_after(&spec, Kind::Update, args)?;
+        let _write = self.cache_write_all();
+        Ok(self
+            .datasource()
+            .execute_as(self.op("update_by_spec"), sql, args)
+            .await?
+            .rows_affected)
+    }
+}
