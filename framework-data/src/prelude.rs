@@ -13,7 +13,8 @@ pub use validator::{Validate, ValidationError};
 pub use crate::query::{Field, Spec};
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{
-    CrudRepository, EntityListener, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository, Sort,
+    CrudRepository, EntityListener, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository,
+    ScrollPosition, Sort, Window,
 };
 pub use crate::tx::{
     Isolation, Propagation, TransactionDefinition, TransactionManager, TransactionTemplate, TxError,

@@ -624,3 +624,219 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+/// Scrolls `spec` by `sort` to the end in windows of `size`, calling `between` after each
+/// window (and giving the position through a token, as a client would); returns the ids seen.
+async fn scroll_all(
+    repo: &Repository<Person>,
+    spec: Spec<Person>,
+    sort: Sort,
+    start: ScrollPosition,
+    size: u64,
+    mut between: impl FnMut(usize) -> Option<Person>,
+) -> Vec<i64> {
+    let mut seen = Vec::new();
+    let mut position = start;
+    for round in 0.. {
+        let window = repo
+            .scroll_by(spec.clone(), sort.clone(), position, size)
+            .await
+            .unwrap();
+        assert!(window.content.len() as u64 <= size);
+        seen.extend(window.content.iter().map(|p| p.id));
+        if let Some(p) = between(round) {
+            repo.save(p).await.unwrap();
+        }
+        match window.position_after_last() {
+            Some(next) if window.has_next() => {
+                position = ScrollPosition::from_token(&next.to_token()).unwrap();
+            }
+            _ => break,
+        }
+    }
+    seen
+}
+
+fn person(id: i64, name: &str, age: i32) -> Person {
+    Person {
+        id,
+        name: name.into(),
+        nick: None,
+        age,
+        score: None,
+        active: true,
+        team: None,
+        deleted_at: None,
+    }
+}
+
+db_test!(
+    async fn keyset_scrolling_neither_loses_nor_repeats_rows_while_rows_arrive(db: TestDatabase) {
+        let (ctx, _ds) = start(&db).await;
+        let repo = ctx.repository::<Person>().unwrap();
+        // 60 more rows, many sharing an age (ties broken by the id).
+        let extra: Vec<Person> = (100..160)
+            .map(|id| person(id, &format!("p{id}"), 20 + (id as i32 % 5)))
+            .collect();
+        repo.save_all(extra).await.unwrap();
+        let originals: Vec<i64> = {
+            let mut all = ids(&repo.find_all().await.unwrap());
+            all.sort_unstable();
+            all
+        };
+        let sort = Sort::desc("age").and_asc("name");
+        // Between windows, rows arrive both before and after the position.
+        let mut next_id = 1000;
+        let mut arrive = |round: usize| {
+            next_id += 1;
+            let age = if round % 2 == 0 { 99 } else { 1 }; // first / last in the order
+            Some(person(next_id, &format!("new{next_id}"), age))
+        };
+        let seen = scroll_all(
+            &repo,
+            Spec::all(),
+            sort.clone(),
+            ScrollPosition::keyset(),
+            7,
+            &mut arrive,
+        )
+        .await;
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert_eq!(unique.len(), seen.len(), "no row twice: {seen:?}");
+        for id in &originals {
+            assert!(seen.contains(id), "row {id} lost");
+        }
+        // Arrivals at the end of the order are picked up, those before the position are not.
+        assert!(seen.iter().any(|id| *id > 1000));
+
+        // Offset scrolling under the same arrivals repeats rows: the difference keysets make.
+        let mut next_id = 2000;
+        let mut arrive = |_: usize| {
+            next_id += 1;
+            Some(person(next_id, &format!("new{next_id}"), 99))
+        };
+        let seen = scroll_all(
+            &repo,
+            Spec::all(),
+            sort.clone(),
+            ScrollPosition::offset(),
+            7,
+            &mut arrive,
+        )
+        .await;
+        let mut unique = seen.clone();
+        unique.sort_unstable();
+        unique.dedup();
+        assert!(
+            unique.len() < seen.len(),
+            "offsets shift when rows arrive in front"
+        );
+
+        // A filtered, ascending scroll equals the plain query's order.
+        let f = Person::fields();
+        let spec = f.active().is_true();
+        let scrolled = scroll_all(
+            &repo,
+            spec.clone(),
+            Sort::asc("name"),
+            ScrollPosition::keyset(),
+            4,
+            |_| None,
+        )
+        .await;
+        let listed: Vec<i64> = repo
+            .find_all_sorted_by(spec, Sort::asc("name").and_asc("id"))
+            .await
+            .unwrap()
+            .iter()
+            .map(|p| p.id)
+            .collect();
+        assert_eq!(scrolled, listed);
+        ctx.shutdown().await.unwrap();
+    }
+);
+
+db_test!(
+    async fn scroll_positions_are_checked(db: TestDatabase) {
+        let (ctx, _ds) = start(&db).await;
+        let repo = ctx.repository::<Person>().unwrap();
+        let err = ScrollPosition::from_token("not a token!").unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        let window = repo
+            .scroll_by(Spec::all(), Sort::asc("name"), ScrollPosition::keyset(), 2)
+            .await
+            .unwrap();
+        let position = window.position_after_last().unwrap();
+        let token = position.to_token();
+        assert!(
+            token
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'),
+            "{token}"
+        );
+        // A position of another sort: a typed error.
+        let err = repo
+            .scroll_by(
+                Spec::all(),
+                Sort::asc("name").and_asc("age"),
+                position.clone(),
+                2,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        let err = repo
+            .scroll_by(Spec::all(), Sort::asc("age"), position, 2)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        // NULL keys and paths cannot be keyset keys; size 0 is refused.
+        let err = repo
+            .scroll_by(
+                Person::fields().nick().is_null(),
+                Sort::asc("nick"),
+                ScrollPosition::keyset(),
+                2,
+            )
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(err, DataError::InvalidArgument(ref m) if m.contains("NULL")),
+            "{err:?}"
+        );
+        let err = repo
+            .scroll_by(
+                Spec::all(),
+                Sort::asc("team.name"),
+                ScrollPosition::keyset(),
+                2,
+            )
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        let err = repo
+            .scroll_by(Spec::all(), Sort::unsorted(), ScrollPosition::keyset(), 0)
+            .await
+            .unwrap_err();
+        assert!(matches!(err, DataError::InvalidArgument(_)), "{err:?}");
+        // The last window says so, and an empty one has no position.
+        let all = repo
+            .scroll_by(Spec::all(), Sort::unsorted(), ScrollPosition::keyset(), 100)
+            .await
+            .unwrap();
+        assert_eq!((all.content.len(), all.has_next()), (9, false));
+        let none = repo
+            .scroll_by(
+                Person::fields().age().gt(1000),
+                Sort::unsorted(),
+                ScrollPosition::offset(),
+                5,
+            )
+            .await
+            .unwrap();
+        assert!(none.is_empty() && none.position_after_last().is_none());
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -51,6 +51,7 @@ pub mod soft_delete;
 mod specification;
 mod sql_client;
 mod upsert;
+pub mod window;
 pub(crate) mod stream;
 
 pub use crate::sql::{Lock, LockMode, LockWait};
@@ -60,3 +61,4 @@ pub use native::FromQueryRow;
 pub use page::{Direction, Order, Page, Pageable, Sort};
 pub use sql_client::SqlStatement;
 pub use stream::EntityStream;
+pub use window::{ScrollPosition, Window};

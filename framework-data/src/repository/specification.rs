@@ -6,6 +6,7 @@
 use super::Repository;
 use super::condition::{self, Shape};
 use super::page::{Direction, Page, Pageable, Sort};
+use super::window::{KeyValue, ScrollPosition, Window};
 use super::property_path::{condition_site, sort_column};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
@@ -29,6 +30,10 @@ enum Kind {
     Delete,
     /// A bulk update.
     Update,
+    /// The first keyset window: sorted with the id last, `LIMIT ?`.
+    Scroll,
+    /// A later keyset window: also after the last window's keys.
+    ScrollAfter,
 }
 
 impl Kind {
@@ -40,7 +45,13 @@ impl Kind {
             Kind::Exists => "exists",
             Kind::Delete => "delete",
             Kind::Update => "update",
+            Kind::Scroll => "scroll",
+            Kind::ScrollAfter => "scroll_after",
         }
+    }
+
+    fn selects_rows(self) -> bool {
+        matches!(self, Kind::Rows | Kind::Single | Kind::Scroll | Kind::ScrollAfter)
     }
 }
 
@@ -169,7 +180,7 @@ impl<E: Entity> Repository<E> {
                 sql.placeholder(n, out);
             };
             match kind {
-                Kind::Rows | Kind::Single => {
+                Kind::Rows | Kind::Single | Kind::Scroll | Kind::ScrollAfter => {
                     out.push_str("SELECT ");
                     for (i, c) in meta.columns.iter().enumerate() {
                         if i > 0 {
@@ -225,26 +236,15 @@ impl<E: Entity> Repository<E> {
                 out.push_str(" = ");
                 ph(&mut out);
             }
-            let mut filter = String::new();
-            let filtered = visibility.write_condition(meta, sql, None, &mut filter);
-            if filtered || !spec.is_all() {
-                out.push_str(" WHERE ");
-                out.push_str(&filter);
-                if !spec.is_all() {
-                    if filtered {
-                        out.push_str(" AND ");
-                    }
-                    write_node::<E>(&spec.node, sql, &mut ph, &mut out)?;
-                }
-            }
-            if matches!(kind, Kind::Rows | Kind::Single) {
-                let mut keys: Vec<(SortColumn, bool)> = Vec::new();
+            let scroll = matches!(kind, Kind::Scroll | Kind::ScrollAfter);
+            let mut keys: Vec<(SortColumn, bool)> = Vec::new();
+            if kind.selects_rows() {
                 if let Some(sort) = sort {
                     for o in sort.orders() {
                         keys.push((sort_column::<E>(&o.property)?, o.direction == Direction::Desc));
                     }
                 }
-                if paged {
+                if paged || scroll {
                     // A total order, so that pages neither repeat nor skip rows.
                     for id in meta.id_columns() {
                         let column = SortColumn::Own(id.column);
@@ -253,6 +253,48 @@ impl<E: Entity> Repository<E> {
                         }
                     }
                 }
+            }
+            // The conditions, in placeholder order: visibility, the tree, the keyset.
+            let mut conds: Vec<String> = Vec::new();
+            let mut filter = String::new();
+            if visibility.write_condition(meta, sql, None, &mut filter) {
+                conds.push(filter);
+            }
+            if !spec.is_all() {
+                let mut tree = String::new();
+                write_node::<E>(&spec.node, sql, &mut ph, &mut tree)?;
+                conds.push(tree);
+            }
+            if kind == Kind::ScrollAfter {
+                // (k1 > ?) OR (k1 = ? AND k2 > ?) OR ..., `<` for a descending key.
+                let mut after = String::from("(");
+                for i in 0..keys.len() {
+                    if i > 0 {
+                        after.push_str(" OR ");
+                    }
+                    after.push('(');
+                    for (j, (column, desc)) in keys.iter().enumerate().take(i + 1) {
+                        if j > 0 {
+                            after.push_str(" AND ");
+                        }
+                        column.write(meta.table, sql, &mut after);
+                        after.push_str(match (j == i, desc) {
+                            (false, _) => " = ",
+                            (true, false) => " > ",
+                            (true, true) => " < ",
+                        });
+                        ph(&mut after);
+                    }
+                    after.push(')');
+                }
+                after.push(')');
+                conds.push(after);
+            }
+            for (i, c) in conds.iter().enumerate() {
+                out.push_str(if i == 0 { " WHERE " } else { " AND " });
+                out.push_str(c);
+            }
+            if kind.selects_rows() {
                 for (i, (column, desc)) in keys.iter().enumerate() {
                     out.push_str(if i == 0 { " ORDER BY " } else { ", " });
                     column.write(meta.table, sql, &mut out);
@@ -264,6 +306,9 @@ impl<E: Entity> Repository<E> {
                     out.push_str(" LIMIT ");
                     ph(&mut out);
                     out.push_str(" OFFSET ");
+                    ph(&mut out);
+                } else if scroll {
+                    out.push_str(" LIMIT ");
                     ph(&mut out);
                 } else if kind == Kind::Single {
                     out.push_str(" LIMIT 2");
@@ -461,5 +506,123 @@ impl<E: Entity> Repository<E> {
             .execute_as(self.op("update_by_spec"), sql, args)
             .await?
             .rows_affected)
+    }
+
+    /// One window of the entities `spec` matches, in `sort`'s order with the id last, starting
+    /// at `position` (see [`ScrollPosition`]); at most `size` rows, one more read to tell
+    /// whether more follow.
+    ///
+    /// ```no_run
+    /// use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
+    /// # struct Account { #[id(generated)] id: i64, owner: String }
+    /// # async fn demo(accounts: Repository<Account>, token: Option<String>) -> DataResult<()> {
+    /// let position = match token {
+    ///     Some(t) => ScrollPosition::from_token(&t)?,
+    ///     None => ScrollPosition::keyset(),
+    /// };
+    /// let window = accounts.scroll_by(Spec::all(), Sort::asc("owner"), position, 50).await?;
+    /// let next = window.position_after_last().filter(|_| window.has_next()).map(|p| p.to_token());
+    /// # Ok(()) }
+    /// ```
+    pub async fn scroll_by(
+        &self,
+        spec: Spec<E>,
+        sort: Sort,
+        position: ScrollPosition,
+        size: u64,
+    ) -> DataResult<Window<E>> {
+        if size == 0 {
+            return Err(DataError::InvalidArgument("window size must be at least 1".into()));
+        }
+        let limit = i64::try_from(size.saturating_add(1)).unwrap_or(i64::MAX);
+        let keys = match position {
+            ScrollPosition::Offset(skipped) => {
+                let sql = self.spec_sql(&spec, Kind::Rows, Some(&sort), true)?;
+                let mut args = self.spec_args(&spec, Kind::Rows)?;
+                let offset = i64::try_from(skipped).unwrap_or(i64::MAX);
+                args.add(&limit).map_err(|e| self.bind_err(e))?;
+                args.add(&offset).map_err(|e| self.bind_err(e))?;
+                let mut content = self.fetch_rows("scroll_by", sql, args).await?;
+                let has_next = content.len() as u64 > size;
+                content.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+                self.eager(&mut content).await?;
+                let after = (!content.is_empty())
+                    .then(|| ScrollPosition::Offset(skipped + content.len() as u64));
+                return Ok(Window::new(content, has_next, after));
+            }
+            ScrollPosition::Keyset(keys) => keys,
+        };
+        let columns = self.keyset_columns(&sort)?;
+        if !keys.is_empty() && keys.len() != columns.len() {
+            return Err(DataError::InvalidArgument(format!(
+                "the scroll position has {} keys, the sort {}: it is from another sort",
+                keys.len(),
+                columns.len()
+            )));
+        }
+        let kind = if keys.is_empty() { Kind::Scroll } else { Kind::ScrollAfter };
+        let sql = self.spec_sql(&spec, kind, Some(&sort), false)?;
+        let mut args = self.spec_args(&spec, kind)?;
+        let meta = E::metadata();
+        for i in 0..keys.len() {
+            for (key, column) in keys.iter().zip(&columns).take(i + 1) {
+                key.bind(meta.columns[*column].sql_type, &mut args)
+                    .map_err(|e| DataError::InvalidArgument(e.to_string()))?;
+            }
+        }
+        args.add(&limit).map_err(|e| self.bind_err(e))?;
+        let mut rows = self
+            .datasource()
+            .fetch_all_as(self.op("scroll_by"), sql, args)
+            .await?;
+        let has_next = rows.len() as u64 > size;
+        rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
+        let after = match rows.last() {
+            Some(last) => {
+                let mut values = Vec::with_capacity(columns.len());
+                for column in &columns {
+                    let c = &meta.columns[*column];
+                    let value = KeyValue::read(last, *column, c.sql_type)?.ok_or_else(|| {
+                        DataError::InvalidArgument(format!(
+                            "keyset scrolling needs non-null sort keys; `{}` is NULL",
+                            c.field
+                        ))
+                    })?;
+                    values.push(value);
+                }
+                Some(ScrollPosition::Keyset(values))
+            }
+            None => None,
+        };
+        let mut content = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.eager(&mut content).await?;
+        Ok(Window::new(content, has_next, after))
+    }
+
+    /// The metadata indexes of a keyset's columns: the sort's, then the id's.
+    fn keyset_columns(&self, sort: &Sort) -> DataResult<Vec<usize>> {
+        let meta = E::metadata();
+        let mut out = Vec::new();
+        for o in sort.orders() {
+            match (sort_column::<E>(&o.property)?, meta.property(&o.property)) {
+                (SortColumn::Own(_), Some((i, _))) => out.push(i),
+                _ => {
+                    return Err(DataError::InvalidArgument(format!(
+                        "keyset scrolling sorts by the entity's own fields, not `{}`",
+                        o.property
+                    )));
+                }
+            }
+        }
+        for id in meta.ids {
+            if !out.contains(id) {
+                out.push(*id);
+            }
+        }
+        Ok(out)
     }
 }
