@@ -689,7 +689,7 @@ db_test!(
         let mut next_id = 1000;
         let mut arrive = |round: usize| {
             next_id += 1;
-            let age = if round % 2 == 0 { 99 } else { 1 }; // first / last in the order
+            let age = if round.is_multiple_of(2) { 99 } else { 1 }; // first / last in the order
             Some(person(next_id, &format!("new{next_id}"), age))
         };
         let seen = scroll_all(
