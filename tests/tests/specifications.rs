@@ -840,3 +840,108 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+#[repository]
+pub trait ScrollingRepository: CrudRepository<Person> {
+    async fn find_first_3_by_active_order_by_age_desc(
+        &self,
+        active: bool,
+        position: ScrollPosition,
+    ) -> DataResult<Window<Person>>;
+    async fn find_top_2_by_age_greater_than_or_name_ignore_case(
+        &self,
+        age: i32,
+        name: &str,
+        sort: Sort,
+        position: ScrollPosition,
+    ) -> DataResult<Window<Person>>;
+    #[fetch("team")]
+    async fn find_by_team_is_not_null(
+        &self,
+        position: ScrollPosition,
+    ) -> DataResult<Window<Person>>;
+}
+
+db_test!(
+    async fn derived_queries_scroll_by_keyset_and_offset(db: TestDatabase) {
+        let (ctx, ds) = start(&db).await;
+        let repo = ScrollingRepositoryImpl::new(ds.clone());
+        let mut seen = Vec::new();
+        let mut position = ScrollPosition::keyset();
+        loop {
+            let window = repo
+                .find_first_3_by_active_order_by_age_desc(true, position)
+                .await
+                .unwrap();
+            seen.extend(window.content.iter().map(|p| p.age));
+            match window.position_after_last() {
+                Some(next) if window.has_next() => position = next,
+                _ => break,
+            }
+        }
+        assert_eq!(seen, vec![61, 45, 40, 33, 31, 19]);
+        // OR groups, a dynamic sort, offsets.
+        let mut names = Vec::new();
+        let mut position = ScrollPosition::offset();
+        loop {
+            let window = repo
+                .find_top_2_by_age_greater_than_or_name_ignore_case(
+                    44,
+                    "ANN",
+                    Sort::asc("name"),
+                    position,
+                )
+                .await
+                .unwrap();
+            names.extend(window.content.iter().map(|p| p.name.clone()));
+            match window.position_after_last() {
+                Some(next) if window.has_next() => position = next,
+                _ => break,
+            }
+        }
+        let mut expected = vec!["Ann", "Zoë", "carl", "émile"];
+        expected.sort_unstable();
+        let mut got: Vec<&str> = names.iter().map(String::as_str).collect();
+        got.sort_unstable();
+        assert_eq!(got, expected);
+        // The same by keyset, with the OR inside the keyset condition's AND.
+        let first = repo
+            .find_top_2_by_age_greater_than_or_name_ignore_case(
+                44,
+                "ANN",
+                Sort::asc("age"),
+                ScrollPosition::keyset(),
+            )
+            .await
+            .unwrap();
+        let ages: Vec<i32> = first.content.iter().map(|p| p.age).collect();
+        assert_eq!(ages, vec![31, 45]);
+        let second = repo
+            .find_top_2_by_age_greater_than_or_name_ignore_case(
+                44,
+                "ANN",
+                Sort::asc("age"),
+                first.position_after_last().unwrap(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            second.content.iter().map(|p| p.age).collect::<Vec<_>>(),
+            vec![52, 61]
+        );
+        assert!(!second.has_next());
+        // Without first/top: the whole rest in one window; #[fetch] loads its associations.
+        let all = repo
+            .find_by_team_is_not_null(ScrollPosition::keyset())
+            .await
+            .unwrap();
+        assert_eq!(all.content.len(), 7);
+        assert!(!all.has_next());
+        assert!(
+            all.content
+                .iter()
+                .all(|p| p.team.as_ref().is_some_and(|t| t.is_loaded()))
+        );
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -203,6 +203,12 @@ impl<E: Associations> Fetchable<E> for crate::repository::Page<E> {
     }
 }
 
+impl<E: Associations> Fetchable<E> for crate::repository::Window<E> {
+    fn entities_mut(&mut self) -> &mut [E] {
+        &mut self.content
+    }
+}
+
 impl<E: Associations> Fetchable<E> for E {
     fn entities_mut(&mut self) -> &mut [E] {
         std::slice::from_mut(self)

@@ -166,3 +166,36 @@ pub(crate) fn write(
         }
     }
 }
+
+/// Writes the keyset condition "after the row whose `keys` were the bound values":
+/// `((k1 > ?) OR (k1 = ? AND k2 > ?) OR ..)`, `<` for a descending key. The values bind in
+/// that order: see [`bind_keyset`](super::window::bind_keyset).
+pub(crate) fn write_keyset(
+    keys: &[(crate::sql::SortColumn, bool)],
+    table: &str,
+    sql: &dyn DialectSql,
+    ph: &mut dyn FnMut(&mut String),
+    out: &mut String,
+) {
+    out.push('(');
+    for i in 0..keys.len() {
+        if i > 0 {
+            out.push_str(" OR ");
+        }
+        out.push('(');
+        for (j, (column, desc)) in keys.iter().enumerate().take(i + 1) {
+            if j > 0 {
+                out.push_str(" AND ");
+            }
+            column.write(table, sql, out);
+            out.push_str(match (j == i, desc) {
+                (false, _) => " = ",
+                (true, false) => " > ",
+                (true, true) => " < ",
+            });
+            ph(out);
+        }
+        out.push(')');
+    }
+    out.push(')');
+}

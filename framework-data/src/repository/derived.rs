@@ -7,6 +7,7 @@ use std::sync::OnceLock;
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
 use super::condition::Shape;
+use super::window::ScrollPosition;
 use super::property_path::{condition_site, sort_column};
 use super::stream::EntityStream;
 use crate::datasource::Operation;
@@ -107,6 +108,8 @@ pub struct Call<'r, E: Entity> {
     visibility: Visibility,
     /// A soft delete's binding of its time, which failed or not.
     soft_delete: Option<DataResult<()>>,
+    /// Where a window starts (a `ScrollPosition` argument).
+    scroll: Option<ScrollPosition>,
 }
 
 impl<'r, E: Entity> Call<'r, E> {
@@ -132,6 +135,7 @@ impl<'r, E: Entity> Call<'r, E> {
             shaped: visibility != Visibility::Live,
             visibility,
             soft_delete: None,
+            scroll: None,
         };
         if call.soft_deletes() {
             // The soft delete's `SET deleted_at = ?` comes before the conditions.
@@ -214,6 +218,13 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(())
     }
 
+    /// Scrolls the query from `position` (a `Window` result).
+    pub fn scroll(&mut self, position: &ScrollPosition) -> DataResult<()> {
+        self.scroll = Some(position.clone());
+        self.shaped = true;
+        Ok(())
+    }
+
     /// Pages the query (its sort is added as by [`sort`](Self::sort)).
     pub fn pageable(&mut self, pageable: &Pageable) -> DataResult<()> {
         if pageable.size() == 0 {
@@ -281,7 +292,50 @@ impl<'r, E: Entity> Call<'r, E> {
         if self.page.is_some() {
             key.push_str("|page");
         }
+        match &self.scroll {
+            Some(ScrollPosition::Keyset(k)) if k.is_empty() => key.push_str("|keyset"),
+            Some(ScrollPosition::Keyset(_)) => key.push_str("|after"),
+            Some(ScrollPosition::Offset(_)) => key.push_str("|offset"),
+            None => {}
+        }
         key
+    }
+
+    /// The ORDER BY keys: the method's `order_by`, the dynamic sort, and (for a page or a
+    /// window: a total order) the id.
+    fn sort_keys(&self, scrolled: bool) -> DataResult<Vec<(SortColumn, bool)>> {
+        let meta = self.meta();
+        let mut keys: Vec<(SortColumn, bool)> = Vec::new();
+        for (property, desc) in self.query.order {
+            keys.push((sort_column::<E>(property)?, *desc));
+        }
+        if let Some(sort) = &self.sort {
+            for o in sort.orders() {
+                keys.push((
+                    sort_column::<E>(&o.property)?,
+                    o.direction == Direction::Desc,
+                ));
+            }
+        }
+        if self.page.is_some() || scrolled {
+            // A total order, so that pages neither repeat nor skip rows.
+            for id in meta.id_columns() {
+                let column = SortColumn::Own(id.column);
+                if !keys.iter().any(|(c, _)| *c == column) {
+                    keys.push((column, false));
+                }
+            }
+        }
+        Ok(keys)
+    }
+
+    /// The properties of the ORDER BY keys before the id (for a keyset).
+    fn sort_properties(&self) -> Vec<&str> {
+        let mut out: Vec<&str> = self.query.order.iter().map(|(p, _)| *p).collect();
+        if let Some(sort) = &self.sort {
+            out.extend(sort.orders().iter().map(|o| o.property.as_str()));
+        }
+        out
     }
 
     /// Writes the statement of `kind` for `dialect`.
@@ -337,72 +391,67 @@ impl<'r, E: Entity> Call<'r, E> {
         } else {
             self.visibility
         };
+        let scroll = self.scroll.as_ref().filter(|_| kind == Kind::Main);
+        let keys = if q.subject.returns_entities() && kind != Kind::Count {
+            self.sort_keys(scroll.is_some())?
+        } else {
+            Vec::new()
+        };
+        let after = matches!(scroll, Some(ScrollPosition::Keyset(k)) if !k.is_empty());
+        // The conditions, in placeholder order: visibility, the parts, a keyset.
         let mut filter = String::new();
-        visibility.write_condition(meta, sql, None, &mut filter);
-        if !filter.is_empty() {
-            out.push_str(" WHERE ");
-            out.push_str(&filter);
-            if !q.parts.is_empty() {
-                out.push_str(" AND (");
-            }
+        let filtered = visibility.write_condition(meta, sql, None, &mut filter);
+        let mut conds: Vec<String> = Vec::new();
+        if filtered {
+            conds.push(filter);
         }
-
         if !q.parts.is_empty() {
-            if filter.is_empty() {
-                out.push_str(" WHERE ");
-            }
+            let mut text = String::new();
             let groups = q.parts.iter().map(|p| p.group).max().unwrap_or(0) + 1;
+            let wrap = groups > 1 && (filtered || after);
+            if wrap {
+                text.push('(');
+            }
             for g in 0..groups {
                 if g > 0 {
-                    out.push_str(" OR ");
+                    text.push_str(" OR ");
                 }
                 if groups > 1 {
-                    out.push('(');
+                    text.push('(');
                 }
                 let mut first = true;
                 for (i, part) in q.parts.iter().enumerate().filter(|(_, p)| p.group == g) {
                     if !first {
-                        out.push_str(" AND ");
+                        text.push_str(" AND ");
                     }
                     first = false;
                     let (column, before, after) = condition_site::<E>(part.property, sql)?;
                     let col = quoted(column);
-                    out.push_str(&before);
-                    super::condition::write(sql, &col, part.op, part.ignore_case, self.shapes[i], &mut ph, &mut out);
-                    out.push_str(after);
+                    text.push_str(&before);
+                    super::condition::write(sql, &col, part.op, part.ignore_case, self.shapes[i], &mut ph, &mut text);
+                    text.push_str(after);
                 }
                 if groups > 1 {
-                    out.push(')');
+                    text.push(')');
                 }
             }
-            if !filter.is_empty() {
-                out.push(')');
+            if wrap {
+                text.push(')');
             }
+            conds.push(text);
+        }
+        if after {
+            let mut text = String::new();
+            super::condition::write_keyset(&keys, meta.table, sql, &mut ph, &mut text);
+            conds.push(text);
+        }
+        for (i, c) in conds.iter().enumerate() {
+            out.push_str(if i == 0 { " WHERE " } else { " AND " });
+            out.push_str(c);
         }
 
         let selecting = q.subject.returns_entities() && kind != Kind::Count;
         if selecting {
-            let mut keys: Vec<(SortColumn, bool)> = Vec::new();
-            for (property, desc) in q.order {
-                keys.push((sort_column::<E>(property)?, *desc));
-            }
-            if let Some(sort) = &self.sort {
-                for o in sort.orders() {
-                    keys.push((
-                        sort_column::<E>(&o.property)?,
-                        o.direction == Direction::Desc,
-                    ));
-                }
-            }
-            if self.page.is_some() {
-                // A total order, so that pages neither repeat nor skip rows.
-                for id in meta.id_columns() {
-                    let column = SortColumn::Own(id.column);
-                    if !keys.iter().any(|(c, _)| *c == column) {
-                        keys.push((column, false));
-                    }
-                }
-            }
             for (i, (column, desc)) in keys.iter().enumerate() {
                 out.push_str(if i == 0 { " ORDER BY " } else { ", " });
                 column.write(meta.table, sql, &mut out);
@@ -410,10 +459,13 @@ impl<'r, E: Entity> Call<'r, E> {
                     out.push_str(" DESC");
                 }
             }
-            if self.page.is_some() {
+            if self.page.is_some() || matches!(scroll, Some(ScrollPosition::Offset(_))) {
                 out.push_str(" LIMIT ");
                 ph(&mut out);
                 out.push_str(" OFFSET ");
+                ph(&mut out);
+            } else if scroll.is_some() {
+                out.push_str(" LIMIT ");
                 ph(&mut out);
             } else if kind == Kind::Single {
                 out.push_str(" LIMIT 2");
@@ -538,6 +590,54 @@ impl<'r, E: Entity> Call<'r, E> {
             .collect::<DataResult<Vec<E>>>()?;
         self.repo.eager(&mut content).await?;
         Ok(Page::new(content, &pageable, total))
+    }
+
+    /// One window of the matching entities from the call's `ScrollPosition` (at most the
+    /// method's `first`/`top` N; all the rest without one), in its order with the id last.
+    pub async fn fetch_window(mut self) -> DataResult<super::Window<E>> {
+        let Some(position) = self.scroll.clone() else {
+            return Err(DataError::InvalidArgument(format!(
+                "{}: a Window needs a ScrollPosition argument",
+                self.query.method
+            )));
+        };
+        let meta = self.meta();
+        let columns = super::window::keyset_columns(meta, self.sort_properties())?;
+        let size = self.query.limit.map(u64::from);
+        let limit = size.map_or(i64::MAX, |n| i64::try_from(n + 1).unwrap_or(i64::MAX));
+        let sql = self.sql(Kind::Main)?;
+        let empty = self.repo.datasource().args();
+        let mut args = std::mem::replace(&mut self.args, empty);
+        let skipped = match &position {
+            ScrollPosition::Keyset(keys) => {
+                if !keys.is_empty() {
+                    super::window::bind_keyset(keys, &columns, meta, &mut args)?;
+                }
+                None
+            }
+            ScrollPosition::Offset(n) => Some(*n),
+        };
+        args.add(&limit).map_err(|e| self.bind_error(e))?;
+        if let Some(n) = skipped {
+            let offset = i64::try_from(n).unwrap_or(i64::MAX);
+            args.add(&offset).map_err(|e| self.bind_error(e))?;
+        }
+        let mut rows = self.repo.datasource().fetch_all_as(self.op(), sql, args).await?;
+        let has_next = size.is_some_and(|n| rows.len() as u64 > n);
+        if let Some(n) = size {
+            rows.truncate(usize::try_from(n).unwrap_or(usize::MAX));
+        }
+        let after = match (skipped, rows.last()) {
+            (_, None) => None,
+            (Some(n), Some(_)) => Some(ScrollPosition::Offset(n + rows.len() as u64)),
+            (None, Some(last)) => Some(super::window::position_after(last, &columns, meta)?),
+        };
+        let mut content = rows
+            .iter()
+            .map(|r| self.decode(r))
+            .collect::<DataResult<Vec<E>>>()?;
+        self.repo.eager(&mut content).await?;
+        Ok(super::Window::new(content, has_next, after))
     }
 
     /// The number of matching rows.

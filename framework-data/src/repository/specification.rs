@@ -6,7 +6,7 @@
 use super::Repository;
 use super::condition::{self, Shape};
 use super::page::{Direction, Page, Pageable, Sort};
-use super::window::{KeyValue, ScrollPosition, Window};
+use super::window::{ScrollPosition, Window, bind_keyset, keyset_columns, position_after};
 use super::property_path::{condition_site, sort_column};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
@@ -266,28 +266,8 @@ impl<E: Entity> Repository<E> {
                 conds.push(tree);
             }
             if kind == Kind::ScrollAfter {
-                // (k1 > ?) OR (k1 = ? AND k2 > ?) OR ..., `<` for a descending key.
-                let mut after = String::from("(");
-                for i in 0..keys.len() {
-                    if i > 0 {
-                        after.push_str(" OR ");
-                    }
-                    after.push('(');
-                    for (j, (column, desc)) in keys.iter().enumerate().take(i + 1) {
-                        if j > 0 {
-                            after.push_str(" AND ");
-                        }
-                        column.write(meta.table, sql, &mut after);
-                        after.push_str(match (j == i, desc) {
-                            (false, _) => " = ",
-                            (true, false) => " > ",
-                            (true, true) => " < ",
-                        });
-                        ph(&mut after);
-                    }
-                    after.push(')');
-                }
-                after.push(')');
+                let mut after = String::new();
+                condition::write_keyset(&keys, meta.table, sql, &mut ph, &mut after);
                 conds.push(after);
             }
             for (i, c) in conds.iter().enumerate() {
@@ -553,23 +533,13 @@ impl<E: Entity> Repository<E> {
             }
             ScrollPosition::Keyset(keys) => keys,
         };
-        let columns = self.keyset_columns(&sort)?;
-        if !keys.is_empty() && keys.len() != columns.len() {
-            return Err(DataError::InvalidArgument(format!(
-                "the scroll position has {} keys, the sort {}: it is from another sort",
-                keys.len(),
-                columns.len()
-            )));
-        }
+        let meta = E::metadata();
+        let columns = keyset_columns(meta, sort.orders().iter().map(|o| o.property.as_str()))?;
         let kind = if keys.is_empty() { Kind::Scroll } else { Kind::ScrollAfter };
         let sql = self.spec_sql(&spec, kind, Some(&sort), false)?;
         let mut args = self.spec_args(&spec, kind)?;
-        let meta = E::metadata();
-        for i in 0..keys.len() {
-            for (key, column) in keys.iter().zip(&columns).take(i + 1) {
-                key.bind(meta.columns[*column].sql_type, &mut args)
-                    .map_err(|e| DataError::InvalidArgument(e.to_string()))?;
-            }
+        if !keys.is_empty() {
+            bind_keyset(&keys, &columns, meta, &mut args)?;
         }
         args.add(&limit).map_err(|e| self.bind_err(e))?;
         let mut rows = self
@@ -578,51 +548,15 @@ impl<E: Entity> Repository<E> {
             .await?;
         let has_next = rows.len() as u64 > size;
         rows.truncate(usize::try_from(size).unwrap_or(usize::MAX));
-        let after = match rows.last() {
-            Some(last) => {
-                let mut values = Vec::with_capacity(columns.len());
-                for column in &columns {
-                    let c = &meta.columns[*column];
-                    let value = KeyValue::read(last, *column, c.sql_type)?.ok_or_else(|| {
-                        DataError::InvalidArgument(format!(
-                            "keyset scrolling needs non-null sort keys; `{}` is NULL",
-                            c.field
-                        ))
-                    })?;
-                    values.push(value);
-                }
-                Some(ScrollPosition::Keyset(values))
-            }
-            None => None,
-        };
+        let after = rows
+            .last()
+            .map(|last| position_after(last, &columns, meta))
+            .transpose()?;
         let mut content = rows
             .iter()
             .map(|r| self.decode(r))
             .collect::<DataResult<Vec<E>>>()?;
         self.eager(&mut content).await?;
         Ok(Window::new(content, has_next, after))
-    }
-
-    /// The metadata indexes of a keyset's columns: the sort's, then the id's.
-    fn keyset_columns(&self, sort: &Sort) -> DataResult<Vec<usize>> {
-        let meta = E::metadata();
-        let mut out = Vec::new();
-        for o in sort.orders() {
-            match (sort_column::<E>(&o.property)?, meta.property(&o.property)) {
-                (SortColumn::Own(_), Some((i, _))) => out.push(i),
-                _ => {
-                    return Err(DataError::InvalidArgument(format!(
-                        "keyset scrolling sorts by the entity's own fields, not `{}`",
-                        o.property
-                    )));
-                }
-            }
-        }
-        for id in meta.ids {
-            if !out.contains(id) {
-                out.push(*id);
-            }
-        }
-        Ok(out)
     }
 }

@@ -36,6 +36,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 
 use crate::error::{DataError, DataResult};
+use crate::mapping::EntityMetadata;
 use crate::value::{Args, BoxDynError, Row, SqlType};
 
 /// Where a window starts: at the beginning, after a keyset, or after some rows.
@@ -234,4 +235,75 @@ impl<E> Window<E> {
     pub fn position_after_last(&self) -> Option<ScrollPosition> {
         self.after_last.clone()
     }
+}
+
+/// Binds a keyset position's values for [`write_keyset`](super::condition::write_keyset):
+/// for each key, the keys before it and then itself. `columns` are the metadata indexes of the
+/// sort's keys; a position of another sort is [`DataError::InvalidArgument`].
+pub(crate) fn bind_keyset(
+    keys: &[KeyValue],
+    columns: &[usize],
+    meta: &EntityMetadata,
+    args: &mut Args,
+) -> DataResult<()> {
+    if keys.len() != columns.len() {
+        return Err(DataError::InvalidArgument(format!(
+            "the scroll position has {} keys, the sort {}: it is from another sort",
+            keys.len(),
+            columns.len()
+        )));
+    }
+    for i in 0..keys.len() {
+        for (key, column) in keys.iter().zip(columns).take(i + 1) {
+            key.bind(meta.columns[*column].sql_type, args)
+                .map_err(|e| DataError::InvalidArgument(e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// The keyset position after `row` (all columns in metadata order), whose keys are the
+/// metadata columns `columns`; a NULL key is [`DataError::InvalidArgument`].
+pub(crate) fn position_after(
+    row: &Row,
+    columns: &[usize],
+    meta: &EntityMetadata,
+) -> DataResult<ScrollPosition> {
+    let mut values = Vec::with_capacity(columns.len());
+    for column in columns {
+        let c = &meta.columns[*column];
+        let value = KeyValue::read(row, *column, c.sql_type)?.ok_or_else(|| {
+            DataError::InvalidArgument(format!(
+                "keyset scrolling needs non-null sort keys; `{}` is NULL",
+                c.field
+            ))
+        })?;
+        values.push(value);
+    }
+    Ok(ScrollPosition::Keyset(values))
+}
+
+/// The metadata indexes of a keyset's columns: those of the sort's properties `orders`,
+/// which must be the entity's own fields (an embedded value's too), then the id's.
+pub(crate) fn keyset_columns<'a>(
+    meta: &EntityMetadata,
+    orders: impl IntoIterator<Item = &'a str>,
+) -> DataResult<Vec<usize>> {
+    let mut out = Vec::new();
+    for property in orders {
+        match meta.property(property) {
+            Some((i, _)) => out.push(i),
+            None => {
+                return Err(DataError::InvalidArgument(format!(
+                    "keyset scrolling sorts by the entity's own fields, not `{property}`"
+                )));
+            }
+        }
+    }
+    for id in meta.ids {
+        if !out.contains(id) {
+            out.push(*id);
+        }
+    }
+    Ok(out)
 }

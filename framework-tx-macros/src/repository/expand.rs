@@ -23,6 +23,8 @@ struct Arg {
 enum ArgKind {
     Pageable,
     Sort,
+    /// `ScrollPosition`: the method returns a `Window`.
+    Scroll,
     /// `&[T]`, `Vec<T>`, `&Vec<T>`, `[T; N]`: iterated by reference.
     Slice,
     /// `Box<dyn Iterator<...>>` (or an `impl IntoIterator`, which makes the trait generic and
@@ -62,6 +64,7 @@ fn kind_of(ty: &Type) -> ArgKind {
     match ty {
         _ if name == "Pageable" => ArgKind::Pageable,
         _ if name == "Sort" => ArgKind::Sort,
+        _ if name == "ScrollPosition" => ArgKind::Scroll,
         Type::ImplTrait(_) => ArgKind::Iter,
         Type::Array(_) | Type::Slice(_) => ArgKind::Slice,
         Type::Reference(r) if matches!(&*r.elem, Type::Slice(_) | Type::Array(_)) => ArgKind::Slice,
@@ -94,6 +97,7 @@ enum Output {
     Count,
     Bool,
     Stream,
+    Window,
 }
 
 /// The method's named arguments (not `self`).
@@ -125,7 +129,13 @@ fn is_entity(ty: &Type, entity: &str) -> bool {
 }
 
 /// Classifies the return type of a derived query method.
-fn derived_output(f: &TraitItemFn, tree: &Tree, entity: &str, paged: bool) -> syn::Result<Output> {
+fn derived_output(
+    f: &TraitItemFn,
+    tree: &Tree,
+    entity: &str,
+    paged: bool,
+    scrolled: bool,
+) -> syn::Result<Output> {
     let m = &f.sig.ident;
     let ret = match &f.sig.output {
         ReturnType::Type(_, t) => &**t,
@@ -168,7 +178,7 @@ fn derived_output(f: &TraitItemFn, tree: &Tree, entity: &str, paged: bool) -> sy
     }
     let expected = match tree.subject {
         Subject::Find => format!(
-            "`DataResult<Vec<{entity}>>`, `DataResult<Option<{entity}>>`, `DataResult<{entity}>` or `DataResult<Page<{entity}>>`"
+            "`DataResult<Vec<{entity}>>`, `DataResult<Option<{entity}>>`, `DataResult<{entity}>`, `DataResult<Page<{entity}>>` or `DataResult<Window<{entity}>>`"
         ),
         Subject::Count | Subject::Delete => "`DataResult<u64>`".to_owned(),
         Subject::Exists => "`DataResult<bool>`".to_owned(),
@@ -198,11 +208,30 @@ fn derived_output(f: &TraitItemFn, tree: &Tree, entity: &str, paged: bool) -> sy
                 }
                 Output::Page
             }
+            "Window" if elem.is_some_and(|e| is_entity(e, entity)) => {
+                if !scrolled {
+                    return Err(err(
+                        span,
+                        m,
+                        "a `Window` result needs a `ScrollPosition` argument",
+                    ));
+                }
+                Output::Window
+            }
             _ if is_entity(inner, entity) => Output::One,
             _ => return Err(unsupported()),
         },
         _ => return Err(unsupported()),
     };
+    if scrolled && !matches!(out, Output::Window) {
+        return Err(err(
+            span,
+            m,
+            format!(
+                "a method with a `ScrollPosition` argument returns `DataResult<Window<{entity}>>`"
+            ),
+        ));
+    }
     Ok(out)
 }
 
@@ -292,24 +321,41 @@ fn derived_method(
         }
     }
     let args = arguments(f);
-    let (special, values): (Vec<&Arg>, Vec<&Arg>) = args
-        .iter()
-        .partition(|a| matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort));
+    let (special, values): (Vec<&Arg>, Vec<&Arg>) = args.iter().partition(|a| {
+        matches!(
+            kind_of(&a.ty),
+            ArgKind::Pageable | ArgKind::Sort | ArgKind::Scroll
+        )
+    });
     let paged = special
         .iter()
         .any(|a| matches!(kind_of(&a.ty), ArgKind::Pageable));
-    // Pageable and Sort come last.
-    if let Some(pos) = args
+    let scrolled = special
         .iter()
-        .position(|a| matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
-        && args[pos..]
-            .iter()
-            .any(|a| !matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
-    {
+        .any(|a| matches!(kind_of(&a.ty), ArgKind::Scroll));
+    // Pageable and Sort come last.
+    if let Some(pos) = args.iter().position(|a| {
+        matches!(
+            kind_of(&a.ty),
+            ArgKind::Pageable | ArgKind::Sort | ArgKind::Scroll
+        )
+    }) && args[pos..].iter().any(|a| {
+        !matches!(
+            kind_of(&a.ty),
+            ArgKind::Pageable | ArgKind::Sort | ArgKind::Scroll
+        )
+    }) {
         return Err(err(
             m.span(),
             m,
-            "`Pageable` and `Sort` arguments come after the condition arguments",
+            "`Pageable`, `Sort` and `ScrollPosition` arguments come after the condition arguments",
+        ));
+    }
+    if paged && scrolled {
+        return Err(err(
+            m.span(),
+            m,
+            "a method takes a `Pageable` or a `ScrollPosition`, not both",
         ));
     }
     if paged && tree.limit.is_some() {
@@ -323,7 +369,7 @@ fn derived_method(
         return Err(err(
             m.span(),
             m,
-            "only queries for entities take `Pageable` or `Sort` arguments",
+            "only queries for entities take `Pageable`, `Sort` or `ScrollPosition` arguments",
         ));
     }
     let needed: usize = tree.parts.iter().map(|p| p.op.arity()).sum();
@@ -387,7 +433,7 @@ fn derived_method(
             ));
         }
     }
-    let output = derived_output(f, &tree, entity, paged)?;
+    let output = derived_output(f, &tree, entity, paged, scrolled)?;
 
     let mut binds = Vec::new();
     let mut next = values.iter();
@@ -406,6 +452,7 @@ fn derived_method(
         };
         binds.push(match kind_of(&a.ty) {
             ArgKind::Pageable => quote!(__call.pageable(#r)?;),
+            ArgKind::Scroll => quote!(__call.scroll(#r)?;),
             _ => quote!(__call.sort(#r)?;),
         });
     }
@@ -502,6 +549,7 @@ fn derived_method(
         Output::Count => quote!(__call.count().await),
         Output::Bool => quote!(__call.exists().await),
         Output::Stream => quote!(__call.stream()),
+        Output::Window => quote!(__call.fetch_window().await),
     };
     let statics = quote! {
         #(#checks)*
@@ -593,7 +641,12 @@ fn native_method(
         .find(|a| matches!(kind_of(&a.ty), ArgKind::Pageable));
     let params: Vec<&Arg> = args
         .iter()
-        .filter(|a| !matches!(kind_of(&a.ty), ArgKind::Pageable | ArgKind::Sort))
+        .filter(|a| {
+            !matches!(
+                kind_of(&a.ty),
+                ArgKind::Pageable | ArgKind::Sort | ArgKind::Scroll
+            )
+        })
         .collect();
     if let Some(sort) = args
         .iter()
