@@ -38,6 +38,17 @@ impl ::framework_data::entity::Embeddable for Address {
             }
         }
     }
+    fn __fw_column(
+        &self,
+        idx: usize,
+    ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
+        match idx {
+            0usize => ::core::option::Option::Some(&self.street),
+            1usize => ::core::option::Option::Some(&self.zip_code),
+            2usize => ::core::option::Option::Some(&self.floor),
+            _ => ::core::option::Option::None,
+        }
+    }
     fn bind_null_field(
         idx: usize,
         args: &mut ::framework_data::value::Args,

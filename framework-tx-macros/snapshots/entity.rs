@@ -130,6 +130,38 @@ impl ::framework_data::entity::Entity for Owner {
             }
         }
     }
+    fn __fw_column(
+        &self,
+        idx: usize,
+    ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
+        match idx {
+            i if i == 0usize => ::core::option::Option::Some(&self.id),
+            i if i == 1usize => ::core::option::Option::Some(&self.name),
+            i if (2usize..2usize
+                + <<Option<
+                    Address,
+                > as ::framework_data::entity::EmbeddedValue>::Value as ::framework_data::entity::Embeddable>::FIELDS
+                    .len())
+                .contains(&i) => {
+                <Option<
+                    Address,
+                > as ::framework_data::entity::EmbeddedValue>::__fw_column(
+                    &self.address,
+                    i - 2usize,
+                )
+            }
+            i if i == Self::__FW_OFFSETS[3usize] => {
+                ::core::option::Option::Some(&self.active)
+            }
+            i if i == Self::__FW_OFFSETS[4usize] => {
+                ::core::option::Option::Some(&self.version)
+            }
+            i if i == Self::__FW_OFFSETS[5usize] => {
+                ::core::option::Option::Some(&self.created_at)
+            }
+            _ => ::core::option::Option::None,
+        }
+    }
     fn from_row(
         row: &::framework_data::value::Row,
     ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {

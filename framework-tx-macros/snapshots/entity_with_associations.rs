@@ -96,6 +96,17 @@ impl ::framework_data::entity::Entity for Post {
             }
         }
     }
+    fn __fw_column(
+        &self,
+        idx: usize,
+    ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
+        match idx {
+            0usize => ::core::option::Option::Some(&self.id),
+            1usize => ::core::option::Option::Some(&self.author),
+            2usize => ::core::option::Option::Some(&self.editor),
+            _ => ::core::option::Option::None,
+        }
+    }
     fn from_row(
         row: &::framework_data::value::Row,
     ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {

@@ -84,6 +84,17 @@ impl ::framework_data::entity::Entity for OrderLine {
             }
         }
     }
+    fn __fw_column(
+        &self,
+        idx: usize,
+    ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
+        match idx {
+            0usize => ::core::option::Option::Some(&self.order_id),
+            1usize => ::core::option::Option::Some(&self.line_no),
+            2usize => ::core::option::Option::Some(&self.quantity),
+            _ => ::core::option::Option::None,
+        }
+    }
     fn from_row(
         row: &::framework_data::value::Row,
     ) -> ::core::result::Result<Self, ::framework_data::value::DecodeError> {

@@ -107,6 +107,10 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
         let fi = &f.ident;
         quote!(#i => args.add(&self.#fi),)
     });
+    let column_arms = persistent.iter().enumerate().map(|(i, f)| {
+        let fi = &f.ident;
+        quote!(#i => ::core::option::Option::Some(&self.#fi),)
+    });
     let null_arms = persistent.iter().enumerate().map(|(i, f)| {
         let ty = &f.ty;
         quote!(#i => args.add(&::core::option::Option::<#ty>::None),)
@@ -196,6 +200,13 @@ pub(crate) fn expand(input: DeriveInput) -> syn::Result<TokenStream> {
                 match idx {
                     #(#bind_arms)*
                     #no_field
+                }
+            }
+
+            fn __fw_column(&self, idx: usize) -> ::core::option::Option<&dyn #fd::value::ColumnRef> {
+                match idx {
+                    #(#column_arms)*
+                    _ => ::core::option::Option::None,
                 }
             }
 

@@ -945,3 +945,178 @@ db_test!(
         ctx.shutdown().await.unwrap();
     }
 );
+
+/// A probe: everything left out but what a test sets (`age` and `active` always hold a value,
+/// as Java's primitives do, so the matchers below leave them out).
+fn probe(name: &str, nick: Option<&str>) -> Person {
+    Person {
+        id: 0,
+        name: name.into(),
+        nick: nick.map(Into::into),
+        age: 0,
+        score: None,
+        active: false,
+        team: None,
+        deleted_at: None,
+    }
+}
+
+db_test!(
+    async fn query_by_example_follows_spring_s_matcher(db: TestDatabase) {
+        use framework_data::query::{Example, ExampleMatcher, PropertyMatcher, StringMatcher};
+        let (ctx, ds) = start(&db).await;
+        let repo = ctx.repository::<Person>().unwrap();
+        let all = people();
+        let base = || ExampleMatcher::matching_all().with_ignore_paths(["id", "age", "active"]);
+        let lower = |s: &str| s.to_lowercase();
+        let cases: Vec<(&str, Example<Person>, Oracle)> = vec![
+            (
+                "exact",
+                Example::matching(probe("Bob", None), base()),
+                Box::new(|p: &Person| p.name == "Bob"),
+            ),
+            (
+                "exact, two fields",
+                Example::matching(probe("Ann", Some("annie")), base()),
+                Box::new(|p: &Person| p.name == "Ann" && p.nick.as_deref() == Some("annie")),
+            ),
+            (
+                "null values included",
+                Example::matching(probe("anna", None), base().with_include_null_values()),
+                Box::new(|p: &Person| {
+                    p.name == "anna" && p.nick.is_none() && p.score.is_none() && p.team.is_none()
+                }),
+            ),
+            (
+                "ignore case",
+                Example::matching(
+                    probe("émile", None),
+                    base().with_ignore_case(Vec::<String>::new()),
+                ),
+                Box::new(move |p: &Person| lower(&p.name) == "émile"),
+            ),
+            (
+                "starting, literal %",
+                Example::matching(
+                    probe("50%", None),
+                    base().with_string_matcher(StringMatcher::Starting),
+                ),
+                Box::new(|p: &Person| p.name.starts_with("50%")),
+            ),
+            (
+                "ending",
+                Example::matching(
+                    probe("e", None),
+                    base().with_string_matcher(StringMatcher::Ending),
+                ),
+                Box::new(|p: &Person| p.name.ends_with('e')),
+            ),
+            (
+                "containing, ignore case on one path",
+                Example::matching(
+                    probe("MIL", None),
+                    base()
+                        .with_string_matcher(StringMatcher::Containing)
+                        .with_ignore_case(["name"]),
+                ),
+                Box::new(move |p: &Person| lower(&p.name).contains("mil")),
+            ),
+            (
+                "per-path matcher",
+                Example::matching(
+                    probe("a", Some("ANNIE")),
+                    base()
+                        .with_matcher("name", PropertyMatcher::starts_with())
+                        .with_matcher("nick", PropertyMatcher::exact().ignore_case()),
+                ),
+                Box::new(move |p: &Person| {
+                    p.name.starts_with('a')
+                        && p.nick.as_deref().map(lower).as_deref() == Some("annie")
+                }),
+            ),
+            (
+                "matching any",
+                Example::matching(
+                    probe("Bob", Some("zoe")),
+                    ExampleMatcher::matching_any().with_ignore_paths(["id", "age", "active"]),
+                ),
+                Box::new(|p: &Person| p.name == "Bob" || p.nick.as_deref() == Some("zoe")),
+            ),
+            (
+                "numbers count unless ignored",
+                Example::matching(
+                    Person {
+                        age: 33,
+                        active: true,
+                        ..probe("", None)
+                    },
+                    ExampleMatcher::matching_all().with_ignore_paths(["id", "name"]),
+                ),
+                Box::new(|p: &Person| p.age == 33 && p.active),
+            ),
+            (
+                "a reference",
+                Example::matching(
+                    Person {
+                        team: Some(Ref::to(3)),
+                        ..probe("", None)
+                    },
+                    base().with_ignore_paths(["name"]),
+                ),
+                Box::new(|p: &Person| p.team.as_ref().map(|t| *t.id()) == Some(3)),
+            ),
+            (
+                "nothing set matches all",
+                Example::matching(probe("", None), base().with_ignore_paths(["name"])),
+                Box::new(|_: &Person| true),
+            ),
+        ];
+        for (name, example, oracle) in cases {
+            let expected: Vec<i64> = all.iter().filter(|p| oracle(p)).map(|p| p.id).collect();
+            let found = repo
+                .find_all_by(example.clone())
+                .await
+                .unwrap_or_else(|e| panic!("{name}: {e}"));
+            assert_eq!(ids(&found), expected, "{name} on {:?}", db.backend());
+            assert_eq!(
+                repo.count_by_spec(example).await.unwrap(),
+                expected.len() as u64,
+                "{name}"
+            );
+        }
+        // The id counts when set; an example combines with a specification; a declared
+        // repository takes it as a Spec.
+        let mut by_id = probe("Bob", None);
+        by_id.id = 3;
+        let only = ExampleMatcher::matching_all().with_ignore_paths(["age", "active"]);
+        assert_eq!(
+            ids(&repo
+                .find_all_by(Example::matching(by_id.clone(), only.clone()))
+                .await
+                .unwrap()),
+            vec![3]
+        );
+        by_id.id = 4;
+        assert_eq!(
+            repo.find_all_by(Example::matching(by_id, only))
+                .await
+                .unwrap(),
+            vec![]
+        );
+        let f = Person::fields();
+        let spec = Example::matching(
+            probe("a", None),
+            base().with_string_matcher(StringMatcher::Starting),
+        )
+        .to_spec()
+        .and(f.age().gt(26));
+        assert_eq!(ids(&repo.find_all_by(spec).await.unwrap()), vec![7]);
+        let declared: Box<dyn PersonRepository> = Box::new(PersonRepositoryImpl::new(ds.clone()));
+        let found = declared
+            .find_all_by(Example::matching(probe("carl", None), base()).into())
+            .await
+            .unwrap();
+        assert_eq!(ids(&found), vec![9]);
+        ctx.shutdown().await.unwrap();
+    }
+);

@@ -107,7 +107,7 @@ impl<E: Associations> Fetching<'_, E> {
     }
 
     /// [`Repository::find_all_by`], with the paths loaded.
-    pub async fn find_all_by(&self, spec: crate::query::Spec<E>) -> DataResult<Vec<E>> {
+    pub async fn find_all_by(&self, spec: impl Into<crate::query::Spec<E>>) -> DataResult<Vec<E>> {
         self.check()?;
         let mut found = self.repository.find_all_by(spec).await?;
         self.load(&mut found).await?;
@@ -115,7 +115,7 @@ impl<E: Associations> Fetching<'_, E> {
     }
 
     /// [`Repository::find_one_by`], with the paths loaded.
-    pub async fn find_one_by(&self, spec: crate::query::Spec<E>) -> DataResult<Option<E>> {
+    pub async fn find_one_by(&self, spec: impl Into<crate::query::Spec<E>>) -> DataResult<Option<E>> {
         self.check()?;
         let mut found = self.repository.find_one_by(spec).await?;
         self.load(found.as_mut_slice()).await?;
@@ -125,7 +125,7 @@ impl<E: Associations> Fetching<'_, E> {
     /// [`Repository::find_page_by`], with the paths loaded.
     pub async fn find_page_by(
         &self,
-        spec: crate::query::Spec<E>,
+        spec: impl Into<crate::query::Spec<E>>,
         pageable: Pageable,
     ) -> DataResult<Page<E>> {
         self.check()?;

@@ -76,6 +76,12 @@ pub trait Embeddable: Clone + Send + Sync + Sized + 'static {
     /// Adds the value's violations to `out`, paths after `prefix` (generated).
     #[doc(hidden)]
     fn __fw_violations(&self, _prefix: &str, _out: &mut Vec<crate::Violation>) {}
+
+    /// Field `idx`'s value (generated; for Query by Example).
+    #[doc(hidden)]
+    fn __fw_column(&self, _idx: usize) -> Option<&dyn crate::value::ColumnRef> {
+        None
+    }
 }
 
 /// The type of an `#[embedded]` field: an [`Embeddable`], or an `Option` of one (nullable as a
@@ -102,6 +108,12 @@ pub trait EmbeddedValue: Clone + Send + Sync + Sized + 'static {
     /// The value, when there is one.
     #[doc(hidden)]
     fn __fw_value(&self) -> Option<&Self::Value>;
+
+    /// Field `idx`'s value, `None` for an absent value.
+    #[doc(hidden)]
+    fn __fw_column(&self, idx: usize) -> Option<&dyn crate::value::ColumnRef> {
+        self.__fw_value().and_then(|v| Embeddable::__fw_column(v, idx))
+    }
 }
 
 impl<T: Embeddable> EmbeddedValue for T {

@@ -120,6 +120,13 @@ pub trait Entity: Clone + Send + Sync + Sized + 'static {
         Ok(())
     }
 
+    /// Column `idx`'s value (generated; for Query by Example). `None` for a column of an
+    /// absent embedded value.
+    #[doc(hidden)]
+    fn __fw_column(&self, _idx: usize) -> Option<&dyn crate::value::ColumnRef> {
+        None
+    }
+
     /// Whether the entity's `#[soft_delete]` column is set (generated; `false` without one),
     /// so that no cache keeps a deleted row read with `with_deleted`.
     #[doc(hidden)]

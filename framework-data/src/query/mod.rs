@@ -42,10 +42,12 @@
 //! is a semi-join (`owner_id IN (SELECT id FROM owners WHERE last_name = ?)`), so each row comes
 //! once.
 
+mod example;
 mod field;
 mod spec;
 mod update;
 
+pub use example::{Example, ExampleMatcher, PropertyMatcher, StringMatcher};
 pub use field::{Field, HasFields, Operand, TextValue};
 pub use spec::Spec;
 pub use update::Update;

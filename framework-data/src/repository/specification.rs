@@ -326,12 +326,14 @@ impl<E: Entity> Repository<E> {
     /// let found = accounts.find_all_by(f.owner().eq("ann").and(f.balance_cents().gt(0))).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn find_all_by(&self, spec: Spec<E>) -> DataResult<Vec<E>> {
+    pub async fn find_all_by(&self, spec: impl Into<Spec<E>>) -> DataResult<Vec<E>> {
+        let spec: Spec<E> = spec.into();
         self.find_all_sorted_by(spec, Sort::unsorted()).await
     }
 
     /// Every entity `spec` matches, in `sort`'s order.
-    pub async fn find_all_sorted_by(&self, spec: Spec<E>, sort: Sort) -> DataResult<Vec<E>> {
+    pub async fn find_all_sorted_by(&self, spec: impl Into<Spec<E>>, sort: Sort) -> DataResult<Vec<E>> {
+        let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Rows, Some(&sort), false)?;
         let args = self.spec_args(&spec, Kind::Rows)?;
         let mut found = self.fetch_rows("find_all_by", sql, args).await?;
@@ -341,7 +343,8 @@ impl<E: Entity> Repository<E> {
 
     /// The one entity `spec` matches, if any; two or more is
     /// [`DataError::IncorrectResultSize`].
-    pub async fn find_one_by(&self, spec: Spec<E>) -> DataResult<Option<E>> {
+    pub async fn find_one_by(&self, spec: impl Into<Spec<E>>) -> DataResult<Option<E>> {
+        let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Single, None, false)?;
         let args = self.spec_args(&spec, Kind::Single)?;
         let mut found = self.fetch_rows("find_one_by", sql, args).await?;
@@ -358,7 +361,8 @@ impl<E: Entity> Repository<E> {
 
     /// One page of the entities `spec` matches, with their total (two statements: the count,
     /// then the page, ordered by the pageable's sort and then the id).
-    pub async fn find_page_by(&self, spec: Spec<E>, pageable: Pageable) -> DataResult<Page<E>> {
+    pub async fn find_page_by(&self, spec: impl Into<Spec<E>>, pageable: Pageable) -> DataResult<Page<E>> {
+        let spec: Spec<E> = spec.into();
         if pageable.size() == 0 {
             return Err(DataError::InvalidArgument(
                 "page size must be at least 1".into(),
@@ -377,7 +381,8 @@ impl<E: Entity> Repository<E> {
     }
 
     /// How many entities `spec` matches.
-    pub async fn count_by_spec(&self, spec: Spec<E>) -> DataResult<u64> {
+    pub async fn count_by_spec(&self, spec: impl Into<Spec<E>>) -> DataResult<u64> {
+        let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Count, None, false)?;
         let args = self.spec_args(&spec, Kind::Count)?;
         let row = self
@@ -392,7 +397,8 @@ impl<E: Entity> Repository<E> {
     }
 
     /// Whether `spec` matches any entity.
-    pub async fn exists_by_spec(&self, spec: Spec<E>) -> DataResult<bool> {
+    pub async fn exists_by_spec(&self, spec: impl Into<Spec<E>>) -> DataResult<bool> {
+        let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Exists, None, false)?;
         let args = self.spec_args(&spec, Kind::Exists)?;
         Ok(self
@@ -407,7 +413,8 @@ impl<E: Entity> Repository<E> {
     /// delete. When `E` cascades removals, the matching entities are read and deleted one by
     /// one, each after its children, in one transaction. A bulk statement: no lifecycle
     /// callbacks or listeners run (as for JPA's `CriteriaDelete`).
-    pub async fn delete_by_spec(&self, spec: Spec<E>) -> DataResult<u64> {
+    pub async fn delete_by_spec(&self, spec: impl Into<Spec<E>>) -> DataResult<u64> {
+        let spec: Spec<E> = spec.into();
         if let Some(hooks) = super::cascade::hooks::<E>() {
             return self
                 .in_transaction("delete_by_spec", async {
@@ -434,7 +441,8 @@ impl<E: Entity> Repository<E> {
     /// an association, or one the framework keeps (the id, the version, the creation stamps,
     /// the soft-delete column), and an empty `update`, are [`DataError::InvalidArgument`]
     /// before any statement.
-    pub async fn update_by_spec(&self, spec: Spec<E>, update: Update<E>) -> DataResult<u64> {
+    pub async fn update_by_spec(&self, spec: impl Into<Spec<E>>, update: Update<E>) -> DataResult<u64> {
+        let spec: Spec<E> = spec.into();
         let meta = E::metadata();
         if update.is_empty() {
             return Err(DataError::InvalidArgument(format!(
@@ -507,11 +515,12 @@ impl<E: Entity> Repository<E> {
     /// ```
     pub async fn scroll_by(
         &self,
-        spec: Spec<E>,
+        spec: impl Into<Spec<E>>,
         sort: Sort,
         position: ScrollPosition,
         size: u64,
     ) -> DataResult<Window<E>> {
+        let spec: Spec<E> = spec.into();
         if size == 0 {
             return Err(DataError::InvalidArgument("window size must be at least 1".into()));
         }

@@ -31,9 +31,40 @@ pub trait SqlValue: crate::driver::DriverValue + Sized + Send + Sync + 'static {
     const SQL_TYPE: SqlType;
     /// Whether the column is nullable (`Option<T>`).
     const NULLABLE: bool = false;
+
+    /// Whether this value is NULL (a `None`).
+    fn is_null(&self) -> bool {
+        false
+    }
 }
 
 impl<T: SqlValue> SqlValue for Option<T> {
     const SQL_TYPE: SqlType = T::SQL_TYPE;
     const NULLABLE: bool = true;
+
+    fn is_null(&self) -> bool {
+        self.is_none()
+    }
+}
+
+/// A field's value seen without its type: whether it is NULL, its text when it is text, and
+/// how to bind it. Query by Example reads a probe's fields through it.
+pub trait ColumnRef: QueryArg + Send + Sync {
+    /// Whether it is NULL (`None`).
+    fn is_null(&self) -> bool;
+    /// Its text, for a `String` (or a `Some` of one).
+    fn as_text(&self) -> Option<&str>;
+}
+
+impl<T: SqlValue> ColumnRef for T {
+    fn is_null(&self) -> bool {
+        SqlValue::is_null(self)
+    }
+
+    fn as_text(&self) -> Option<&str> {
+        let any: &dyn std::any::Any = self;
+        any.downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| any.downcast_ref::<Option<String>>().and_then(|o| o.as_deref()))
+    }
 }

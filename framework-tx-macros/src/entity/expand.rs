@@ -46,6 +46,21 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             quote!(#at => args.add(&self.#fi),)
         }
     });
+    let column_arms = persistent.iter().zip(&offsets).map(|(f, at)| {
+        let fi = &f.ident;
+        if f.role.is_embedded() {
+            let ty = &f.ty;
+            let width = width(fd, ty);
+            quote! {
+                i if (#at..#at + #width).contains(&i) =>
+                    <#ty as #fd::entity::EmbeddedValue>::__fw_column(&self.#fi, i - #at),
+            }
+        } else if any_embedded {
+            quote!(i if i == #at => ::core::option::Option::Some(&self.#fi),)
+        } else {
+            quote!(#at => ::core::option::Option::Some(&self.#fi),)
+        }
+    });
     // `plain(at)` is the row position of a field's column, `embedded(at + k)` that of an
     // embedded field's column `k` as a `Result`.
     let decode = |plain: &dyn Fn(&TokenStream) -> TokenStream,
@@ -246,6 +261,13 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
                 match idx {
                     #(#bind_arms)*
                     other => ::core::result::Result::Err(::std::format!("{} has no column {}", #name, other).into()),
+                }
+            }
+
+            fn __fw_column(&self, idx: usize) -> ::core::option::Option<&dyn #fd::value::ColumnRef> {
+                match idx {
+                    #(#column_arms)*
+                    _ => ::core::option::Option::None,
                 }
             }
 
