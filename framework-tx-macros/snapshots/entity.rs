@@ -135,8 +135,16 @@ impl ::framework_data::entity::Entity for Owner {
         idx: usize,
     ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
         match idx {
-            i if i == 0usize => ::core::option::Option::Some(&self.id),
-            i if i == 1usize => ::core::option::Option::Some(&self.name),
+            i if i == 0usize => {
+                ::core::option::Option::Some(
+                    &self.id as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
+            i if i == 1usize => {
+                ::core::option::Option::Some(
+                    &self.name as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
             i if (2usize..2usize
                 + <<Option<
                     Address,
@@ -151,13 +159,19 @@ impl ::framework_data::entity::Entity for Owner {
                 )
             }
             i if i == Self::__FW_OFFSETS[3usize] => {
-                ::core::option::Option::Some(&self.active)
+                ::core::option::Option::Some(
+                    &self.active as &dyn ::framework_data::value::ColumnRef,
+                )
             }
             i if i == Self::__FW_OFFSETS[4usize] => {
-                ::core::option::Option::Some(&self.version)
+                ::core::option::Option::Some(
+                    &self.version as &dyn ::framework_data::value::ColumnRef,
+                )
             }
             i if i == Self::__FW_OFFSETS[5usize] => {
-                ::core::option::Option::Some(&self.created_at)
+                ::core::option::Option::Some(
+                    &self.created_at as &dyn ::framework_data::value::ColumnRef,
+                )
             }
             _ => ::core::option::Option::None,
         }

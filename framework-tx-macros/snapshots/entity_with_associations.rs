@@ -101,9 +101,21 @@ impl ::framework_data::entity::Entity for Post {
         idx: usize,
     ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
         match idx {
-            0usize => ::core::option::Option::Some(&self.id),
-            1usize => ::core::option::Option::Some(&self.author),
-            2usize => ::core::option::Option::Some(&self.editor),
+            0usize => {
+                ::core::option::Option::Some(
+                    &self.id as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
+            1usize => {
+                ::core::option::Option::Some(
+                    &self.author as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
+            2usize => {
+                ::core::option::Option::Some(
+                    &self.editor as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
             _ => ::core::option::Option::None,
         }
     }

@@ -89,9 +89,21 @@ impl ::framework_data::entity::Entity for OrderLine {
         idx: usize,
     ) -> ::core::option::Option<&dyn ::framework_data::value::ColumnRef> {
         match idx {
-            0usize => ::core::option::Option::Some(&self.order_id),
-            1usize => ::core::option::Option::Some(&self.line_no),
-            2usize => ::core::option::Option::Some(&self.quantity),
+            0usize => {
+                ::core::option::Option::Some(
+                    &self.order_id as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
+            1usize => {
+                ::core::option::Option::Some(
+                    &self.line_no as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
+            2usize => {
+                ::core::option::Option::Some(
+                    &self.quantity as &dyn ::framework_data::value::ColumnRef,
+                )
+            }
             _ => ::core::option::Option::None,
         }
     }

@@ -55,10 +55,17 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
                 i if (#at..#at + #width).contains(&i) =>
                     <#ty as #fd::entity::EmbeddedValue>::__fw_column(&self.#fi, i - #at),
             }
-        } else if any_embedded {
-            quote!(i if i == #at => ::core::option::Option::Some(&self.#fi),)
         } else {
-            quote!(#at => ::core::option::Option::Some(&self.#fi),)
+            // The cast is spanned on the field's type: an unsupported type is reported there.
+            let value = spanned_by_type(
+                &f.ty,
+                quote!(&self.#fi as &dyn #fd::value::ColumnRef),
+            );
+            if any_embedded {
+                quote!(i if i == #at => ::core::option::Option::Some(#value),)
+            } else {
+                quote!(#at => ::core::option::Option::Some(#value),)
+            }
         }
     });
     // `plain(at)` is the row position of a field's column, `embedded(at + k)` that of an
