@@ -57,6 +57,9 @@ with_a_driver! {
     /// The validation crate whose rules `#[validate(..)]` on entity fields uses
     /// (`ValidationErrors`, `ValidationError` for custom rules).
     pub use validator;
+    /// The SQL builder behind the generated statements, for the statements specifications do
+    /// not say (see [`repository::statement`]).
+    pub use sea_query;
 
     /// Re-exports for generated code; not a public API.
     #[doc(hidden)]

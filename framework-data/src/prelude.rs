@@ -22,7 +22,9 @@ pub use crate::tx::{
 pub use framework_core::context::shutdown_signal;
 pub use framework_core::context::BoxFuture;
 pub use framework_core::{ApplicationContext, Beans, Error};
-pub use framework_tx_macros::{DbEnum, Embeddable, Entity, repository, service, transactional};
+pub use framework_tx_macros::{
+    DbEnum, Embeddable, Entity, Projection, repository, service, transactional,
+};
 
 /// Date and time types for entity fields.
 pub use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

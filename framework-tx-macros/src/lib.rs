@@ -14,6 +14,7 @@ mod embeddable;
 mod entity;
 mod field_type;
 mod migrations;
+mod projection;
 mod repository;
 mod service;
 #[cfg(test)]
@@ -91,6 +92,18 @@ pub fn derive_entity(input: TokenStream) -> TokenStream {
 pub fn derive_embeddable(input: TokenStream) -> TokenStream {
     let input = syn::parse_macro_input!(input as syn::DeriveInput);
     embeddable::expand(input)
+        .unwrap_or_else(|e| e.to_compile_error())
+        .into()
+}
+
+/// Implements `framework_data::repository::FromQueryRow` for a struct with named fields: each
+/// field is read from the result column of its name (ASCII case-insensitive), or of
+/// `#[column(name = "...")]`; a missing column is a decode error naming it. For the rows of
+/// `#[query]` methods, `ctx.sql(..)` and `Repository::fetch_statement` (aggregates, reports).
+#[proc_macro_derive(Projection, attributes(column))]
+pub fn derive_projection(input: TokenStream) -> TokenStream {
+    let input = syn::parse_macro_input!(input as syn::DeriveInput);
+    projection::expand(input)
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
 }

@@ -100,6 +100,13 @@ impl Row {
             .map_err(DecodeError)
     }
 
+    /// The position of the column named `name` (ASCII case-insensitive), if the result has
+    /// one.
+    pub fn index_of(&self, name: &str) -> Option<usize> {
+        use sqlx::{Column, Row as _};
+        dispatch!(&self.0 => RowKind(r), DB => r.columns().iter().position(|c| c.name().eq_ignore_ascii_case(name)))
+    }
+
     /// The result's column names, in order.
     pub fn column_names(&self) -> Vec<String> {
         use sqlx::{Column, Row as _};
@@ -162,6 +169,14 @@ impl DecodeError {
     /// Column `index` does not exist in a row of `len` columns.
     pub fn index_out_of_bounds(index: usize, len: usize) -> DecodeError {
         DecodeError(sqlx::Error::ColumnIndexOutOfBounds { index, len })
+    }
+
+    /// The result has no column `name`.
+    pub fn missing_column(name: &str) -> DecodeError {
+        DecodeError(sqlx::Error::ColumnDecode {
+            index: format!("{name:?}"),
+            source: format!("the result has no column `{name}`").into(),
+        })
     }
 
     /// Column `index` could not be decoded: `cause` says why.

@@ -49,6 +49,7 @@ mod page;
 mod property_path;
 pub mod soft_delete;
 mod specification;
+pub mod statement;
 mod sql_client;
 mod upsert;
 pub mod window;

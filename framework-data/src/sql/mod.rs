@@ -30,6 +30,7 @@ pub(crate) mod dialect;
 pub(crate) mod named;
 mod lock;
 mod sort_column;
+pub(crate) mod values;
 mod visibility;
 
 use std::sync::atomic::{AtomicU64, Ordering};

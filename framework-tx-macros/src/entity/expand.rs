@@ -57,10 +57,7 @@ pub(crate) fn expand(e: &Entity, validate: Option<TokenStream>) -> TokenStream {
             }
         } else {
             // The cast is spanned on the field's type: an unsupported type is reported there.
-            let value = spanned_by_type(
-                &f.ty,
-                quote!(&self.#fi as &dyn #fd::value::ColumnRef),
-            );
+            let value = spanned_by_type(&f.ty, quote!(&self.#fi as &dyn #fd::value::ColumnRef));
             if any_embedded {
                 quote!(i if i == #at => ::core::option::Option::Some(#value),)
             } else {
