@@ -168,8 +168,10 @@ pub(crate) fn write(
 }
 
 /// Writes the keyset condition "after the row whose `keys` were the bound values":
-/// `((k1 > ?) OR (k1 = ? AND k2 > ?) OR ..)`, `<` for a descending key. The values bind in
-/// that order: see [`bind_keyset`](super::window::bind_keyset).
+/// `(k1 >= ? AND ((k1 > ?) OR (k1 = ? AND k2 > ?) OR ..))`, `<=`/`<` for a descending key.
+/// The leading bound repeats what the expansion implies, so that the planner can start an
+/// index range scan at the position (an OR alone reads the table from its start). The values
+/// bind in that order: see [`bind_keyset`](super::window::bind_keyset).
 pub(crate) fn write_keyset(
     keys: &[(crate::sql::SortColumn, bool)],
     table: &str,
@@ -177,7 +179,14 @@ pub(crate) fn write_keyset(
     ph: &mut dyn FnMut(&mut String),
     out: &mut String,
 ) {
+    let Some((first, first_desc)) = keys.first() else {
+        return;
+    };
     out.push('(');
+    first.write(table, sql, out);
+    out.push_str(if *first_desc { " <= " } else { " >= " });
+    ph(out);
+    out.push_str(" AND (");
     for i in 0..keys.len() {
         if i > 0 {
             out.push_str(" OR ");
@@ -197,5 +206,5 @@ pub(crate) fn write_keyset(
         }
         out.push(')');
     }
-    out.push(')');
+    out.push_str("))");
 }

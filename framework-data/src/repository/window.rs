@@ -238,7 +238,7 @@ impl<E> Window<E> {
 }
 
 /// Binds a keyset position's values for [`write_keyset`](super::condition::write_keyset):
-/// for each key, the keys before it and then itself. `columns` are the metadata indexes of the
+/// the first key, then for each key the keys before it and itself. `columns` are the metadata indexes of the
 /// sort's keys; a position of another sort is [`DataError::InvalidArgument`].
 pub(crate) fn bind_keyset(
     keys: &[KeyValue],
@@ -253,10 +253,17 @@ pub(crate) fn bind_keyset(
             columns.len()
         )));
     }
+    let bind = |key: &KeyValue, column: usize, args: &mut Args| {
+        key.bind(meta.columns[column].sql_type, args)
+            .map_err(|e| DataError::InvalidArgument(e.to_string()))
+    };
+    // The leading bound, then the expansion.
+    if let (Some(key), Some(column)) = (keys.first(), columns.first()) {
+        bind(key, *column, args)?;
+    }
     for i in 0..keys.len() {
         for (key, column) in keys.iter().zip(columns).take(i + 1) {
-            key.bind(meta.columns[*column].sql_type, args)
-                .map_err(|e| DataError::InvalidArgument(e.to_string()))?;
+            bind(key, *column, args)?;
         }
     }
     Ok(())
