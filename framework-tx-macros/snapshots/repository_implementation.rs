@@ -73,6 +73,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                 order: &[("name", true)],
                 lock: ::core::option::Option::None,
                 visibility: ::framework_data::sql::Visibility::Live,
+                cache_region: ::core::option::Option::None,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(
@@ -104,6 +105,7 @@ impl OwnerRepository for OwnerRepositoryImpl {
                 order: &[],
                 lock: ::core::option::Option::None,
                 visibility: ::framework_data::sql::Visibility::Live,
+                cache_region: ::core::option::Option::None,
             };
             static CACHE: ::framework_data::__private::derived::QueryCache = ::framework_data::__private::derived::QueryCache::new();
             let mut __call = ::framework_data::__private::derived::Call::new(

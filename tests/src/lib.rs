@@ -266,7 +266,7 @@ pub fn with_database(server: &str, name: &str) -> String {
 /// Declares one test per database for a body that takes a [`TestDatabase`].
 #[macro_export]
 macro_rules! db_test {
-    ($(#[$meta:meta])* async fn $name:ident($db:ident : TestDatabase) $body:block) => {
+    ($(#[$meta:meta])* async fn $name:ident($db:ident : TestDatabase $(,)?) $body:block) => {
         $(#[$meta])*
         mod $name {
             #[allow(unused_imports)]

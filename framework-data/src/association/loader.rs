@@ -167,6 +167,7 @@ where
             .map_err(|e| bind_error(ds, level.association, e))?;
         let shape = format!("{}:{padded}", level.shape);
         let sql = C::sql().variable(dialect, &shape, || text(dialect, padded));
+        crate::cache::query::record_read(meta.table);
         let rows = ds
             .fetch_all_as(Operation::new(meta.name, level.association), sql, args)
             .await?;

@@ -23,6 +23,7 @@ mod auto_config;
 mod collection;
 mod config;
 mod keyed;
+pub(crate) mod query;
 mod region;
 mod stats;
 
@@ -60,6 +61,8 @@ pub type FillHook = Arc<dyn Fn() -> framework_core::context::BoxFuture<'static, 
 /// Every cache region of a context: a bean (`ctx.cache()`).
 pub struct CacheManager {
     config: CacheConfig,
+    /// The tables' stamps, for the query cache.
+    tables: query::TableStamps,
     regions: RwLock<HashMap<String, Arc<Region>>>,
     fill_hook: Arc<RwLock<Option<FillHook>>>,
 }
@@ -81,6 +84,7 @@ impl CacheManager {
     pub fn new(config: CacheConfig) -> Self {
         CacheManager {
             config,
+            tables: query::TableStamps::default(),
             regions: RwLock::new(HashMap::new()),
             fill_hook: Arc::new(RwLock::new(None)),
         }

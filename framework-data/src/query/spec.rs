@@ -180,6 +180,24 @@ impl<E> std::ops::Not for Spec<E> {
 }
 
 impl Node {
+    /// Calls `f` with the association head of every condition that has one.
+    pub(crate) fn visit_heads(&self, f: &mut dyn FnMut(&'static str)) {
+        match self {
+            Node::True => {}
+            Node::And(children) | Node::Or(children) => {
+                for c in children {
+                    c.visit_heads(f);
+                }
+            }
+            Node::Not(inner) => inner.visit_heads(f),
+            Node::Leaf(leaf) => {
+                if let Some(head) = leaf.head {
+                    f(head);
+                }
+            }
+        }
+    }
+
     /// Appends the shape of the tree (its statement text's cache key): operators, paths and
     /// list lengths, not values.
     pub(crate) fn shape(&self, key: &mut String) {

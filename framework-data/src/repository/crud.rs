@@ -111,12 +111,16 @@ pub struct Repository<E: Entity> {
     collections: std::sync::OnceLock<Vec<&'static CachedCollection>>,
     /// Which rows of a soft-deleting entity its reads see.
     visibility: Visibility,
+    /// The query-cache region of its reads (`cacheable`).
+    query_region: Option<Arc<str>>,
     _entity: PhantomData<fn() -> E>,
 }
 
 impl<E: Entity> Clone for Repository<E> {
     fn clone(&self) -> Self {
-        Self::new(self.ds.clone()).seeing(self.visibility)
+        let mut copy = Self::new(self.ds.clone()).seeing(self.visibility);
+        copy.query_region = self.query_region.clone();
+        copy
     }
 }
 
@@ -125,6 +129,7 @@ impl<E: Entity> Clone for Repository<E> {
 pub(crate) struct WriteMarks<E: Entity> {
     _entity: Option<WriteGuard<E::Id, E>>,
     _collections: Vec<Arc<dyn TransactionSynchronization>>,
+    _table: Option<crate::cache::query::TableWrite>,
 }
 
 /// What a write stamps its entities with: the time (as the databases store it) and the
@@ -169,6 +174,7 @@ impl<E: Entity> Repository<E> {
             cache: std::sync::OnceLock::new(),
             collections: std::sync::OnceLock::new(),
             visibility: Visibility::Live,
+            query_region: None,
             _entity: PhantomData,
         }
     }
@@ -212,6 +218,55 @@ impl<E: Entity> Repository<E> {
     /// ```
     pub fn only_deleted(&self) -> Self {
         self.clone().seeing(Visibility::Deleted)
+    }
+
+    /// The same repository, its query results kept in the query cache's region `region`
+    /// (Hibernate's query cache; see `cache::query`): `find_all`, `find_all_sorted`,
+    /// `find_all_paged`, `count` and the specification reads (`find_all_by`, `find_page_by`,
+    /// `count_by_spec`, ...). A result is kept by statement and bound values, with the
+    /// versions of the tables its computation read (eager and fetched associations
+    /// included), and served only while none of them was written since: no statement on a
+    /// hit. Inside a transaction the cache is neither read nor filled. The region is
+    /// configured like an entity region (`[cache.regions.vets]`, TTL, capacity).
+    ///
+    /// ```no_run
+    /// use framework_data::prelude::*;
+    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "vets", crate = "framework_data")]
+    /// # struct Vet { #[id(generated)] id: i64, last_name: String }
+    /// # async fn run(vets: Repository<Vet>) -> DataResult<()> {
+    /// let vets = vets.cacheable("vets");
+    /// let all = vets.find_all_sorted(Sort::asc("last_name")).await?; // the database
+    /// let again = vets.find_all_sorted(Sort::asc("last_name")).await?; // no statement
+    /// # Ok(()) }
+    /// ```
+    pub fn cacheable(&self, region: &str) -> Self {
+        let mut copy = self.clone();
+        copy.query_region = Some(Arc::from(region));
+        copy
+    }
+
+    /// `compute`, through the query cache when this repository is `cacheable` and no
+    /// transaction is running; `key` names the statement and its values.
+    pub(crate) async fn through_query_cache<T, F>(
+        &self,
+        key: impl FnOnce() -> DataResult<String>,
+        compute: F,
+    ) -> DataResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        F: std::future::Future<Output = DataResult<T>> + Send,
+    {
+        match (&self.query_region, self.ds.cache()) {
+            (Some(region), Some(manager)) if crate::tx::ambient::current(&self.ds).is_none() => {
+                let key = key()?;
+                // Boxed: nested cached calls (a page and its count) would otherwise carry
+                // each other's futures inline, several times over.
+                manager
+                    .query(self.ds.identity(), region, key, Box::pin(compute))
+                    .await
+            }
+            _ => compute.await,
+        }
     }
 
     /// Which rows its reads see.
@@ -298,6 +353,21 @@ impl<E: Entity> Repository<E> {
         WriteMarks {
             _entity: entity,
             _collections: self.collection_write(),
+            _table: self.table_write(),
+        }
+    }
+
+    /// Marks a write of `E`'s table for the query cache (see `cache::query`), until the
+    /// statement ends or, inside a transaction, until the transaction does.
+    fn table_write(&self) -> Option<crate::cache::query::TableWrite> {
+        let manager = self.ds.cache()?;
+        let guard = manager.begin_table_write(self.ds.identity(), E::metadata().table);
+        match crate::tx::ambient::current(&self.ds) {
+            Some(tx) => {
+                tx.register(Arc::new(guard));
+                None
+            }
+            None => Some(guard),
         }
     }
 
@@ -311,6 +381,7 @@ impl<E: Entity> Repository<E> {
         WriteMarks {
             _entity: entity,
             _collections: self.collection_write(),
+            _table: self.table_write(),
         }
     }
 
@@ -320,6 +391,7 @@ impl<E: Entity> Repository<E> {
         WriteMarks {
             _entity: None,
             _collections: self.collection_write(),
+            _table: self.table_write(),
         }
     }
 
@@ -366,6 +438,7 @@ impl<E: Entity> Repository<E> {
 
     /// The operation label of `method`, for metrics and traces.
     pub(super) fn op(&self, method: &'static str) -> Operation {
+        crate::cache::query::record_read(E::metadata().table);
         Operation::new(E::metadata().name, method)
     }
 
@@ -815,9 +888,13 @@ impl<E: Entity> Repository<E> {
     /// Every entity.
     pub async fn find_all(&self) -> DataResult<Vec<E>> {
         let sql = self.sql().find_all.clone();
-        let mut found = self.fetch_rows("find_all", sql, self.ds.args()).await?;
-        self.eager(&mut found).await?;
-        Ok(found)
+        let key = || Ok(format!("find_all|{sql}"));
+        self.through_query_cache(key, async {
+            let mut found = self.fetch_rows("find_all", sql.clone(), self.ds.args()).await?;
+            self.eager(&mut found).await?;
+            Ok(found)
+        })
+        .await
     }
 
     /// The entities a statement returns, decoded (no associations loaded).
@@ -941,11 +1018,15 @@ impl<E: Entity> Repository<E> {
     /// Every entity, ordered.
     pub async fn find_all_sorted(&self, sort: Sort) -> DataResult<Vec<E>> {
         let sql = self.sorted_sql(&sort, false)?;
-        let mut found = self
-            .fetch_rows("find_all_sorted", sql, self.ds.args())
-            .await?;
-        self.eager(&mut found).await?;
-        Ok(found)
+        let key = || Ok(format!("find_all_sorted|{sql}"));
+        self.through_query_cache(key, async {
+            let mut found = self
+                .fetch_rows("find_all_sorted", sql.clone(), self.ds.args())
+                .await?;
+            self.eager(&mut found).await?;
+            Ok(found)
+        })
+        .await
     }
 
     /// One page, with the total count.
@@ -956,6 +1037,12 @@ impl<E: Entity> Repository<E> {
             ));
         }
         let sql = self.sorted_sql(pageable.sort(), true)?;
+        let key = || Ok(format!("find_all_paged|{sql}|{}|{}", pageable.size(), pageable.offset()));
+        self.through_query_cache(key, self.find_all_paged_now(sql.clone(), &pageable))
+            .await
+    }
+
+    async fn find_all_paged_now(&self, sql: Sql, pageable: &Pageable) -> DataResult<Page<E>> {
         let total = self.count().await?;
         let mut args = self.ds.args();
         let limit = i64::try_from(pageable.size()).unwrap_or(i64::MAX);
@@ -964,11 +1051,16 @@ impl<E: Entity> Repository<E> {
         args.add(&offset).map_err(|e| self.bind_err(e))?;
         let mut content = self.fetch_rows("find_all_paged", sql, args).await?;
         self.eager(&mut content).await?;
-        Ok(Page::new(content, &pageable, total))
+        Ok(Page::new(content, pageable, total))
     }
 
     /// How many entities exist.
     pub async fn count(&self) -> DataResult<u64> {
+        let key = || Ok(format!("count|{}", self.sql().count));
+        self.through_query_cache(key, self.count_now()).await
+    }
+
+    async fn count_now(&self) -> DataResult<u64> {
         let row = self
             .ds
             .fetch_optional_as(self.op("count"), self.sql().count.clone(), self.ds.args())

@@ -53,6 +53,8 @@ pub struct DerivedQuery {
     /// `find_deleted_by` (`Deleted`) or `find_with_deleted_by` (`All`); a `Live` query of a
     /// repository from `with_deleted()`/`only_deleted()` sees what that repository sees.
     pub visibility: crate::sql::Visibility,
+    /// `#[cacheable(region = "..")]`: the query-cache region of its results.
+    pub cache_region: Option<&'static str>,
 }
 
 /// The statement texts of one derived query, built on first use per dialect and shape.
@@ -239,8 +241,30 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(())
     }
 
+    /// For a `#[cacheable]` query: its repository in the query's region, and the key of this
+    /// call (statement shape and bound values).
+    fn query_cache(&self) -> Option<(Repository<E>, String)> {
+        let region = self.query.cache_region?;
+        let d = self.repo.datasource().dialect();
+        let page = self.page.as_ref().map(|p| (p.size(), p.offset()));
+        let key = format!(
+            "{}|{}|{:?}|{page:?}",
+            self.query.method,
+            self.shape_key(Kind::Main, d),
+            self.args
+        );
+        Some((self.repo.cacheable(region), key))
+    }
+
     /// The operation label: the method's repository and name.
     fn op(&self) -> Operation {
+        // For the query cache: the entity's table, and those its conditions' paths read.
+        crate::cache::query::record_read(E::metadata().table);
+        for part in self.query.parts {
+            if let Some((head, _)) = part.property.split_once('.') {
+                super::property_path::record_path_read::<E>(head);
+            }
+        }
         Operation::of_method(self.query.method)
     }
 
@@ -521,7 +545,17 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// Every matching entity.
-    pub async fn fetch_all(mut self) -> DataResult<Vec<E>> {
+    pub async fn fetch_all(self) -> DataResult<Vec<E>> {
+        match self.query_cache() {
+            Some((repo, key)) => {
+                let compute = Box::pin(self.fetch_all_now());
+                repo.through_query_cache(|| Ok(key), compute).await
+            }
+            None => self.fetch_all_now().await,
+        }
+    }
+
+    async fn fetch_all_now(mut self) -> DataResult<Vec<E>> {
         let rows = self.rows(Kind::Main).await?;
         let mut found = rows
             .iter()
@@ -533,7 +567,17 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// At most one entity; more than one is [`DataError::IncorrectResultSize`] (unless the
     /// method says `first`/`top`, which takes the first).
-    pub async fn fetch_optional(mut self) -> DataResult<Option<E>> {
+    pub async fn fetch_optional(self) -> DataResult<Option<E>> {
+        match self.query_cache() {
+            Some((repo, key)) => {
+                let compute = Box::pin(self.fetch_optional_now());
+                repo.through_query_cache(|| Ok(key), compute).await
+            }
+            None => self.fetch_optional_now().await,
+        }
+    }
+
+    async fn fetch_optional_now(mut self) -> DataResult<Option<E>> {
         let kind = if self.query.limit.is_some() {
             Kind::Main
         } else {
@@ -569,7 +613,17 @@ impl<'r, E: Entity> Call<'r, E> {
     }
 
     /// One page of the matching entities, with their total.
-    pub async fn fetch_page(mut self) -> DataResult<Page<E>> {
+    pub async fn fetch_page(self) -> DataResult<Page<E>> {
+        match self.query_cache() {
+            Some((repo, key)) => {
+                let compute = Box::pin(self.fetch_page_now());
+                repo.through_query_cache(|| Ok(key), compute).await
+            }
+            None => self.fetch_page_now().await,
+        }
+    }
+
+    async fn fetch_page_now(mut self) -> DataResult<Page<E>> {
         let Some(pageable) = self.page.clone() else {
             return Err(DataError::InvalidArgument(format!(
                 "{}: a Page needs a Pageable argument",
@@ -642,6 +696,16 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// The number of matching rows.
     pub async fn count(self) -> DataResult<u64> {
+        match self.query_cache() {
+            Some((repo, key)) => {
+                let compute = Box::pin(self.count_now());
+                repo.through_query_cache(|| Ok(key), compute).await
+            }
+            None => self.count_now().await,
+        }
+    }
+
+    async fn count_now(self) -> DataResult<u64> {
         let sql = self.sql(Kind::Main)?;
         let row = self
             .repo
@@ -653,6 +717,16 @@ impl<'r, E: Entity> Call<'r, E> {
 
     /// Whether any row matches.
     pub async fn exists(self) -> DataResult<bool> {
+        match self.query_cache() {
+            Some((repo, key)) => {
+                let compute = Box::pin(self.exists_now());
+                repo.through_query_cache(|| Ok(key), compute).await
+            }
+            None => self.exists_now().await,
+        }
+    }
+
+    async fn exists_now(self) -> DataResult<bool> {
         let sql = self.sql(Kind::Main)?;
         Ok(self
             .repo

@@ -233,6 +233,8 @@ impl<'r, E: Entity> NativeCall<'r, E> {
 
     /// The operation label: the method's repository and name.
     fn op(&self) -> Operation {
+        // For the query cache: a hand-written query is taken to read its entity's table.
+        crate::cache::query::record_read(E::metadata().table);
         Operation::of_method(self.query.method)
     }
 

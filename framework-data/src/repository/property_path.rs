@@ -141,3 +141,13 @@ pub(crate) fn single_key(
         ))),
     }
 }
+
+/// Records, for the query cache, the table that the association `head` of `E` leads to (a
+/// condition through it reads that table).
+pub(crate) fn record_path_read<E: Entity>(head: &str) {
+    if let Some(reference) = E::__fw_reference(head) {
+        crate::cache::query::record_read((reference.target)().table);
+    } else if let Some(collection) = E::__fw_collection(head) {
+        crate::cache::query::record_read((collection.target)().table);
+    }
+}

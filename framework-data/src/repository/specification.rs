@@ -336,9 +336,19 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Rows, Some(&sort), false)?;
         let args = self.spec_args(&spec, Kind::Rows)?;
-        let mut found = self.fetch_rows("find_all_by", sql, args).await?;
-        self.eager(&mut found).await?;
-        Ok(found)
+        let key = || Ok(format!("find_all_by|{sql}|{args:?}"));
+        self.through_query_cache(key, async {
+            self.record_path_reads(&spec);
+            let mut found = self.fetch_rows("find_all_by", sql.clone(), args.clone()).await?;
+            self.eager(&mut found).await?;
+            Ok(found)
+        })
+        .await
+    }
+
+    /// Records the tables a specification's association paths read, for the query cache.
+    fn record_path_reads(&self, spec: &Spec<E>) {
+        spec.node.visit_heads(&mut |head| super::property_path::record_path_read::<E>(head));
     }
 
     /// The one entity `spec` matches, if any; two or more is
@@ -347,7 +357,12 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Single, None, false)?;
         let args = self.spec_args(&spec, Kind::Single)?;
-        let mut found = self.fetch_rows("find_one_by", sql, args).await?;
+        let key = || Ok(format!("find_one_by|{sql}|{args:?}"));
+        let fetched = async {
+            self.record_path_reads(&spec);
+            self.fetch_rows("find_one_by", sql.clone(), args.clone()).await
+        };
+        let mut found = self.through_query_cache(key, fetched).await?;
         if found.len() > 1 {
             return Err(DataError::IncorrectResultSize {
                 query: "find_one_by",
@@ -368,16 +383,21 @@ impl<E: Entity> Repository<E> {
                 "page size must be at least 1".into(),
             ));
         }
-        let total = self.count_by_spec(spec.clone()).await?;
         let sql = self.spec_sql(&spec, Kind::Rows, Some(pageable.sort()), true)?;
         let mut args = self.spec_args(&spec, Kind::Rows)?;
         let limit = i64::try_from(pageable.size()).unwrap_or(i64::MAX);
         let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
         args.add(&limit).map_err(|e| self.bind_err(e))?;
         args.add(&offset).map_err(|e| self.bind_err(e))?;
-        let mut content = self.fetch_rows("find_page_by", sql, args).await?;
-        self.eager(&mut content).await?;
-        Ok(Page::new(content, &pageable, total))
+        let key = || Ok(format!("find_page_by|{sql}|{args:?}"));
+        self.through_query_cache(key, async {
+            let total = self.count_by_spec(spec.clone()).await?;
+            self.record_path_reads(&spec);
+            let mut content = self.fetch_rows("find_page_by", sql.clone(), args.clone()).await?;
+            self.eager(&mut content).await?;
+            Ok(Page::new(content, &pageable, total))
+        })
+        .await
     }
 
     /// How many entities `spec` matches.
@@ -385,6 +405,15 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Count, None, false)?;
         let args = self.spec_args(&spec, Kind::Count)?;
+        let key = || Ok(format!("count_by_spec|{sql}|{args:?}"));
+        self.through_query_cache(key, async {
+            self.record_path_reads(&spec);
+            self.count_now_by(sql.clone(), args.clone()).await
+        })
+        .await
+    }
+
+    async fn count_now_by(&self, sql: Sql, args: Args) -> DataResult<u64> {
         let row = self
             .datasource()
             .fetch_optional_as(self.op("count_by_spec"), sql, args)
@@ -401,11 +430,16 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Exists, None, false)?;
         let args = self.spec_args(&spec, Kind::Exists)?;
-        Ok(self
-            .datasource()
-            .fetch_optional_as(self.op("exists_by_spec"), sql, args)
-            .await?
-            .is_some())
+        let key = || Ok(format!("exists_by_spec|{sql}|{args:?}"));
+        self.through_query_cache(key, async {
+            self.record_path_reads(&spec);
+            Ok(self
+                .datasource()
+                .fetch_optional_as(self.op("exists_by_spec"), sql.clone(), args.clone())
+                .await?
+                .is_some())
+        })
+        .await
     }
 
     /// Deletes the entities `spec` matches in one statement (soft for a soft-deleting

@@ -540,6 +540,7 @@ fn derived_method(
     });
     let method_name = format!("{trait_name}::{m}");
     let lock = lock_of(f, &tree, &output, fd)?;
+    let cache_region = cacheable_of(f, &output, tree.subject)?;
     let terminal = match output {
         Output::Vec => quote!(__call.fetch_all().await),
         Output::Option => quote!(__call.fetch_optional().await),
@@ -562,6 +563,7 @@ fn derived_method(
             order: &[#(#order),*],
             lock: #lock,
             visibility: #fd::sql::Visibility::#visibility,
+            cache_region: #cache_region,
         };
         static CACHE: #fd::__private::derived::QueryCache = #fd::__private::derived::QueryCache::new();
     };
@@ -1162,4 +1164,39 @@ fn embedded_checks(
             })
         })
         .collect()
+}
+
+/// `#[cacheable(region = "vets")]` on a derived query: `Some("vets")` for its statics. Not on
+/// streams, windows, deletes or locking reads (their results are not values to keep).
+fn cacheable_of(f: &TraitItemFn, output: &Output, subject: Subject) -> syn::Result<TokenStream> {
+    let Some(attr) = f.attrs.iter().find(|a| a.path().is_ident("cacheable")) else {
+        return Ok(quote!(::core::option::Option::None));
+    };
+    let mut region = None;
+    attr.parse_nested_meta(|m| {
+        if m.path.is_ident("region") {
+            region = Some(m.value()?.parse::<syn::LitStr>()?);
+            Ok(())
+        } else {
+            Err(m.error("unknown cacheable option; expected `region = \"...\"`"))
+        }
+    })?;
+    let Some(region) = region else {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[cacheable] needs its region: `#[cacheable(region = \"...\")]`",
+        ));
+    };
+    let keeps = matches!(
+        output,
+        Output::Vec | Output::Option | Output::One | Output::Page | Output::Bool
+    ) || (matches!(output, Output::Count) && subject == Subject::Count);
+    let locked = f.attrs.iter().any(|a| a.path().is_ident("lock"));
+    if !keeps || locked {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[cacheable] is for find, count and exists queries (not streams, windows, deletes or #[lock] reads)",
+        ));
+    }
+    Ok(quote!(::core::option::Option::Some(#region)))
 }

@@ -90,7 +90,7 @@ pub(crate) fn rewrite_trait(item: &ItemTrait, fd: &TokenStream) -> syn::Result<T
     for it in out.items.iter_mut() {
         if let TraitItem::Fn(f) = it {
             f.attrs.retain(|a| {
-                !["query", "fetch", "lock"]
+                !["query", "fetch", "lock", "cacheable"]
                     .iter()
                     .any(|n| a.path().is_ident(n))
             });
