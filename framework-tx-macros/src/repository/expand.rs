@@ -844,6 +844,12 @@ pub(crate) fn implementation(
                 lock,
                 "#[lock] is for derived queries; in #[query] SQL write the clause yourself (`FOR UPDATE`)",
             )),
+            Some(_) if f.attrs.iter().any(|a| a.path().is_ident("cacheable")) => {
+                Err(syn::Error::new_spanned(
+                    f.attrs.iter().find(|a| a.path().is_ident("cacheable")),
+                    "#[cacheable] is for derived queries; hand-written SQL is not cached (a condition built at run time is: `repo.cacheable(\"region\")` with a specification)",
+                ))
+            }
             Some(attr) => native_method(f, attr, trait_name, &entity, fd),
             None => derived_method(f, trait_name, entity_path, fields, fd),
         };
@@ -1173,6 +1179,12 @@ fn cacheable_of(f: &TraitItemFn, output: &Output, subject: Subject) -> syn::Resu
         return Ok(quote!(::core::option::Option::None));
     };
     let mut region = None;
+    if matches!(attr.meta, syn::Meta::Path(_)) {
+        return Err(syn::Error::new_spanned(
+            attr,
+            "#[cacheable] needs its region: `#[cacheable(region = \"...\")]`",
+        ));
+    }
     attr.parse_nested_meta(|m| {
         if m.path.is_ident("region") {
             region = Some(m.value()?.parse::<syn::LitStr>()?);
