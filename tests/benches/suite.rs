@@ -1214,44 +1214,48 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                     ph(4),
                     ph(5)
                 ));
+                // The page by hand: the count, then the rows.
+                // The page by hand: the count, then the rows.
+                let raw_page = async |k: usize| {
+                    let owner = format!("o{}", k % 50);
+                    let total: i64 = sqlx::query_scalar::<$db, i64>(sqlx::AssertSqlSafe(count_sql.as_str()))
+                        .bind(&owner)
+                        .bind(1_000i64)
+                        .bind("p1%")
+                        .fetch_one(&own)
+                        .await
+                        .unwrap();
+                    let rows = sqlx::query::<$db>(sqlx::AssertSqlSafe(page_sql.as_str()))
+                        .bind(&owner)
+                        .bind(1_000i64)
+                        .bind("p1%")
+                        .bind(20i64)
+                        .bind(0i64)
+                        .fetch_all(&own)
+                        .await
+                        .unwrap();
+                    let content: Vec<Person> = rows.iter().map(person::<$db>).collect();
+                    assert!(total > 0 && !content.is_empty());
+                };
+                let spec_of = |k: usize| {
+                    let f = Person::fields();
+                    f.owner()
+                        .eq(format!("o{}", k % 50))
+                        .and(f.cents().ge(1_000))
+                        .and(f.email().starts_with("p1"))
+                };
                 let rounds = if quick { 100 } else { 2_000 };
                 let m = compare(
                     &ds,
                     rounds,
                     async |k| {
-                        let f = Person::fields();
-                        let spec = f
-                            .owner()
-                            .eq(format!("o{}", k % 50))
-                            .and(f.cents().ge(1_000))
-                            .and(f.email().starts_with("p1"));
                         let page = people
-                            .find_page_by(spec, Pageable::of(0, 20).sorted(Sort::desc("cents")))
+                            .find_page_by(spec_of(k), Pageable::of(0, 20).sorted(Sort::desc("cents")))
                             .await
                             .unwrap();
                         assert!(!page.content.is_empty());
                     },
-                    async |k| {
-                        let owner = format!("o{}", k % 50);
-                        let total: i64 = sqlx::query_scalar::<$db, i64>(sqlx::AssertSqlSafe(count_sql.as_str()))
-                            .bind(&owner)
-                            .bind(1_000i64)
-                            .bind("p1%")
-                            .fetch_one(&own)
-                            .await
-                            .unwrap();
-                        let rows = sqlx::query::<$db>(sqlx::AssertSqlSafe(page_sql.as_str()))
-                            .bind(&owner)
-                            .bind(1_000i64)
-                            .bind("p1%")
-                            .bind(20i64)
-                            .bind(0i64)
-                            .fetch_all(&own)
-                            .await
-                            .unwrap();
-                        let content: Vec<Person> = rows.iter().map(person::<$db>).collect();
-                        assert!(total > 0 && !content.is_empty());
-                    },
+                    async |k| raw_page(k).await,
                 )
                 .await;
                 out.push(Row {
@@ -1268,13 +1272,6 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 // 10c: the same page through the query cache (a hit after the first call per
                 // owner) against the two statements by hand.
                 let cached = people.cacheable("people_pages");
-                let spec_of = |k: usize| {
-                    let f = Person::fields();
-                    f.owner()
-                        .eq(format!("o{}", k % 50))
-                        .and(f.cents().ge(1_000))
-                        .and(f.email().starts_with("p1"))
-                };
                 // Warm: one miss per owner first, so that every timed call is a hit.
                 for k in 0..50 {
                     cached
@@ -1292,26 +1289,7 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                             .unwrap();
                         assert!(!page.content.is_empty());
                     },
-                    async |k| {
-                        let owner = format!("o{}", k % 50);
-                        let total: i64 = sqlx::query_scalar::<$db, i64>(sqlx::AssertSqlSafe(count_sql.as_str()))
-                            .bind(&owner)
-                            .bind(1_000i64)
-                            .bind("p1%")
-                            .fetch_one(&own)
-                            .await
-                            .unwrap();
-                        let rows = sqlx::query::<$db>(sqlx::AssertSqlSafe(page_sql.as_str()))
-                            .bind(&owner)
-                            .bind(1_000i64)
-                            .bind("p1%")
-                            .bind(20i64)
-                            .bind(0i64)
-                            .fetch_all(&own)
-                            .await
-                            .unwrap();
-                        assert!(total > 0 && !rows.is_empty());
-                    },
+                    async |k| raw_page(k).await,
                 )
                 .await;
                 out.push(Row {

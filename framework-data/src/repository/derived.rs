@@ -388,12 +388,7 @@ impl<'r, E: Entity> Call<'r, E> {
                 if q.distinct {
                     out.push_str("DISTINCT ");
                 }
-                for (i, c) in meta.columns.iter().enumerate() {
-                    if i > 0 {
-                        out.push_str(", ");
-                    }
-                    sql.quote(c.column, &mut out);
-                }
+                sql.column_list(meta.columns, &mut out);
                 out.push_str(" FROM ");
             }
             (Subject::Delete, _) if self.soft_deletes() => out.push_str("UPDATE "),

@@ -182,12 +182,7 @@ impl<E: Entity> Repository<E> {
             match kind {
                 Kind::Rows | Kind::Single | Kind::Scroll | Kind::ScrollAfter => {
                     out.push_str("SELECT ");
-                    for (i, c) in meta.columns.iter().enumerate() {
-                        if i > 0 {
-                            out.push_str(", ");
-                        }
-                        sql.quote(c.column, &mut out);
-                    }
+                    sql.column_list(meta.columns, &mut out);
                     out.push_str(" FROM ");
                 }
                 Kind::Count => out.push_str("SELECT COUNT(*) FROM "),

@@ -11,6 +11,15 @@ pub(crate) trait DialectSql: Sync {
     fn quote(&self, ident: &str, out: &mut String);
     /// The `n`th (1-based) placeholder.
     fn placeholder(&self, n: usize, out: &mut String);
+    /// Writes the quoted names of `columns`, comma-separated (a SELECT list).
+    fn column_list(&self, columns: &[crate::mapping::ColumnMeta], out: &mut String) {
+        for (i, c) in columns.iter().enumerate() {
+            if i > 0 {
+                out.push_str(", ");
+            }
+            self.quote(c.column, out);
+        }
+    }
     /// `column = placeholder`, ignoring case.
     fn eq_ignore_case(&self, column: &str, placeholder: &str, negated: bool, out: &mut String) {
         let op = if negated { "<>" } else { "=" };
