@@ -865,6 +865,27 @@ impl<P: Clone> RawSql<P> {
     }
 }
 
+/// A row of the table from a framework-vs-raw measurement.
+fn measured_row(
+    workload: &'static str,
+    db: &'static str,
+    m: Measured,
+    raw_statements: f64,
+    note: String,
+) -> Row {
+    Row {
+        workload,
+        db,
+        framework: m.fw,
+        raw: m.raw,
+        p99: Some((m.fw_p99, m.raw_p99)),
+        paired: m.paired,
+        fw_statements: m.statements,
+        raw_statements,
+        note,
+    }
+}
+
 /// Workload 10b: 110,000 rows whose `n` is their id, scrolled 100,000 rows deep.
 #[derive(Entity, Debug, Clone)]
 #[entity(table = "scroll_rows")]
@@ -1178,17 +1199,7 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 )
                 .await
                 .raw;
-                out.push(Row {
-                    workload: "8. page of 20 users + posts + comments (fetch plan)",
-                    db: label,
-                    framework: m.fw,
-                    raw: m.raw,
-                    p99: Some((m.fw_p99, m.raw_p99)),
-                    paired: m.paired,
-                    fw_statements: m.statements,
-                    raw_statements: 4.0,
-                    note: format!("naive N+1 loop (121 statements) {naive:.1?}"),
-                });
+                out.push(measured_row("8. page of 20 users + posts + comments (fetch plan)", label, m, 4.0, format!("naive N+1 loop (121 statements) {naive:.1?}")));
             }
             if want("10") {
                 // 10a: a search-form specification (three predicates, a sort, a page) against
@@ -1258,17 +1269,7 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                     async |k| raw_page(k).await,
                 )
                 .await;
-                out.push(Row {
-                    workload: "10a. spec: 3 predicates, sort, page of 20 (count + page)",
-                    db: label,
-                    framework: m.fw,
-                    raw: m.raw,
-                    p99: Some((m.fw_p99, m.raw_p99)),
-                    paired: m.paired,
-                    fw_statements: m.statements,
-                    raw_statements: 2.0,
-                    note: "raw: the same two statements by hand".into(),
-                });
+                out.push(measured_row("10a. spec: 3 predicates, sort, page of 20 (count + page)", label, m, 2.0, "raw: the same two statements by hand".into()));
                 // 10c: the same page through the query cache (a hit after the first call per
                 // owner) against the two statements by hand.
                 let cached = people.cacheable("people_pages");
@@ -1292,17 +1293,7 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                     async |k| raw_page(k).await,
                 )
                 .await;
-                out.push(Row {
-                    workload: "10c. the 10a page from the query cache",
-                    db: label,
-                    framework: m.fw,
-                    raw: m.raw,
-                    p99: Some((m.fw_p99, m.raw_p99)),
-                    paired: m.paired,
-                    fw_statements: m.statements,
-                    raw_statements: 2.0,
-                    note: "hits (warmed: one miss per owner before the timed rounds)".into(),
-                });
+                out.push(measured_row("10c. the 10a page from the query cache", label, m, 2.0, "hits (warmed: one miss per owner before the timed rounds)".into()));
                 // 10b: a window 100,000 rows deep, by keyset against by offset (both the
                 // framework's scroll_by; the raw column is the offset window).
                 let deep = seed_scroll(&ctx).await;
@@ -1326,20 +1317,10 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                     },
                 )
                 .await;
-                out.push(Row {
-                    workload: "10b. window at row 100,000: keyset vs offset",
-                    db: label,
-                    framework: m.fw,
-                    raw: m.raw,
-                    p99: Some((m.fw_p99, m.raw_p99)),
-                    paired: m.paired,
-                    fw_statements: m.statements,
-                    raw_statements: 1.0,
-                    note: format!(
+                out.push(measured_row("10b. window at row 100,000: keyset vs offset", label, m, 1.0, format!(
                         "raw column: the same window by OFFSET; keyset is {:.1}x faster",
                         m.raw.as_secs_f64() / m.fw.as_secs_f64()
-                    ),
-                });
+                    )));
             }
             let raw = raw_workloads!(own, defaults, $ph, $db);
             run_workloads!(
