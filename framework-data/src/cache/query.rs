@@ -26,6 +26,11 @@ tokio::task_local! {
     static READS: RefCell<Vec<&'static str>>;
 }
 
+/// Whether the running task is computing a cacheable result (so that reads are recorded).
+pub(crate) fn recording() -> bool {
+    READS.try_with(|_| ()).is_ok()
+}
+
 /// Records that the running task read `table` (nothing outside a cacheable computation).
 pub(crate) fn record_read(table: &'static str) {
     let _ = READS.try_with(|reads| {

@@ -245,20 +245,26 @@ impl<E: Entity> Repository<E> {
         copy
     }
 
-    /// `compute`, through the query cache when this repository is `cacheable` and no
-    /// transaction is running; `key` names the statement and its values.
+    /// The query-cache key `key` builds, when this repository is `cacheable` and no
+    /// transaction is running (else `None`, and nothing is built).
+    pub(crate) fn query_key(&self, key: impl FnOnce() -> String) -> Option<String> {
+        (self.query_region.is_some() && crate::tx::ambient::current(&self.ds).is_none())
+            .then(key)
+    }
+
+    /// `compute`, through the query cache under `key` (see [`query_key`](Self::query_key));
+    /// without a key, just `compute`.
     pub(crate) async fn through_query_cache<T, F>(
         &self,
-        key: impl FnOnce() -> DataResult<String>,
+        key: Option<String>,
         compute: F,
     ) -> DataResult<T>
     where
         T: Clone + Send + Sync + 'static,
         F: std::future::Future<Output = DataResult<T>> + Send,
     {
-        match (&self.query_region, self.ds.cache()) {
-            (Some(region), Some(manager)) if crate::tx::ambient::current(&self.ds).is_none() => {
-                let key = key()?;
+        match (key, &self.query_region, self.ds.cache()) {
+            (Some(key), Some(region), Some(manager)) => {
                 // Boxed: nested cached calls (a page and its count) would otherwise carry
                 // each other's futures inline, several times over.
                 manager
@@ -888,9 +894,9 @@ impl<E: Entity> Repository<E> {
     /// Every entity.
     pub async fn find_all(&self) -> DataResult<Vec<E>> {
         let sql = self.sql().find_all.clone();
-        let key = || Ok(format!("find_all|{sql}"));
+        let key = self.query_key(|| format!("find_all|{sql}"));
         self.through_query_cache(key, async {
-            let mut found = self.fetch_rows("find_all", sql.clone(), self.ds.args()).await?;
+            let mut found = self.fetch_rows("find_all", sql, self.ds.args()).await?;
             self.eager(&mut found).await?;
             Ok(found)
         })
@@ -1018,10 +1024,10 @@ impl<E: Entity> Repository<E> {
     /// Every entity, ordered.
     pub async fn find_all_sorted(&self, sort: Sort) -> DataResult<Vec<E>> {
         let sql = self.sorted_sql(&sort, false)?;
-        let key = || Ok(format!("find_all_sorted|{sql}"));
+        let key = self.query_key(|| format!("find_all_sorted|{sql}"));
         self.through_query_cache(key, async {
             let mut found = self
-                .fetch_rows("find_all_sorted", sql.clone(), self.ds.args())
+                .fetch_rows("find_all_sorted", sql, self.ds.args())
                 .await?;
             self.eager(&mut found).await?;
             Ok(found)
@@ -1037,8 +1043,10 @@ impl<E: Entity> Repository<E> {
             ));
         }
         let sql = self.sorted_sql(pageable.sort(), true)?;
-        let key = || Ok(format!("find_all_paged|{sql}|{}|{}", pageable.size(), pageable.offset()));
-        self.through_query_cache(key, self.find_all_paged_now(sql.clone(), &pageable))
+        let key = self.query_key(|| {
+            format!("find_all_paged|{sql}|{}|{}", pageable.size(), pageable.offset())
+        });
+        self.through_query_cache(key, self.find_all_paged_now(sql, &pageable))
             .await
     }
 
@@ -1056,7 +1064,7 @@ impl<E: Entity> Repository<E> {
 
     /// How many entities exist.
     pub async fn count(&self) -> DataResult<u64> {
-        let key = || Ok(format!("count|{}", self.sql().count));
+        let key = self.query_key(|| format!("count|{}", self.sql().count));
         self.through_query_cache(key, self.count_now()).await
     }
 

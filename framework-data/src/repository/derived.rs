@@ -241,28 +241,33 @@ impl<'r, E: Entity> Call<'r, E> {
         Ok(())
     }
 
-    /// For a `#[cacheable]` query: its repository in the query's region, and the key of this
-    /// call (statement shape and bound values).
+    /// For a `#[cacheable]` query outside a transaction: its repository in the query's
+    /// region, and the key of this call (statement shape and bound values).
     fn query_cache(&self) -> Option<(Repository<E>, String)> {
-        let region = self.query.cache_region?;
-        let d = self.repo.datasource().dialect();
-        let page = self.page.as_ref().map(|p| (p.size(), p.offset()));
-        let key = format!(
-            "{}|{}|{:?}|{page:?}",
-            self.query.method,
-            self.shape_key(Kind::Main, d),
-            self.args
-        );
-        Some((self.repo.cacheable(region), key))
+        let repo = self.repo.cacheable(self.query.cache_region?);
+        let key = repo.query_key(|| {
+            let d = self.repo.datasource().dialect();
+            let page = self.page.as_ref().map(|p| (p.size(), p.offset()));
+            format!(
+                "{}|{}|{:?}|{page:?}",
+                self.query.method,
+                self.shape_key(Kind::Main, d),
+                self.args
+            )
+        })?;
+        Some((repo, key))
     }
 
     /// The operation label: the method's repository and name.
     fn op(&self) -> Operation {
-        // For the query cache: the entity's table, and those its conditions' paths read.
-        crate::cache::query::record_read(E::metadata().table);
-        for part in self.query.parts {
-            if let Some((head, _)) = part.property.split_once('.') {
-                super::property_path::record_path_read::<E>(head);
+        // For the query cache, while a cacheable result is computed: the entity's table, and
+        // those its conditions' paths read.
+        if crate::cache::query::recording() {
+            crate::cache::query::record_read(E::metadata().table);
+            for part in self.query.parts {
+                if let Some((head, _)) = part.property.split_once('.') {
+                    super::property_path::record_path_read::<E>(head);
+                }
             }
         }
         Operation::of_method(self.query.method)
@@ -544,7 +549,7 @@ impl<'r, E: Entity> Call<'r, E> {
         match self.query_cache() {
             Some((repo, key)) => {
                 let compute = Box::pin(self.fetch_all_now());
-                repo.through_query_cache(|| Ok(key), compute).await
+                repo.through_query_cache(Some(key), compute).await
             }
             None => self.fetch_all_now().await,
         }
@@ -566,7 +571,7 @@ impl<'r, E: Entity> Call<'r, E> {
         match self.query_cache() {
             Some((repo, key)) => {
                 let compute = Box::pin(self.fetch_optional_now());
-                repo.through_query_cache(|| Ok(key), compute).await
+                repo.through_query_cache(Some(key), compute).await
             }
             None => self.fetch_optional_now().await,
         }
@@ -612,7 +617,7 @@ impl<'r, E: Entity> Call<'r, E> {
         match self.query_cache() {
             Some((repo, key)) => {
                 let compute = Box::pin(self.fetch_page_now());
-                repo.through_query_cache(|| Ok(key), compute).await
+                repo.through_query_cache(Some(key), compute).await
             }
             None => self.fetch_page_now().await,
         }
@@ -694,7 +699,7 @@ impl<'r, E: Entity> Call<'r, E> {
         match self.query_cache() {
             Some((repo, key)) => {
                 let compute = Box::pin(self.count_now());
-                repo.through_query_cache(|| Ok(key), compute).await
+                repo.through_query_cache(Some(key), compute).await
             }
             None => self.count_now().await,
         }
@@ -715,7 +720,7 @@ impl<'r, E: Entity> Call<'r, E> {
         match self.query_cache() {
             Some((repo, key)) => {
                 let compute = Box::pin(self.exists_now());
-                repo.through_query_cache(|| Ok(key), compute).await
+                repo.through_query_cache(Some(key), compute).await
             }
             None => self.exists_now().await,
         }

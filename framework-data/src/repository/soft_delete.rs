@@ -50,14 +50,16 @@ impl<E: Entity> Repository<E> {
     /// [`DataError::InvalidArgument`].
     pub async fn restore(&self, id: E::Id) -> DataResult<bool> {
         let meta = E::metadata();
-        let dialect = self.dialect();
-        let Some(text) = crate::sql::Builder::new(meta, dialect).restore_by_id() else {
+        if meta.soft_delete.is_none() {
             return Err(DataError::InvalidArgument(format!(
                 "{}: restore needs a #[soft_delete] field",
                 meta.name
             )));
-        };
-        let sql = E::sql().variable(dialect, "restore_by_id", || text);
+        }
+        let dialect = self.dialect();
+        let sql = E::sql().variable(dialect, "restore_by_id", || {
+            crate::sql::Builder::new(meta, dialect).restore_by_id().unwrap_or_default()
+        });
         let _write = self.cache_write(vec![id.clone()]).await;
         let mut args = self.datasource().args();
         self.bind_id(&mut args, &id)?;

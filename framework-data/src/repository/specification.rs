@@ -331,10 +331,10 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Rows, Some(&sort), false)?;
         let args = self.spec_args(&spec, Kind::Rows)?;
-        let key = || Ok(format!("find_all_by|{sql}|{args:?}"));
+        let key = self.query_key(|| format!("find_all_by|{sql}|{args:?}"));
         self.through_query_cache(key, async {
             self.record_path_reads(&spec);
-            let mut found = self.fetch_rows("find_all_by", sql.clone(), args.clone()).await?;
+            let mut found = self.fetch_rows("find_all_by", sql, args).await?;
             self.eager(&mut found).await?;
             Ok(found)
         })
@@ -343,6 +343,9 @@ impl<E: Entity> Repository<E> {
 
     /// Records the tables a specification's association paths read, for the query cache.
     fn record_path_reads(&self, spec: &Spec<E>) {
+        if !crate::cache::query::recording() {
+            return;
+        }
         spec.node.visit_heads(&mut |head| super::property_path::record_path_read::<E>(head));
     }
 
@@ -352,10 +355,10 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Single, None, false)?;
         let args = self.spec_args(&spec, Kind::Single)?;
-        let key = || Ok(format!("find_one_by|{sql}|{args:?}"));
+        let key = self.query_key(|| format!("find_one_by|{sql}|{args:?}"));
         let fetched = async {
             self.record_path_reads(&spec);
-            self.fetch_rows("find_one_by", sql.clone(), args.clone()).await
+            self.fetch_rows("find_one_by", sql, args).await
         };
         let mut found = self.through_query_cache(key, fetched).await?;
         if found.len() > 1 {
@@ -384,11 +387,11 @@ impl<E: Entity> Repository<E> {
         let offset = i64::try_from(pageable.offset()).unwrap_or(i64::MAX);
         args.add(&limit).map_err(|e| self.bind_err(e))?;
         args.add(&offset).map_err(|e| self.bind_err(e))?;
-        let key = || Ok(format!("find_page_by|{sql}|{args:?}"));
+        let key = self.query_key(|| format!("find_page_by|{sql}|{args:?}"));
         self.through_query_cache(key, async {
             let total = self.count_by_spec(spec.clone()).await?;
             self.record_path_reads(&spec);
-            let mut content = self.fetch_rows("find_page_by", sql.clone(), args.clone()).await?;
+            let mut content = self.fetch_rows("find_page_by", sql, args).await?;
             self.eager(&mut content).await?;
             Ok(Page::new(content, &pageable, total))
         })
@@ -400,10 +403,10 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Count, None, false)?;
         let args = self.spec_args(&spec, Kind::Count)?;
-        let key = || Ok(format!("count_by_spec|{sql}|{args:?}"));
+        let key = self.query_key(|| format!("count_by_spec|{sql}|{args:?}"));
         self.through_query_cache(key, async {
             self.record_path_reads(&spec);
-            self.count_now_by(sql.clone(), args.clone()).await
+            self.count_now_by(sql, args).await
         })
         .await
     }
@@ -425,12 +428,12 @@ impl<E: Entity> Repository<E> {
         let spec: Spec<E> = spec.into();
         let sql = self.spec_sql(&spec, Kind::Exists, None, false)?;
         let args = self.spec_args(&spec, Kind::Exists)?;
-        let key = || Ok(format!("exists_by_spec|{sql}|{args:?}"));
+        let key = self.query_key(|| format!("exists_by_spec|{sql}|{args:?}"));
         self.through_query_cache(key, async {
             self.record_path_reads(&spec);
             Ok(self
                 .datasource()
-                .fetch_optional_as(self.op("exists_by_spec"), sql.clone(), args.clone())
+                .fetch_optional_as(self.op("exists_by_spec"), sql, args)
                 .await?
                 .is_some())
         })
