@@ -10,7 +10,7 @@ pub use crate::error::{DataError, DataResult, ErrorCategory, Violation};
 /// `entity.validate()`, which `#[validate(..)]` rules on an entity implement, and the error a
 /// `custom(function = ..)` rule returns.
 pub use validator::{Validate, ValidationError};
-pub use crate::query::{Field, Spec};
+pub use crate::query::{Expr, Field, Having, Select, Spec};
 pub use crate::repository::native::FromQueryRow;
 pub use crate::repository::{
     CrudRepository, EntityListener, EntityStream, Lock, LockMode, LockWait, Page, Pageable, Repository,

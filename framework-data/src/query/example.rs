@@ -240,6 +240,7 @@ impl<E: Entity> Example<E> {
                 Node::Leaf(Leaf {
                     head: None,
                     name: column.field,
+                    func: None,
                     op,
                     ignore_case,
                     value,

@@ -42,13 +42,18 @@
 //! is a semi-join (`owner_id IN (SELECT id FROM owners WHERE last_name = ?)`), so each row comes
 //! once.
 
+pub(crate) mod condition;
 mod example;
 mod field;
+mod path;
+mod select;
 mod spec;
 mod update;
+pub(crate) mod write;
 
 pub use example::{Example, ExampleMatcher, PropertyMatcher, StringMatcher};
 pub use field::{Field, HasFields, Operand, TextValue};
+pub use select::{Comparable, Expr, Having, IntoExpr, Ordered, Select, Selection, Summable};
 pub use spec::Spec;
 pub use update::Update;
-pub(crate) use spec::{Leaf, Node, Value, padded};
+pub(crate) use path::{condition_site, record_path_read, single_key, unknown_property};

@@ -6,6 +6,8 @@ use std::sync::Arc;
 
 use framework_vocabulary::Op;
 
+use super::select::Func;
+use super::write::{Nested, SubSelect};
 use crate::value::QueryArg;
 
 /// A bound value, shared so that a specification can be cloned and reused.
@@ -20,6 +22,8 @@ pub(crate) enum Value {
     Pattern(String),
     /// An IN-list.
     List(Vec<Arg>),
+    /// `IN (SELECT ..)`: the subquery's values.
+    Select(Arc<dyn SubSelect>),
 }
 
 /// One condition: a property path (`owner`, or `owner.last_name` through an association),
@@ -28,6 +32,8 @@ pub(crate) enum Value {
 pub(crate) struct Leaf {
     pub(crate) head: Option<&'static str>,
     pub(crate) name: &'static str,
+    /// The aggregate over the column, in a HAVING condition.
+    pub(crate) func: Option<Func>,
     pub(crate) op: Op,
     pub(crate) ignore_case: bool,
     pub(crate) value: Value,
@@ -56,6 +62,13 @@ pub(crate) enum Node {
     Not(Box<Node>),
     /// One condition.
     Leaf(Leaf),
+    /// Some row reached through the association `head` meets the nested condition.
+    Any {
+        head: &'static str,
+        inner: Arc<dyn Nested>,
+    },
+    /// The subquery returns a row.
+    Exists(Arc<dyn SubSelect>),
 }
 
 /// A condition on `E`'s rows (Spring Data's `Specification<T>`), built from the typed field
@@ -126,43 +139,35 @@ impl<E> Spec<E> {
 
     /// Rows that meet both.
     pub fn and(self, other: Spec<E>) -> Self {
-        Spec::from_node(match (self.node, other.node) {
-            (Node::True, n) | (n, Node::True) => n,
-            (Node::And(mut a), Node::And(b)) => {
-                a.extend(b);
-                Node::And(a)
-            }
-            (Node::And(mut a), n) => {
-                a.push(n);
-                Node::And(a)
-            }
-            (a, b) => Node::And(vec![a, b]),
-        })
+        Spec::from_node(self.node.and(other.node))
     }
 
     /// Rows that meet either.
     pub fn or(self, other: Spec<E>) -> Self {
-        Spec::from_node(match (self.node, other.node) {
-            (Node::True, _) | (_, Node::True) => Node::True,
-            (Node::Or(mut a), Node::Or(b)) => {
-                a.extend(b);
-                Node::Or(a)
-            }
-            (Node::Or(mut a), n) => {
-                a.push(n);
-                Node::Or(a)
-            }
-            (a, b) => Node::Or(vec![a, b]),
-        })
+        Spec::from_node(self.node.or(other.node))
     }
 
     /// Rows that do not meet it. SQL's three-valued logic applies: `not(x = 1)` does not
     /// match rows where `x` is NULL, as in Spring Data's `Specification.not`.
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Self {
-        Spec::from_node(match self.node {
-            Node::Not(inner) => *inner,
-            n => Node::Not(Box::new(n)),
+        Spec::from_node(self.node.not())
+    }
+
+    /// Rows for which `select` returns a row (`EXISTS (SELECT ..)`); `select` is not
+    /// correlated with the outer row (for "some related row meets ..", see the `any` method of
+    /// an association's path, e.g. `Owner::fields().pets().any(..)`).
+    pub fn exists<S: crate::entity::Entity, O: 'static>(select: super::Select<S, O>) -> Self {
+        Spec::from_node(Node::Exists(Arc::new(select.into_parts())))
+    }
+
+    /// Rows that some `T` reached through the association `head` meets `inner` for (generated
+    /// `any` methods call it).
+    #[doc(hidden)]
+    pub fn any_through<T: crate::entity::Entity>(head: &'static str, inner: Spec<T>) -> Self {
+        Spec::from_node(Node::Any {
+            head,
+            inner: Arc::new(super::write::NestedSpec::<T>::new(inner.node)),
         })
     }
 
@@ -180,21 +185,43 @@ impl<E> std::ops::Not for Spec<E> {
 }
 
 impl Node {
-    /// Calls `f` with the association head of every condition that has one.
-    pub(crate) fn visit_heads(&self, f: &mut dyn FnMut(&'static str)) {
+    /// Both.
+    pub(crate) fn and(self, other: Node) -> Node {
+        match (self, other) {
+            (Node::True, n) | (n, Node::True) => n,
+            (Node::And(mut a), Node::And(b)) => {
+                a.extend(b);
+                Node::And(a)
+            }
+            (Node::And(mut a), n) => {
+                a.push(n);
+                Node::And(a)
+            }
+            (a, b) => Node::And(vec![a, b]),
+        }
+    }
+
+    /// Either.
+    pub(crate) fn or(self, other: Node) -> Node {
+        match (self, other) {
+            (Node::True, _) | (_, Node::True) => Node::True,
+            (Node::Or(mut a), Node::Or(b)) => {
+                a.extend(b);
+                Node::Or(a)
+            }
+            (Node::Or(mut a), n) => {
+                a.push(n);
+                Node::Or(a)
+            }
+            (a, b) => Node::Or(vec![a, b]),
+        }
+    }
+
+    /// Not it.
+    pub(crate) fn not(self) -> Node {
         match self {
-            Node::True => {}
-            Node::And(children) | Node::Or(children) => {
-                for c in children {
-                    c.visit_heads(f);
-                }
-            }
-            Node::Not(inner) => inner.visit_heads(f),
-            Node::Leaf(leaf) => {
-                if let Some(head) = leaf.head {
-                    f(head);
-                }
-            }
+            Node::Not(inner) => *inner,
+            n => Node::Not(Box::new(n)),
         }
     }
 
@@ -222,16 +249,40 @@ impl Node {
                     key.push('.');
                 }
                 key.push_str(leaf.name);
+                if let Some(func) = leaf.func {
+                    key.push('@');
+                    key.push_str(func.name());
+                }
                 key.push(' ');
                 key.push_str(leaf.op.name());
                 if leaf.ignore_case {
                     key.push('~');
                 }
-                if let Value::List(values) = &leaf.value {
-                    key.push('[');
-                    key.push_str(&padded(values.len()).to_string());
-                    key.push(']');
+                match &leaf.value {
+                    Value::List(values) => {
+                        key.push('[');
+                        key.push_str(&padded(values.len()).to_string());
+                        key.push(']');
+                    }
+                    Value::Select(sub) => {
+                        key.push('(');
+                        sub.shape(key);
+                        key.push(')');
+                    }
+                    Value::Args(_) | Value::Pattern(_) => {}
                 }
+            }
+            Node::Any { head, inner } => {
+                key.push_str("any ");
+                key.push_str(head);
+                key.push('(');
+                inner.shape(key);
+                key.push(')');
+            }
+            Node::Exists(sub) => {
+                key.push_str("exists(");
+                sub.shape(key);
+                key.push(')');
             }
         }
     }

@@ -6,9 +6,10 @@ use std::sync::OnceLock;
 
 use super::Repository;
 use super::page::{Direction, Page, Pageable, Sort};
-use super::condition::Shape;
+use crate::query::condition::{self, Shape};
 use super::window::ScrollPosition;
-use super::property_path::{condition_site, sort_column};
+use super::property_path::sort_column;
+use crate::query::condition_site;
 use super::stream::EntityStream;
 use crate::datasource::Operation;
 use crate::driver::Dialect;
@@ -191,7 +192,7 @@ impl<'r, E: Entity> Call<'r, E> {
     pub fn pattern(&mut self, part: usize, value: &str) -> DataResult<()> {
         let p = self.query.parts[part];
         let dialect = crate::sql::dialect::of(self.repo.datasource().dialect());
-        let pattern = super::condition::pattern(dialect, p.op, p.ignore_case, value);
+        let pattern = condition::pattern(dialect, p.op, p.ignore_case, value);
         self.args.add(&pattern).map_err(|e| self.bind_error(e))
     }
 
@@ -266,7 +267,7 @@ impl<'r, E: Entity> Call<'r, E> {
             crate::cache::query::record_read(E::metadata().table);
             for part in self.query.parts {
                 if let Some((head, _)) = part.property.split_once('.') {
-                    super::property_path::record_path_read::<E>(head);
+                    crate::query::record_path_read::<E>(head);
                 }
             }
         }
@@ -378,11 +379,6 @@ impl<'r, E: Entity> Call<'r, E> {
             n += 1;
             sql.placeholder(n, out);
         };
-        let quoted = |name: &str| {
-            let mut s = String::new();
-            sql.quote(name, &mut s);
-            s
-        };
         match (q.subject, kind) {
             (Subject::Count, _) | (Subject::Find | Subject::Stream, Kind::Count) => {
                 out.push_str("SELECT COUNT(*) FROM ")
@@ -449,10 +445,9 @@ impl<'r, E: Entity> Call<'r, E> {
                         text.push_str(" AND ");
                     }
                     first = false;
-                    let (column, before, after) = condition_site::<E>(part.property, sql)?;
-                    let col = quoted(column);
+                    let (col, before, after) = condition_site::<E>(part.property, sql, None)?;
                     text.push_str(&before);
-                    super::condition::write(sql, &col, part.op, part.ignore_case, self.shapes[i], &mut ph, &mut text);
+                    condition::write(sql, &col, part.op, part.ignore_case, self.shapes[i], &mut ph, &mut text);
                     text.push_str(after);
                 }
                 if groups > 1 {
@@ -466,7 +461,7 @@ impl<'r, E: Entity> Call<'r, E> {
         }
         if after {
             let mut text = String::new();
-            super::condition::write_keyset(&keys, meta.table, sql, &mut ph, &mut text);
+            condition::write_keyset(&keys, meta.table, sql, &mut ph, &mut text);
             conds.push(text);
         }
         for (i, c) in conds.iter().enumerate() {

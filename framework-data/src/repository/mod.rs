@@ -37,7 +37,6 @@
 //! ```
 
 pub(crate) mod cascade;
-mod condition;
 mod crud;
 pub(crate) mod derived;
 pub(crate) mod eager;
@@ -48,6 +47,7 @@ pub(crate) mod native;
 mod page;
 mod property_path;
 pub mod soft_delete;
+mod select;
 mod specification;
 pub mod statement;
 mod sql_client;

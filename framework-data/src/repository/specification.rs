@@ -4,16 +4,15 @@
 
 
 use super::Repository;
-use super::condition::{self, Shape};
 use super::page::{Direction, Page, Pageable, Sort};
 use super::window::{ScrollPosition, Window, bind_keyset, keyset_columns, position_after};
-use super::property_path::{condition_site, sort_column};
+use super::property_path::sort_column;
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
-use crate::query::{Leaf, Node, Spec, Update, Value, padded};
-use crate::sql::dialect::DialectSql;
+use crate::query::write::{Scope, bind_node, record_reads, write_node};
+use crate::query::{Spec, Update, condition};
 use crate::sql::{SortColumn, Sql, Visibility};
-use crate::value::{Args, QueryArg};
+use crate::value::Args;
 
 /// What a specification's statement does.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -53,81 +52,6 @@ impl Kind {
     fn selects_rows(self) -> bool {
         matches!(self, Kind::Rows | Kind::Single | Kind::Scroll | Kind::ScrollAfter)
     }
-}
-
-/// Writes the tree's condition (`1 = 1` for no condition); placeholders in tree order.
-fn write_node<E: Entity>(
-    node: &Node,
-    sql: &dyn DialectSql,
-    ph: &mut dyn FnMut(&mut String),
-    out: &mut String,
-) -> DataResult<()> {
-    match node {
-        Node::True => out.push_str("1 = 1"),
-        Node::And(children) | Node::Or(children) => {
-            let joint = if matches!(node, Node::And(_)) {
-                " AND "
-            } else {
-                " OR "
-            };
-            out.push('(');
-            for (i, c) in children.iter().enumerate() {
-                if i > 0 {
-                    out.push_str(joint);
-                }
-                write_node::<E>(c, sql, ph, out)?;
-            }
-            out.push(')');
-        }
-        Node::Not(inner) => {
-            out.push_str("NOT (");
-            write_node::<E>(inner, sql, ph, out)?;
-            out.push(')');
-        }
-        Node::Leaf(leaf) => {
-            let property = leaf.property();
-            let (column, before, after) = condition_site::<E>(&property, sql)?;
-            let mut col = String::new();
-            sql.quote(column, &mut col);
-            let shape = match &leaf.value {
-                Value::List(values) => Shape::List(padded(values.len())),
-                _ => Shape::Plain,
-            };
-            out.push_str(&before);
-            condition::write(sql, &col, leaf.op, leaf.ignore_case, shape, ph, out);
-            out.push_str(after);
-        }
-    }
-    Ok(())
-}
-
-/// Binds the tree's values in the order `write_node` wrote their placeholders.
-fn bind_node(node: &Node, sql: &dyn DialectSql, args: &mut Args) -> Result<(), crate::value::BoxDynError> {
-    match node {
-        Node::True => {}
-        Node::And(children) | Node::Or(children) => {
-            for c in children {
-                bind_node(c, sql, args)?;
-            }
-        }
-        Node::Not(inner) => bind_node(inner, sql, args)?,
-        Node::Leaf(Leaf { op, ignore_case, value, .. }) => match value {
-            Value::Args(values) => {
-                for v in values {
-                    v.bind_to(args)?;
-                }
-            }
-            Value::Pattern(text) => {
-                args.add(&condition::pattern(sql, *op, *ignore_case, text))?;
-            }
-            Value::List(values) => {
-                let refs: Vec<&(dyn QueryArg + Send + Sync)> =
-                    values.iter().map(|v| v.as_ref()).collect();
-                args.add_padded_list(refs)?;
-            }
-        },
-    }
-    Ok(())
 }
 
 impl<E: Entity> Repository<E> {
@@ -257,7 +181,7 @@ impl<E: Entity> Repository<E> {
             }
             if !spec.is_all() {
                 let mut tree = String::new();
-                write_node::<E>(&spec.node, sql, &mut ph, &mut tree)?;
+                write_node::<E>(&spec.node, sql, Scope::Rows(None), &mut ph, &mut tree)?;
                 conds.push(tree);
             }
             if kind == Kind::ScrollAfter {
@@ -346,7 +270,7 @@ impl<E: Entity> Repository<E> {
         if !crate::cache::query::recording() {
             return;
         }
-        spec.node.visit_heads(&mut |head| super::property_path::record_path_read::<E>(head));
+        record_reads::<E>(&spec.node);
     }
 
     /// The one entity `spec` matches, if any; two or more is

@@ -237,7 +237,7 @@ impl<E> Window<E> {
     }
 }
 
-/// Binds a keyset position's values for [`write_keyset`](super::condition::write_keyset):
+/// Binds a keyset position's values for [`write_keyset`](crate::query::condition::write_keyset):
 /// the first key, then for each key the keys before it and itself. `columns` are the metadata indexes of the
 /// sort's keys; a position of another sort is [`DataError::InvalidArgument`].
 pub(crate) fn bind_keyset(

@@ -48,6 +48,16 @@ pub(crate) trait DialectSql: Sync {
     /// Whether an INSERT of `rows` rows gets its generated ids back with `RETURNING` (else from
     /// the statement's result: the last insert id).
     fn returns_generated_ids(&self, rows: usize) -> bool;
+
+    /// The type an integer SUM is cast to for an `i64` (none where it is one already).
+    fn integer_cast(&self) -> Option<&'static str> {
+        None
+    }
+
+    /// The type a float SUM or an AVG is cast to for an `f64` (none where it is one already).
+    fn double_cast(&self) -> Option<&'static str> {
+        None
+    }
     /// Whether an upsert returns the stored rows itself (`RETURNING`), else they are read back
     /// by key in the same transaction.
     fn upsert_returns_rows(&self) -> bool {
@@ -91,6 +101,14 @@ fn quote_with(q: char, ident: &str, out: &mut String) {
 }
 
 impl DialectSql for Postgres {
+    fn integer_cast(&self) -> Option<&'static str> {
+        Some("BIGINT")
+    }
+
+    fn double_cast(&self) -> Option<&'static str> {
+        Some("DOUBLE PRECISION")
+    }
+
     fn quote(&self, ident: &str, out: &mut String) {
         quote_with('"', ident, out);
     }
@@ -105,6 +123,14 @@ impl DialectSql for Postgres {
 }
 
 impl DialectSql for MySql {
+    fn integer_cast(&self) -> Option<&'static str> {
+        Some("SIGNED")
+    }
+
+    fn double_cast(&self) -> Option<&'static str> {
+        Some("DOUBLE")
+    }
+
     fn quote(&self, ident: &str, out: &mut String) {
         quote_with('`', ident, out);
     }

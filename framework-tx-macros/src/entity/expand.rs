@@ -1152,6 +1152,16 @@ fn field_paths(e: &Entity, persistent: &[&Field]) -> TokenStream {
             }
         })
     });
+    // A field named `any` keeps its name; the method is then not offered.
+    let any_fn = (!plain.iter().any(|f| f.ident == "any")).then(|| {
+        quote! {
+            /// The rows that some associated entity meets `spec` for (one and the same
+            /// entity meets all of it: `EXISTS`, written as a semi-join).
+            pub fn any(&self, spec: #fd::query::Spec<#ident>) -> #fd::query::Spec<R> {
+                #fd::query::Spec::any_through::<#ident>(self.head, spec)
+            }
+        }
+    });
     let root_doc = format!(
         "Typed paths to the fields of [`{ident}`], from `{ident}::fields()`: each method returns a `Field` whose comparisons build a `Spec<{ident}>`."
     );
@@ -1176,6 +1186,7 @@ fn field_paths(e: &Entity, persistent: &[&Field]) -> TokenStream {
 
         impl<R> #path<R> {
             #(#path_fns)*
+            #any_fn
         }
 
         impl #fd::query::HasFields for #ident {
