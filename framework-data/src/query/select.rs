@@ -498,15 +498,12 @@ pub(crate) struct SelectParts {
 /// use framework_data::prelude::*;
 /// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
 /// # struct Account { #[id(generated)] id: i64, owner: String, balance_cents: i64 }
-/// #[derive(Projection, Debug, Clone)]
-/// struct OwnerTotal { owner: String, total: Option<i64> }
-///
 /// # async fn demo(accounts: Repository<Account>) -> DataResult<()> {
 /// let f = Account::fields();
 /// let q = Select::of((f.owner(), f.balance_cents().sum().as_("total")))
 ///     .group_by(f.owner())
 ///     .order_by_asc(f.owner());
-/// let totals: Vec<OwnerTotal> = accounts.fetch_select_as(&q).await?;
+/// let totals: Vec<(String, Option<i64>)> = accounts.fetch_select(&q).await?;
 /// let owners: Vec<String> = accounts.fetch_select(&Select::of(f.owner()).distinct()).await?;
 /// # Ok(()) }
 /// ```
