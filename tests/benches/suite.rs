@@ -1294,6 +1294,108 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
                 )
                 .await;
                 out.push(measured_row("10c. the 10a page from the query cache", label, m, 2.0, "hits (warmed: one miss per owner before the timed rounds)".into()));
+                // 10d: a grouped report (`Select`) against the same statement by hand.
+                let cast = if std::any::type_name::<$db>().contains("Sqlite") {
+                    None
+                } else if std::any::type_name::<$db>().contains("MySql") {
+                    Some("SIGNED")
+                } else {
+                    Some("BIGINT")
+                };
+                let sum = match cast {
+                    Some(t) => format!("CAST(SUM(\"cents\") AS {t})"),
+                    None => "SUM(\"cents\")".to_owned(),
+                };
+                let report_sql = q(&format!(
+                    "SELECT \"owner\", COUNT(\"id\"), {sum} FROM \"people\" WHERE \"cents\" >= {} \
+                     GROUP BY \"owner\" HAVING COUNT(\"id\") >= {} ORDER BY \"owner\"",
+                    ph(1),
+                    ph(2)
+                ));
+                let report = |k: usize| {
+                    let f = Person::fields();
+                    Select::of((f.owner(), f.id().count(), f.cents().sum()))
+                        .filter(f.cents().ge(1_000 + (k % 10) as i64))
+                        .group_by(f.owner())
+                        .having(f.id().count().ge(1))
+                        .order_by_asc(f.owner())
+                };
+                let m = compare(
+                    &ds,
+                    rounds,
+                    async |k| {
+                        let rows = people.fetch_select(&report(k)).await.unwrap();
+                        assert_eq!(rows.len(), 50);
+                    },
+                    async |k| {
+                        let rows: Vec<(String, i64, Option<i64>)> =
+                            sqlx::query_as::<$db, (String, i64, Option<i64>)>(sqlx::AssertSqlSafe(report_sql.as_str()))
+                                .bind(1_000 + (k % 10) as i64)
+                                .bind(1i64)
+                                .fetch_all(&own)
+                                .await
+                                .unwrap();
+                        assert_eq!(rows.len(), 50);
+                    },
+                )
+                .await;
+                out.push(measured_row("10d. select: group by, count, sum, having", label, m, 1.0, "raw: the same statement by hand".into()));
+                // 10e: a specification shape seen for the first time (its text built, then
+                // prepared by the database) against the same call again (text cached). 216
+                // shapes: three predicates, each with one of six operators.
+                let shape = |k: usize| {
+                    let f = Person::fields();
+                    let cents = match k % 6 {
+                        0 => f.cents().eq(5),
+                        1 => f.cents().ne(5),
+                        2 => f.cents().lt(5),
+                        3 => f.cents().le(5),
+                        4 => f.cents().gt(5),
+                        _ => f.cents().ge(5),
+                    };
+                    let owner = match k / 6 % 6 {
+                        0 => f.owner().eq("o1"),
+                        1 => f.owner().ne("o1"),
+                        2 => f.owner().lt("o1"),
+                        3 => f.owner().le("o1"),
+                        4 => f.owner().gt("o1"),
+                        _ => f.owner().ge("o1"),
+                    };
+                    let email = match k / 36 % 6 {
+                        0 => f.email().starts_with("p1"),
+                        1 => f.email().ends_with("1"),
+                        2 => f.email().contains("1"),
+                        3 => f.email().like("p%1"),
+                        4 => f.email().not_like("p%1"),
+                        _ => f.email().ignore_case().eq("P1"),
+                    };
+                    cents.and(owner).and(email)
+                };
+                let shapes = if quick { 36 } else { 216 };
+                let (mut new, mut again) = (Vec::with_capacity(shapes), Vec::with_capacity(shapes));
+                for k in 0..shapes {
+                    let t = Instant::now();
+                    let first = people.count_by_spec(shape(k)).await.unwrap();
+                    new.push(t.elapsed());
+                    let t = Instant::now();
+                    let second = people.count_by_spec(shape(k)).await.unwrap();
+                    again.push(t.elapsed());
+                    assert_eq!(first, second);
+                }
+                let mut paired: Vec<f64> = new.iter().zip(&again).map(|(a, b)| a.as_secs_f64() / b.as_secs_f64()).collect();
+                paired.sort_by(f64::total_cmp);
+                let m = Measured {
+                    fw: median(new.clone()),
+                    raw: median(again.clone()),
+                    fw_p99: quantile(new, 0.99),
+                    raw_p99: quantile(again, 0.99),
+                    statements: 1.0,
+                    paired: paired.get(paired.len() / 2).copied(),
+                };
+                out.push(measured_row("10e. spec count: new shape vs known shape", label, m, 1.0, format!(
+                    "raw column: the same call again; a new shape costs {:.1?} more (text built + prepared)",
+                    m.fw.saturating_sub(m.raw)
+                )));
                 // 10b: a window 100,000 rows deep, by keyset against by offset (both the
                 // framework's scroll_by; the raw column is the offset window).
                 let deep = seed_scroll(&ctx).await;
