@@ -380,6 +380,14 @@ impl<R> OwnerPath<R> {
             "created_at",
         )
     }
+    /// The rows that some associated entity meets `spec` for (one and the same
+    /// entity meets all of it: `EXISTS`, written as a semi-join).
+    pub fn any(
+        &self,
+        spec: ::framework_data::query::Spec<Owner>,
+    ) -> ::framework_data::query::Spec<R> {
+        ::framework_data::query::Spec::any_through::<Owner>(self.head, spec)
+    }
 }
 impl ::framework_data::query::HasFields for Owner {
     type Path<R> = OwnerPath<R>;

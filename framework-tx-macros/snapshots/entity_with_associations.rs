@@ -359,6 +359,14 @@ impl<R> PostPath<R> {
             "id",
         )
     }
+    /// The rows that some associated entity meets `spec` for (one and the same
+    /// entity meets all of it: `EXISTS`, written as a semi-join).
+    pub fn any(
+        &self,
+        spec: ::framework_data::query::Spec<Post>,
+    ) -> ::framework_data::query::Spec<R> {
+        ::framework_data::query::Spec::any_through::<Post>(self.head, spec)
+    }
 }
 impl ::framework_data::query::HasFields for Post {
     type Path<R> = PostPath<R>;

@@ -198,6 +198,14 @@ impl<R> OrderLinePath<R> {
             "quantity",
         )
     }
+    /// The rows that some associated entity meets `spec` for (one and the same
+    /// entity meets all of it: `EXISTS`, written as a semi-join).
+    pub fn any(
+        &self,
+        spec: ::framework_data::query::Spec<OrderLine>,
+    ) -> ::framework_data::query::Spec<R> {
+        ::framework_data::query::Spec::any_through::<OrderLine>(self.head, spec)
+    }
 }
 impl ::framework_data::query::HasFields for OrderLine {
     type Path<R> = OrderLinePath<R>;
