@@ -120,7 +120,7 @@ impl<E, T> Field<E, T> {
         self.name
     }
 
-    fn leaf(&self, op: Op, value: Value) -> Spec<E> {
+    pub(super) fn leaf(&self, op: Op, value: Value) -> Spec<E> {
         Spec::from_node(Node::Leaf(Leaf {
             head: self.head,
             name: self.name,
@@ -180,33 +180,6 @@ impl<E, T> Field<E, T> {
     pub fn not_in<V: Operand<T>>(&self, values: impl IntoIterator<Item = V>) -> Spec<E> {
         let list = values.into_iter().map(Operand::into_arg).collect();
         self.leaf(Op::NotIn, Value::List(list))
-    }
-
-    /// `IN (SELECT ..)`: the values `select` returns (one expression, of this field's type).
-    /// Like any `IN`, a NULL among them matches nothing.
-    ///
-    /// ```no_run
-    /// use framework_data::prelude::*;
-    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "accounts", crate = "framework_data")]
-    /// # struct Account { #[id(generated)] id: i64, owner: String }
-    /// # #[derive(Entity, Debug, Clone)] #[entity(table = "blocked", crate = "framework_data")]
-    /// # struct Blocked { #[id(generated)] id: i64, owner: String, active: bool }
-    /// let blocked = Select::of(Blocked::fields().owner()).filter(Blocked::fields().active().is_true());
-    /// let spec: Spec<Account> = Account::fields().owner().not_in_select(blocked);
-    /// ```
-    pub fn in_select<S: crate::entity::Entity, U: super::select::Comparable<T> + 'static>(
-        &self,
-        select: super::Select<S, U>,
-    ) -> Spec<E> {
-        self.leaf(Op::In, Value::Select(Arc::new(select.into_parts())))
-    }
-
-    /// `NOT IN (SELECT ..)`. As in SQL, a NULL among the values makes it match no row.
-    pub fn not_in_select<S: crate::entity::Entity, U: super::select::Comparable<T> + 'static>(
-        &self,
-        select: super::Select<S, U>,
-    ) -> Spec<E> {
-        self.leaf(Op::NotIn, Value::Select(Arc::new(select.into_parts())))
     }
 
     /// `IS NULL`.

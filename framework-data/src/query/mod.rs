@@ -48,6 +48,7 @@ mod field;
 mod path;
 mod select;
 mod spec;
+mod subquery;
 mod update;
 pub(crate) mod write;
 

@@ -25,27 +25,42 @@ pub(crate) fn qualified(sql: &dyn DialectSql, qualifier: Option<&str>, column: &
     sql.quote(column, out);
 }
 
-/// The semi-join through `E`'s association `head`: for a `#[many_to_one]`, `<fk> IN (SELECT
-/// <id> FROM <target> WHERE `, for a `#[one_to_many]`, `<id> IN (SELECT <child fk> FROM
-/// <child> WHERE <child is live> AND ` (soft-deleted children are not in the collection), and
-/// the target's metadata; `None` when `head` is no association. The caller writes the
-/// condition on the target and the closing `)`. `path` names the property in errors.
-pub(crate) fn association_site<E: Entity>(
-    head: &str,
-    path: &str,
-    sql: &dyn DialectSql,
-    qualifier: Option<&str>,
-) -> DataResult<Option<(String, &'static EntityMetadata)>> {
-    let mut before = String::new();
+/// How an entity reaches the rows of one of its associations.
+pub(crate) enum Link {
+    /// A `#[many_to_one]`: the entity's `fk` column holds the target's `id`.
+    ToOne {
+        fk: &'static str,
+        target: &'static EntityMetadata,
+        id: &'static str,
+    },
+    /// A `#[one_to_many]`: the child's `fk` column holds the entity's `id`.
+    ToMany {
+        id: &'static str,
+        child: &'static EntityMetadata,
+        fk: &'static str,
+    },
+}
+
+impl Link {
+    /// The associated entity.
+    pub(crate) fn target(&self) -> &'static EntityMetadata {
+        match self {
+            Link::ToOne { target, .. } => target,
+            Link::ToMany { child, .. } => child,
+        }
+    }
+}
+
+/// How `E` reaches its association `head`; `None` when `head` is no association. `path`
+/// names the property in errors.
+pub(crate) fn link<E: Entity>(head: &str, path: &str) -> DataResult<Option<Link>> {
     if let Some(reference) = E::__fw_reference(head) {
         let (target, id) = single_key(reference.target, path)?;
-        qualified(sql, qualifier, reference.column, &mut before);
-        before.push_str(" IN (SELECT ");
-        sql.quote(id, &mut before);
-        before.push_str(" FROM ");
-        sql.quote(target.table, &mut before);
-        before.push_str(" WHERE ");
-        return Ok(Some((before, target)));
+        return Ok(Some(Link::ToOne {
+            fk: reference.column,
+            target,
+            id,
+        }));
     }
     let Some(collection) = E::__fw_collection(head) else {
         return Ok(None);
@@ -62,16 +77,45 @@ pub(crate) fn association_site<E: Entity>(
         .property(collection.mapped_by)
         .map(|(_, fk)| fk.column)
         .ok_or_else(|| unknown_property(child, collection.mapped_by))?;
-    qualified(sql, qualifier, meta.columns[*id].column, &mut before);
+    Ok(Some(Link::ToMany {
+        id: meta.columns[*id].column,
+        child,
+        fk,
+    }))
+}
+
+/// The semi-join through `E`'s association `head`: for a `#[many_to_one]`, `<fk> IN (SELECT
+/// <id> FROM <target> WHERE `, for a `#[one_to_many]`, `<id> IN (SELECT <child fk> FROM
+/// <child> WHERE <child is live> AND ` (soft-deleted children are not in the collection), and
+/// the target's metadata; `None` when `head` is no association. The caller writes the
+/// condition on the target and the closing `)`. `path` names the property in errors.
+pub(crate) fn association_site<E: Entity>(
+    head: &str,
+    path: &str,
+    sql: &dyn DialectSql,
+    qualifier: Option<&str>,
+) -> DataResult<Option<(String, &'static EntityMetadata)>> {
+    let Some(link) = link::<E>(head, path)? else {
+        return Ok(None);
+    };
+    let (outer, inner) = match &link {
+        Link::ToOne { fk, id, .. } => (fk, id),
+        Link::ToMany { id, fk, .. } => (id, fk),
+    };
+    let target = link.target();
+    let mut before = String::new();
+    qualified(sql, qualifier, outer, &mut before);
     before.push_str(" IN (SELECT ");
-    sql.quote(fk, &mut before);
+    sql.quote(inner, &mut before);
     before.push_str(" FROM ");
-    sql.quote(child.table, &mut before);
+    sql.quote(target.table, &mut before);
     before.push_str(" WHERE ");
-    if crate::sql::Visibility::Live.write_condition(child, sql, None, &mut before) {
+    if matches!(link, Link::ToMany { .. })
+        && crate::sql::Visibility::Live.write_condition(target, sql, None, &mut before)
+    {
         before.push_str(" AND ");
     }
-    Ok(Some((before, child)))
+    Ok(Some((before, target)))
 }
 
 /// Where a condition on `property` goes: its own column (qualified by `qualifier` when

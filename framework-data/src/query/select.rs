@@ -42,40 +42,7 @@ use std::marker::PhantomData;
 use framework_vocabulary::Op;
 
 use super::field::{Field, Operand};
-use super::spec::{Leaf, Node, Spec, Value};
-
-/// An aggregate function.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Func {
-    /// `COUNT(*)`.
-    CountAll,
-    /// `COUNT(col)`: the non-NULL values.
-    Count,
-    /// `COUNT(DISTINCT col)`.
-    CountDistinct,
-    /// `SUM(col)`.
-    Sum,
-    /// `AVG(col)`.
-    Avg,
-    /// `MIN(col)`.
-    Min,
-    /// `MAX(col)`.
-    Max,
-}
-
-impl Func {
-    /// Its name in a shape key and in a default alias.
-    pub(crate) fn name(self) -> &'static str {
-        match self {
-            Func::CountAll | Func::Count => "count",
-            Func::CountDistinct => "count_distinct",
-            Func::Sum => "sum",
-            Func::Avg => "avg",
-            Func::Min => "min",
-            Func::Max => "max",
-        }
-    }
-}
+use super::spec::{Func, Leaf, Node, Spec, Value};
 
 /// One selected, grouped or sorted expression: a column (through an association when `head`
 /// is given) or an aggregate over one.
@@ -598,13 +565,6 @@ impl<E, O> Select<E, O> {
     pub fn offset(mut self, n: u64) -> Self {
         self.parts.offset = Some(n);
         self
-    }
-
-    pub(crate) fn into_parts(self) -> super::write::SelectOf<E>
-    where
-        E: crate::entity::Entity,
-    {
-        super::write::SelectOf::new(self.parts)
     }
 }
 

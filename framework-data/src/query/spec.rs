@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use framework_vocabulary::Op;
 
-use super::select::Func;
-use super::write::{Nested, SubSelect};
-use crate::value::QueryArg;
+use crate::error::DataResult;
+use crate::sql::dialect::DialectSql;
+use crate::value::{Args, BoxDynError, QueryArg};
 
 /// A bound value, shared so that a specification can be cloned and reused.
 pub(crate) type Arg = Arc<dyn QueryArg + Send + Sync>;
@@ -24,6 +24,56 @@ pub(crate) enum Value {
     List(Vec<Arg>),
     /// `IN (SELECT ..)`: the subquery's values.
     Select(Arc<dyn SubSelect>),
+}
+
+/// An aggregate function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Func {
+    /// `COUNT(*)`.
+    CountAll,
+    /// `COUNT(col)`: the non-NULL values.
+    Count,
+    /// `COUNT(DISTINCT col)`.
+    CountDistinct,
+    /// `SUM(col)`.
+    Sum,
+    /// `AVG(col)`.
+    Avg,
+    /// `MIN(col)`.
+    Min,
+    /// `MAX(col)`.
+    Max,
+}
+
+impl Func {
+    /// Its name in a shape key and in a default alias.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Func::CountAll | Func::Count => "count",
+            Func::CountDistinct => "count_distinct",
+            Func::Sum => "sum",
+            Func::Avg => "avg",
+            Func::Min => "min",
+            Func::Max => "max",
+        }
+    }
+}
+
+/// A condition on another entity's rows nested in a tree (`any` through an association): it
+/// writes and binds itself, since only it knows its entity.
+pub(crate) trait Nested: Send + Sync {
+    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
+    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
+    fn shape(&self, key: &mut String);
+    fn record_reads(&self);
+}
+
+/// A subquery in a tree (`IN (SELECT ..)`, `EXISTS (SELECT ..)`), likewise.
+pub(crate) trait SubSelect: Send + Sync {
+    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
+    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
+    fn shape(&self, key: &mut String);
+    fn record_reads(&self);
 }
 
 /// One condition: a property path (`owner`, or `owner.last_name` through an association),
@@ -152,23 +202,6 @@ impl<E> Spec<E> {
     #[allow(clippy::should_implement_trait)]
     pub fn not(self) -> Self {
         Spec::from_node(self.node.not())
-    }
-
-    /// Rows for which `select` returns a row (`EXISTS (SELECT ..)`); `select` is not
-    /// correlated with the outer row (for "some related row meets ..", see the `any` method of
-    /// an association's path, e.g. `Owner::fields().pets().any(..)`).
-    pub fn exists<S: crate::entity::Entity, O: 'static>(select: super::Select<S, O>) -> Self {
-        Spec::from_node(Node::Exists(Arc::new(select.into_parts())))
-    }
-
-    /// Rows that some `T` reached through the association `head` meets `inner` for (generated
-    /// `any` methods call it).
-    #[doc(hidden)]
-    pub fn any_through<T: crate::entity::Entity>(head: &'static str, inner: Spec<T>) -> Self {
-        Spec::from_node(Node::Any {
-            head,
-            inner: Arc::new(super::write::NestedSpec::<T>::new(inner.node)),
-        })
     }
 
     /// Whether it is [`Spec::all`] (no condition).

@@ -3,12 +3,10 @@
 //! written once per shape and the values bound per call in the same order as their
 //! placeholders, so each writer here has a binder beside it that walks the same tree.
 
-use std::marker::PhantomData;
-
 use super::condition::{self, Shape};
-use super::path::{association_site, condition_site, qualified, record_path_read, single_key, unknown_property};
-use super::select::{ExprNode, Func, SelectParts};
-use super::spec::{Leaf, Node, Value, padded};
+use super::path::{Link, association_site, condition_site, link, qualified, record_path_read, unknown_property};
+use super::select::{ExprNode, SelectParts};
+use super::spec::{Func, Leaf, Node, Value, padded};
 use crate::entity::Entity;
 use crate::error::{DataError, DataResult};
 use crate::sql::Visibility;
@@ -23,89 +21,6 @@ pub(crate) enum Scope<'a> {
     /// A HAVING clause over the groups of a [`Select`](super::Select) from `table`: columns as
     /// the select names them (through its joins), aggregates included.
     Groups(&'a str),
-}
-
-/// A condition on another entity's rows, nested in a tree (`any` through an association).
-pub(crate) trait Nested: Send + Sync {
-    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
-    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
-    fn shape(&self, key: &mut String);
-    fn record_reads(&self);
-}
-
-/// A subquery in a tree (`IN (SELECT ..)`, `EXISTS (SELECT ..)`).
-pub(crate) trait SubSelect: Send + Sync {
-    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
-    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
-    fn shape(&self, key: &mut String);
-    fn record_reads(&self);
-}
-
-/// The condition of a `Spec<T>` nested in another entity's tree.
-pub(crate) struct NestedSpec<T> {
-    node: Node,
-    _entity: PhantomData<fn() -> T>,
-}
-
-impl<T> NestedSpec<T> {
-    pub(crate) fn new(node: Node) -> Self {
-        NestedSpec {
-            node,
-            _entity: PhantomData,
-        }
-    }
-}
-
-impl<T: Entity> Nested for NestedSpec<T> {
-    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()> {
-        write_node::<T>(&self.node, sql, Scope::Rows(None), ph, out)
-    }
-
-    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError> {
-        bind_node(&self.node, sql, args)
-    }
-
-    fn shape(&self, key: &mut String) {
-        self.node.shape(key);
-    }
-
-    fn record_reads(&self) {
-        record_reads::<T>(&self.node);
-    }
-}
-
-/// A `Select<E, _>` used as a subquery.
-pub(crate) struct SelectOf<E> {
-    parts: SelectParts,
-    _entity: PhantomData<fn() -> E>,
-}
-
-impl<E> SelectOf<E> {
-    pub(crate) fn new(parts: SelectParts) -> Self {
-        SelectOf {
-            parts,
-            _entity: PhantomData,
-        }
-    }
-}
-
-impl<E: Entity> SubSelect for SelectOf<E> {
-    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()> {
-        // A subquery sees the live rows.
-        write_select::<E>(&self.parts, sql, Visibility::Live, ph, out)
-    }
-
-    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError> {
-        bind_select(&self.parts, sql, args)
-    }
-
-    fn shape(&self, key: &mut String) {
-        self.parts.shape(key);
-    }
-
-    fn record_reads(&self) {
-        record_select_reads::<E>(&self.parts);
-    }
 }
 
 /// Writes the tree's condition (`1 = 1` for no condition); placeholders in tree order.
@@ -332,7 +247,7 @@ fn write_expr<E: Entity>(e: &ExprNode, sql: &dyn DialectSql, table: &str, out: &
             c.sql_type
         }
         Some(head) => {
-            let target = joined_target::<E>(head)?;
+            let target = joined::<E>(head)?.target();
             let (_, c) = target.property(e.name).ok_or_else(|| unknown_property(target, e.name))?;
             qualified(sql, Some(&join_alias(head)), c.column, &mut column);
             c.sql_type
@@ -374,62 +289,37 @@ fn write_expr<E: Entity>(e: &ExprNode, sql: &dyn DialectSql, table: &str, out: &
     Ok(())
 }
 
-/// The metadata of the entity `E`'s association `head` leads to.
-fn joined_target<E: Entity>(head: &str) -> DataResult<&'static crate::mapping::EntityMetadata> {
-    if let Some(reference) = E::__fw_reference(head) {
-        return Ok((reference.target)());
-    }
-    if let Some(collection) = E::__fw_collection(head) {
-        return Ok((collection.target)());
-    }
-    Err(unknown_property(E::metadata(), head))
+/// How `E` reaches its association `head`, which a select joins.
+fn joined<E: Entity>(head: &str) -> DataResult<Link> {
+    link::<E>(head, head)?.ok_or_else(|| unknown_property(E::metadata(), head))
 }
 
 /// Writes the join of association `head` from `table`: an inner join to a `#[many_to_one]`'s
 /// row, a left join to a `#[one_to_many]`'s live children.
 fn write_join<E: Entity>(head: &str, sql: &dyn DialectSql, table: &str, out: &mut String) -> DataResult<()> {
     let alias = join_alias(head);
-    if let Some(reference) = E::__fw_reference(head) {
-        let (target, id) = single_key(reference.target, head)?;
-        out.push_str(" INNER JOIN ");
-        sql.quote(target.table, out);
-        out.push(' ');
-        sql.quote(&alias, out);
-        out.push_str(" ON ");
-        qualified(sql, Some(&alias), id, out);
-        out.push_str(" = ");
-        qualified(sql, Some(table), reference.column, out);
-        return Ok(());
-    }
-    let Some(collection) = E::__fw_collection(head) else {
-        return Err(unknown_property(E::metadata(), head));
+    let link = joined::<E>(head)?;
+    let (kind, own, theirs) = match &link {
+        Link::ToOne { fk, id, .. } => (" INNER JOIN ", fk, id),
+        Link::ToMany { id, fk, .. } => (" LEFT JOIN ", id, fk),
     };
-    let meta = E::metadata();
-    let child = (collection.target)();
-    let [id] = meta.ids else {
-        return Err(DataError::InvalidArgument(format!(
-            "{head}: {} has a composite key",
-            meta.name
-        )));
-    };
-    let fk = child
-        .property(collection.mapped_by)
-        .map(|(_, fk)| fk.column)
-        .ok_or_else(|| unknown_property(child, collection.mapped_by))?;
-    out.push_str(" LEFT JOIN ");
-    sql.quote(child.table, out);
+    let target = link.target();
+    out.push_str(kind);
+    sql.quote(target.table, out);
     out.push(' ');
     sql.quote(&alias, out);
     out.push_str(" ON ");
-    qualified(sql, Some(&alias), fk, out);
+    qualified(sql, Some(&alias), theirs, out);
     out.push_str(" = ");
-    qualified(sql, Some(table), meta.columns[*id].column, out);
-    let mut quoted = String::new();
-    sql.quote(&alias, &mut quoted);
-    let mut live = String::new();
-    if Visibility::Live.write_condition(child, sql, Some(&quoted), &mut live) {
-        out.push_str(" AND ");
-        out.push_str(&live);
+    qualified(sql, Some(table), own, out);
+    if matches!(link, Link::ToMany { .. }) {
+        let mut quoted = String::new();
+        sql.quote(&alias, &mut quoted);
+        let mut live = String::new();
+        if Visibility::Live.write_condition(target, sql, Some(&quoted), &mut live) {
+            out.push_str(" AND ");
+            out.push_str(&live);
+        }
     }
     Ok(())
 }
