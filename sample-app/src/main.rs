@@ -7,7 +7,8 @@
 //! - `sample-app simulate --accounts 100 --transfers 20000 --concurrency 32`: concurrent random
 //!   transfers, then the invariant check (exit code 1 if one breaks).
 //! - `sample-app check`: the invariant check alone.
-//! - `sample-app migrate | info | validate`: the migration commands.
+//! - `sample-app migrate [--dry-run | undo [--to N] | baseline --version N | repair] | info |
+//!   validate`: the migration commands.
 
 mod api;
 mod bank;
@@ -56,8 +57,13 @@ enum Command {
     },
     /// Check the invariants on the configured database.
     Check,
-    /// Apply pending migrations.
-    Migrate,
+    /// Apply pending migrations; `migrate --dry-run`, `migrate undo [--to N]`,
+    /// `migrate baseline --version N`, `migrate repair`.
+    Migrate {
+        /// The subcommand and its flags, passed to the framework's migration commands.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
     /// List applied and pending migrations.
     Info,
     /// Check the entities against the schema.
@@ -121,9 +127,9 @@ async fn main() -> ExitCode {
             concurrency,
         } => simulate(accounts, transfers, concurrency).await,
         Command::Check => check().await,
-        Command::Migrate => operator("migrate").await,
-        Command::Info => operator("info").await,
-        Command::Validate => operator("validate").await,
+        Command::Migrate { args } => operator("migrate", args).await,
+        Command::Info => operator("info", Vec::new()).await,
+        Command::Validate => operator("validate", Vec::new()).await,
     };
     match outcome {
         Ok(true) => ExitCode::SUCCESS,
@@ -137,8 +143,10 @@ async fn main() -> ExitCode {
 
 type AppResult = Result<bool, Box<dyn std::error::Error>>;
 
-async fn operator(command: &str) -> AppResult {
-    let report = starter_sqlite::migrate::cli::run(builder(), &[command.to_owned()]).await?;
+async fn operator(command: &str, rest: Vec<String>) -> AppResult {
+    let mut args = vec![command.to_owned()];
+    args.extend(rest);
+    let report = starter_sqlite::migrate::cli::run(builder(), &args).await?;
     println!("{report}");
     Ok(true)
 }

@@ -229,3 +229,177 @@ db_test! {
         ctx.shutdown().await.unwrap();
     }
 }
+
+/// Every table with its columns (name, type, nullability, key), sorted: the schema as the
+/// framework's validation reads it, the history table left out.
+async fn schema(
+    ds: &DataSource,
+) -> Vec<(String, Vec<framework_data::schema::introspect::LiveColumn>)> {
+    let mut out = Vec::new();
+    for table in framework_data::schema::introspect::tables(ds)
+        .await
+        .unwrap()
+    {
+        if table.eq_ignore_ascii_case(framework_data::migrate::HISTORY_TABLE)
+            || table.starts_with("sqlite_")
+        {
+            continue;
+        }
+        let mut columns = framework_data::schema::introspect::columns(ds, &table)
+            .await
+            .unwrap();
+        columns.sort_by(|a, b| a.name.cmp(&b.name));
+        out.push((table.to_lowercase(), columns));
+    }
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
+
+fn ids(info: &[framework_data::migrate::MigrationInfo]) -> Vec<(String, bool)> {
+    info.iter()
+        .map(|m| (m.id.clone(), m.applied_on.is_some()))
+        .collect()
+}
+
+fn migrator(ds: &DataSource, dir: &Path) -> Migrator {
+    Migrator::load(ds.clone(), &dir.display().to_string(), None).unwrap()
+}
+
+db_test! {
+    async fn undo_to_1_then_migrate_again_reaches_the_same_schema(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let m = migrator(&ds, &fixture("undo"));
+        assert_eq!(m.migrate().await.unwrap().applied.len(), 3);
+        let migrated = schema(&ds).await;
+        assert!(m.info().await.unwrap().iter().all(|i| i.undoable));
+
+        // Undo the newest one alone, then down to version 1, newest first.
+        assert_eq!(m.undo(None).await.unwrap(), ["V3__customer_note"]);
+        assert!(!schema(&ds).await.iter().any(|(_, cols)| cols.iter().any(|c| c.name == "note")));
+        assert_eq!(m.undo(Some(1)).await.unwrap(), ["V2__ledger"]);
+        assert_eq!(
+            ids(&m.info().await.unwrap()),
+            [("V1__customers".into(), true), ("V2__ledger".into(), false), ("V3__customer_note".into(), false)]
+        );
+        let tables: Vec<String> = schema(&ds).await.into_iter().map(|(t, _)| t).collect();
+        assert_eq!(tables, ["customers"]);
+        assert!(m.undo(Some(1)).await.unwrap().is_empty(), "nothing above 1 is applied");
+
+        // Forward again: the same schema, introspected.
+        assert_eq!(m.migrate().await.unwrap().applied, ["V2__ledger", "V3__customer_note"]);
+        assert_eq!(schema(&ds).await, migrated);
+        // And all the way down.
+        assert_eq!(m.undo(Some(0)).await.unwrap(), ["V3__customer_note", "V2__ledger", "V1__customers"]);
+        assert!(schema(&ds).await.is_empty());
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn a_failing_undo_stops_naming_its_file_and_a_missing_one_undoes_nothing(db: TestDatabase) {
+        let dir = copy_of("undo");
+        std::fs::write(dir.path().join("U3__customer_note.sql"), "ALTER TABLE no_such_table DROP COLUMN note;\n").unwrap();
+        std::fs::remove_file(dir.path().join("U1__customers.sql")).unwrap();
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let m = migrator(&ds, dir.path());
+        m.migrate().await.unwrap();
+        let before = schema(&ds).await;
+
+        // V1 has no undo file: refused before anything runs, naming it.
+        let err = m.undo(Some(0)).await.unwrap_err();
+        assert!(matches!(&err, MigrationError::NotUndoable { version: 1, .. }), "{err}");
+        assert!(err.to_string().contains("V1__customers") && err.to_string().contains("U1__"), "{err}");
+        assert_eq!(schema(&ds).await, before, "nothing was undone");
+        assert!(!m.info().await.unwrap()[0].undoable);
+
+        // U3 fails: the command stops there, naming the file, and V3 stays applied.
+        let err = m.undo(Some(1)).await.unwrap_err();
+        assert!(matches!(&err, MigrationError::Failed { .. }), "{err}");
+        assert!(err.to_string().contains("U3__customer_note.sql"), "{err}");
+        assert!(m.info().await.unwrap().iter().all(|i| i.applied_on.is_some()), "V2 was not undone either");
+        assert_eq!(schema(&ds).await, before);
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn baseline_adopts_a_hand_made_database_and_migrate_applies_only_later_versions(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        // Made by hand (or another tool): what V1 and V2 would have made.
+        ds.execute_script("CREATE TABLE customers (id BIGINT PRIMARY KEY, name VARCHAR(100) NOT NULL)").await.unwrap();
+        ds.execute_script("CREATE TABLE ledger (id BIGINT PRIMARY KEY, customer_id BIGINT NOT NULL, cents BIGINT NOT NULL, booked_on DATE NOT NULL)").await.unwrap();
+        let m = migrator(&ds, &fixture("undo"));
+        assert_eq!(m.baseline(2).await.unwrap(), ["V1__customers", "V2__ledger"]);
+        assert_eq!(m.migrate().await.unwrap().applied, ["V3__customer_note"], "V1 and V2 did not run");
+        assert!(ids(&m.info().await.unwrap()).iter().all(|(_, applied)| *applied));
+        // A second baseline is refused: the history records migrations.
+        let err = m.baseline(3).await.unwrap_err();
+        assert!(matches!(err, MigrationError::AlreadyMigrated { applied: 3, .. }), "{err}");
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn repair_realigns_an_edited_file_and_forgets_a_deleted_one(db: TestDatabase) {
+        let dir = copy_of("undo");
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        migrator(&ds, dir.path()).migrate().await.unwrap();
+        let recorded = migrator(&ds, dir.path()).info().await.unwrap()[1].checksum;
+        // An edit on purpose (a comment), and a migration whose file went away.
+        let v2 = dir.path().join("V2__ledger.sql");
+        let text = std::fs::read_to_string(&v2).unwrap();
+        std::fs::write(&v2, format!("-- the ledger\n{text}")).unwrap();
+        std::fs::remove_file(dir.path().join("V3__customer_note.sql")).unwrap();
+        let m = migrator(&ds, dir.path());
+        assert!(matches!(m.migrate().await.unwrap_err(), MigrationError::ChecksumMismatch { .. }));
+        assert!(matches!(m.pending().await.unwrap_err(), MigrationError::ChecksumMismatch { .. }));
+
+        let changes = m.repair().await.unwrap();
+        assert_eq!(changes.len(), 2, "{changes:?}");
+        assert!(changes[0].starts_with("realigned V2__ledger") && changes[0].contains("V2__ledger.sql"), "{changes:?}");
+        assert_eq!(changes[1], "removed V3__customer_note: no file");
+        let info = m.info().await.unwrap();
+        assert_eq!(ids(&info), [("V1__customers".into(), true), ("V2__ledger".into(), true)]);
+        assert_ne!(info[1].checksum, recorded, "info shows the new checksum");
+        assert!(m.migrate().await.unwrap().applied.is_empty());
+        assert!(m.repair().await.unwrap().is_empty(), "nothing left to repair");
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn the_operator_commands_dry_run_undo_baseline_and_repair(db: TestDatabase) {
+        let dir = copy_of("undo");
+        let builder = || db.context().set("datasource.migrations", dir.path().display().to_string());
+        let run = async |args: &[&str]| {
+            let args: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+            framework_data::migrate::cli::run(builder(), &args).await
+        };
+        // The dry run lists the three migrations with their SQL and changes nothing.
+        let dry = run(&["migrate", "--dry-run"]).await.unwrap();
+        assert!(dry.contains("would apply V1__customers") && dry.contains("would apply V3__customer_note"), "{dry}");
+        assert!(dry.contains("ALTER TABLE customers ADD COLUMN note"), "{dry}");
+        let info = run(&["info"]).await.unwrap();
+        assert_eq!(info.matches("pending").count(), 3, "{info}");
+
+        let applied = run(&["migrate"]).await.unwrap();
+        assert_eq!(applied.matches("applied V").count(), 3, "{applied}");
+        assert!(run(&["migrate", "--dry-run"]).await.unwrap().contains("up to date (dry run)"));
+        let undone = run(&["migrate", "undo", "--to", "1"]).await.unwrap();
+        assert!(undone.contains("undone V3__customer_note\n  undone V2__ledger"), "{undone}");
+        assert!(run(&["migrate", "repair"]).await.unwrap().contains("nothing to repair"));
+        let err = run(&["migrate", "baseline", "--version", "1"]).await.unwrap_err();
+        assert!(err.to_string().contains("cannot baseline"), "{err}");
+
+        // Bad arguments are typed errors naming the problem.
+        for bad in [&["migrate", "undo", "--to", "x"][..], &["migrate", "baseline"], &["migrate", "--force"]] {
+            let err = run(bad).await.unwrap_err();
+            assert!(matches!(err, framework_data::migrate::cli::CliError::BadArguments(_)), "{bad:?}: {err}");
+        }
+        assert!(matches!(run(&["migrat"]).await.unwrap_err(), framework_data::migrate::cli::CliError::UnknownCommand(_)));
+    }
+}

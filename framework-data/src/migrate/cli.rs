@@ -1,5 +1,15 @@
-//! The operator commands `migrate`, `info` and `validate`, for an application to expose as
-//! subcommands (the sample app does: `sample-app migrate`).
+//! The operator commands, for an application to expose as subcommands (the sample app does:
+//! `sample-app migrate undo --to 2`):
+//!
+//! | arguments | what it does, on every DataSource |
+//! |---|---|
+//! | `migrate` | applies the pending migrations |
+//! | `migrate --dry-run` | prints what `migrate` would apply, with its SQL, changing nothing |
+//! | `migrate undo [--to N]` | undoes the newest migration, or every one above version N, with their `U{n}__` files |
+//! | `migrate baseline --version N` | records the migrations up to N as applied without running them (an existing database) |
+//! | `migrate repair` | re-records the checksums of edited applied migrations, forgets ones whose file is gone |
+//! | `info` (or `migrate info`) | lists applied (with dates) and pending migrations |
+//! | `validate` | checks the entities against the schema |
 //!
 //! ```no_run
 //! use framework_core::ApplicationContext;
@@ -27,7 +37,7 @@ use crate::entity::entities_of;
 use crate::schema::{SchemaError, validate};
 
 /// The commands, for help texts.
-pub const COMMANDS: &str = "migrate (apply pending migrations), info (list applied and pending migrations), validate (check the entities against the schema)";
+pub const COMMANDS: &str = "migrate [--dry-run] (apply pending migrations), migrate undo [--to N], migrate baseline --version N, migrate repair, info (list applied and pending migrations), validate (check the entities against the schema)";
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -36,6 +46,9 @@ pub enum CliError {
     /// Not one of [`COMMANDS`].
     #[error("unknown command `{0}`; expected one of: {COMMANDS}")]
     UnknownCommand(String),
+    /// A command's arguments are wrong (a missing or non-numeric version, an unknown flag).
+    #[error("{0}; expected one of: {COMMANDS}")]
+    BadArguments(String),
     /// Start-up (configuration, DataSources) failed.
     #[error(transparent)]
     Startup(#[from] framework_core::Error),
@@ -50,7 +63,59 @@ pub enum CliError {
     Other(#[from] BoxError),
 }
 
-/// Runs `args[0]` (`migrate`, `info` or `validate`) on every DataSource of the context
+/// A parsed command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Command {
+    Migrate { dry_run: bool },
+    Undo { to: Option<i32> },
+    Baseline { version: i32 },
+    Repair,
+    Info,
+    Validate,
+}
+
+/// The version after `flag` in `rest`.
+fn version_after(flag: &str, rest: &[&str]) -> Result<Option<i32>, CliError> {
+    match rest {
+        [] => Ok(None),
+        [f, v] if *f == flag => v
+            .parse()
+            .map(Some)
+            .map_err(|_| CliError::BadArguments(format!("`{flag} {v}`: the version is a number"))),
+        other => Err(CliError::BadArguments(format!(
+            "unexpected arguments `{}`",
+            other.join(" ")
+        ))),
+    }
+}
+
+fn parse(args: &[String]) -> Result<Command, CliError> {
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    match args.as_slice() {
+        ["migrate"] => Ok(Command::Migrate { dry_run: false }),
+        ["migrate", "--dry-run"] => Ok(Command::Migrate { dry_run: true }),
+        ["migrate", "undo", rest @ ..] => Ok(Command::Undo {
+            to: version_after("--to", rest)?,
+        }),
+        ["migrate", "baseline", rest @ ..] => match version_after("--version", rest)? {
+            Some(version) => Ok(Command::Baseline { version }),
+            None => Err(CliError::BadArguments(
+                "`migrate baseline` needs `--version N`".to_owned(),
+            )),
+        },
+        ["migrate", "repair"] => Ok(Command::Repair),
+        ["info"] | ["migrate", "info"] => Ok(Command::Info),
+        ["validate"] => Ok(Command::Validate),
+        ["migrate" | "info" | "validate", rest @ ..] => Err(CliError::BadArguments(format!(
+            "unexpected arguments `{}`",
+            rest.join(" ")
+        ))),
+        [other, ..] => Err(CliError::UnknownCommand((*other).to_owned())),
+        [] => Err(CliError::UnknownCommand(String::new())),
+    }
+}
+
+/// Runs the command `args` name (see the module docs) on every DataSource of the context
 /// `builder` describes; returns the report to print.
 pub async fn run<M>(
     builder: ApplicationContextBuilder<M>,
@@ -60,10 +125,7 @@ where
     M: Module + HasComponent<Beans>,
     M::Submodules: Default,
 {
-    let command = args.first().map(String::as_str).unwrap_or("");
-    if !matches!(command, "migrate" | "info" | "validate") {
-        return Err(CliError::UnknownCommand(command.to_owned()));
-    }
+    let command = parse(args)?;
     let ctx = builder
         .without_discovery()
         .auto_configuration(&DataSourcesAutoConfiguration)
@@ -77,60 +139,93 @@ where
 
 async fn execute<M: Module>(
     ctx: &framework_core::ApplicationContext<M>,
-    command: &str,
+    command: Command,
 ) -> Result<String, CliError> {
     let mut out = String::new();
     for ds in ctx.datasources().iter() {
         let name = ds.name().to_owned();
         let ds = ds.clone();
         out.push_str(&format!("DataSource `{name}` ({}):\n", ds.url()));
+        if command == Command::Validate {
+            let entities = entities_of(&name);
+            let mismatches = validate(&ds, &entities)
+                .await
+                .map_err(|e| CliError::Other(e.into()))?;
+            if !mismatches.is_empty() {
+                return Err(SchemaError {
+                    datasource: name,
+                    mismatches,
+                }
+                .into());
+            }
+            out.push_str(&format!(
+                "  schema matches {} entit{}\n",
+                entities.len(),
+                if entities.len() == 1 { "y" } else { "ies" }
+            ));
+            continue;
+        }
+        let migrations = ds.config().migrations.clone();
+        let migrator = match Migrator::load(ds, &migrations, ctx.config().dir()) {
+            Ok(m) => m,
+            Err(MigrationError::NoMigrations { location }) => {
+                out.push_str(&format!("  no migrations at `{location}`\n"));
+                continue;
+            }
+            Err(e) => return Err(e.into()),
+        };
+        let lines = |out: &mut String, lines: Vec<String>, prefix: &str, none: &str| {
+            if lines.is_empty() {
+                out.push_str(&format!("  {none}\n"));
+            }
+            for line in lines {
+                out.push_str(&format!("  {prefix}{line}\n"));
+            }
+        };
         match command {
-            "validate" => {
-                let entities = entities_of(&name);
-                let mismatches = validate(&ds, &entities)
-                    .await
-                    .map_err(|e| CliError::Other(e.into()))?;
-                if !mismatches.is_empty() {
-                    return Err(SchemaError {
-                        datasource: name,
-                        mismatches,
-                    }
-                    .into());
-                }
-                out.push_str(&format!(
-                    "  schema matches {} entit{}\n",
-                    entities.len(),
-                    if entities.len() == 1 { "y" } else { "ies" }
-                ));
+            Command::Migrate { dry_run: false } => {
+                let report = migrator.migrate().await?;
+                lines(&mut out, report.applied, "applied ", "up to date");
             }
-            _ => {
-                let migrations = ds.config().migrations.clone();
-                let migrator = match Migrator::load(ds, &migrations, ctx.config().dir()) {
-                    Ok(m) => m,
-                    Err(MigrationError::NoMigrations { location }) => {
-                        out.push_str(&format!("  no migrations at `{location}`\n"));
-                        continue;
-                    }
-                    Err(e) => return Err(e.into()),
-                };
-                if command == "migrate" {
-                    let report = migrator.migrate().await?;
-                    if report.applied.is_empty() {
-                        out.push_str("  up to date\n");
-                    }
-                    for id in report.applied {
-                        out.push_str(&format!("  applied {id}\n"));
-                    }
-                } else {
-                    for m in migrator.info().await? {
-                        let state = match &m.applied_on {
-                            Some(at) => format!("applied {at}"),
-                            None => "pending".to_owned(),
-                        };
-                        out.push_str(&format!("  {:<40} {state}\n", m.id));
+            Command::Migrate { dry_run: true } => {
+                let pending = migrator.pending().await?;
+                if pending.is_empty() {
+                    out.push_str("  up to date (dry run)\n");
+                }
+                for script in pending {
+                    out.push_str(&format!("  would apply {} ({}):\n", script.id, script.file));
+                    for line in script.sql.lines() {
+                        out.push_str(&format!("    {line}\n"));
                     }
                 }
             }
+            Command::Undo { to } => {
+                let undone = migrator.undo(to).await?;
+                lines(&mut out, undone, "undone ", "nothing to undo");
+            }
+            Command::Baseline { version } => {
+                let recorded = migrator.baseline(version).await?;
+                out.push_str(&format!("  baseline at version {version}\n"));
+                lines(&mut out, recorded, "recorded as applied (not run): ", "no migration file at or below it");
+            }
+            Command::Repair => {
+                let changes = migrator.repair().await?;
+                lines(&mut out, changes, "", "history matches the files: nothing to repair");
+            }
+            Command::Info => {
+                for m in migrator.info().await? {
+                    let state = match &m.applied_on {
+                        Some(at) => format!("applied {at}"),
+                        None => "pending".to_owned(),
+                    };
+                    let undo = if m.undoable { "" } else { "  (no undo file)" };
+                    out.push_str(&format!(
+                        "  {:<40} {state}  checksum {}{undo}\n",
+                        m.id, m.checksum
+                    ));
+                }
+            }
+            Command::Validate => {}
         }
     }
     Ok(out.trim_end().to_owned())

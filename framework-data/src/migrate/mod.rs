@@ -14,12 +14,15 @@
 mod auto_config;
 pub mod cli;
 mod driver;
+mod history;
 mod source;
 
 use std::path::Path;
 
 use refinery_core::Migration;
 use refinery_core::traits::r#async::AsyncMigrate;
+
+use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 use time::format_description::well_known::Rfc3339;
 
 pub use auto_config::MigrationsAutoConfiguration;
@@ -91,6 +94,28 @@ pub enum MigrationError {
         /// What is wrong.
         problem: String,
     },
+    /// An applied migration to undo has no undo file (`U{n}__{name}.sql`).
+    #[error(
+        "DataSource `{datasource}`: {migration} cannot be undone: there is no U{version}__*.sql file for it (nothing was undone)"
+    )]
+    NotUndoable {
+        /// The DataSource.
+        datasource: String,
+        /// `V{n}__{name}`.
+        migration: String,
+        /// Its version.
+        version: i32,
+    },
+    /// `baseline` on a database whose history table already records migrations.
+    #[error(
+        "DataSource `{datasource}`: cannot baseline: the history table already records {applied} migration(s); baseline adopts a database created without migrations"
+    )]
+    AlreadyMigrated {
+        /// The DataSource.
+        datasource: String,
+        /// How many migrations the history records.
+        applied: usize,
+    },
     /// The history table could not be read or written.
     #[error("DataSource `{datasource}`: {message}")]
     History {
@@ -112,6 +137,10 @@ pub struct MigrationInfo {
     pub applied_on: Option<String>,
     /// The file, when there is one.
     pub file: Option<String>,
+    /// Whether it has an undo file (`U{n}__{name}.sql`).
+    pub undoable: bool,
+    /// Its checksum: as recorded when applied, the file's while pending.
+    pub checksum: u64,
 }
 
 /// What a migration run did.
@@ -135,6 +164,13 @@ pub struct Migrator {
     ds: DataSource,
     scripts: Vec<Script>,
     migrations: Vec<Migration>,
+    /// The undo scripts (`U{n}__{name}.sql`), by version.
+    undo: Vec<(i32, Script)>,
+}
+
+/// The version of an undo script's id (`U3__drop_notes` is 3).
+fn undo_version(id: &str) -> Option<i32> {
+    id.strip_prefix('U')?.split_once("__")?.0.parse().ok()
 }
 
 impl Migrator {
@@ -150,7 +186,20 @@ impl Migrator {
     }
 
     /// Migrations given directly.
-    pub fn from_scripts(ds: DataSource, scripts: Vec<Script>) -> Result<Self, MigrationError> {
+    /// Ids `U{n}__{name}` are undo scripts, the others versioned migrations.
+    pub fn from_scripts(ds: DataSource, all: Vec<Script>) -> Result<Self, MigrationError> {
+        let (undo_scripts, scripts): (Vec<Script>, Vec<Script>) =
+            all.into_iter().partition(|s| s.id.starts_with('U'));
+        let mut undo = Vec::with_capacity(undo_scripts.len());
+        for s in undo_scripts {
+            let Some(version) = undo_version(&s.id) else {
+                return Err(MigrationError::InvalidName {
+                    file: s.file,
+                    reason: "an undo file is named U{version}__{name}.sql".to_owned(),
+                });
+            };
+            undo.push((version, s));
+        }
         let mut migrations = Vec::with_capacity(scripts.len());
         for s in &scripts {
             let m =
@@ -164,6 +213,7 @@ impl Migrator {
             ds,
             scripts,
             migrations,
+            undo,
         })
     }
 
@@ -247,15 +297,7 @@ impl Migrator {
 
     /// Every migration, applied or pending, by version.
     pub async fn info(&self) -> Result<Vec<MigrationInfo>, MigrationError> {
-        let mut conn = driver::MigrationConnection::new(self.ds.clone());
-        let history = self.history_exists().await?;
-        let applied = if history {
-            conn.get_applied_migrations(HISTORY_TABLE)
-                .await
-                .map_err(|e| self.map_error(e))?
-        } else {
-            Vec::new()
-        };
+        let applied = self.applied().await?;
         let mut out: Vec<MigrationInfo> = applied
             .iter()
             .map(|m| MigrationInfo {
@@ -267,6 +309,8 @@ impl Migrator {
                     .iter()
                     .any(|f| f.version() == m.version())
                     .then(|| self.file_of(m.version())),
+                undoable: self.has_undo(m.version()),
+                checksum: m.checksum(),
             })
             .collect();
         for (m, s) in self.migrations.iter().zip(&self.scripts) {
@@ -276,6 +320,8 @@ impl Migrator {
                     id: m.to_string(),
                     applied_on: None,
                     file: Some(s.file.clone()),
+                    undoable: self.has_undo(m.version()),
+                    checksum: m.checksum(),
                 });
             }
         }
@@ -283,14 +329,185 @@ impl Migrator {
         Ok(out)
     }
 
-    async fn history_exists(&self) -> Result<bool, MigrationError> {
-        let tables =
-            crate::schema::introspect::tables(&self.ds)
-                .await
-                .map_err(|e: DataError| MigrationError::History {
-                    datasource: self.ds.name().to_owned(),
-                    message: e.to_string(),
-                })?;
-        Ok(tables.iter().any(|t| t.eq_ignore_ascii_case(HISTORY_TABLE)))
+    fn has_undo(&self, version: i32) -> bool {
+        self.undo.iter().any(|(v, _)| *v == version)
+    }
+
+    /// The applied migrations, by version.
+    async fn applied(&self) -> Result<Vec<Migration>, MigrationError> {
+        history::applied(&self.ds).await.map_err(|e| self.history_error(e))
+    }
+
+    fn history_error(&self, e: DataError) -> MigrationError {
+        MigrationError::History {
+            datasource: self.ds.name().to_owned(),
+            message: e.to_string(),
+        }
+    }
+
+    /// Runs `work` in one transaction of its own (on MySQL, DDL in it commits implicitly).
+    async fn in_transaction<T>(
+        &self,
+        name: &'static str,
+        work: impl std::future::Future<Output = Result<T, DataError>> + Send,
+    ) -> Result<T, DataError> {
+        let def = TransactionDefinition::new()
+            .propagation(Propagation::RequiresNew)
+            .name(name);
+        TransactionManager::new(self.ds.clone()).execute(&def, work).await
+    }
+
+    /// What `migrate` would apply now, in order, after the checks `migrate` makes (a changed
+    /// or missing applied migration, a new file older than the last applied one): the dry run.
+    pub async fn pending(&self) -> Result<Vec<Script>, MigrationError> {
+        let datasource = self.ds.name().to_owned();
+        let applied = self.applied().await?;
+        for app in &applied {
+            match self.migrations.iter().find(|m| m.version() == app.version()) {
+                Some(m) if m != app => {
+                    return Err(MigrationError::ChecksumMismatch {
+                        datasource,
+                        file: self.file_of(app.version()),
+                    });
+                }
+                Some(_) => {}
+                None => {
+                    return Err(MigrationError::OutOfOrder {
+                        datasource,
+                        migration: app.to_string(),
+                        problem: "is in the history table but has no file".to_owned(),
+                    });
+                }
+            }
+        }
+        let current = applied.last().map_or(i64::from(i32::MIN), |m| i64::from(m.version()));
+        let mut pending: Vec<(&Migration, &Script)> = Vec::new();
+        for (m, s) in self.migrations.iter().zip(&self.scripts) {
+            if applied.iter().any(|a| a.version() == m.version()) {
+                continue;
+            }
+            if i64::from(m.version()) <= current {
+                return Err(MigrationError::OutOfOrder {
+                    datasource,
+                    migration: m.to_string(),
+                    problem: "is older than the last applied migration and was never applied".to_owned(),
+                });
+            }
+            pending.push((m, s));
+        }
+        pending.sort_by_key(|(m, _)| m.version());
+        Ok(pending.into_iter().map(|(_, s)| s.clone()).collect())
+    }
+
+    /// Undoes applied migrations with their `U{n}__{name}.sql` files, newest first: the newest
+    /// one alone, or with `to = Some(n)` every one above version `n`. Each undo runs with its
+    /// history row's removal in one transaction (MySQL commits DDL implicitly: there, a failed
+    /// undo may leave part of its work). Before anything runs, every migration to undo must
+    /// have its undo file ([`MigrationError::NotUndoable`] names the first that has none);
+    /// the first failure stops the command, naming its file. Returns the undone migrations.
+    pub async fn undo(&self, to: Option<i32>) -> Result<Vec<String>, MigrationError> {
+        let datasource = self.ds.name().to_owned();
+        let mut applied = self.applied().await?;
+        applied.reverse();
+        let targets: Vec<&Migration> = match to {
+            Some(n) => applied.iter().filter(|m| m.version() > n).collect(),
+            None => applied.first().into_iter().collect(),
+        };
+        let mut plan = Vec::with_capacity(targets.len());
+        for m in targets {
+            let Some((_, script)) = self.undo.iter().find(|(v, _)| *v == m.version()) else {
+                return Err(MigrationError::NotUndoable {
+                    datasource,
+                    migration: m.to_string(),
+                    version: m.version(),
+                });
+            };
+            plan.push((m, script));
+        }
+        let mut undone = Vec::with_capacity(plan.len());
+        for (m, script) in plan {
+            let version = m.version();
+            self.in_transaction("migration undo", async {
+                self.ds.execute_script(&script.sql).await?;
+                history::delete(&self.ds, version).await
+            })
+            .await
+            .map_err(|e| MigrationError::Failed {
+                datasource: datasource.clone(),
+                file: script.file.clone(),
+                message: e.to_string(),
+            })?;
+            tracing::info!(datasource = %datasource, migration = %m, file = %script.file, "migration undone");
+            undone.push(m.to_string());
+        }
+        Ok(undone)
+    }
+
+    /// Adopts a database created without these migrations (by hand, by another tool) as being
+    /// at `version` (Flyway's `baseline`): the migrations up to and including `version` are
+    /// recorded as applied without running, so `migrate` applies only later ones. Refused when
+    /// the history already records migrations. Returns the migrations recorded.
+    pub async fn baseline(&self, version: i32) -> Result<Vec<String>, MigrationError> {
+        let applied = self.applied().await?;
+        if !applied.is_empty() {
+            return Err(MigrationError::AlreadyMigrated {
+                datasource: self.ds.name().to_owned(),
+                applied: applied.len(),
+            });
+        }
+        history::ensure(&self.ds).await.map_err(|e| self.history_error(e))?;
+        let mut below: Vec<&Migration> = self.migrations.iter().filter(|m| m.version() <= version).collect();
+        below.sort_by_key(|m| m.version());
+        self.in_transaction("migration baseline", async {
+            for m in &below {
+                history::insert(&self.ds, m).await?;
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| self.history_error(e))?;
+        let recorded: Vec<String> = below.iter().map(|m| m.to_string()).collect();
+        tracing::info!(datasource = %self.ds.name(), version, recorded = ?recorded, "baseline recorded");
+        Ok(recorded)
+    }
+
+    /// Repairs the history after files were changed on purpose (Flyway's `repair`): an applied
+    /// migration whose file was edited gets the file's checksum and name, and one whose file
+    /// is gone is removed from the history. One transaction; returns a line per change.
+    pub async fn repair(&self) -> Result<Vec<String>, MigrationError> {
+        let applied = self.applied().await?;
+        let mut changes: Vec<(String, Option<&Migration>, i32)> = Vec::new();
+        for app in &applied {
+            match self.migrations.iter().find(|m| m.version() == app.version()) {
+                Some(m) if m != app => changes.push((
+                    format!(
+                        "realigned {app}: checksum {} -> {} ({})",
+                        app.checksum(),
+                        m.checksum(),
+                        self.file_of(m.version())
+                    ),
+                    Some(m),
+                    app.version(),
+                )),
+                Some(_) => {}
+                None => changes.push((format!("removed {app}: no file"), None, app.version())),
+            }
+        }
+        self.in_transaction("migration repair", async {
+            for (_, file, version) in &changes {
+                match file {
+                    Some(m) => history::realign(&self.ds, m).await?,
+                    None => history::delete(&self.ds, *version).await?,
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(|e| self.history_error(e))?;
+        let lines: Vec<String> = changes.into_iter().map(|(line, _, _)| line).collect();
+        for line in &lines {
+            tracing::info!(datasource = %self.ds.name(), change = %line, "migration history repaired");
+        }
+        Ok(lines)
     }
 }

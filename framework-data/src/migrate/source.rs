@@ -1,6 +1,7 @@
 //! Where migrations come from: files read at run time, or embedded at compile time with
-//! `embed_migrations!`. Files are `V{n}__{name}.sql` (or `U{n}__...` for unversioned ones); a
-//! dialect variant `V{n}__{name}.{postgres|mysql|sqlite}.sql` replaces the plain file on that
+//! `embed_migrations!`. Files are `V{n}__{name}.sql`, with an optional undo file
+//! `U{n}__{name}.sql` beside (Flyway's convention); a dialect variant
+//! `V{n}__{name}.{postgres|mysql|sqlite}.sql` (or `U..`) replaces the plain file on that
 //! database.
 
 use std::collections::BTreeMap;

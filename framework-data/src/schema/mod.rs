@@ -11,7 +11,7 @@
 
 mod auto_config;
 mod compat;
-pub(crate) mod introspect;
+pub mod introspect;
 
 use std::fmt;
 
