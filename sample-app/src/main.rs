@@ -2,7 +2,7 @@
 //! framework's public API.
 //!
 //! - `sample-app` / `sample-app serve`: the dev profile (a SQLite file under `data/`, migrated at
-//!   start-up, demo accounts seeded), the REST API on `bank.address` (127.0.0.1:8080) and the
+//!   start-up, demo accounts seeded from `seeds/dev/` once per database), the REST API on `bank.address` (127.0.0.1:8080) and the
 //!   actuator on `management.address` (127.0.0.1:8081).
 //! - `sample-app simulate --accounts 100 --transfers 20000 --concurrency 32`: concurrent random
 //!   transfers, then the invariant check (exit code 1 if one breaks).
@@ -178,16 +178,6 @@ async fn serve() -> AppResult {
         tracing::info!(datasource = ds.name(), url = ds.url(), %version, "DataSource active");
     }
     let accounts: Arc<dyn repositories::AccountRepository> = ctx.resolve();
-    if accounts.count().await? == 0 {
-        accounts
-            .save_all(vec![
-                model::Account::open("ann@bank.test", "Ann", 100_000),
-                model::Account::open("bob@bank.test", "Bob", 50_000),
-                model::Account::open("cy@bank.test", "Cy", 25_000),
-            ])
-            .await?;
-        tracing::info!("seeded three demo accounts");
-    }
     let address = listener.local_addr()?;
     let api = Arc::new(api::Api {
         accounts,
@@ -212,9 +202,11 @@ async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResul
     }
     // The configured pool, whatever the concurrency: every transfer holds a connection and
     // briefly a second one for its audit line (RequiresNew), and the DataSource admits only as
-    // many transfers at once as leave a connection for an audit line.
+    // many transfers at once as leave a connection for an audit line. It opens its own
+    // accounts: no demo seeds.
     let ctx = builder()
         .set("management.enabled", false)
+        .set("datasource.seed", false)
         .module::<BankModule>()
         .start()
         .await?;
@@ -227,6 +219,7 @@ async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResul
 async fn check() -> AppResult {
     let ctx = builder()
         .set("management.enabled", false)
+        .set("datasource.seed", false)
         .module::<BankModule>()
         .start()
         .await?;

@@ -403,3 +403,108 @@ db_test! {
         assert!(matches!(run(&["migrat"]).await.unwrap_err(), framework_data::migrate::cli::CliError::UnknownCommand(_)));
     }
 }
+
+fn seeds(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("seeds")
+        .join(name)
+}
+
+async fn customer_names(ds: &DataSource) -> Vec<String> {
+    let rows = ds
+        .fetch_all(
+            Sql::from("SELECT name FROM customers ORDER BY id"),
+            ds.args(),
+        )
+        .await
+        .unwrap();
+    rows.iter().map(|r| r.get::<String>(0).unwrap()).collect()
+}
+
+db_test! {
+    async fn seeds_run_once_per_database_for_the_active_profiles_in_order(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        migrator(&ds, &fixture("bank")).migrate().await.unwrap();
+        let dir = seeds("").display().to_string();
+        let profiles = ["dev".to_owned(), "test".to_owned(), "absent".to_owned()];
+        let seeder = framework_data::migrate::Seeder::load(ds.clone(), &dir, None, &profiles).unwrap();
+        assert_eq!(seeder.seed().await.unwrap(), ["dev/01_customers", "dev/02_more", "test/01_fixtures"]);
+        let cy = if db.backend() == Backend::Postgres { "Cy (postgres)" } else { "Cy" };
+        assert_eq!(customer_names(&ds).await, ["Ann", "Bob", cy, "Test"]);
+        // Again: nothing runs, nothing is added.
+        assert!(seeder.seed().await.unwrap().is_empty());
+        assert_eq!(customer_names(&ds).await.len(), 4);
+        // Only the dev profile's, on another start: already run, so nothing.
+        let dev = framework_data::migrate::Seeder::load(ds.clone(), &dir, None, &profiles[..1]).unwrap();
+        assert!(dev.seed().await.unwrap().is_empty());
+        // No directory at all is a typed error naming the location.
+        let err = framework_data::migrate::Seeder::load(ds.clone(), "no/such/seeds", None, &profiles).err().unwrap();
+        assert!(matches!(err, MigrationError::NoSeeds { .. }), "{err}");
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn a_failing_seed_stops_naming_its_file_and_runs_again_once_fixed(db: TestDatabase) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("dev")).unwrap();
+        for f in ["01_good.sql", "02_bad.sql"] {
+            std::fs::copy(seeds("broken").join("dev").join(f), dir.path().join("dev").join(f)).unwrap();
+        }
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        migrator(&ds, &fixture("bank")).migrate().await.unwrap();
+        let location = dir.path().display().to_string();
+        let load = || framework_data::migrate::Seeder::load(ds.clone(), &location, None, &["dev".to_owned()]).unwrap();
+        let err = load().seed().await.unwrap_err();
+        assert!(matches!(&err, MigrationError::Failed { .. }), "{err}");
+        assert!(err.to_string().contains("02_bad.sql"), "{err}");
+        let names = customer_names(&ds).await;
+        match db.backend() {
+            // The failed seed's first insert went with it.
+            Backend::Postgres | Backend::Sqlite => assert_eq!(names, ["Good"]),
+            // MySQL: DML in a transaction is rolled back too.
+            Backend::MySql => assert_eq!(names, ["Good"]),
+        }
+        std::fs::write(dir.path().join("dev").join("02_bad.sql"), "INSERT INTO customers (name) VALUES ('Fixed');\n").unwrap();
+        assert_eq!(load().seed().await.unwrap(), ["dev/02_bad"]);
+        assert_eq!(customer_names(&ds).await, ["Good", "Fixed"]);
+        // Edited after it ran: not run again.
+        std::fs::write(dir.path().join("dev").join("01_good.sql"), "INSERT INTO customers (name) VALUES ('Twice');\n").unwrap();
+        assert!(load().seed().await.unwrap().is_empty());
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+db_test! {
+    async fn start_up_seeds_where_the_profile_asks_and_the_command_seeds_too(db: TestDatabase) {
+        // Profiles need their files (empty here: the test sets what it needs).
+        let config = tempfile::tempdir().unwrap();
+        for f in ["application.toml", "application-dev.toml", "application-test.toml"] {
+            std::fs::write(config.path().join(f), "").unwrap();
+        }
+        let started = db
+            .context()
+            .config_dir(config.path())
+            .profiles(["dev"])
+            .set("datasource.migrate", true)
+            .set("datasource.migrations", fixture("bank").display().to_string())
+            .set("datasource.seed", true)
+            .set("datasource.seeds", seeds("").display().to_string())
+            .start()
+            .await
+            .unwrap();
+        let ds = started.datasource_default().unwrap();
+        assert_eq!(customer_names(&ds).await.len(), 3, "dev's two seeds");
+        started.shutdown().await.unwrap();
+        // The command, with the test profile active: its seed alone runs now.
+        let out = framework_data::migrate::cli::run(
+            db.context().config_dir(config.path()).profiles(["dev", "test"]).set("datasource.seeds", seeds("").display().to_string()),
+            &["migrate".to_owned(), "seed".to_owned()],
+        )
+        .await
+        .unwrap();
+        assert!(out.contains("seeded test/01_fixtures") && !out.contains("dev/"), "{out}");
+    }
+}

@@ -30,6 +30,14 @@ pub struct DataSourceConfig {
     /// directory (relative to the working directory, or else beside the config directory).
     #[serde(default = "default_migrations")]
     pub migrations: String,
+    /// Run the seed scripts of the active profiles at start-up, after migrations (each once per
+    /// database).
+    #[serde(default)]
+    pub seed: bool,
+    /// Where the seed scripts are: a directory with a folder per profile (`seeds/dev/*.sql`),
+    /// relative to the working directory, or else beside the config directory.
+    #[serde(default = "default_seeds")]
+    pub seeds: String,
     /// Check every entity of this DataSource against the live schema at start-up.
     #[serde(default = "default_true")]
     pub validate_schema: bool,
@@ -44,6 +52,10 @@ fn default_slow() -> Duration {
 
 fn default_migrations() -> String {
     "migrations".to_owned()
+}
+
+fn default_seeds() -> String {
+    "seeds".to_owned()
 }
 
 fn default_true() -> bool {
@@ -63,6 +75,8 @@ impl DataSourceConfig {
             pool: PoolConfig::default(),
             migrate: false,
             migrations: default_migrations(),
+            seed: false,
+            seeds: default_seeds(),
             validate_schema: true,
             slow_statement_threshold: default_slow(),
         }
@@ -76,6 +90,8 @@ impl std::fmt::Debug for DataSourceConfig {
             .field("pool", &self.pool)
             .field("migrate", &self.migrate)
             .field("migrations", &self.migrations)
+            .field("seed", &self.seed)
+            .field("seeds", &self.seeds)
             .field("validate_schema", &self.validate_schema)
             .field("slow_statement_threshold", &self.slow_statement_threshold)
             .finish()

@@ -7,6 +7,7 @@
 //! | `migrate --dry-run` | prints what `migrate` would apply, with its SQL, changing nothing |
 //! | `migrate undo [--to N]` | undoes the newest migration, or every one above version N, with their `U{n}__` files |
 //! | `migrate baseline --version N` | records the migrations up to N as applied without running them (an existing database) |
+//! | `migrate seed` | runs the active profiles' seed scripts not run on the database before |
 //! | `migrate repair` | re-records the checksums of edited applied migrations, forgets ones whose file is gone |
 //! | `info` (or `migrate info`) | lists applied (with dates) and pending migrations |
 //! | `validate` | checks the entities against the schema |
@@ -30,14 +31,14 @@ use framework_core::context::BoxError;
 use framework_core::{ApplicationContextBuilder, Beans};
 use shaku::{HasComponent, Module};
 
-use super::{MigrationError, Migrator};
+use super::{MigrationError, Migrator, Seeder};
 use crate::context::DataContextExt;
 use crate::datasource::DataSourcesAutoConfiguration;
 use crate::entity::entities_of;
 use crate::schema::{SchemaError, validate};
 
 /// The commands, for help texts.
-pub const COMMANDS: &str = "migrate [--dry-run] (apply pending migrations), migrate undo [--to N], migrate baseline --version N, migrate repair, info (list applied and pending migrations), validate (check the entities against the schema)";
+pub const COMMANDS: &str = "migrate [--dry-run] (apply pending migrations), migrate undo [--to N], migrate baseline --version N, migrate repair, migrate seed, info (list applied and pending migrations), validate (check the entities against the schema)";
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -70,6 +71,7 @@ enum Command {
     Undo { to: Option<i32> },
     Baseline { version: i32 },
     Repair,
+    Seed,
     Info,
     Validate,
 }
@@ -104,6 +106,7 @@ fn parse(args: &[String]) -> Result<Command, CliError> {
             )),
         },
         ["migrate", "repair"] => Ok(Command::Repair),
+        ["migrate", "seed"] => Ok(Command::Seed),
         ["info"] | ["migrate", "info"] => Ok(Command::Info),
         ["validate"] => Ok(Command::Validate),
         ["migrate" | "info" | "validate", rest @ ..] => Err(CliError::BadArguments(format!(
@@ -163,6 +166,25 @@ async fn execute<M: Module>(
                 entities.len(),
                 if entities.len() == 1 { "y" } else { "ies" }
             ));
+            continue;
+        }
+        if command == Command::Seed {
+            let seeds = ds.config().seeds.clone();
+            let seeder = match Seeder::load(ds, &seeds, ctx.config().dir(), ctx.config().profiles()) {
+                Ok(s) => s,
+                Err(MigrationError::NoSeeds { location }) => {
+                    out.push_str(&format!("  no seeds at `{location}`\n"));
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            };
+            let ran = seeder.seed().await?;
+            if ran.is_empty() {
+                out.push_str("  seeds up to date\n");
+            }
+            for seed in ran {
+                out.push_str(&format!("  seeded {seed}\n"));
+            }
             continue;
         }
         let migrations = ds.config().migrations.clone();
@@ -225,7 +247,7 @@ async fn execute<M: Module>(
                     ));
                 }
             }
-            Command::Validate => {}
+            Command::Validate | Command::Seed => {}
         }
     }
     Ok(out.trim_end().to_owned())

@@ -15,7 +15,7 @@ use crate::sql::Sql;
 
 /// A statement on the history table with its values bound (`?` become the dialect's
 /// placeholders).
-fn statement(ds: &DataSource, text: &str) -> Sql {
+pub(crate) fn statement(ds: &DataSource, text: &str) -> Sql {
     let sql = crate::sql::dialect::of(ds.dialect());
     let mut out = String::with_capacity(text.len() + 8);
     let mut n = 0;
@@ -33,12 +33,21 @@ fn statement(ds: &DataSource, text: &str) -> Sql {
 }
 
 /// A value that could not be bound, as an error naming the DataSource.
-fn bind_err(ds: &DataSource) -> impl Fn(crate::value::BoxDynError) -> DataError + '_ {
+pub(crate) fn bind_err(ds: &DataSource) -> impl Fn(crate::value::BoxDynError) -> DataError + '_ {
     |e| DataError::Mapping {
         datasource: ds.name().to_owned(),
         message: format!("migration history: {e}"),
         source: Some(e),
     }
+}
+
+/// Now, as the history tables record it (RFC 3339).
+pub(crate) fn now(ds: &DataSource) -> DataResult<String> {
+    OffsetDateTime::now_utc().format(&Rfc3339).map_err(|e| DataError::Mapping {
+        datasource: ds.name().to_owned(),
+        message: format!("migration history: formatting the time: {e}"),
+        source: None,
+    })
 }
 
 /// Whether the history table exists.
@@ -74,11 +83,7 @@ pub(crate) async fn ensure(ds: &DataSource) -> DataResult<()> {
 
 /// Records `m` as applied now.
 pub(crate) async fn insert(ds: &DataSource, m: &Migration) -> DataResult<()> {
-    let now = OffsetDateTime::now_utc().format(&Rfc3339).map_err(|e| DataError::Mapping {
-        datasource: ds.name().to_owned(),
-        message: format!("migration history: formatting the time: {e}"),
-        source: None,
-    })?;
+    let now = now(ds)?;
     let mut args = ds.args();
     args.add(&m.version()).map_err(bind_err(ds))?;
     args.add(&m.name().to_owned()).map_err(bind_err(ds))?;

@@ -9,12 +9,15 @@
 //! ```
 //!
 //! Files are read at start-up from the directory, unless the program embedded that location at
-//! compile time with [`embed_migrations!`](crate::embed_migrations).
+//! compile time with [`embed_migrations!`](crate::embed_migrations). An undo file
+//! `U{n}__{name}.sql` beside a migration reverts it ([`Migrator::undo`]); seed data per
+//! profile is [`Seeder`]'s.
 
 mod auto_config;
 pub mod cli;
 mod driver;
 mod history;
+mod seed;
 mod source;
 
 use std::path::Path;
@@ -26,6 +29,7 @@ use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 use time::format_description::well_known::Rfc3339;
 
 pub use auto_config::MigrationsAutoConfiguration;
+pub use seed::{SEED_HISTORY_TABLE, Seeder};
 pub use source::{EMBEDDED_MIGRATIONS, EmbeddedMigrations, Script};
 
 use crate::datasource::DataSource;
@@ -43,6 +47,14 @@ pub enum MigrationError {
         "no migrations at `{location}`: neither embedded with embed_migrations! nor a directory (relative to the working directory or beside the config directory)"
     )]
     NoMigrations {
+        /// The configured location.
+        location: String,
+    },
+    /// No seeds directory at the configured location.
+    #[error(
+        "no seeds at `{location}`: no such directory (relative to the working directory or beside the config directory)"
+    )]
+    NoSeeds {
         /// The configured location.
         location: String,
     },

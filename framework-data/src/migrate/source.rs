@@ -49,18 +49,23 @@ fn dialect_tag(d: Dialect) -> &'static str {
     }
 }
 
+/// Whether a file's id (its name without the dialect tag and `.sql`) is a migration's:
+/// `V{n}__{name}` or an undo file's `U{n}__{name}`.
+fn is_migration(id: &str) -> bool {
+    (id.starts_with('V') || id.starts_with('U')) && id.contains("__")
+}
+
 /// Splits `V1__init.postgres.sql` into (`V1__init`, Some("postgres")); `None` for files that
-/// are not migrations.
-fn classify(file_name: &str) -> Option<(&str, Option<&str>)> {
+/// are not SQL scripts `accept` takes.
+fn classify(file_name: &str, accept: fn(&str) -> bool) -> Option<(&str, Option<&str>)> {
     let stem = file_name.strip_suffix(".sql")?;
-    if !(stem.starts_with('V') || stem.starts_with('U')) || !stem.contains("__") {
-        return None;
-    }
-    match stem.rsplit_once('.') {
-        Some((id, tag)) if ["postgres", "mysql", "sqlite"].contains(&tag) => Some((id, Some(tag))),
-        Some(_) => None,
-        None => Some((stem, None)),
-    }
+    let (id, tag) = match stem.rsplit_once('.') {
+        Some((id, tag)) if ["postgres", "mysql", "sqlite"].contains(&tag) => (id, Some(tag)),
+        // Another database's tag (`.oracle.sql`), or dots in the name: not a script.
+        Some(_) => return None,
+        None => (stem, None),
+    };
+    accept(id).then_some((id, tag))
 }
 
 /// Picks, per migration id, the file for `dialect`: its variant when there is one, else the
@@ -68,11 +73,12 @@ fn classify(file_name: &str) -> Option<(&str, Option<&str>)> {
 fn choose<'a>(
     files: impl Iterator<Item = (&'a str, String)>,
     dialect: Dialect,
+    accept: fn(&str) -> bool,
 ) -> BTreeMap<String, (String, bool)> {
     let tag = dialect_tag(dialect);
     let mut chosen: BTreeMap<String, (String, bool)> = BTreeMap::new();
     for (name, file) in files {
-        let Some((id, variant)) = classify(name) else {
+        let Some((id, variant)) = classify(name, accept) else {
             continue;
         };
         match variant {
@@ -120,6 +126,7 @@ pub(crate) fn load(
         let chosen = choose(
             embedded.files.iter().map(|(n, _)| (*n, (*n).to_owned())),
             dialect,
+            is_migration,
         );
         return Ok(chosen
             .into_iter()
@@ -141,7 +148,17 @@ pub(crate) fn load(
             location: location.to_owned(),
         });
     };
-    let entries = std::fs::read_dir(&dir).map_err(|e| MigrationError::Unreadable {
+    read_dir(&dir, dialect, is_migration)
+}
+
+/// The SQL scripts of directory `dir` that `accept` takes, chosen for `dialect` (a variant
+/// over the plain file), in file-name order.
+pub(crate) fn read_dir(
+    dir: &Path,
+    dialect: Dialect,
+    accept: fn(&str) -> bool,
+) -> Result<Vec<Script>, MigrationError> {
+    let entries = std::fs::read_dir(dir).map_err(|e| MigrationError::Unreadable {
         file: dir.display().to_string(),
         reason: e.to_string(),
     })?;
@@ -151,7 +168,7 @@ pub(crate) fn load(
             names.push(name.to_owned());
         }
     }
-    let chosen = choose(names.iter().map(|n| (n.as_str(), n.clone())), dialect);
+    let chosen = choose(names.iter().map(|n| (n.as_str(), n.clone())), dialect, accept);
     let mut scripts = Vec::new();
     for (id, (file, _)) in chosen {
         let path = dir.join(&file);
@@ -183,7 +200,7 @@ mod tests {
             "V4__y.oracle.sql",
         ];
         let pick = |d| {
-            choose(files.iter().map(|n| (*n, (*n).to_owned())), d)
+            choose(files.iter().map(|n| (*n, (*n).to_owned())), d, is_migration)
                 .into_iter()
                 .map(|(id, (f, _))| format!("{id}={f}"))
                 .collect::<Vec<_>>()

@@ -1,0 +1,2 @@
+INSERT INTO customers (name) VALUES ('Half');
+INSERT INTO no_such_table (name) VALUES ('x');
