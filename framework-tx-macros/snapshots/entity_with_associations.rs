@@ -55,6 +55,14 @@ impl ::framework_data::entity::Entity for Post {
                         inverse_join_column: "tag_id",
                         target: <Tag as ::framework_data::entity::Entity>::metadata,
                     })
+                    .reference(::framework_data::__private::Reference {
+                        column: "author_id",
+                        target: <User as ::framework_data::entity::Entity>::metadata,
+                    })
+                    .reference(::framework_data::__private::Reference {
+                        column: "editor_id",
+                        target: <User as ::framework_data::entity::Entity>::metadata,
+                    })
                     .build()
             })
     }

@@ -508,3 +508,147 @@ db_test! {
         assert!(out.contains("seeded test/01_fixtures") && !out.contains("dev/"), "{out}");
     }
 }
+
+// Entities for `generate`: every field type, and an association of each kind.
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "gen_owners", datasource = "generate")]
+pub struct GenOwner {
+    #[id(generated)]
+    pub id: i64,
+    pub name: String,
+    #[one_to_many(mapped_by = "owner")]
+    pub pets: Related<Vec<GenPet>>,
+    #[many_to_many(
+        join_table = "gen_owner_tags",
+        join_column = "owner_id",
+        inverse_join_column = "tag_code"
+    )]
+    pub tags: Related<Vec<GenTag>>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "gen_tags", datasource = "generate")]
+pub struct GenTag {
+    #[id]
+    pub code: String,
+    pub label: Option<String>,
+}
+
+/// `GenTag` after a field was added.
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "gen_tags", datasource = "generate")]
+pub struct GenTagWithColor {
+    #[id]
+    pub code: String,
+    pub label: Option<String>,
+    pub color: Option<String>,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "gen_pets", datasource = "generate")]
+pub struct GenPet {
+    #[id(generated)]
+    pub id: i64,
+    #[many_to_one(column = "owner_id")]
+    pub owner: Ref<GenOwner>,
+    pub small: i16,
+    pub count: i32,
+    pub ratio: f32,
+    pub weight: f64,
+    pub flag: bool,
+    pub photo: Vec<u8>,
+    pub born_at: DateTime<Utc>,
+    pub seen_at: NaiveDateTime,
+    pub birthday: NaiveDate,
+    pub chip: uuid::Uuid,
+    pub fee: rust_decimal::Decimal,
+    pub extra: serde_json::Value,
+    pub note: Option<String>,
+    #[version]
+    pub version: i64,
+}
+
+fn gen_entities() -> Vec<&'static framework_data::entity::EntityMetadata> {
+    vec![GenOwner::metadata(), GenPet::metadata(), GenTag::metadata()]
+}
+
+db_test! {
+    async fn generate_writes_a_migration_that_applies_validates_clean_and_undoes(db: TestDatabase) {
+        use framework_data::migrate::generate::diff;
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let entities = gen_entities();
+        let first = diff(&ds, &entities).await.unwrap();
+        assert_eq!(first.changes, 4, "three tables and the join table:\n{}", first.up);
+        assert!(first.warnings.is_empty(), "{:?}", first.warnings);
+        // gen_pets points to gen_owners: created after it.
+        assert!(first.up.find("gen_owners").unwrap() < first.up.find("gen_pets").unwrap(), "{}", first.up);
+
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("V1__generated.sql"), &first.up).unwrap();
+        std::fs::write(dir.path().join("U1__generated.sql"), &first.down).unwrap();
+        let m = migrator(&ds, dir.path());
+        m.migrate().await.unwrap_or_else(|e| panic!("{e}\n{}", first.up));
+        let mismatches = framework_data::schema::validate(&ds, &entities).await.unwrap();
+        assert!(mismatches.is_empty(), "{mismatches:#?}\n{}", first.up);
+        let again = diff(&ds, &entities).await.unwrap();
+        assert_eq!((again.changes, again.warnings.len()), (0, 0), "{}", again.up);
+
+        // The schema works: a pet saved and read back with every type.
+        let owners = Repository::<GenOwner>::new(ds.clone());
+        let owner = owners
+            .save(GenOwner { id: 0, name: "Ann".into(), pets: Related::default(), tags: Related::default() })
+            .await
+            .unwrap();
+        let pets = Repository::<GenPet>::new(ds.clone());
+        let pet = GenPet {
+            id: 0,
+            owner: Ref::to(owner.id),
+            small: 1,
+            count: 2,
+            ratio: 0.5,
+            weight: 4.25,
+            flag: true,
+            photo: vec![1, 2, 3],
+            born_at: DateTime::from_timestamp(1_700_000_000, 123_456_000).unwrap(),
+            seen_at: DateTime::from_timestamp(1_700_000_000, 0).unwrap().naive_utc(),
+            birthday: NaiveDate::from_ymd_opt(2020, 2, 29).unwrap(),
+            chip: uuid::Uuid::from_u128(42),
+            fee: rust_decimal::Decimal::new(12_345, 2),
+            extra: serde_json::json!({"a": 1}),
+            note: None,
+            version: 0,
+        };
+        let saved = pets.save(pet.clone()).await.unwrap();
+        let read = pets.find_by_id(saved.id).await.unwrap().unwrap();
+        assert_eq!((read.born_at, read.fee, read.chip, read.photo.clone()), (pet.born_at, pet.fee, pet.chip, pet.photo.clone()));
+
+        // A field added to an entity: exactly that column.
+        let with_color = vec![GenOwner::metadata(), GenPet::metadata(), GenTagWithColor::metadata()];
+        let added = diff(&ds, &with_color).await.unwrap();
+        assert_eq!(added.changes, 1, "{}", added.up);
+        assert_eq!(added.up.lines().filter(|l| !l.starts_with("--")).count(), 1, "{}", added.up);
+        assert!(added.up.contains("ADD COLUMN") && added.up.contains("color"), "{}", added.up);
+        assert!(added.down.contains("DROP COLUMN") && added.down.contains("color"), "{}", added.down);
+        std::fs::write(dir.path().join("V2__color.sql"), &added.up).unwrap();
+        std::fs::write(dir.path().join("U2__color.sql"), &added.down).unwrap();
+        let m = migrator(&ds, dir.path());
+        assert_eq!(m.migrate().await.unwrap().applied, ["V2__color"]);
+        assert!(framework_data::schema::validate(&ds, &with_color).await.unwrap().is_empty());
+
+        // Destructive differences are written commented out, with warnings.
+        let without_tags = vec![GenOwner::metadata(), GenPet::metadata(), GenTag::metadata()];
+        let narrowed = diff(&ds, &without_tags).await.unwrap();
+        assert_eq!(narrowed.changes, 0, "{}", narrowed.up);
+        assert_eq!(narrowed.warnings.len(), 1, "{:?}", narrowed.warnings);
+        assert!(narrowed.warnings[0].contains("color"), "{:?}", narrowed.warnings);
+        assert!(narrowed.up.lines().all(|l| l.starts_with("--")), "{}", narrowed.up);
+
+        // And back down with the generated undo files.
+        m.undo(Some(0)).await.unwrap();
+        let left: Vec<String> = schema(&ds).await.into_iter().map(|(t, _)| t).collect();
+        assert!(left.is_empty(), "{left:?}");
+        ctx.shutdown().await.unwrap();
+    }
+}

@@ -31,6 +31,7 @@ pub struct MetadataBuilder {
     columns: Vec<ColumnMeta>,
     ids: Vec<usize>,
     join_tables: Vec<super::JoinTable>,
+    references: Vec<super::Reference>,
 }
 
 impl MetadataBuilder {
@@ -58,16 +59,24 @@ impl MetadataBuilder {
                 cache_region,
                 datasource,
                 join_tables: &[],
+                references: &[],
             },
             columns: Vec::new(),
             ids: Vec::new(),
             join_tables: Vec::new(),
+            references: Vec::new(),
         }
     }
 
     /// The join table of a `#[many_to_many]` association.
     pub fn join_table(mut self, join: super::JoinTable) -> Self {
         self.join_tables.push(join);
+        self
+    }
+
+    /// The foreign key of a `#[many_to_one]` (or owning `#[one_to_one]`) association.
+    pub fn reference(mut self, reference: super::Reference) -> Self {
+        self.references.push(reference);
         self
     }
 
@@ -119,6 +128,7 @@ impl MetadataBuilder {
             columns: self.columns.leak(),
             ids: self.ids.leak(),
             join_tables: self.join_tables.leak(),
+            references: self.references.leak(),
             ..self.meta
         }
     }

@@ -57,6 +57,8 @@ pub struct EntityMetadata {
     pub datasource: &'static str,
     /// The join tables of its `#[many_to_many]` associations.
     pub join_tables: &'static [JoinTable],
+    /// Its foreign-key columns: one per `#[many_to_one]` (and owning `#[one_to_one]`).
+    pub references: &'static [Reference],
 }
 
 /// Where a many-to-many association's links live: a table of (owner id, target id) rows.

@@ -7,6 +7,7 @@
 //! | `migrate --dry-run` | prints what `migrate` would apply, with its SQL, changing nothing |
 //! | `migrate undo [--to N]` | undoes the newest migration, or every one above version N, with their `U{n}__` files |
 //! | `migrate baseline --version N` | records the migrations up to N as applied without running them (an existing database) |
+//! | `migrate generate <name> [--print]` | writes `V{next}__<name>.<dialect>.sql` and its U-file from the entities' difference with the live schema (`--print`: shows it instead) |
 //! | `migrate seed` | runs the active profiles' seed scripts not run on the database before |
 //! | `migrate repair` | re-records the checksums of edited applied migrations, forgets ones whose file is gone |
 //! | `info` (or `migrate info`) | lists applied (with dates) and pending migrations |
@@ -38,7 +39,7 @@ use crate::entity::entities_of;
 use crate::schema::{SchemaError, validate};
 
 /// The commands, for help texts.
-pub const COMMANDS: &str = "migrate [--dry-run] (apply pending migrations), migrate undo [--to N], migrate baseline --version N, migrate repair, migrate seed, info (list applied and pending migrations), validate (check the entities against the schema)";
+pub const COMMANDS: &str = "migrate [--dry-run] (apply pending migrations), migrate undo [--to N], migrate baseline --version N, migrate repair, migrate seed, migrate generate <name> [--print], info (list applied and pending migrations), validate (check the entities against the schema)";
 
 /// Why a command failed.
 #[derive(Debug, thiserror::Error)]
@@ -65,8 +66,9 @@ pub enum CliError {
 }
 
 /// A parsed command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Command {
+    Generate { name: String, print: bool },
     Migrate { dry_run: bool },
     Undo { to: Option<i32> },
     Baseline { version: i32 },
@@ -107,6 +109,23 @@ fn parse(args: &[String]) -> Result<Command, CliError> {
         },
         ["migrate", "repair"] => Ok(Command::Repair),
         ["migrate", "seed"] => Ok(Command::Seed),
+        ["migrate", "generate", name, rest @ ..] if !name.starts_with('-') => {
+            let valid = !name.is_empty()
+                && name.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+            if !valid {
+                return Err(CliError::BadArguments(format!(
+                    "`{name}`: a migration name is lower-case letters, digits and `_`"
+                )));
+            }
+            match rest {
+                [] => Ok(Command::Generate { name: (*name).to_owned(), print: false }),
+                ["--print"] => Ok(Command::Generate { name: (*name).to_owned(), print: true }),
+                other => Err(CliError::BadArguments(format!("unexpected arguments `{}`", other.join(" ")))),
+            }
+        }
+        ["migrate", "generate", ..] => Err(CliError::BadArguments(
+            "`migrate generate` needs a name: `migrate generate add_notes`".to_owned(),
+        )),
         ["info"] | ["migrate", "info"] => Ok(Command::Info),
         ["validate"] => Ok(Command::Validate),
         ["migrate" | "info" | "validate", rest @ ..] => Err(CliError::BadArguments(format!(
@@ -135,21 +154,21 @@ where
         .auto_configuration(&crate::tx::TransactionManagersAutoConfiguration)
         .start()
         .await?;
-    let result = execute(&ctx, command).await;
+    let result = execute(&ctx, &command).await;
     ctx.shutdown().await?;
     result
 }
 
 async fn execute<M: Module>(
     ctx: &framework_core::ApplicationContext<M>,
-    command: Command,
+    command: &Command,
 ) -> Result<String, CliError> {
     let mut out = String::new();
     for ds in ctx.datasources().iter() {
         let name = ds.name().to_owned();
         let ds = ds.clone();
         out.push_str(&format!("DataSource `{name}` ({}):\n", ds.url()));
-        if command == Command::Validate {
+        if *command == Command::Validate {
             let entities = entities_of(&name);
             let mismatches = validate(&ds, &entities)
                 .await
@@ -168,7 +187,11 @@ async fn execute<M: Module>(
             ));
             continue;
         }
-        if command == Command::Seed {
+        if let Command::Generate { name: migration, print } = &command {
+            out.push_str(&generate_for(ctx, &ds, migration, *print).await?);
+            continue;
+        }
+        if *command == Command::Seed {
             let seeds = ds.config().seeds.clone();
             let seeder = match Seeder::load(ds, &seeds, ctx.config().dir(), ctx.config().profiles()) {
                 Ok(s) => s,
@@ -204,7 +227,7 @@ async fn execute<M: Module>(
                 out.push_str(&format!("  {prefix}{line}\n"));
             }
         };
-        match command {
+        match *command {
             Command::Migrate { dry_run: false } => {
                 let report = migrator.migrate().await?;
                 lines(&mut out, report.applied, "applied ", "up to date");
@@ -247,8 +270,65 @@ async fn execute<M: Module>(
                     ));
                 }
             }
-            Command::Validate | Command::Seed => {}
+            Command::Validate | Command::Seed | Command::Generate { .. } => {}
         }
     }
     Ok(out.trim_end().to_owned())
+}
+
+/// `migrate generate`: the migration that makes the schema of `ds` match its entities,
+/// written beside its migrations as `V{next}__{name}.{dialect}.sql` with its U-file, or
+/// printed.
+async fn generate_for<M: Module>(
+    ctx: &framework_core::ApplicationContext<M>,
+    ds: &crate::datasource::DataSource,
+    name: &str,
+    print: bool,
+) -> Result<String, CliError> {
+    let mut out = String::new();
+    let entities = entities_of(ds.name());
+    let generated = super::generate::diff(ds, &entities).await?;
+    for w in &generated.warnings {
+        out.push_str(&format!("  warning: {w} (written commented out)\n"));
+    }
+    if generated.changes == 0 && generated.warnings.is_empty() {
+        out.push_str("  the schema matches the entities: nothing to generate\n");
+        return Ok(out);
+    }
+    let location = ds.config().migrations.clone();
+    let dir = super::source::resolve_dir(&location, ctx.config().dir());
+    let migrator = match &dir {
+        Some(d) => Some(Migrator::load(ds.clone(), &d.display().to_string(), None)?),
+        None => None,
+    };
+    let next = match &migrator {
+        Some(m) => m.next_version().await?,
+        None => 1,
+    };
+    let tag = super::source::dialect_tag(ds.dialect());
+    let up_name = format!("V{next}__{name}.{tag}.sql");
+    let down_name = format!("U{next}__{name}.{tag}.sql");
+    if print {
+        out.push_str(&format!("  -- {up_name}\n"));
+        for line in generated.up.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+        out.push_str(&format!("  -- {down_name}\n"));
+        for line in generated.down.lines() {
+            out.push_str(&format!("  {line}\n"));
+        }
+        return Ok(out);
+    }
+    let Some(dir) = dir else {
+        return Err(MigrationError::NoMigrations { location }.into());
+    };
+    for (file, text) in [(&up_name, &generated.up), (&down_name, &generated.down)] {
+        let path = dir.join(file);
+        std::fs::write(&path, text).map_err(|e| MigrationError::Unreadable {
+            file: path.display().to_string(),
+            reason: e.to_string(),
+        })?;
+        out.push_str(&format!("  wrote {}\n", path.display()));
+    }
+    Ok(out)
 }

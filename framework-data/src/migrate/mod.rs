@@ -16,6 +16,7 @@
 mod auto_config;
 pub mod cli;
 mod driver;
+pub mod generate;
 mod history;
 mod seed;
 mod source;
@@ -339,6 +340,20 @@ impl Migrator {
         }
         out.sort_by_key(|i| i.version);
         Ok(out)
+    }
+
+    /// The version a new migration gets: one above every file's and every applied one's.
+    pub async fn next_version(&self) -> Result<i32, MigrationError> {
+        let applied = self.applied().await?;
+        let highest = self
+            .migrations
+            .iter()
+            .map(Migration::version)
+            .chain(applied.iter().map(Migration::version))
+            .chain(self.undo.iter().map(|(v, _)| *v))
+            .max()
+            .unwrap_or(0);
+        Ok(highest + 1)
     }
 
     fn has_undo(&self, version: i32) -> bool {

@@ -41,7 +41,7 @@ fn normalize(location: &str) -> &str {
 }
 
 /// The dialect suffix of a migration file name (`postgres`, `mysql`, `sqlite`).
-fn dialect_tag(d: Dialect) -> &'static str {
+pub(crate) fn dialect_tag(d: Dialect) -> &'static str {
     match d {
         Dialect::Postgres => "postgres",
         Dialect::MySql => "mysql",

@@ -10,7 +10,7 @@
 //! must exist with both key columns, NOT NULL, of the owner's and the target's id types.
 
 mod auto_config;
-mod compat;
+pub(crate) mod compat;
 pub mod introspect;
 
 use std::fmt;

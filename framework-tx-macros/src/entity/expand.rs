@@ -880,6 +880,18 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
             let join = join_table(fd, f);
             quote!(.join_table(#join))
         });
+    let references = e.fields.iter().filter_map(|f| {
+        let Some(Association::ManyToOne { target }) = &f.association else {
+            return None;
+        };
+        let column = &f.column;
+        Some(quote! {
+            .reference(#fd::__private::Reference {
+                column: #column,
+                target: <#target as #fd::entity::Entity>::metadata,
+            })
+        })
+    });
     quote! {
         fn metadata() -> &'static #fd::entity::EntityMetadata {
             static METADATA: ::std::sync::OnceLock<#fd::entity::EntityMetadata> =
@@ -888,6 +900,7 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
                 #fd::__private::MetadataBuilder::new(#name, #table, #datasource, #cache, #generated)
                     #(#columns)*
                     #(#join_tables)*
+                    #(#references)*
                     .build()
             })
         }
