@@ -1,4 +1,5 @@
-//! `sample-app migrate | info | validate` against SQLite (dev) and PostgreSQL (prod).
+//! `sample-app migrate | info | validate | migrate generate | migrate undo` against SQLite
+//! (dev), PostgreSQL and MariaDB (prod).
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
@@ -79,6 +80,24 @@ fn operator_session(dir: &std::path::Path, env: &[(&str, &str)]) {
         text(&out)
     );
 
+    // The bank's hand-written migrations (one variant per database) are what `generate`
+    // would write from its entities: nothing left to generate.
+    let out = sample_app(dir, &["migrate", "generate", "verify", "--print"], env);
+    assert!(
+        out.status.success()
+            && text(&out).contains("the schema matches the entities: nothing to generate"),
+        "{}",
+        text(&out)
+    );
+    // Undo needs U-files, which the bank does not ship: refused, naming the migration.
+    let out = sample_app(dir, &["migrate", "undo"], env);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    assert!(
+        text(&out).contains("V4__outbox cannot be undone"),
+        "{}",
+        text(&out)
+    );
+
     // clap's usage error: exit code 2.
     let out = sample_app(dir, &["frobnicate"], env);
     assert_eq!(out.status.code(), Some(2));
@@ -101,6 +120,26 @@ fn operator_commands_on_sqlite() {
             ("APP_DATASOURCE__MIGRATE", "false"),
         ],
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_commands_on_mysql() {
+    tests::run(Backend::MySql, "sample_app_cli", |db| async move {
+        let dir = tempfile::tempdir().unwrap();
+        let url = db.url().to_owned();
+        tokio::task::spawn_blocking(move || {
+            operator_session(
+                dir.path(),
+                &[
+                    ("APP_PROFILES_ACTIVE", "prod"),
+                    ("APP_DATASOURCE__URL", &url),
+                ],
+            );
+        })
+        .await
+        .unwrap();
+    })
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -401,6 +401,29 @@ db_test! {
             assert!(matches!(err, framework_data::migrate::cli::CliError::BadArguments(_)), "{bad:?}: {err}");
         }
         assert!(matches!(run(&["migrat"]).await.unwrap_err(), framework_data::migrate::cli::CliError::UnknownCommand(_)));
+
+        // `generate`: V3 undone and its files gone, the entity's `note` is missing; the
+        // command writes V4 (and U4) for this database, which then applies and validates.
+        run(&["migrate"]).await.unwrap();
+        let none = run(&["migrate", "generate", "none", "--print"]).await.unwrap();
+        assert!(none.contains("nothing to generate"), "{none}");
+        run(&["migrate", "undo"]).await.unwrap();
+        std::fs::remove_file(dir.path().join("V3__customer_note.sql")).unwrap();
+        std::fs::remove_file(dir.path().join("U3__customer_note.sql")).unwrap();
+        let printed = run(&["migrate", "generate", "add_note", "--print"]).await.unwrap();
+        assert!(printed.contains("ADD COLUMN") && printed.contains("note"), "{printed}");
+        let wrote = run(&["migrate", "generate", "add_note"]).await.unwrap();
+        let tag = match db.backend() {
+            Backend::Postgres => "postgres",
+            Backend::MySql => "mysql",
+            Backend::Sqlite => "sqlite",
+        };
+        assert!(wrote.contains(&format!("V3__add_note.{tag}.sql")), "{wrote}");
+        assert!(dir.path().join(format!("U3__add_note.{tag}.sql")).is_file());
+        assert!(run(&["migrate"]).await.unwrap().contains("applied V3__add_note"));
+        assert!(run(&["validate"]).await.unwrap().contains("schema matches"));
+        let err = run(&["migrate", "generate", "Bad-Name"]).await.unwrap_err();
+        assert!(matches!(err, framework_data::migrate::cli::CliError::BadArguments(_)), "{err}");
     }
 }
 
