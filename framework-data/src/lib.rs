@@ -81,7 +81,7 @@ with_a_driver! {
             pub use crate::entity::validation::{Pending, rule};
             pub use validator;
         }
-        pub use crate::mapping::{Collection, MetadataBuilder, Reference, Role};
+        pub use crate::mapping::{Collection, IndexMeta, MetadataBuilder, Reference, Role};
 
         /// Association loading, called by `#[derive(Entity)]`'s `load_association`.
         pub mod assoc {

@@ -40,7 +40,9 @@ use proc_macro::TokenStream;
 /// `orphan_removal`, `cache`), `#[many_to_many(join_table = "post_tags", join_column =
 /// "post_id", inverse_join_column = "tag_id")]` on a `Related<Vec<T>>`, `#[one_to_one]` on a
 /// `Ref<T>` (the side with the foreign key, like `#[many_to_one]`) or with `mapped_by` on a
-/// `Related<Option<T>>` (the other side). Each takes `fetch = "eager"`.
+/// `Related<Option<T>>` (the other side). Each takes `fetch = "eager"`. `#[index]` and
+/// `#[unique]` on a column field declare an index (a unique one) that schema validation
+/// checks and `migrate generate` writes; the owning `#[one_to_one]` has a unique one.
 #[proc_macro_derive(
     Entity,
     attributes(
@@ -57,6 +59,8 @@ use proc_macro::TokenStream;
         one_to_many,
         many_to_many,
         one_to_one,
+        index,
+        unique,
         validate,
         created_by,
         last_modified_by,

@@ -583,7 +583,9 @@ pub struct GenPet {
     pub photo: Vec<u8>,
     pub born_at: DateTime<Utc>,
     pub seen_at: NaiveDateTime,
+    #[index]
     pub birthday: NaiveDate,
+    #[unique]
     pub chip: uuid::Uuid,
     pub fee: rust_decimal::Decimal,
     pub extra: serde_json::Value,
@@ -603,7 +605,7 @@ db_test! {
         let ds = ctx.datasource_default().unwrap();
         let entities = gen_entities();
         let first = diff(&ds, &entities).await.unwrap();
-        assert_eq!(first.changes, 4, "three tables and the join table:\n{}", first.up);
+        assert_eq!(first.changes, 6, "three tables, the join table and two indexes:\n{}", first.up);
         assert!(first.warnings.is_empty(), "{:?}", first.warnings);
         // gen_pets points to gen_owners: created after it.
         assert!(first.up.find("gen_owners").unwrap() < first.up.find("gen_pets").unwrap(), "{}", first.up);
@@ -672,6 +674,70 @@ db_test! {
         m.undo(Some(0)).await.unwrap();
         let left: Vec<String> = schema(&ds).await.into_iter().map(|(t, _)| t).collect();
         assert!(left.is_empty(), "{left:?}");
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "hand_owners", datasource = "generate")]
+pub struct HandOwner {
+    #[id]
+    pub id: i64,
+    #[unique]
+    pub email: String,
+}
+
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "hand_pets", datasource = "generate")]
+pub struct HandPet {
+    #[id]
+    pub id: i64,
+    #[many_to_one(column = "owner_id")]
+    pub owner: Ref<HandOwner>,
+    #[index]
+    pub name: String,
+}
+
+db_test! {
+    async fn validation_reports_missing_foreign_keys_and_indexes_and_generate_adds_them(db: TestDatabase) {
+        use framework_data::migrate::generate::diff;
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        let text = if db.backend() == Backend::MySql { "VARCHAR(255)" } else { "TEXT" };
+        ds.execute_script(&format!("CREATE TABLE hand_owners (id BIGINT PRIMARY KEY, email {text} NOT NULL)")).await.unwrap();
+        ds.execute_script(&format!("CREATE TABLE hand_pets (id BIGINT PRIMARY KEY, owner_id BIGINT NOT NULL, name {text} NOT NULL)")).await.unwrap();
+        // An extra index is fine.
+        ds.execute_script("CREATE INDEX hand_pets_owner ON hand_pets (owner_id)").await.unwrap();
+        let entities = vec![HandOwner::metadata(), HandPet::metadata()];
+        let mismatches = framework_data::schema::validate(&ds, &entities).await.unwrap();
+        let lines: Vec<String> = mismatches.iter().map(ToString::to_string).collect();
+        assert_eq!(lines.len(), 3, "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("HandOwner (table hand_owners) column email: expected a unique index (`hand_owners_email_key`), found no index")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("column name: expected an index (`hand_pets_name_idx`)")), "{lines:#?}");
+        assert!(lines.iter().any(|l| l.contains("column owner_id: expected a foreign key to hand_owners")), "{lines:#?}");
+
+        let generated = diff(&ds, &entities).await.unwrap();
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("V1__constraints.sql"), &generated.up).unwrap();
+        std::fs::write(dir.path().join("U1__constraints.sql"), &generated.down).unwrap();
+        let m = migrator(&ds, dir.path());
+        m.migrate().await.unwrap_or_else(|e| panic!("{e}\n{}", generated.up));
+        let left: Vec<String> = framework_data::schema::validate(&ds, &entities).await.unwrap().iter().map(ToString::to_string).collect();
+        match db.backend() {
+            // SQLite cannot add a foreign key to an existing table: a warning, still missing.
+            Backend::Sqlite => {
+                assert_eq!(generated.warnings.len(), 1, "{:?}", generated.warnings);
+                assert_eq!(left.len(), 1, "{left:#?}");
+                assert!(left[0].contains("foreign key"), "{left:#?}");
+            }
+            _ => {
+                assert_eq!(generated.changes, 3, "{}", generated.up);
+                assert!(left.is_empty(), "{left:#?}\n{}", generated.up);
+            }
+        }
+        // The undo removes what it added.
+        m.undo(None).await.unwrap_or_else(|e| panic!("{e}\n{}", generated.down));
+        assert_eq!(framework_data::schema::validate(&ds, &entities).await.unwrap().len(), 3);
         ctx.shutdown().await.unwrap();
     }
 }

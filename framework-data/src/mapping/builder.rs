@@ -32,6 +32,7 @@ pub struct MetadataBuilder {
     ids: Vec<usize>,
     join_tables: Vec<super::JoinTable>,
     references: Vec<super::Reference>,
+    indexes: Vec<super::IndexMeta>,
 }
 
 impl MetadataBuilder {
@@ -60,11 +61,13 @@ impl MetadataBuilder {
                 datasource,
                 join_tables: &[],
                 references: &[],
+                indexes: &[],
             },
             columns: Vec::new(),
             ids: Vec::new(),
             join_tables: Vec::new(),
             references: Vec::new(),
+            indexes: Vec::new(),
         }
     }
 
@@ -77,6 +80,12 @@ impl MetadataBuilder {
     /// The foreign key of a `#[many_to_one]` (or owning `#[one_to_one]`) association.
     pub fn reference(mut self, reference: super::Reference) -> Self {
         self.references.push(reference);
+        self
+    }
+
+    /// An index the entity's fields declare.
+    pub fn index(mut self, index: super::IndexMeta) -> Self {
+        self.indexes.push(index);
         self
     }
 
@@ -129,6 +138,7 @@ impl MetadataBuilder {
             ids: self.ids.leak(),
             join_tables: self.join_tables.leak(),
             references: self.references.leak(),
+            indexes: self.indexes.leak(),
             ..self.meta
         }
     }

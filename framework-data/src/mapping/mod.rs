@@ -59,6 +59,8 @@ pub struct EntityMetadata {
     pub join_tables: &'static [JoinTable],
     /// Its foreign-key columns: one per `#[many_to_one]` (and owning `#[one_to_one]`).
     pub references: &'static [Reference],
+    /// The indexes its fields declare (`#[index]`, `#[unique]`, an owning `#[one_to_one]`).
+    pub indexes: &'static [IndexMeta],
 }
 
 /// Where a many-to-many association's links live: a table of (owner id, target id) rows.
@@ -74,6 +76,18 @@ pub struct JoinTable {
     pub inverse_join_column: &'static str,
     /// The target entity's metadata.
     pub target: fn() -> &'static EntityMetadata,
+}
+
+/// An index an entity declares: schema validation wants one over these columns (unique when
+/// asked), and `migrate generate` writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IndexMeta {
+    /// Its name, for generated DDL: `{table}_{column}_idx` or `_key`.
+    pub name: &'static str,
+    /// Its columns, in order.
+    pub columns: &'static [&'static str],
+    /// Whether it is unique.
+    pub unique: bool,
 }
 
 /// A to-one association as derived queries see it: `find_by_author_name` compares `name` of

@@ -77,6 +77,19 @@ fn column_type(dialect: Dialect, sql_type: SqlType, key: bool) -> &'static str {
     }
 }
 
+/// `CREATE [UNIQUE] INDEX` for an index the entity declares.
+fn create_index(e: &EntityMetadata, index: &crate::mapping::IndexMeta) -> sea_query::IndexCreateStatement {
+    let mut create = sea_query::Index::create();
+    create.name(index.name).table(Alias::new(e.table));
+    for c in index.columns {
+        create.col(Alias::new(*c));
+    }
+    if index.unique {
+        create.unique();
+    }
+    create
+}
+
 fn render(stmt: &impl SchemaStatementBuilder, dialect: Dialect) -> String {
     match dialect {
         Dialect::Postgres => stmt.build(PostgresQueryBuilder),
@@ -187,9 +200,65 @@ pub async fn diff(ds: &DataSource, entities: &[&'static EntityMetadata]) -> Resu
             push_statement(&mut g.up, &render(&create, dialect));
             downs.push(render(Table::drop().table(Alias::new(e.table)), dialect));
             g.changes += 1;
+            // Dropped with the table: no undo of their own.
+            for index in e.indexes {
+                push_statement(&mut g.up, &render(&create_index(e, index), dialect));
+                g.changes += 1;
+            }
         } else {
             let live = introspect::columns(ds, e.table).await.map_err(history)?;
             table_changes(dialect, e, &live, &mut g, &mut downs);
+            let indexes = introspect::indexes(ds, e.table).await.map_err(history)?;
+            for index in e.indexes {
+                let there = indexes.iter().any(|l| {
+                    (l.unique || !index.unique)
+                        && l.columns.len() == index.columns.len()
+                        && l.columns.iter().zip(index.columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
+                });
+                if !there {
+                    push_statement(&mut g.up, &render(&create_index(e, index), dialect));
+                    let mut drop = sea_query::Index::drop();
+                    drop.name(index.name);
+                    if dialect == Dialect::MySql {
+                        drop.table(Alias::new(e.table));
+                    }
+                    downs.push(render(&drop, dialect));
+                    g.changes += 1;
+                }
+            }
+            let keys = introspect::foreign_keys(ds, e.table).await.map_err(history)?;
+            for r in e.references {
+                let target = (r.target)();
+                let there = keys.iter().any(|k| {
+                    k.column.eq_ignore_ascii_case(r.column) && k.target_table.eq_ignore_ascii_case(target.table)
+                });
+                let [id] = target.ids else { continue };
+                if there {
+                    continue;
+                }
+                let name = format!("{}_{}_fkey", e.table, r.column);
+                let mut fk = ForeignKey::create();
+                fk.name(&name)
+                    .from(Alias::new(e.table), Alias::new(r.column))
+                    .to(Alias::new(target.table), Alias::new(target.columns[*id].column));
+                if dialect == Dialect::Sqlite {
+                    push_commented(
+                        &mut g.up,
+                        &mut g.warnings,
+                        format!(
+                            "{}.{} has no foreign key to {} and SQLite cannot add one to an existing table (rebuild the table)",
+                            e.table, r.column, target.table
+                        ),
+                        &format!("-- rebuild {} with FOREIGN KEY ({}) REFERENCES {}", e.table, r.column, target.table),
+                    );
+                    continue;
+                }
+                push_statement(&mut g.up, &render(&fk, dialect));
+                let mut drop = ForeignKey::drop();
+                drop.name(&name).table(Alias::new(e.table));
+                downs.push(render(&drop, dialect));
+                g.changes += 1;
+            }
         }
     }
     // Join tables last: their foreign keys point to both sides.

@@ -171,10 +171,62 @@ pub async fn validate(
             });
         }
         out.extend(shared_columns(meta));
+        out.extend(declared_constraints(ds, table, meta).await?);
     }
     for meta in entities {
         for join in meta.join_tables {
             out.extend(join_table(ds, &tables, meta, join).await?);
+        }
+    }
+    Ok(out)
+}
+
+/// The indexes the entity declares (`#[index]`, `#[unique]`, an owning `#[one_to_one]`) and
+/// the foreign keys of its `#[many_to_one]` columns: each must exist (extra ones are fine).
+/// An index is there when one covers exactly its columns in order (unique when asked: a
+/// unique constraint or the primary key counts).
+async fn declared_constraints(
+    ds: &DataSource,
+    table: &str,
+    meta: &'static EntityMetadata,
+) -> DataResult<Vec<Mismatch>> {
+    let mut out = Vec::new();
+    if !meta.indexes.is_empty() {
+        let live = introspect::indexes(ds, table).await?;
+        for index in meta.indexes {
+            let same = |l: &&introspect::LiveIndex| {
+                l.columns.len() == index.columns.len()
+                    && l.columns.iter().zip(index.columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
+            };
+            let found = live.iter().filter(same).collect::<Vec<_>>();
+            let kind = if index.unique { "a unique index" } else { "an index" };
+            if found.is_empty() || (index.unique && !found.iter().any(|l| l.unique)) {
+                out.push(Mismatch {
+                    entity: meta.name,
+                    table: meta.table,
+                    column: index.columns.join(", "),
+                    expected: format!("{kind} (`{}`)", index.name),
+                    found: if found.is_empty() { "no index" } else { "an index that is not unique" }.to_owned(),
+                });
+            }
+        }
+    }
+    if !meta.references.is_empty() {
+        let live = introspect::foreign_keys(ds, table).await?;
+        for r in meta.references {
+            let target = (r.target)();
+            let there = live.iter().any(|k| {
+                k.column.eq_ignore_ascii_case(r.column) && k.target_table.eq_ignore_ascii_case(target.table)
+            });
+            if !there {
+                out.push(Mismatch {
+                    entity: meta.name,
+                    table: meta.table,
+                    column: r.column.to_owned(),
+                    expected: format!("a foreign key to {} (the #[many_to_one] / #[one_to_one])", target.table),
+                    found: "no foreign key".to_owned(),
+                });
+            }
         }
     }
     Ok(out)

@@ -892,6 +892,22 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
             })
         })
     });
+    let table_name = &e.table;
+    let indexes = e.fields.iter().filter_map(|f| {
+        let (unique, _) = f.index?;
+        let column = &f.column;
+        let name = format!(
+            "{table_name}_{column}_{}",
+            if unique { "key" } else { "idx" }
+        );
+        Some(quote! {
+            .index(#fd::__private::IndexMeta {
+                name: #name,
+                columns: &[#column],
+                unique: #unique,
+            })
+        })
+    });
     quote! {
         fn metadata() -> &'static #fd::entity::EntityMetadata {
             static METADATA: ::std::sync::OnceLock<#fd::entity::EntityMetadata> =
@@ -901,6 +917,7 @@ fn metadata_fn(e: &Entity, persistent: &[&Field]) -> TokenStream {
                     #(#columns)*
                     #(#join_tables)*
                     #(#references)*
+                    #(#indexes)*
                     .build()
             })
         }

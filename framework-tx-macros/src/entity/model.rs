@@ -31,6 +31,9 @@ pub(crate) struct Field {
     pub association: Option<Association>,
     /// `fetch = "eager"`: every read of the entity loads this association.
     pub eager: bool,
+    /// `#[index]` (false) or `#[unique]` (true), and the attribute's span; an owning
+    /// `#[one_to_one]` is unique.
+    pub index: Option<(bool, proc_macro2::Span)>,
 }
 
 /// `#[many_to_one]` or `#[one_to_many]`.
@@ -257,9 +260,24 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
         let mut role = Role::Plain;
         let mut association = None;
         let mut eager = false;
+        let mut index: Option<(bool, proc_macro2::Span)> = None;
         for attr in &f.attrs {
             let p = attr.path();
-            if p.is_ident("id") {
+            if p.is_ident("index") || p.is_ident("unique") {
+                if !matches!(attr.meta, syn::Meta::Path(_)) {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "#[index] and #[unique] take no options",
+                    ));
+                }
+                if index.is_some() {
+                    return Err(syn::Error::new_spanned(
+                        attr,
+                        "a field has one #[index] or #[unique]",
+                    ));
+                }
+                index = Some((p.is_ident("unique"), attr.meta.span()));
+            } else if p.is_ident("id") {
                 let mut generated = false;
                 if matches!(attr.meta, syn::Meta::List(_)) {
                     attr.parse_nested_meta(|m| {
@@ -331,6 +349,9 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 }
                 if column.is_none() {
                     column = Some((format!("{fident}_id"), attr.span()));
+                }
+                if kind == "one_to_one" && index.is_none() {
+                    index = Some((true, attr.span()));
                 }
                 association = Some(Association::ManyToOne { target });
             } else if p.is_ident("many_to_many") {
@@ -481,6 +502,28 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
                 "an embedded field's columns are named by its type's fields; use `prefix = \"...\"` here, or #[column(name)] on the value type's fields",
             ));
         }
+        if let Some((_, span)) = index {
+            let column_field = role == Role::Plain
+                || matches!(
+                    role,
+                    Role::Version
+                        | Role::CreatedAt
+                        | Role::UpdatedAt
+                        | Role::CreatedBy
+                        | Role::LastModifiedBy
+                        | Role::SoftDelete
+                );
+            let to_many = matches!(
+                association,
+                Some(Association::OneToMany { .. } | Association::ManyToMany { .. })
+            );
+            if !column_field || to_many {
+                return Err(syn::Error::new(
+                    span,
+                    "#[index] and #[unique] are for a field with a column of its own (not the #[id], an embedded value, a #[transient] field or a to-many association)",
+                ));
+            }
+        }
         fields.push(Field {
             ident: fident.clone(),
             ty: f.ty.clone(),
@@ -488,6 +531,7 @@ pub(crate) fn parse(input: &DeriveInput) -> syn::Result<Entity> {
             role,
             association,
             eager,
+            index,
         });
     }
 
