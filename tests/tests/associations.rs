@@ -987,7 +987,10 @@ db_test!(
             "{text:#?}"
         );
         assert!(has("post_tags", "tag_id", "no such column"), "{text:#?}");
-        assert_eq!(found.len(), 5, "{text:#?}");
+        // Neither reference has its foreign key.
+        assert!(has("posts", "author_id", "no foreign key"), "{text:#?}");
+        assert!(has("posts", "editor_id", "no foreign key"), "{text:#?}");
+        assert_eq!(found.len(), 7, "{text:#?}");
         // No join table at all.
         ds.execute_script("DROP TABLE post_tags").await.unwrap();
         let found = framework_data::schema::validate(&ds, &[Post::metadata()])

@@ -95,7 +95,7 @@ async fn start(db: &TestDatabase) -> (ApplicationContext, DataSource) {
         ),
         format!(
             "CREATE TABLE sd_notes (id {id}, owner VARCHAR(50) NOT NULL, text VARCHAR(100) NOT NULL, \
-             folder_id BIGINT NOT NULL, version BIGINT NOT NULL, deleted_at {ts} NULL)"
+             folder_id BIGINT NOT NULL REFERENCES sd_folders (id), version BIGINT NOT NULL, deleted_at {ts} NULL)"
         ),
         format!(
             "CREATE TABLE sd_tags (code VARCHAR(20) PRIMARY KEY, label VARCHAR(50) NOT NULL, removed_at {naive} NULL)"
@@ -432,6 +432,8 @@ db_test!(
             .await
             .unwrap();
         assert_eq!(ok, vec![], "{ok:#?}");
+        // The notes' foreign key points to the folders: they go first.
+        ds.execute_script("DROP TABLE sd_notes").await.unwrap();
         ds.execute_script("DROP TABLE sd_folders").await.unwrap();
         ds.execute_script(&format!(
             "CREATE TABLE sd_folders (id {}, name VARCHAR(50) NOT NULL, deleted_at {} NOT NULL)",
