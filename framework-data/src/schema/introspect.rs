@@ -1,5 +1,18 @@
-//! Reading the live schema, one implementation per dialect: `information_schema` on PostgreSQL
-//! and MySQL, `PRAGMA table_info` on SQLite.
+//! Reading the live schema, one implementation per dialect: `information_schema` and the
+//! catalogs on PostgreSQL and MySQL, `PRAGMA`s on SQLite. Schema validation and `migrate
+//! generate` read it; so can a program or a test.
+//!
+//! ```no_run
+//! use framework_data::schema::introspect;
+//! # async fn show(ds: framework_data::datasource::DataSource) -> framework_data::prelude::DataResult<()> {
+//! for table in introspect::tables(&ds).await? {
+//!     let columns = introspect::columns(&ds, &table).await?;
+//!     let indexes = introspect::indexes(&ds, &table).await?;
+//!     let keys = introspect::foreign_keys(&ds, &table).await?;
+//!     println!("{table}: {} columns, {} indexes, {} foreign keys", columns.len(), indexes.len(), keys.len());
+//! }
+//! # Ok(()) }
+//! ```
 
 
 use crate::datasource::DataSource;
