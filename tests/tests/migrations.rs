@@ -230,26 +230,43 @@ db_test! {
     }
 }
 
-/// Every table with its columns (name, type, nullability, key), sorted: the schema as the
-/// framework's validation reads it, the history table left out.
-async fn schema(
-    ds: &DataSource,
-) -> Vec<(String, Vec<framework_data::schema::introspect::LiveColumn>)> {
+type Introspected = (
+    String,
+    Vec<framework_data::schema::introspect::LiveColumn>,
+    Vec<(Vec<String>, bool)>,
+    Vec<(String, String)>,
+);
+
+/// Every table with its columns (name, type, nullability, key), index column lists (with
+/// uniqueness) and foreign keys, sorted: what the framework's introspection reads, the
+/// history table left out.
+async fn schema(ds: &DataSource) -> Vec<Introspected> {
+    use framework_data::schema::introspect;
     let mut out = Vec::new();
-    for table in framework_data::schema::introspect::tables(ds)
-        .await
-        .unwrap()
-    {
+    for table in introspect::tables(ds).await.unwrap() {
         if table.eq_ignore_ascii_case(framework_data::migrate::HISTORY_TABLE)
             || table.starts_with("sqlite_")
         {
             continue;
         }
-        let mut columns = framework_data::schema::introspect::columns(ds, &table)
-            .await
-            .unwrap();
+        let mut columns = introspect::columns(ds, &table).await.unwrap();
         columns.sort_by(|a, b| a.name.cmp(&b.name));
-        out.push((table.to_lowercase(), columns));
+        // Index names may differ between runs (generated ones): compare their columns.
+        let mut indexes: Vec<(Vec<String>, bool)> = introspect::indexes(ds, &table)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|i| (i.columns, i.unique))
+            .collect();
+        indexes.sort();
+        let mut keys: Vec<(String, String)> = introspect::foreign_keys(ds, &table)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|k| (k.column, k.target_table))
+            .collect();
+        keys.sort();
+        out.push((table.to_lowercase(), columns, indexes, keys));
     }
     out.sort_by(|a, b| a.0.cmp(&b.0));
     out
@@ -276,13 +293,13 @@ db_test! {
 
         // Undo the newest one alone, then down to version 1, newest first.
         assert_eq!(m.undo(None).await.unwrap(), ["V3__customer_note"]);
-        assert!(!schema(&ds).await.iter().any(|(_, cols)| cols.iter().any(|c| c.name == "note")));
+        assert!(!schema(&ds).await.iter().any(|(_, cols, _, _)| cols.iter().any(|c| c.name == "note")));
         assert_eq!(m.undo(Some(1)).await.unwrap(), ["V2__ledger"]);
         assert_eq!(
             ids(&m.info().await.unwrap()),
             [("V1__customers".into(), true), ("V2__ledger".into(), false), ("V3__customer_note".into(), false)]
         );
-        let tables: Vec<String> = schema(&ds).await.into_iter().map(|(t, _)| t).collect();
+        let tables: Vec<String> = schema(&ds).await.into_iter().map(|(t, ..)| t).collect();
         assert_eq!(tables, ["customers"]);
         assert!(m.undo(Some(1)).await.unwrap().is_empty(), "nothing above 1 is applied");
 
@@ -590,12 +607,29 @@ pub struct GenPet {
     pub fee: rust_decimal::Decimal,
     pub extra: serde_json::Value,
     pub note: Option<String>,
+    #[one_to_one(column = "collar_id")]
+    pub collar: Option<Ref<GenCollar>>,
     #[version]
     pub version: i64,
 }
 
+#[derive(Entity, Debug, Clone)]
+#[entity(table = "gen_collars", datasource = "generate")]
+pub struct GenCollar {
+    #[id(generated)]
+    pub id: i64,
+    pub color: String,
+    #[one_to_one(mapped_by = "collar")]
+    pub pet: Related<Option<GenPet>>,
+}
+
 fn gen_entities() -> Vec<&'static framework_data::entity::EntityMetadata> {
-    vec![GenOwner::metadata(), GenPet::metadata(), GenTag::metadata()]
+    vec![
+        GenOwner::metadata(),
+        GenPet::metadata(),
+        GenTag::metadata(),
+        GenCollar::metadata(),
+    ]
 }
 
 db_test! {
@@ -605,7 +639,7 @@ db_test! {
         let ds = ctx.datasource_default().unwrap();
         let entities = gen_entities();
         let first = diff(&ds, &entities).await.unwrap();
-        assert_eq!(first.changes, 6, "three tables, the join table and two indexes:\n{}", first.up);
+        assert_eq!(first.changes, 8, "four tables, the join table and three indexes:\n{}", first.up);
         assert!(first.warnings.is_empty(), "{:?}", first.warnings);
         // gen_pets points to gen_owners: created after it.
         assert!(first.up.find("gen_owners").unwrap() < first.up.find("gen_pets").unwrap(), "{}", first.up);
@@ -643,6 +677,7 @@ db_test! {
             fee: rust_decimal::Decimal::new(12_345, 2),
             extra: serde_json::json!({"a": 1}),
             note: None,
+            collar: None,
             version: 0,
         };
         let saved = pets.save(pet.clone()).await.unwrap();
@@ -650,7 +685,7 @@ db_test! {
         assert_eq!((read.born_at, read.fee, read.chip, read.photo.clone()), (pet.born_at, pet.fee, pet.chip, pet.photo.clone()));
 
         // A field added to an entity: exactly that column.
-        let with_color = vec![GenOwner::metadata(), GenPet::metadata(), GenTagWithColor::metadata()];
+        let with_color = vec![GenOwner::metadata(), GenPet::metadata(), GenTagWithColor::metadata(), GenCollar::metadata()];
         let added = diff(&ds, &with_color).await.unwrap();
         assert_eq!(added.changes, 1, "{}", added.up);
         assert_eq!(added.up.lines().filter(|l| !l.starts_with("--")).count(), 1, "{}", added.up);
@@ -663,7 +698,7 @@ db_test! {
         assert!(framework_data::schema::validate(&ds, &with_color).await.unwrap().is_empty());
 
         // Destructive differences are written commented out, with warnings.
-        let without_tags = vec![GenOwner::metadata(), GenPet::metadata(), GenTag::metadata()];
+        let without_tags = vec![GenOwner::metadata(), GenPet::metadata(), GenTag::metadata(), GenCollar::metadata()];
         let narrowed = diff(&ds, &without_tags).await.unwrap();
         assert_eq!(narrowed.changes, 0, "{}", narrowed.up);
         assert_eq!(narrowed.warnings.len(), 1, "{:?}", narrowed.warnings);
@@ -672,7 +707,7 @@ db_test! {
 
         // And back down with the generated undo files.
         m.undo(Some(0)).await.unwrap();
-        let left: Vec<String> = schema(&ds).await.into_iter().map(|(t, _)| t).collect();
+        let left: Vec<String> = schema(&ds).await.into_iter().map(|(t, ..)| t).collect();
         assert!(left.is_empty(), "{left:?}");
         ctx.shutdown().await.unwrap();
     }
