@@ -122,9 +122,9 @@ fn operator_commands_on_sqlite() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn operator_commands_on_mysql() {
-    tests::run(Backend::MySql, "sample_app_cli", |db| async move {
+/// The operator session on a server database, with the prod profile.
+async fn prod_session(backend: Backend) {
+    tests::run(backend, "sample_app_cli", |db| async move {
         let dir = tempfile::tempdir().unwrap();
         let url = db.url().to_owned();
         tokio::task::spawn_blocking(move || {
@@ -143,21 +143,11 @@ async fn operator_commands_on_mysql() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn operator_commands_on_mysql() {
+    prod_session(Backend::MySql).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn operator_commands_on_postgres() {
-    tests::run(Backend::Postgres, "sample_app_cli", |db| async move {
-        let dir = tempfile::tempdir().unwrap();
-        let url = db.url().to_owned();
-        tokio::task::spawn_blocking(move || {
-            operator_session(
-                dir.path(),
-                &[
-                    ("APP_PROFILES_ACTIVE", "prod"),
-                    ("APP_DATASOURCE__URL", &url),
-                ],
-            );
-        })
-        .await
-        .unwrap();
-    })
-    .await;
+    prod_session(Backend::Postgres).await;
 }

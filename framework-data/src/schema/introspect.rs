@@ -106,6 +106,15 @@ async fn catalog<T>(
     rows.iter().map(|r| row(r).map_err(|e| ds.error(e))).collect()
 }
 
+/// A (column, target table, target column) row of the catalogs' foreign key queries.
+fn foreign_key_row(r: &crate::value::Row) -> Result<LiveForeignKey, crate::value::DecodeError> {
+    Ok(LiveForeignKey {
+        column: r.get(0)?,
+        target_table: r.get(1)?,
+        target_column: r.get(2)?,
+    })
+}
+
 /// Runs a PRAGMA over the quoted name `of` (a PRAGMA takes no bound argument; the name comes
 /// from entity metadata or the catalog) and maps its rows.
 async fn pragma<T>(
@@ -176,13 +185,7 @@ impl Introspector for Postgres {
         ds: &'a DataSource,
         table: &'a str,
     ) -> crate::__private::BoxFuture<'a, DataResult<Vec<LiveForeignKey>>> {
-        Box::pin(catalog(ds, Self::FOREIGN_KEYS, table, |r| {
-            Ok(LiveForeignKey {
-                column: r.get(0)?,
-                target_table: r.get(1)?,
-                target_column: r.get(2)?,
-            })
-        }))
+        Box::pin(catalog(ds, Self::FOREIGN_KEYS, table, foreign_key_row))
     }
 }
 
@@ -254,13 +257,7 @@ impl Introspector for MySql {
         ds: &'a DataSource,
         table: &'a str,
     ) -> crate::__private::BoxFuture<'a, DataResult<Vec<LiveForeignKey>>> {
-        Box::pin(catalog(ds, Self::FOREIGN_KEYS, table, |r| {
-            Ok(LiveForeignKey {
-                column: r.get(0)?,
-                target_table: r.get(1)?,
-                target_column: r.get(2)?,
-            })
-        }))
+        Box::pin(catalog(ds, Self::FOREIGN_KEYS, table, foreign_key_row))
     }
 }
 
