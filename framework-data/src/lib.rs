@@ -54,6 +54,7 @@ with_a_driver! {
 
     pub use error::{DataError, DataResult, ErrorCategory, Violation};
     pub use framework_tx_macros::embed_migrations;
+    pub use framework_tx_macros::seeder;
     /// The validation crate whose rules `#[validate(..)]` on entity fields uses
     /// (`ValidationErrors`, `ValidationError` for custom rules).
     pub use validator;

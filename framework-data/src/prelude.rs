@@ -23,7 +23,7 @@ pub use framework_core::context::shutdown_signal;
 pub use framework_core::context::BoxFuture;
 pub use framework_core::{ApplicationContext, Beans, Error};
 pub use framework_tx_macros::{
-    DbEnum, Embeddable, Entity, Projection, repository, service, transactional,
+    DbEnum, Embeddable, Entity, Projection, repository, seeder, service, transactional,
 };
 
 /// Date and time types for entity fields.

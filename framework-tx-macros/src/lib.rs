@@ -16,6 +16,7 @@ mod field_type;
 mod migrations;
 mod projection;
 mod repository;
+mod seeder;
 mod service;
 #[cfg(test)]
 mod snapshots;
@@ -200,6 +201,32 @@ pub fn repository_impl(input: TokenStream) -> TokenStream {
     repository::implement(input.into())
         .unwrap_or_else(|e| e.to_compile_error())
         .into()
+}
+
+/// Registers an async function as seed data of a profile, run like the SQL seeds of
+/// `seeds/{profile}/` (after them, by `order`), once per database:
+///
+/// ```text
+/// #[seeder(profile = "dev", order = 1)]
+/// async fn demo_accounts(ds: DataSource) -> DataResult<()> {
+///     Repository::<Account>::new(ds).save(Account::open("ann@bank.test", 100_000)).await?;
+///     Ok(())
+/// }
+/// ```
+///
+/// It runs in a transaction with its history row; `datasource = "name"` seeds another
+/// DataSource than `default`.
+#[proc_macro_attribute]
+pub fn seeder(attr: TokenStream, item: TokenStream) -> TokenStream {
+    let item = proc_macro2::TokenStream::from(item);
+    match seeder::expand(attr.into(), item.clone()) {
+        Ok(expanded) => expanded.into(),
+        Err(e) => {
+            let mut out = e.to_compile_error();
+            out.extend(item);
+            out.into()
+        }
+    }
 }
 
 /// Embeds the migration files of a directory (relative to the crate, default `"migrations"`)

@@ -25,3 +25,9 @@ fn service_errors() {
     let t = trybuild::TestCases::new();
     t.compile_fail("ui/service_*.rs");
 }
+
+#[test]
+fn seeder_errors() {
+    let t = trybuild::TestCases::new();
+    t.compile_fail("ui/seeder_*.rs");
+}

@@ -478,8 +478,10 @@ db_test! {
         // Only the dev profile's, on another start: already run, so nothing.
         let dev = framework_data::migrate::Seeder::load(ds.clone(), &dir, None, &profiles[..1]).unwrap();
         assert!(dev.seed().await.unwrap().is_empty());
-        // No directory at all is a typed error naming the location.
-        let err = framework_data::migrate::Seeder::load(ds.clone(), "no/such/seeds", None, &profiles).err().unwrap();
+        // No directory at all (and no Rust seeder for another DataSource) is a typed error
+        // naming the location.
+        let other = framework_data::datasource::DataSource::connect("other", &framework_data::datasource::DataSourceConfig::new("sqlite::memory:")).await.unwrap();
+        let err = framework_data::migrate::Seeder::load(other, "no/such/seeds", None, &profiles).err().unwrap();
         assert!(matches!(err, MigrationError::NoSeeds { .. }), "{err}");
         ctx.shutdown().await.unwrap();
     }
@@ -773,6 +775,44 @@ db_test! {
         // The undo removes what it added.
         m.undo(None).await.unwrap_or_else(|e| panic!("{e}\n{}", generated.down));
         assert_eq!(framework_data::schema::validate(&ds, &entities).await.unwrap().len(), 3);
+        ctx.shutdown().await.unwrap();
+    }
+}
+
+#[seeder(profile = "rusty", order = 2)]
+async fn second_customers(ds: DataSource) -> DataResult<()> {
+    ds.execute_script("INSERT INTO customers (name) VALUES ('From Rust 2')")
+        .await?;
+    Ok(())
+}
+
+#[seeder(profile = "rusty", order = 1)]
+async fn first_customers(ds: DataSource) -> DataResult<()> {
+    let customers = Repository::<Customer>::new(ds);
+    customers
+        .save(Customer {
+            id: 0,
+            name: "From Rust 1".into(),
+            note: None,
+        })
+        .await?;
+    Ok(())
+}
+
+db_test! {
+    async fn rust_seeders_run_after_the_profile_s_sql_files_in_order_once(db: TestDatabase) {
+        let ctx = db.context().start().await.unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        migrator(&ds, &fixture("bank")).migrate().await.unwrap();
+        let dir = seeds("").display().to_string();
+        let profiles = ["rusty".to_owned()];
+        let seeder = framework_data::migrate::Seeder::load(ds.clone(), &dir, None, &profiles).unwrap();
+        assert_eq!(seeder.seed().await.unwrap(), ["rusty/01_sql_first", "rusty/first_customers", "rusty/second_customers"]);
+        assert_eq!(customer_names(&ds).await, ["From SQL", "From Rust 1", "From Rust 2"]);
+        assert!(seeder.seed().await.unwrap().is_empty(), "once per database");
+        // Without a seeds directory, the registered seeders still run.
+        let fresh = framework_data::migrate::Seeder::load(ds.clone(), "no/such/seeds", None, &profiles).unwrap();
+        assert!(fresh.seed().await.unwrap().is_empty());
         ctx.shutdown().await.unwrap();
     }
 }

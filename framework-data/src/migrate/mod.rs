@@ -30,7 +30,7 @@ use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 use time::format_description::well_known::Rfc3339;
 
 pub use auto_config::MigrationsAutoConfiguration;
-pub use seed::{SEED_HISTORY_TABLE, Seeder};
+pub use seed::{RustSeeder, SEED_HISTORY_TABLE, SEEDERS, Seeder};
 pub use source::{EMBEDDED_MIGRATIONS, EmbeddedMigrations, Script};
 
 use crate::datasource::DataSource;

@@ -1,6 +1,7 @@
 //! Seed data per profile: SQL scripts in a folder per profile (`seeds/dev/01_demo.sql`, with
 //! dialect variants `01_demo.postgres.sql` as for migrations), run in file-name order for
-//! each active profile, each once per database: its run is recorded in its own history table
+//! each active profile, then its Rust seeders (`#[seeder(profile = "dev", order = 1)] async fn
+//! demo(ds: DataSource) -> DataResult<()>`) by order, each once per database: its run is recorded in its own history table
 //! (`framework_seed_history`), in the same transaction as the script. A script edited after
 //! it ran is not run again (a warning says so): seeds are for data a fresh database needs,
 //! not for changes, which are migrations.
@@ -26,11 +27,55 @@ use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 /// The seeds' history table.
 pub const SEED_HISTORY_TABLE: &str = "framework_seed_history";
 
-/// One seed script of one profile.
+/// A seeder written in Rust (`#[seeder(profile = "dev", order = 1)] async fn ..`), as the
+/// attribute registers it.
+#[derive(Debug)]
+pub struct RustSeeder {
+    /// The function's name: its entry in the history.
+    pub name: &'static str,
+    /// The profile it seeds.
+    pub profile: &'static str,
+    /// Its place among the profile's Rust seeders (they run after its SQL files).
+    pub order: i32,
+    /// The DataSource it seeds.
+    pub datasource: &'static str,
+    /// The function.
+    pub run: fn(DataSource) -> crate::__private::BoxFuture<'static, crate::error::DataResult<()>>,
+}
+
+/// Every `#[seeder]` of the program.
+#[linkme::distributed_slice]
+#[linkme(crate = framework_core::__private::linkme)]
+pub static SEEDERS: [RustSeeder];
+
+/// What a seed runs.
+#[derive(Debug, Clone, Copy)]
+enum Work<'a> {
+    Sql(&'a Script),
+    Rust(&'static RustSeeder),
+}
+
+/// One seed of one profile.
 #[derive(Debug, Clone)]
 struct Seed {
     profile: String,
-    script: Script,
+    /// Its entry in the history: the file's name, or the Rust function's.
+    name: String,
+    /// Where it is, for messages: the file, or `#[seeder] fn name`.
+    origin: String,
+    checksum: String,
+    script: Option<Script>,
+    rust: Option<&'static RustSeeder>,
+}
+
+impl Seed {
+    fn work(&self) -> Option<Work<'_>> {
+        match (&self.script, self.rust) {
+            (Some(script), _) => Some(Work::Sql(script)),
+            (None, Some(rust)) => Some(Work::Rust(rust)),
+            (None, None) => None,
+        }
+    }
 }
 
 /// Runs the seed scripts of the active profiles on one DataSource.
@@ -70,7 +115,9 @@ impl Seeder {
         config_dir: Option<&Path>,
         profiles: &[String],
     ) -> Result<Self, MigrationError> {
-        let Some(dir) = resolve_dir(location, config_dir) else {
+        let dir = resolve_dir(location, config_dir);
+        let registered = SEEDERS.iter().any(|s| s.datasource == ds.name());
+        let Some(dir) = dir.or_else(|| registered.then(std::path::PathBuf::new)) else {
             return Err(MigrationError::NoSeeds {
                 location: location.to_owned(),
             });
@@ -78,13 +125,31 @@ impl Seeder {
         let mut seeds = Vec::new();
         for profile in profiles {
             let folder = dir.join(profile);
-            if !folder.is_dir() {
-                continue;
+            if folder.is_dir() {
+                for script in read_dir(&folder, ds.dialect(), |_| true)? {
+                    seeds.push(Seed {
+                        profile: profile.clone(),
+                        name: script.id.clone(),
+                        origin: script.file.clone(),
+                        checksum: checksum(&script.sql),
+                        script: Some(script),
+                        rust: None,
+                    });
+                }
             }
-            for script in read_dir(&folder, ds.dialect(), |_| true)? {
+            let mut rust: Vec<&'static RustSeeder> = SEEDERS
+                .iter()
+                .filter(|s| s.profile == profile && s.datasource == ds.name())
+                .collect();
+            rust.sort_by_key(|s| (s.order, s.name));
+            for r in rust {
                 seeds.push(Seed {
                     profile: profile.clone(),
-                    script,
+                    name: r.name.to_owned(),
+                    origin: format!("#[seeder] fn {}", r.name),
+                    checksum: "rust".to_owned(),
+                    script: None,
+                    rust: Some(r),
                 });
             }
         }
@@ -124,30 +189,35 @@ impl Seeder {
         let recorded = self.recorded().await.map_err(|e| self.history_error(e))?;
         let mut ran = Vec::new();
         for seed in &self.seeds {
-            let id = format!("{}/{}", seed.profile, seed.script.id);
-            let sum = checksum(&seed.script.sql);
+            let id = format!("{}/{}", seed.profile, seed.name);
             if let Some((_, _, was)) = recorded
                 .iter()
-                .find(|(p, n, _)| *p == seed.profile && *n == seed.script.id)
+                .find(|(p, n, _)| *p == seed.profile && *n == seed.name)
             {
-                if *was != sum {
-                    tracing::warn!(datasource = %self.ds.name(), seed = %id, file = %seed.script.file,
+                if *was != seed.checksum {
+                    tracing::warn!(datasource = %self.ds.name(), seed = %id, origin = %seed.origin,
                         "seed script changed after it ran; it is not run again (seeds run once per database)");
                 }
                 continue;
             }
+            let Some(work) = seed.work() else { continue };
             let def = TransactionDefinition::new()
                 .propagation(Propagation::RequiresNew)
                 .name("seed");
             TransactionManager::new(self.ds.clone())
                 .execute(&def, async {
-                    self.ds.execute_script(&seed.script.sql).await?;
-                    self.record(seed, &sum).await
+                    match work {
+                        Work::Sql(script) => {
+                            self.ds.execute_script(&script.sql).await?;
+                        }
+                        Work::Rust(rust) => (rust.run)(self.ds.clone()).await?,
+                    }
+                    self.record(seed).await
                 })
                 .await
                 .map_err(|e| MigrationError::Failed {
                     datasource: self.ds.name().to_owned(),
-                    file: seed.script.file.clone(),
+                    file: seed.origin.clone(),
                     message: e.to_string(),
                 })?;
             tracing::info!(datasource = %self.ds.name(), seed = %id, "seed applied");
@@ -156,7 +226,7 @@ impl Seeder {
         Ok(ran)
     }
 
-    async fn record(&self, seed: &Seed, sum: &str) -> Result<(), DataError> {
+    async fn record(&self, seed: &Seed) -> Result<(), DataError> {
         let sql = statement(
             &self.ds,
             &format!("INSERT INTO {SEED_HISTORY_TABLE} (profile, name, checksum, applied_on) VALUES (?, ?, ?, ?)"),
@@ -164,8 +234,8 @@ impl Seeder {
         let mut args = self.ds.args();
         let bind = bind_err(&self.ds);
         args.add(&seed.profile).map_err(&bind)?;
-        args.add(&seed.script.id).map_err(&bind)?;
-        args.add(&sum.to_owned()).map_err(&bind)?;
+        args.add(&seed.name).map_err(&bind)?;
+        args.add(&seed.checksum).map_err(&bind)?;
         args.add(&now(&self.ds)?).map_err(&bind)?;
         self.ds.execute(sql, args).await.map(|_| ())
     }
