@@ -11,8 +11,20 @@ use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
 
 use crate::datasource::DataSource;
-use crate::error::DataError;
-use crate::tx::{TransactionDefinition, TransactionManager};
+use crate::error::{DataError, DataResult};
+
+/// Runs `work` in a transaction of its own on `ds` (a migration, an undo, a seed with its
+/// history row; on MySQL, DDL in it commits implicitly).
+pub(crate) async fn in_own_transaction<T>(
+    ds: &DataSource,
+    name: &'static str,
+    work: impl std::future::Future<Output = DataResult<T>> + Send,
+) -> DataResult<T> {
+    let def = crate::tx::TransactionDefinition::new()
+        .propagation(crate::tx::Propagation::RequiresNew)
+        .name(name);
+    crate::tx::TransactionManager::new(ds.clone()).execute(&def, work).await
+}
 
 /// A DataSource as refinery's connection.
 pub(crate) struct MigrationConnection {
@@ -34,18 +46,13 @@ impl AsyncTransaction for MigrationConnection {
     ) -> impl Future<Output = Result<usize, Self::Error>> + Send + 'a {
         let queries: Vec<&'a str> = queries.collect();
         async move {
-            let manager = TransactionManager::new(self.ds.clone());
-            let def = TransactionDefinition::new()
-                .propagation(crate::tx::Propagation::RequiresNew)
-                .name("migration");
-            manager
-                .execute(&def, async {
-                    for q in &queries {
-                        self.ds.execute_script(q).await?;
-                    }
-                    Ok::<_, DataError>(queries.len())
-                })
-                .await
+            in_own_transaction(&self.ds, "migration", async {
+                for q in &queries {
+                    self.ds.execute_script(q).await?;
+                }
+                Ok::<_, DataError>(queries.len())
+            })
+            .await
         }
     }
 }

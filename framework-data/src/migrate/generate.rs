@@ -210,11 +210,7 @@ pub async fn diff(ds: &DataSource, entities: &[&'static EntityMetadata]) -> Resu
             table_changes(dialect, e, &live, &mut g, &mut downs);
             let indexes = introspect::indexes(ds, e.table).await.map_err(history)?;
             for index in e.indexes {
-                let there = indexes.iter().any(|l| {
-                    (l.unique || !index.unique)
-                        && l.columns.len() == index.columns.len()
-                        && l.columns.iter().zip(index.columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
-                });
+                let there = indexes.iter().any(|l| l.covers(index.columns, index.unique));
                 if !there {
                     push_statement(&mut g.up, &render(&create_index(e, index), dialect));
                     let mut drop = sea_query::Index::drop();
@@ -229,9 +225,7 @@ pub async fn diff(ds: &DataSource, entities: &[&'static EntityMetadata]) -> Resu
             let keys = introspect::foreign_keys(ds, e.table).await.map_err(history)?;
             for r in e.references {
                 let target = (r.target)();
-                let there = keys.iter().any(|k| {
-                    k.column.eq_ignore_ascii_case(r.column) && k.target_table.eq_ignore_ascii_case(target.table)
-                });
+                let there = keys.iter().any(|k| k.is_key(r.column, target.table));
                 let [id] = target.ids else { continue };
                 if there {
                     continue;

@@ -26,7 +26,6 @@ use std::path::Path;
 use refinery_core::Migration;
 use refinery_core::traits::r#async::AsyncMigrate;
 
-use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 use time::format_description::well_known::Rfc3339;
 
 pub use auto_config::MigrationsAutoConfiguration;
@@ -372,17 +371,6 @@ impl Migrator {
         }
     }
 
-    /// Runs `work` in one transaction of its own (on MySQL, DDL in it commits implicitly).
-    async fn in_transaction<T>(
-        &self,
-        name: &'static str,
-        work: impl std::future::Future<Output = Result<T, DataError>> + Send,
-    ) -> Result<T, DataError> {
-        let def = TransactionDefinition::new()
-            .propagation(Propagation::RequiresNew)
-            .name(name);
-        TransactionManager::new(self.ds.clone()).execute(&def, work).await
-    }
 
     /// What `migrate` would apply now, in order, after the checks `migrate` makes (a changed
     /// or missing applied migration, a new file older than the last applied one): the dry run.
@@ -454,7 +442,7 @@ impl Migrator {
         let mut undone = Vec::with_capacity(plan.len());
         for (m, script) in plan {
             let version = m.version();
-            self.in_transaction("migration undo", async {
+            driver::in_own_transaction(&self.ds, "migration undo", async {
                 self.ds.execute_script(&script.sql).await?;
                 history::delete(&self.ds, version).await
             })
@@ -485,7 +473,7 @@ impl Migrator {
         history::ensure(&self.ds).await.map_err(|e| self.history_error(e))?;
         let mut below: Vec<&Migration> = self.migrations.iter().filter(|m| m.version() <= version).collect();
         below.sort_by_key(|m| m.version());
-        self.in_transaction("migration baseline", async {
+        driver::in_own_transaction(&self.ds, "migration baseline", async {
             for m in &below {
                 history::insert(&self.ds, m).await?;
             }
@@ -520,7 +508,7 @@ impl Migrator {
                 None => changes.push((format!("removed {app}: no file"), None, app.version())),
             }
         }
-        self.in_transaction("migration repair", async {
+        driver::in_own_transaction(&self.ds, "migration repair", async {
             for (_, file, version) in &changes {
                 match file {
                     Some(m) => history::realign(&self.ds, m).await?,

@@ -17,12 +17,12 @@
 use std::path::Path;
 
 use super::MigrationError;
+use super::driver::in_own_transaction;
 use super::history::{bind_err, now, statement};
 use super::source::{Script, read_dir, resolve_dir};
 use crate::datasource::DataSource;
 use crate::error::DataError;
 use crate::sql::Sql;
-use crate::tx::{Propagation, TransactionDefinition, TransactionManager};
 
 /// The seeds' history table.
 pub const SEED_HISTORY_TABLE: &str = "framework_seed_history";
@@ -49,9 +49,9 @@ pub struct RustSeeder {
 pub static SEEDERS: [RustSeeder];
 
 /// What a seed runs.
-#[derive(Debug, Clone, Copy)]
-enum Work<'a> {
-    Sql(&'a Script),
+#[derive(Debug, Clone)]
+enum Work {
+    Sql(Script),
     Rust(&'static RustSeeder),
 }
 
@@ -64,18 +64,7 @@ struct Seed {
     /// Where it is, for messages: the file, or `#[seeder] fn name`.
     origin: String,
     checksum: String,
-    script: Option<Script>,
-    rust: Option<&'static RustSeeder>,
-}
-
-impl Seed {
-    fn work(&self) -> Option<Work<'_>> {
-        match (&self.script, self.rust) {
-            (Some(script), _) => Some(Work::Sql(script)),
-            (None, Some(rust)) => Some(Work::Rust(rust)),
-            (None, None) => None,
-        }
-    }
+    work: Work,
 }
 
 /// Runs the seed scripts of the active profiles on one DataSource.
@@ -132,8 +121,7 @@ impl Seeder {
                         name: script.id.clone(),
                         origin: script.file.clone(),
                         checksum: checksum(&script.sql),
-                        script: Some(script),
-                        rust: None,
+                        work: Work::Sql(script),
                     });
                 }
             }
@@ -148,8 +136,7 @@ impl Seeder {
                     name: r.name.to_owned(),
                     origin: format!("#[seeder] fn {}", r.name),
                     checksum: "rust".to_owned(),
-                    script: None,
-                    rust: Some(r),
+                    work: Work::Rust(r),
                 });
             }
         }
@@ -200,21 +187,16 @@ impl Seeder {
                 }
                 continue;
             }
-            let Some(work) = seed.work() else { continue };
-            let def = TransactionDefinition::new()
-                .propagation(Propagation::RequiresNew)
-                .name("seed");
-            TransactionManager::new(self.ds.clone())
-                .execute(&def, async {
-                    match work {
-                        Work::Sql(script) => {
-                            self.ds.execute_script(&script.sql).await?;
-                        }
-                        Work::Rust(rust) => (rust.run)(self.ds.clone()).await?,
+            in_own_transaction(&self.ds, "seed", async {
+                match &seed.work {
+                    Work::Sql(script) => {
+                        self.ds.execute_script(&script.sql).await?;
                     }
-                    self.record(seed).await
-                })
-                .await
+                    Work::Rust(rust) => (rust.run)(self.ds.clone()).await?,
+                }
+                self.record(seed).await
+            })
+            .await
                 .map_err(|e| MigrationError::Failed {
                     datasource: self.ds.name().to_owned(),
                     file: seed.origin.clone(),

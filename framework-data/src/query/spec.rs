@@ -23,7 +23,7 @@ pub(crate) enum Value {
     /// An IN-list.
     List(Vec<Arg>),
     /// `IN (SELECT ..)`: the subquery's values.
-    Select(Arc<dyn SubSelect>),
+    Select(Arc<dyn SubTree>),
 }
 
 /// An aggregate function.
@@ -59,17 +59,10 @@ impl Func {
     }
 }
 
-/// A condition on another entity's rows nested in a tree (`any` through an association): it
-/// writes and binds itself, since only it knows its entity.
-pub(crate) trait Nested: Send + Sync {
-    fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
-    fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
-    fn shape(&self, key: &mut String);
-    fn record_reads(&self);
-}
-
-/// A subquery in a tree (`IN (SELECT ..)`, `EXISTS (SELECT ..)`), likewise.
-pub(crate) trait SubSelect: Send + Sync {
+/// A part of a tree over another entity's rows: a subquery (`IN (SELECT ..)`, `EXISTS (SELECT
+/// ..)`) or a condition reached through an association (`any`). It writes, binds and records
+/// itself, since only it knows its entity.
+pub(crate) trait SubTree: Send + Sync {
     fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()>;
     fn bind(&self, sql: &dyn DialectSql, args: &mut Args) -> Result<(), BoxDynError>;
     fn shape(&self, key: &mut String);
@@ -115,10 +108,10 @@ pub(crate) enum Node {
     /// Some row reached through the association `head` meets the nested condition.
     Any {
         head: &'static str,
-        inner: Arc<dyn Nested>,
+        inner: Arc<dyn SubTree>,
     },
     /// The subquery returns a row.
-    Exists(Arc<dyn SubSelect>),
+    Exists(Arc<dyn SubTree>),
 }
 
 /// A condition on `E`'s rows (Spring Data's `Specification<T>`), built from the typed field

@@ -10,7 +10,7 @@ use framework_vocabulary::Op;
 
 use super::field::Field;
 use super::select::{Comparable, Select, SelectParts};
-use super::spec::{Nested, Node, Spec, SubSelect, Value};
+use super::spec::{Node, Spec, SubTree, Value};
 use super::write::{Scope, bind_node, bind_select, record_reads, record_select_reads, write_node, write_select};
 use crate::entity::Entity;
 use crate::error::DataResult;
@@ -45,7 +45,6 @@ impl<E, T> Field<E, T> {
     ) -> Spec<E> {
         self.leaf(Op::NotIn, Value::Select(Arc::new(SelectOf::<S>::new(select.parts))))
     }
-
 }
 
 impl<E> Spec<E> {
@@ -82,7 +81,7 @@ impl<T> NestedSpec<T> {
     }
 }
 
-impl<T: Entity> Nested for NestedSpec<T> {
+impl<T: Entity> SubTree for NestedSpec<T> {
     fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()> {
         write_node::<T>(&self.node, sql, Scope::Rows(None), ph, out)
     }
@@ -115,7 +114,7 @@ impl<E> SelectOf<E> {
     }
 }
 
-impl<E: Entity> SubSelect for SelectOf<E> {
+impl<E: Entity> SubTree for SelectOf<E> {
     fn write(&self, sql: &dyn DialectSql, ph: &mut dyn FnMut(&mut String), out: &mut String) -> DataResult<()> {
         // A subquery sees the live rows.
         write_select::<E>(&self.parts, sql, Visibility::Live, ph, out)

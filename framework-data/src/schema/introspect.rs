@@ -45,6 +45,15 @@ pub struct LiveIndex {
     pub unique: bool,
 }
 
+impl LiveIndex {
+    /// Whether it is an index over exactly `columns`, in that order (and unique, when asked).
+    pub fn covers(&self, columns: &[&str], unique: bool) -> bool {
+        (self.unique || !unique)
+            && self.columns.len() == columns.len()
+            && self.columns.iter().zip(columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
+    }
+}
+
 /// One foreign key column as the database describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveForeignKey {
@@ -55,6 +64,13 @@ pub struct LiveForeignKey {
     /// The column it points to (on SQLite, empty when the key names the primary key
     /// implicitly).
     pub target_column: String,
+}
+
+impl LiveForeignKey {
+    /// Whether it is the key of `column` to `table`.
+    pub fn is_key(&self, column: &str, table: &str) -> bool {
+        self.column.eq_ignore_ascii_case(column) && self.target_table.eq_ignore_ascii_case(table)
+    }
 }
 
 /// Groups (index, column, unique) rows, in column order, into indexes.

@@ -194,11 +194,8 @@ async fn declared_constraints(
     if !meta.indexes.is_empty() {
         let live = introspect::indexes(ds, table).await?;
         for index in meta.indexes {
-            let same = |l: &&introspect::LiveIndex| {
-                l.columns.len() == index.columns.len()
-                    && l.columns.iter().zip(index.columns).all(|(a, b)| a.eq_ignore_ascii_case(b))
-            };
-            let found = live.iter().filter(same).collect::<Vec<_>>();
+            let found: Vec<&introspect::LiveIndex> =
+                live.iter().filter(|l| l.covers(index.columns, false)).collect();
             let kind = if index.unique { "a unique index" } else { "an index" };
             if found.is_empty() || (index.unique && !found.iter().any(|l| l.unique)) {
                 out.push(Mismatch {
@@ -215,9 +212,7 @@ async fn declared_constraints(
         let live = introspect::foreign_keys(ds, table).await?;
         for r in meta.references {
             let target = (r.target)();
-            let there = live.iter().any(|k| {
-                k.column.eq_ignore_ascii_case(r.column) && k.target_table.eq_ignore_ascii_case(target.table)
-            });
+            let there = live.iter().any(|k| k.is_key(r.column, target.table));
             if !there {
                 out.push(Mismatch {
                     entity: meta.name,
