@@ -6,9 +6,9 @@
 
 use tracing::Instrument;
 
-use crate::datasource::{DataSource, ExecResult, Operation, operation_word};
+use crate::datasource::{DataSource, ExecResult, Operation, Target, operation_word, reads_only, writes};
 use crate::driver::{ArgsKind, ConnKind, Driver, TxConn, dispatch};
-use crate::error::DataResult;
+use crate::error::{DataError, DataResult};
 use crate::sql::Sql;
 use crate::value::{Args, Row};
 
@@ -17,24 +17,29 @@ use crate::value::{Args, Row};
 /// locked for the statement), else a pooled connection (auto-commit). Times the statement (and
 /// the connection wait and use), traces it, and evaluates to `Result<_, DataError>`.
 macro_rules! route {
-    // One attempt on a pooled connection: evaluates to `Result<$ok, sqlx::Error>`.
-    (@pooled $ok:ty; $ds:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
-        let conn = $ds.acquire_measured().await?;
-        let held = std::time::Instant::now();
-        let done: Result<$ok, sqlx::Error> = dispatch!(
-            (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
-                let done = match pc.raw() {
-                    Ok($c) => $body,
-                    Err(e) => Err(e),
-                };
-                // A lost connection is dropped instead of going back to the pool.
-                pc.observe(&done);
+    // One attempt on a connection of the pool `$target` names: evaluates to
+    // `Result<$ok, sqlx::Error>`.
+    (@pooled $ok:ty; $ds:expr, $target:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
+        match $ds.acquire_on($target, std::time::Instant::now()).await {
+            Ok(conn) => {
+                let held = std::time::Instant::now();
+                let done: Result<$ok, sqlx::Error> = dispatch!(
+                    (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
+                        let done = match pc.raw() {
+                            Ok($c) => $body,
+                            Err(e) => Err(e),
+                        };
+                        // A lost connection is dropped instead of going back to the pool.
+                        pc.observe(&done);
+                        done
+                    },
+                    else => return Err($ds.mismatch())
+                );
+                $ds.pool_metrics($target).record_use(held.elapsed());
                 done
-            },
-            else => return Err($ds.mismatch())
-        );
-        $ds.metrics().record_use(held.elapsed());
-        done
+            }
+            Err(e) => Err(e),
+        }
     }};
     ($ok:ty; $ds:expr, $op:expr, $text:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
         let ds = $ds;
@@ -48,6 +53,7 @@ macro_rules! route {
                 db.system = ds.dialect().system_name(),
                 db.operation = operation_word($text),
                 db.statement = $text,
+                db.replica = tracing::field::Empty,
                 repository = op.repository,
                 method = op.method,
             )
@@ -60,6 +66,19 @@ macro_rules! route {
                 crate::tx::ambient::Route::Transaction(tx) => {
                     if tx.streams_open() {
                         return Err(tx.stream_in_the_way());
+                    }
+                    if ds.has_replicas() {
+                        if let Target::Replica(i) = tx.target {
+                            if writes($text) {
+                                return Err(DataError::WriteInReadOnlyTransaction {
+                                    datasource: ds.name().to_owned(),
+                                    operation: operation_word($text).to_owned(),
+                                });
+                            }
+                            tracing::Span::current().record("db.replica", i + 1);
+                        } else if !reads_only($text) {
+                            tx.mark_wrote();
+                        }
                     }
                     let mut conn = tx.lock().await?;
                     let done: Result<$ok, sqlx::Error> = dispatch!(
@@ -82,19 +101,42 @@ macro_rules! route {
                 }
                 crate::tx::ambient::Route::Pool { held } => {
                     ds.observe_nesting(held);
+                    let mut target = ds.statement_target($text)?;
                     // A statement outside a transaction that meets a connection the server had
                     // already closed is sent once more on another connection: when the server
-                    // said so (it never ran), or when it only reads.
+                    // said so (it never ran), or when it only reads. A read a replica failed
+                    // runs again on another replica or per the routing's fallback.
                     let spare = ds.spare_args(&$args);
-                    let done = route!(@pooled $ok; ds, $args, |$c, $a, $db| $body);
-                    match (done, spare) {
-                        (Err(e), Some(again)) if ds.may_resend(&e, $text) => {
-                            tracing::debug!(datasource = %ds.name(), error = %e, "statement met a dead connection; sending it again on another");
-                            route!(@pooled $ok; ds, again, |$c, $a, $db| $body)
+                    let done = route!(@pooled $ok; ds, target, $args, |$c, $a, $db| $body);
+                    let done = match (done, spare) {
+                        (Err(e), Some(again)) => {
+                            let retry = match ds.reroute(target, &e, true) {
+                                Some(next) => Some(next?),
+                                None if ds.may_resend(&e, $text) => Some(target),
+                                None => None,
+                            };
+                            match retry {
+                                Some(next) => {
+                                    tracing::debug!(datasource = %ds.name(), error = %e, "statement met a dead connection; sending it again on another");
+                                    target = next;
+                                    route!(@pooled $ok; ds, target, again, |$c, $a, $db| $body)
+                                }
+                                None => Err(e),
+                            }
                         }
                         (done, _) => done,
+                    };
+                    match target {
+                        Target::Replica(i) => {
+                            tracing::Span::current().record("db.replica", i + 1);
+                        }
+                        Target::Primary => {
+                            if done.is_ok() && ds.has_replicas() && !reads_only($text) {
+                                ds.note_write();
+                            }
+                        }
                     }
-                    .map_err(|e| ds.error(e))
+                    done.map_err(|e| ds.error(e))
                 }
             };
             ds.statement_done(op, $text, started.elapsed());
@@ -176,6 +218,11 @@ impl DataSource {
         let (tx_rows, rx) = tokio::sync::mpsc::channel(buffer.max(1));
         let ds = self.clone();
         let transaction = crate::tx::ambient::current(self);
+        // Chosen here: read-your-writes knows the calling task, not the spawned one.
+        let target = match transaction {
+            Some(_) => Ok(Target::Primary),
+            None => self.statement_target(sql.as_str()),
+        };
         ds.count_statement();
         tokio::spawn(async move {
             macro_rules! pump {
@@ -220,7 +267,14 @@ impl DataSource {
                     )
                 }
                 None => {
-                    let conn = match ds.acquire_measured().await {
+                    let acquired = match target {
+                        Ok(target) => ds
+                            .acquire_on(target, std::time::Instant::now())
+                            .await
+                            .map_err(|e| ds.error(e)),
+                        Err(e) => Err(e),
+                    };
+                    let conn = match acquired {
                         Ok(conn) => conn,
                         Err(e) => {
                             let _ = tx_rows.send(Err(e)).await;

@@ -32,6 +32,10 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test"
 /// Default MySQL/MariaDB server for tests.
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
+/// Default PostgreSQL streaming replica of the default server, for the replica tests
+/// (`TEST_POSTGRES_REPLICA_URL`; `.ci/pg-replica.sh` starts one).
+pub const DEFAULT_POSTGRES_REPLICA_URL: &str = "postgres://postgres@127.0.0.1:5433/test";
+
 /// The databases a test runs on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
@@ -260,6 +264,59 @@ pub fn with_database(server: &str, name: &str) -> String {
     match query {
         Some(q) => format!("{root}/{name}?{q}"),
         None => format!("{root}/{name}"),
+    }
+}
+
+/// Runs `body` on a fresh PostgreSQL database with the URL of the same database on the
+/// streaming replica, once the replica has replayed its creation. Without a replica the test
+/// skips with a message, or fails under `REQUIRE_ALL_DATABASES=1`.
+pub async fn run_with_replica<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(TestDatabase, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run(Backend::Postgres, test, |db| async move {
+        let server = std::env::var("TEST_POSTGRES_REPLICA_URL")
+            .unwrap_or_else(|_| DEFAULT_POSTGRES_REPLICA_URL.into());
+        let url = with_database(&server, db.name());
+        match replica_ready(&url).await {
+            Ok(()) => body(db, url).await,
+            Err(reason) if require_all() => {
+                panic!("the PostgreSQL replica is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}")
+            }
+            Err(reason) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED {test}: no PostgreSQL replica ({reason}); start one with .ci/pg-replica.sh"
+                );
+            }
+        }
+    })
+    .await
+}
+
+/// Waits (10 s at most) until `url` answers as a server in recovery.
+async fn replica_ready(url: &str) -> Result<(), String> {
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let attempt = async {
+            let mut c = sqlx::PgConnection::connect(url).await?;
+            let standby: bool = sqlx::query_scalar("SELECT pg_is_in_recovery()")
+                .fetch_one(&mut c)
+                .await?;
+            c.close().await?;
+            Ok::<bool, sqlx::Error>(standby)
+        };
+        let last = match tokio::time::timeout(Duration::from_secs(2), attempt).await {
+            Ok(Ok(true)) => return Ok(()),
+            Ok(Ok(false)) => return Err(format!("{url} is not a standby")),
+            Ok(Err(e)) => e.to_string(),
+            Err(_) => "no answer within 2s".to_owned(),
+        };
+        if std::time::Instant::now() >= deadline {
+            return Err(format!("{url}: {last}"));
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 

@@ -168,9 +168,12 @@ where
         let shape = format!("{}:{padded}", level.shape);
         let sql = C::sql().variable(dialect, &shape, || text(dialect, padded));
         crate::cache::query::record_read(meta.table);
-        let rows = ds
-            .fetch_all_as(Operation::new(meta.name, level.association), sql, args)
-            .await?;
+        let fetch = ds.fetch_all_as(Operation::new(meta.name, level.association), sql, args);
+        // What fills the collection cache comes from the primary (a replica may lag).
+        let rows = match &cache {
+            Some(_) => crate::datasource::on_primary(fetch).await?,
+            None => fetch.await?,
+        };
         found.reserve(rows.len());
         for row in &rows {
             let key: P::Id = row.get(level.key_at).map_err(|e| ds.error(e))?;

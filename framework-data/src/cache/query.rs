@@ -156,7 +156,8 @@ impl super::CacheManager {
         let before = self.tables.changes.load(Ordering::Acquire);
         let (value, read) = READS
             .scope(RefCell::new(Vec::new()), async {
-                let value = compute.await;
+                // From the primary: a replica's lag must not end up in the cache.
+                let value = crate::datasource::on_primary(compute).await;
                 let read = READS.with(|r| r.take());
                 (value, read)
             })

@@ -4,6 +4,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
+use super::replica::RoutingConfig;
 use super::url::mask_url;
 pub use crate::driver::PoolConfig;
 
@@ -20,9 +21,16 @@ pub struct DataSourceConfig {
     /// The database URL; its scheme picks the driver (`sqlite:`, `postgres:`/`postgresql:`,
     /// `mysql:`/`mariadb:`).
     pub url: String,
-    /// Pool settings.
+    /// Pool settings (each replica gets a pool of its own with the same settings).
     #[serde(default)]
     pub pool: PoolConfig,
+    /// Read replicas of the same database (PostgreSQL streaming replicas, MySQL/MariaDB
+    /// replicas): reads go there by the `routing` rules, writes never do.
+    #[serde(default)]
+    pub replicas: Vec<String>,
+    /// Which reads go to the replicas (see [`RoutingConfig`]).
+    #[serde(default)]
+    pub routing: RoutingConfig,
     /// Apply pending migrations at start-up.
     #[serde(default)]
     pub migrate: bool,
@@ -73,6 +81,8 @@ impl DataSourceConfig {
         Self {
             url: url.into(),
             pool: PoolConfig::default(),
+            replicas: Vec::new(),
+            routing: RoutingConfig::default(),
             migrate: false,
             migrations: default_migrations(),
             seed: false,
@@ -88,6 +98,11 @@ impl std::fmt::Debug for DataSourceConfig {
         f.debug_struct("DataSourceConfig")
             .field("url", &mask_url(&self.url))
             .field("pool", &self.pool)
+            .field(
+                "replicas",
+                &self.replicas.iter().map(|u| mask_url(u)).collect::<Vec<_>>(),
+            )
+            .field("routing", &self.routing)
             .field("migrate", &self.migrate)
             .field("migrations", &self.migrations)
             .field("seed", &self.seed)

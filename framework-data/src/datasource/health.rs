@@ -13,7 +13,8 @@ use super::{DataSource, DataSources};
 /// How long the validation query may take before the DataSource counts as DOWN.
 const HEALTH_TIMEOUT: Duration = Duration::from_secs(2);
 
-/// `db.{name}`: UP when `SELECT 1` answers within two seconds.
+/// `db.{name}`: UP when `SELECT 1` answers within two seconds on the primary; each replica's
+/// state (usable, lag) is in the details.
 pub struct DataSourceHealth(pub DataSource);
 
 impl HealthIndicator for DataSourceHealth {
@@ -25,6 +26,22 @@ impl HealthIndicator for DataSourceHealth {
         Box::pin(async move {
             let mut details = serde_json::Map::new();
             details.insert("database".into(), json!(self.0.dialect().product_name()));
+            // Replicas do not make the DataSource DOWN: their reads go elsewhere meanwhile.
+            let replicas: Vec<_> = self
+                .0
+                .replica_states()
+                .into_iter()
+                .map(|(url, usable, lag)| {
+                    json!({
+                        "url": url,
+                        "usable": usable,
+                        "lag_ms": lag.map(|l| l.as_secs_f64() * 1000.0),
+                    })
+                })
+                .collect();
+            if !replicas.is_empty() {
+                details.insert("replicas".into(), json!(replicas));
+            }
             match tokio::time::timeout(HEALTH_TIMEOUT, self.0.ping()).await {
                 Ok(Ok(took)) => {
                     details.insert(
@@ -81,6 +98,7 @@ impl InfoContributor for DataSourcesInfo {
                     "database": ds.dialect().product_name(),
                     "driver": ds.dialect().starter(),
                     "max_connections": ds.pool_config().max_connections,
+                    "replicas": ds.replica_states().into_iter().map(|(url, _, _)| url).collect::<Vec<_>>(),
                 }))
                 .collect::<Vec<_>>()
         )

@@ -56,20 +56,90 @@ impl OperationHistogram {
     }
 }
 
-/// The counters and histograms of one DataSource.
-pub(crate) struct DataSourceMetrics {
-    datasource: String,
+/// Which of a DataSource's pools: the primary (every write) or a read replica.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Role {
+    Primary,
+    Replica,
+}
+
+impl Role {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Role::Primary => "primary",
+            Role::Replica => "replica",
+        }
+    }
+}
+
+/// What one pool measures: connection waits and use, timeouts, callers waiting. The primary's
+/// pool is named after its DataSource, a replica's `NAME/replica-N` (`pool` and `role`
+/// attributes in the facade and the actuator).
+pub(crate) struct PoolMetrics {
+    pub(crate) pool: String,
+    pub(crate) role: Role,
     pub(crate) wait_time: DurationHistogram,
     pub(crate) use_time: DurationHistogram,
     pub(crate) timeouts: AtomicU64,
     pub(crate) pending: AtomicU64,
-    /// foldhash: every statement hashes its operation's two names to find its histogram.
-    operations: RwLock<HashMap<Operation, Arc<OperationHistogram>, foldhash::quality::RandomState>>,
     // Facade handles, registered once (an application recorder must be installed before the
     // context starts to receive them).
     wait_facade: metrics::Histogram,
     use_facade: metrics::Histogram,
     timeouts_facade: metrics::Counter,
+}
+
+impl std::fmt::Debug for PoolMetrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolMetrics")
+            .field("pool", &self.pool)
+            .field("role", &self.role)
+            .finish()
+    }
+}
+
+impl PoolMetrics {
+    pub(crate) fn new(pool: &str, role: Role) -> Self {
+        let labels = || [("pool", pool.to_owned()), ("role", role.as_str().to_owned())];
+        PoolMetrics {
+            pool: pool.to_owned(),
+            role,
+            wait_time: DurationHistogram::default(),
+            use_time: DurationHistogram::default(),
+            timeouts: AtomicU64::new(0),
+            pending: AtomicU64::new(0),
+            wait_facade: metrics::histogram!("db.client.connection.wait_time", &labels()),
+            use_facade: metrics::histogram!("db.client.connection.use_time", &labels()),
+            timeouts_facade: metrics::counter!("db.client.connection.timeouts", &labels()),
+        }
+    }
+
+    pub(crate) fn record_wait(&self, waited: Duration) {
+        self.wait_time.record(waited);
+        self.wait_facade.record(waited.as_secs_f64());
+    }
+
+    pub(crate) fn record_use(&self, used: Duration) {
+        self.use_time.record(used);
+        self.use_facade.record(used.as_secs_f64());
+    }
+
+    pub(crate) fn record_timeout(&self) {
+        self.timeouts.fetch_add(1, Ordering::Relaxed);
+        self.timeouts_facade.increment(1);
+    }
+
+    fn labels(&self) -> Vec<(&'static str, String)> {
+        vec![("pool", self.pool.clone()), ("role", self.role.as_str().to_owned())]
+    }
+}
+
+/// The counters and histograms of one DataSource: its primary pool's and its statements'.
+pub(crate) struct DataSourceMetrics {
+    datasource: String,
+    pub(crate) primary: PoolMetrics,
+    /// foldhash: every statement hashes its operation's two names to find its histogram.
+    operations: RwLock<HashMap<Operation, Arc<OperationHistogram>, foldhash::quality::RandomState>>,
 }
 
 impl std::fmt::Debug for DataSourceMetrics {
@@ -84,14 +154,8 @@ impl DataSourceMetrics {
     pub(crate) fn new(datasource: &str) -> Self {
         DataSourceMetrics {
             datasource: datasource.to_owned(),
-            wait_time: DurationHistogram::default(),
-            use_time: DurationHistogram::default(),
-            timeouts: AtomicU64::new(0),
-            pending: AtomicU64::new(0),
+            primary: PoolMetrics::new(datasource, Role::Primary),
             operations: RwLock::new(HashMap::default()),
-            wait_facade: metrics::histogram!("db.client.connection.wait_time", "pool" => datasource.to_owned()),
-            use_facade: metrics::histogram!("db.client.connection.use_time", "pool" => datasource.to_owned()),
-            timeouts_facade: metrics::counter!("db.client.connection.timeouts", "pool" => datasource.to_owned()),
         }
     }
 
@@ -123,21 +187,6 @@ impl DataSourceMetrics {
                 })
             })
             .record(elapsed);
-    }
-
-    pub(crate) fn record_wait(&self, waited: Duration) {
-        self.wait_time.record(waited);
-        self.wait_facade.record(waited.as_secs_f64());
-    }
-
-    pub(crate) fn record_use(&self, used: Duration) {
-        self.use_time.record(used);
-        self.use_facade.record(used.as_secs_f64());
-    }
-
-    pub(crate) fn record_timeout(&self) {
-        self.timeouts.fetch_add(1, Ordering::Relaxed);
-        self.timeouts_facade.increment(1);
     }
 
     fn operations(&self) -> Vec<(Operation, Arc<OperationHistogram>)> {
@@ -223,41 +272,60 @@ impl MetricSource for DataSourcesMetrics {
             None,
             MetricKind::Counter,
         );
+        let mut lag = metric(
+            "db.client.replica.lag",
+            "How far a replica's replay is behind its primary (-1: unknown or unreachable)",
+            Some("seconds"),
+            MetricKind::Gauge,
+        );
+        let mut usable = metric(
+            "db.client.replica.usable",
+            "Whether reads are routed to the replica (reachable, within max_replica_lag)",
+            None,
+            MetricKind::Gauge,
+        );
         for ds in self.0.iter() {
-            let pool = || vec![("pool", ds.name().to_owned())];
-            let status = ds.status();
-            let m = ds.metrics();
-            count.samples.push(number(
-                vec![("pool", ds.name().to_owned()), ("state", "idle".into())],
-                status.idle.into(),
-            ));
-            count.samples.push(number(
-                vec![("pool", ds.name().to_owned()), ("state", "used".into())],
-                status.in_use.into(),
-            ));
-            max.samples.push(number(pool(), status.max.into()));
-            idle_min
-                .samples
-                .push(number(pool(), ds.pool_config().min_connections.into()));
-            pending
-                .samples
-                .push(number(pool(), m.pending.load(Ordering::Relaxed) as f64));
-            timeouts
-                .samples
-                .push(number(pool(), m.timeouts.load(Ordering::Relaxed) as f64));
-            wait.samples.push(Sample {
-                labels: pool(),
-                value: MetricValue::Histogram(m.wait_time.snapshot()),
-            });
-            used.samples.push(Sample {
-                labels: pool(),
-                value: MetricValue::Histogram(m.use_time.snapshot()),
-            });
+            for view in ds.pool_views() {
+                let pool = || view.metrics.labels();
+                let m = view.metrics;
+                let with_state = |state: &str| {
+                    let mut l = pool();
+                    l.push(("state", state.to_owned()));
+                    l
+                };
+                count.samples.push(number(with_state("idle"), view.status.idle.into()));
+                count.samples.push(number(with_state("used"), view.status.in_use.into()));
+                max.samples.push(number(pool(), view.status.max.into()));
+                idle_min
+                    .samples
+                    .push(number(pool(), ds.pool_config().min_connections.into()));
+                pending
+                    .samples
+                    .push(number(pool(), m.pending.load(Ordering::Relaxed) as f64));
+                timeouts
+                    .samples
+                    .push(number(pool(), m.timeouts.load(Ordering::Relaxed) as f64));
+                wait.samples.push(Sample {
+                    labels: pool(),
+                    value: MetricValue::Histogram(m.wait_time.snapshot()),
+                });
+                used.samples.push(Sample {
+                    labels: pool(),
+                    value: MetricValue::Histogram(m.use_time.snapshot()),
+                });
+                if let Some(replica) = view.replica {
+                    let seconds = replica.lag().map_or(-1.0, |l| l.as_secs_f64());
+                    lag.samples.push(number(pool(), seconds));
+                    usable
+                        .samples
+                        .push(number(pool(), f64::from(u8::from(replica.is_usable()))));
+                }
+            }
             statements.samples.push(number(
                 vec![("datasource", ds.name().to_owned())],
                 ds.statements_executed() as f64,
             ));
-            for (op, h) in m.operations() {
+            for (op, h) in ds.metrics().operations() {
                 ops.samples.push(Sample {
                     labels: vec![
                         ("datasource", ds.name().to_owned()),
@@ -271,5 +339,8 @@ impl MetricSource for DataSourcesMetrics {
         out.extend([
             count, max, idle_min, pending, timeouts, wait, used, ops, statements,
         ]);
+        if !lag.samples.is_empty() {
+            out.extend([lag, usable]);
+        }
     }
 }

@@ -33,6 +33,7 @@ mod auto_config;
 mod config;
 mod health;
 mod metrics;
+mod replica;
 mod statement;
 mod url;
 
@@ -51,6 +52,8 @@ pub use auto_config::DataSourcesAutoConfiguration;
 pub use config::{DataSourceConfig, PoolConfig};
 pub use health::{DataSourceHealth, DataSourcesInfo};
 pub use metrics::{DataSourcesMetrics, Operation};
+pub use replica::{Destination, Fallback, RoutingConfig, on_primary};
+pub(crate) use replica::{Target, reads_only, writes};
 pub use crate::driver::ExecResult;
 pub(crate) use statement::operation_word;
 pub use url::mask_url;
@@ -95,6 +98,8 @@ struct Inner {
     extensions: std::sync::RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     admission: Admission,
     losses: Arc<LossMark>,
+    /// The read replicas and their routing, when configured.
+    replicas: std::sync::OnceLock<Arc<replica::Replicas>>,
 }
 
 impl DataSource {
@@ -137,6 +142,7 @@ impl DataSource {
                 extensions: std::sync::RwLock::new(HashMap::new()),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
+                replicas: std::sync::OnceLock::new(),
             }),
         };
         // The pool's own acquire already stops at `acquire_timeout`; the outer timeout also
@@ -178,11 +184,22 @@ impl DataSource {
                 source,
             });
         }
+        let replicas = match replica::Replicas::connect(name, dialect, config).await {
+            Ok(replicas) => replicas,
+            Err(e) => {
+                ds.inner.pool.close().await;
+                return Err(e);
+            }
+        };
+        if let Some(replicas) = replicas {
+            let _ = ds.inner.replicas.set(replicas);
+        }
         tracing::info!(
             datasource = %ds.inner.name,
             url = %ds.inner.masked_url,
             database = %dialect,
             max_connections = config.pool.max_connections,
+            replicas = config.replicas.len(),
             "DataSource ready"
         );
         Ok(ds)
@@ -344,6 +361,7 @@ impl DataSource {
 
     /// Closes the pool, waiting for borrowed connections to come back.
     pub async fn close(&self) {
+        self.close_replicas().await;
         self.inner.pool.close().await;
         tracing::debug!(datasource = %self.inner.name, "DataSource closed");
     }
@@ -394,19 +412,20 @@ impl DataSource {
     /// this DataSource the calling task already holds through its transactions: with none, the
     /// transaction is outermost and is admitted first (see `admission`), so that nested ones
     /// always find a connection; the returned permit is held until the transaction completes.
-    /// A BEGIN that meets a connection the server already closed is retried once on another.
+    /// A BEGIN that meets a connection the server already closed is retried once on another. A
+    /// read-only transaction begins on a replica when the routing says so (see `replica`).
     pub(crate) async fn begin_transaction(
         &self,
         spec: &BeginSpec,
         held: usize,
-    ) -> DataResult<(TxConn, Option<Admitted>)> {
+    ) -> DataResult<(TxConn, Option<Admitted>, Target)> {
         let started = Instant::now();
         let admitted = if held == 0
             && let Some(now) = self.inner.admission.try_admit()
         {
             Some(now)
         } else if held == 0 {
-            let m = self.metrics();
+            let m = &self.metrics().primary;
             m.pending.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             let admitted = tokio::time::timeout(
                 self.inner.config.pool.acquire_timeout,
@@ -429,18 +448,32 @@ impl DataSource {
             self.inner.admission.observe(held + 1);
             None
         };
-        let conn = self.acquire_since(started).await?;
-        let tx = match TxConn::begin(conn, spec).await {
-            Ok(tx) => tx,
-            Err(e) if crate::driver::connection_lost(&e).is_some() => {
+        let mut target = self.transaction_target(spec.read_only)?;
+        let (mut first, mut resent) = (true, false);
+        loop {
+            let attempt = match self.acquire_on(target, started).await {
+                Ok(conn) => TxConn::begin(conn, spec).await,
+                Err(e) => Err(e),
+            };
+            let e = match attempt {
+                Ok(tx) => return Ok((tx, admitted, target)),
+                Err(e) => e,
+            };
+            // A replica that failed: begin on another one, or per the fallback.
+            if let Some(next) = self.reroute(target, &e, first) {
+                first = false;
+                target = next?;
+                continue;
+            }
+            if target == Target::Primary && !resent && crate::driver::connection_lost(&e).is_some()
+            {
                 self.inner.losses.record();
                 tracing::debug!(datasource = %self.inner.name, error = %e, "BEGIN met a dead connection; retrying on another");
-                let conn = self.acquire_measured().await?;
-                TxConn::begin(conn, spec).await.map_err(|e| self.error(e))?
+                resent = true;
+                continue;
             }
-            Err(e) => return Err(self.error(e)),
-        };
-        Ok((tx, admitted))
+            return Err(self.error(e));
+        }
     }
 
     /// How many outermost transactions may run at once on this DataSource now (see the

@@ -5,8 +5,8 @@
 
 use std::sync::atomic::Ordering;
 
-use super::DataSource;
 use super::metrics::Operation;
+use super::{DataSource, Target};
 use crate::driver::PooledConnection;
 use crate::error::{DataError, DataResult};
 use crate::value::Args;
@@ -53,17 +53,35 @@ impl DataSource {
         &self,
         started: std::time::Instant,
     ) -> DataResult<PooledConnection> {
-        let m = self.metrics();
+        self.acquire_on(Target::Primary, started)
+            .await
+            .map_err(|e| self.error(e))
+    }
+
+    /// Borrows a connection of the pool `target` names, measured in that pool's metrics; a
+    /// replica's borrow waits at most a second (the statement then runs elsewhere).
+    pub(crate) async fn acquire_on(
+        &self,
+        target: Target,
+        started: std::time::Instant,
+    ) -> Result<PooledConnection, sqlx::Error> {
+        let m = self.pool_metrics(target);
         m.pending.fetch_add(1, Ordering::Relaxed);
-        let conn = self.pool().acquire().await;
+        let conn = match target {
+            Target::Primary => self.pool().acquire().await,
+            Target::Replica(_) => {
+                let bound = self.acquire_bound(target);
+                tokio::time::timeout(bound, self.pool_of(target).acquire())
+                    .await
+                    .unwrap_or(Err(sqlx::Error::PoolTimedOut))
+            }
+        };
         m.pending.fetch_sub(1, Ordering::Relaxed);
         m.record_wait(started.elapsed());
-        conn.map_err(|e| {
-            if matches!(e, sqlx::Error::PoolTimedOut) {
-                m.record_timeout();
-            }
-            self.error(e)
-        })
+        if matches!(conn, Err(sqlx::Error::PoolTimedOut)) {
+            m.record_timeout();
+        }
+        conn
     }
 
     /// A copy of `args` for sending a statement again after a lost connection, on the drivers

@@ -43,6 +43,27 @@ pub(crate) async fn begin(
     sqlx::mysql::MySqlTransactionManager::begin(conn, statement).await
 }
 
+/// How far this server's replication is behind (see `Pool::replica_lag`): MySQL's and
+/// MariaDB's `Seconds_Behind_Master`, zero for a server that replicates from nothing.
+pub(crate) async fn replica_lag(
+    conn: &mut sqlx::MySqlConnection,
+) -> Result<Option<std::time::Duration>, sqlx::Error> {
+    use sqlx::Row as _;
+    let rows = sqlx::raw_sql(sqlx::AssertSqlSafe("SHOW SLAVE STATUS"))
+        .fetch_all(conn)
+        .await?;
+    let Some(row) = rows.first() else {
+        return Ok(Some(std::time::Duration::ZERO));
+    };
+    let seconds = row
+        .try_get::<Option<u64>, _>("Seconds_Behind_Master")
+        .or_else(|_| {
+            row.try_get::<Option<i64>, _>("Seconds_Behind_Master")
+                .map(|s| s.map(|s| s.max(0) as u64))
+        })?;
+    Ok(seconds.map(std::time::Duration::from_secs))
+}
+
 native!(sqlx::MySql: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, Decimal);
 

@@ -249,6 +249,30 @@ impl Pool {
         })
     }
 
+    /// How far this server's replay is behind its primary: zero when it is no replica or has
+    /// applied everything it received, `None` when replication is stopped (MySQL's
+    /// `Seconds_Behind_Master` is NULL) or nothing was replayed yet while WAL waits.
+    pub(crate) async fn replica_lag(&self) -> Result<Option<Duration>, sqlx::Error> {
+        let mut conn = self.acquire().await?;
+        match &mut conn.0 {
+            #[cfg(feature = "postgres")]
+            ConnKind::Postgres(c) => {
+                let done = super::postgres::replica_lag(c.raw()?).await;
+                c.observe(&done);
+                done
+            }
+            #[cfg(feature = "mysql")]
+            ConnKind::MySql(c) => {
+                let done = super::mysql::replica_lag(c.raw()?).await;
+                c.observe(&done);
+                done
+            }
+            // No replication in the process.
+            #[cfg(feature = "sqlite")]
+            ConnKind::Sqlite(_) => Ok(Some(Duration::ZERO)),
+        }
+    }
+
     /// Connections currently open (or being opened), idle or in use.
     pub fn size(&self) -> u32 {
         with_pool!(&self.kind, p => p.state().connections)

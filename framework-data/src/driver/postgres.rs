@@ -49,6 +49,22 @@ pub(crate) async fn begin(
     Ok(())
 }
 
+/// The replay lag in milliseconds: 0 on a primary and on a standby that has replayed all the
+/// WAL it received; else the time since the last replayed transaction committed on the primary.
+const REPLICA_LAG: &str = "SELECT CASE \
+    WHEN NOT pg_is_in_recovery() THEN 0::float8 \
+    WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0::float8 \
+    ELSE (EXTRACT(EPOCH FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::float8 \
+    END";
+
+/// How far this server's replay is behind (see `Pool::replica_lag`).
+pub(crate) async fn replica_lag(
+    conn: &mut sqlx::PgConnection,
+) -> Result<Option<std::time::Duration>, sqlx::Error> {
+    let ms: Option<f64> = sqlx::query_scalar(REPLICA_LAG).fetch_one(conn).await?;
+    Ok(ms.map(|ms| std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0)))
+}
+
 native!(sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, DateTime<Utc>, Decimal);
 

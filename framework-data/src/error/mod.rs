@@ -47,6 +47,32 @@ pub enum DataError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A DataSource's settings cannot work together (replicas for SQLite, a replica URL of
+    /// another database than the primary's).
+    #[error("DataSource `{datasource}`: invalid configuration: {reason}")]
+    InvalidConfig {
+        /// The DataSource's name.
+        datasource: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A read bound for a replica found none usable, and the routing's `fallback` is `"fail"`.
+    #[error("DataSource `{datasource}`: no usable replica ({reason})")]
+    NoReplica {
+        /// The DataSource's name.
+        datasource: String,
+        /// Each replica's state.
+        reason: String,
+    },
+    /// A statement that writes was sent in a read-only transaction running on a replica;
+    /// refused before it left.
+    #[error("DataSource `{datasource}`: `{operation}` in a read-only transaction, which runs on a replica; writes need a read-write transaction")]
+    WriteInReadOnlyTransaction {
+        /// The DataSource's name.
+        datasource: String,
+        /// The statement's first word.
+        operation: String,
+    },
     /// The database could not be reached at start-up.
     #[error("DataSource `{datasource}` at {url} is unreachable: {reason}")]
     Unreachable {
@@ -338,6 +364,7 @@ impl DataError {
             DataError::Unreachable { .. }
             | DataError::PoolTimeout { .. }
             | DataError::PoolClosed { .. }
+            | DataError::NoReplica { .. }
             | DataError::ConnectionLost { .. } => ErrorCategory::Unavailable,
             DataError::OptimisticLock { .. } | DataError::UniqueViolation { .. } => {
                 ErrorCategory::Conflict
@@ -353,6 +380,8 @@ impl DataError {
             DataError::Transaction(t) => t.category(),
             DataError::DriverNotEnabled { .. }
             | DataError::InvalidUrl { .. }
+            | DataError::InvalidConfig { .. }
+            | DataError::WriteInReadOnlyTransaction { .. }
             | DataError::NoSuchDataSource { .. }
             | DataError::Mapping { .. }
             | DataError::IncorrectResultSize { .. }

@@ -868,7 +868,8 @@ impl<E: Entity> Repository<E> {
                     return Ok(Some(hit));
                 }
                 let ticket = cache.ticket(&id);
-                let found = self.load_by_id(id.clone()).await?;
+                // From the primary: a replica's lag must not end up in the cache.
+                let found = crate::datasource::on_primary(self.load_by_id(id.clone())).await?;
                 if fill && let Some(e) = found.as_ref().filter(|e| !e.__fw_deleted()) {
                     cache.put(id, e.clone(), ticket).await;
                 }
@@ -941,9 +942,10 @@ impl<E: Entity> Repository<E> {
         if missing.is_empty() {
             return Ok(out);
         }
-        let loaded = self
-            .load_all_by_id(missing.keys().cloned().collect())
-            .await?;
+        let loaded = crate::datasource::on_primary(
+            self.load_all_by_id(missing.keys().cloned().collect()),
+        )
+        .await?;
         for e in loaded {
             if fill && !e.__fw_deleted() {
                 let id = e.id();

@@ -11,7 +11,7 @@ use super::synchronization::{
     self, CompletionStatus, Synchronizations, TransactionSynchronization,
 };
 use super::{TransactionDefinition, TransactionManager, TxError};
-use crate::datasource::{Admitted, DataSource};
+use crate::datasource::{Admitted, DataSource, Target};
 use crate::driver::{BeginSpec, TxConn};
 use crate::error::DataError;
 
@@ -39,6 +39,10 @@ pub(crate) struct ActiveTransaction {
     /// The scopes running in this transaction, outermost (the owner's) first: what
     /// [`TransactionStatus`](super::TransactionStatus) reports for the innermost one.
     frames: Mutex<Vec<Arc<Frame>>>,
+    /// The pool it runs on: the primary, or a replica for a read-only transaction.
+    pub(crate) target: Target,
+    /// See [`mark_wrote`](Self::mark_wrote).
+    wrote: AtomicBool,
 }
 
 /// One transactional scope's view of its transaction.
@@ -77,7 +81,7 @@ impl ActiveTransaction {
             read_only: def.read_only,
             timeout: def.timeout,
         };
-        let (conn, admitted) = ds.begin_transaction(&spec, held).await?;
+        let (conn, admitted, target) = ds.begin_transaction(&spec, held).await?;
         Ok(ActiveTransaction {
             manager: manager.clone(),
             ds: ds.clone(),
@@ -92,7 +96,15 @@ impl ActiveTransaction {
             admitted: Mutex::new(admitted),
             pending_undo: Mutex::new(None),
             frames: Mutex::new(Vec::new()),
+            target,
+            wrote: AtomicBool::new(false),
         })
+    }
+
+    /// A statement that is not a plain read ran in this transaction (read-your-writes; only
+    /// tracked on a DataSource with replicas).
+    pub(crate) fn mark_wrote(&self) {
+        self.wrote.store(true, Ordering::Relaxed);
     }
 
     pub(crate) fn name(&self) -> &str {
@@ -350,6 +362,9 @@ impl ActiveTransaction {
         self.release_admission();
         match committed {
             Ok(()) => {
+                if self.wrote.load(Ordering::Relaxed) {
+                    self.ds.note_write();
+                }
                 synchronization::after_commit(&syncs).await;
                 synchronization::after_completion(&syncs, CompletionStatus::Committed).await;
                 Ok(())
