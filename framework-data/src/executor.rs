@@ -76,6 +76,7 @@ macro_rules! route {
                                 });
                             }
                             tracing::Span::current().record("db.replica", i + 1);
+                            ds.count_on(tx.target);
                         } else if !reads_only($text) {
                             tx.mark_wrote();
                         }
@@ -129,6 +130,7 @@ macro_rules! route {
                     match target {
                         Target::Replica(i) => {
                             tracing::Span::current().record("db.replica", i + 1);
+                            ds.count_on(target);
                         }
                         Target::Primary => {
                             if done.is_ok() && ds.has_replicas() && !reads_only($text) {

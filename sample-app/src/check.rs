@@ -75,13 +75,21 @@ impl fmt::Display for Invariants {
     }
 }
 
-/// Reads the invariants.
+/// Reads the invariants from one snapshot: a read-only repeatable-read transaction (on a
+/// replica, when the DataSource has them), so that concurrent transfers or replay cannot make
+/// two of its counts disagree.
 pub async fn invariants(ctx: &ApplicationContext<BankModule>) -> DataResult<Invariants> {
     let accounts: std::sync::Arc<dyn AccountRepository> = ctx.resolve();
     let transfers: std::sync::Arc<dyn TransferRepository> = ctx.resolve();
     let audit: std::sync::Arc<dyn AuditRepository> = ctx.resolve();
-    let all = accounts.find_all().await?;
-    Ok(Invariants {
+    let snapshot = TransactionDefinition::new()
+        .name("check")
+        .read_only(true)
+        .isolation(Isolation::RepeatableRead);
+    let tm = ctx.transaction_manager_default()?;
+    tm.execute(&snapshot, async {
+        let all = accounts.find_all().await?;
+        Ok(Invariants {
         accounts: all.len(),
         total_cents: all.iter().map(|a| i128::from(a.balance_cents)).sum(),
         opening_cents: all.iter().map(|a| i128::from(a.opening_cents)).sum(),
@@ -90,5 +98,7 @@ pub async fn invariants(ctx: &ApplicationContext<BankModule>) -> DataResult<Inva
         audit_lines: audit.count().await?,
         unaudited: transfers.count_unaudited().await?,
         unannounced: transfers.count_without_outbox_message().await?,
+        })
     })
+    .await
 }

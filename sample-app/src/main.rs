@@ -54,6 +54,10 @@ enum Command {
         /// Concurrent tasks.
         #[arg(long, default_value_t = 32)]
         concurrency: usize,
+        /// Reads after each transfer: a page of the run's accounts, listed by another client
+        /// (on a replica when `datasource.replicas` are configured).
+        #[arg(long, default_value_t = 0)]
+        reads: u64,
     },
     /// Check the invariants on the configured database.
     Check,
@@ -125,7 +129,16 @@ async fn main() -> ExitCode {
             accounts,
             transfers,
             concurrency,
-        } => simulate(accounts, transfers, concurrency).await,
+            reads,
+        } => {
+            simulate(simulate::Load {
+                accounts,
+                transfers,
+                concurrency,
+                reads,
+            })
+            .await
+        }
         Command::Check => check().await,
         Command::Migrate { args } => operator("migrate", args).await,
         Command::Info => operator("info", Vec::new()).await,
@@ -196,8 +209,8 @@ async fn serve() -> AppResult {
     Ok(true)
 }
 
-async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResult {
-    if accounts < 2 {
+async fn simulate(load: simulate::Load) -> AppResult {
+    if load.accounts < 2 {
         return Err("simulate needs at least two accounts".into());
     }
     // The configured pool, whatever the concurrency: every transfer holds a connection and
@@ -211,7 +224,7 @@ async fn simulate(accounts: u64, transfers: u64, concurrency: usize) -> AppResul
         .start()
         .await?;
     outbox::install(&ctx)?;
-    let ok = simulate::run(&ctx, accounts, transfers, concurrency).await?;
+    let ok = simulate::run(&ctx, load).await?;
     ctx.shutdown().await?;
     Ok(ok)
 }

@@ -6,6 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use starter_sqlite::framework_core::ApplicationContext;
+use starter_sqlite::framework_data::datasource::on_primary;
 use starter_sqlite::prelude::*;
 
 use crate::bank::{BankError, BankModule, TransferService};
@@ -30,24 +31,39 @@ fn random(state: &RandomState, k: u64) -> u64 {
     state.hash_one(k)
 }
 
+/// What a simulation runs.
+#[derive(Debug, Clone, Copy)]
+pub struct Load {
+    /// Accounts opened for the run.
+    pub accounts: u64,
+    /// Transfers attempted.
+    pub transfers: u64,
+    /// Concurrent tasks.
+    pub concurrency: usize,
+    /// Pages of the run's accounts read after each transfer.
+    pub reads: u64,
+}
+
 /// Runs the simulation; returns whether the invariants held.
-pub async fn run(
-    ctx: &ApplicationContext<BankModule>,
-    accounts: u64,
-    transfers: u64,
-    concurrency: usize,
-) -> Result<bool, DataError> {
+pub async fn run(ctx: &ApplicationContext<BankModule>, load: Load) -> Result<bool, DataError> {
+    let Load {
+        accounts,
+        transfers,
+        concurrency,
+        reads,
+    } = load;
     let repo: Arc<dyn AccountRepository> = ctx.resolve();
     let audit: Arc<dyn AuditRepository> = ctx.resolve();
     let service: Arc<dyn TransferService> = ctx.resolve();
     let run_id = uuid::Uuid::new_v4().simple().to_string()[..8].to_owned();
+    let owner = format!("sim-{run_id}");
     let seeded = repo
         .save_all(
             (0..accounts)
                 .map(|i| {
                     Account::open(
                         &format!("sim-{run_id}-{i}@bank.test"),
-                        &format!("sim-{run_id}"),
+                        &owner,
                         10_000,
                     )
                 })
@@ -57,7 +73,9 @@ pub async fn run(
     let ids: Arc<Vec<i64>> = Arc::new(seeded.iter().map(|a| a.id).collect());
     let tm = ctx.transaction_manager_default()?;
     let before = tm.stats().snapshot();
-    let audit_before = audit.count().await?;
+    let audit_before = on_primary(audit.count()).await?;
+    let ds = ctx.datasource_default()?;
+    let statements_before = (ds.statements_executed(), ds.statements_on_replicas());
     let outcomes = Arc::new(Outcomes::default());
     let bar = indicatif::ProgressBar::new(transfers);
     bar.set_style(
@@ -70,7 +88,9 @@ pub async fn run(
     let started = Instant::now();
     let mut workers = Vec::new();
     for _ in 0..concurrency.max(1) {
-        let (service, ids, outcomes, next, bar) = (
+        let (repo, owner, service, ids, outcomes, next, bar) = (
+            repo.clone(),
+            owner.clone(),
             service.clone(),
             ids.clone(),
             outcomes.clone(),
@@ -108,6 +128,20 @@ pub async fn run(
                     }
                 };
                 counter.fetch_add(1, Ordering::Relaxed);
+                // Another client's request (its own task): this one's writes pin its own
+                // reads to the primary for `read_your_writes`.
+                for r in 0..reads {
+                    let page = random(&state, k ^ r) % n.div_ceil(20).max(1);
+                    let (repo, owner) = (repo.clone(), owner.clone());
+                    let listed = tokio::spawn(async move {
+                        repo.find_by_owner(&owner, Pageable::of(page, 20)).await
+                    })
+                    .await;
+                    if !matches!(listed, Ok(Ok(_))) {
+                        tracing::warn!(?listed, "listing accounts failed");
+                        outcomes.other.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
                 bar.inc(1);
             }
         }));
@@ -118,7 +152,10 @@ pub async fn run(
     bar.finish_and_clear();
     let elapsed = started.elapsed();
     let after = tm.stats().snapshot();
-    let audit_added = audit.count().await? - audit_before;
+    // What the run left, read where it was written: a replica may not have replayed it all yet.
+    let audit_added = on_primary(audit.count()).await? - audit_before;
+    let statements = ds.statements_executed() - statements_before.0;
+    let on_replicas = ds.statements_on_replicas() - statements_before.1;
     let o = &outcomes;
     let load = |c: &AtomicU64| c.load(Ordering::Relaxed);
     println!(
@@ -137,7 +174,13 @@ pub async fn run(
         after.retries - before.retries,
         after.rolled_back - before.rolled_back
     );
-    let report = invariants(ctx).await?;
+    if ds.has_replicas() {
+        println!(
+            "statements: {statements}, {on_replicas} of them on replicas ({:.1} %)",
+            on_replicas as f64 * 100.0 / statements.max(1) as f64
+        );
+    }
+    let report = on_primary(invariants(ctx)).await?;
     println!("{report}");
     // Every attempt (committed or not) wrote at least one audit line.
     let audited = audit_added >= transfers;

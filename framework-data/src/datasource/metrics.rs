@@ -82,6 +82,9 @@ pub(crate) struct PoolMetrics {
     pub(crate) use_time: DurationHistogram,
     pub(crate) timeouts: AtomicU64,
     pub(crate) pending: AtomicU64,
+    /// Statements run on this pool (counted for replicas only: the primary's are the rest of
+    /// the DataSource's).
+    pub(crate) statements: AtomicU64,
     // Facade handles, registered once (an application recorder must be installed before the
     // context starts to receive them).
     wait_facade: metrics::Histogram,
@@ -108,6 +111,7 @@ impl PoolMetrics {
             use_time: DurationHistogram::default(),
             timeouts: AtomicU64::new(0),
             pending: AtomicU64::new(0),
+            statements: AtomicU64::new(0),
             wait_facade: metrics::histogram!("db.client.connection.wait_time", &labels()),
             use_facade: metrics::histogram!("db.client.connection.use_time", &labels()),
             timeouts_facade: metrics::counter!("db.client.connection.timeouts", &labels()),
@@ -278,6 +282,12 @@ impl MetricSource for DataSourcesMetrics {
             Some("seconds"),
             MetricKind::Gauge,
         );
+        let mut replica_statements = metric(
+            "db.client.replica.statements",
+            "Statements a replica ran",
+            None,
+            MetricKind::Counter,
+        );
         let mut usable = metric(
             "db.client.replica.usable",
             "Whether reads are routed to the replica (reachable, within max_replica_lag)",
@@ -316,6 +326,10 @@ impl MetricSource for DataSourcesMetrics {
                 if let Some(replica) = view.replica {
                     let seconds = replica.lag().map_or(-1.0, |l| l.as_secs_f64());
                     lag.samples.push(number(pool(), seconds));
+                    replica_statements.samples.push(number(
+                        pool(),
+                        m.statements.load(Ordering::Relaxed) as f64,
+                    ));
                     usable
                         .samples
                         .push(number(pool(), f64::from(u8::from(replica.is_usable()))));
@@ -340,7 +354,7 @@ impl MetricSource for DataSourcesMetrics {
             count, max, idle_min, pending, timeouts, wait, used, ops, statements,
         ]);
         if !lag.samples.is_empty() {
-            out.extend([lag, usable]);
+            out.extend([lag, usable, replica_statements]);
         }
     }
 }

@@ -450,6 +450,27 @@ impl DataSource {
         }
     }
 
+    /// Statements the replicas ran since start-up (the rest of
+    /// [`statements_executed`](Self::statements_executed) ran on the primary).
+    pub fn statements_on_replicas(&self) -> u64 {
+        self.replica_set().map_or(0, |r| {
+            r.nodes
+                .iter()
+                .map(|n| n.metrics.statements.load(Ordering::Relaxed))
+                .sum()
+        })
+    }
+
+    /// Counts a statement run on replica `target`.
+    #[inline]
+    pub(crate) fn count_on(&self, target: Target) {
+        if let Target::Replica(_) = target {
+            self.pool_metrics(target)
+                .statements
+                .fetch_add(1, Ordering::Relaxed);
+        }
+    }
+
     /// The replicas' masked URLs, whether each is usable now, and its last measured lag.
     ///
     /// ```no_run
