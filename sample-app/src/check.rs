@@ -90,14 +90,14 @@ pub async fn invariants(ctx: &ApplicationContext<BankModule>) -> DataResult<Inva
     tm.execute(&snapshot, async {
         let all = accounts.find_all().await?;
         Ok(Invariants {
-        accounts: all.len(),
-        total_cents: all.iter().map(|a| i128::from(a.balance_cents)).sum(),
-        opening_cents: all.iter().map(|a| i128::from(a.opening_cents)).sum(),
-        negative: accounts.count_by_balance_cents_less_than(0).await?,
-        transfers: transfers.count().await?,
-        audit_lines: audit.count().await?,
-        unaudited: transfers.count_unaudited().await?,
-        unannounced: transfers.count_without_outbox_message().await?,
+            accounts: all.len(),
+            total_cents: all.iter().map(|a| i128::from(a.balance_cents)).sum(),
+            opening_cents: all.iter().map(|a| i128::from(a.opening_cents)).sum(),
+            negative: accounts.count_by_balance_cents_less_than(0).await?,
+            transfers: transfers.count().await?,
+            audit_lines: audit.count().await?,
+            unaudited: transfers.count_unaudited().await?,
+            unannounced: transfers.count_without_outbox_message().await?,
         })
     })
     .await

@@ -60,13 +60,7 @@ pub async fn run(ctx: &ApplicationContext<BankModule>, load: Load) -> Result<boo
     let seeded = repo
         .save_all(
             (0..accounts)
-                .map(|i| {
-                    Account::open(
-                        &format!("sim-{run_id}-{i}@bank.test"),
-                        &owner,
-                        10_000,
-                    )
-                })
+                .map(|i| Account::open(&format!("sim-{run_id}-{i}@bank.test"), &owner, 10_000))
                 .collect(),
         )
         .await?;

@@ -320,6 +320,75 @@ async fn replica_ready(url: &str) -> Result<(), String> {
     }
 }
 
+/// A TCP proxy on loopback in front of a server, that a test takes down (its listener and every
+/// connection through it closed) and brings back on the same port: a server going away and
+/// coming back, without touching the server.
+pub struct TcpProxy {
+    port: u16,
+    target: std::net::SocketAddr,
+    tasks: std::sync::Arc<std::sync::Mutex<Vec<tokio::task::AbortHandle>>>,
+}
+
+impl TcpProxy {
+    /// A proxy to `target` on a free port.
+    pub async fn start(target: std::net::SocketAddr) -> std::io::Result<TcpProxy> {
+        let mut proxy = TcpProxy {
+            port: 0,
+            target,
+            tasks: Default::default(),
+        };
+        proxy.port = proxy.listen(0)?;
+        Ok(proxy)
+    }
+
+    /// Its port.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    fn tasks(&self) -> std::sync::MutexGuard<'_, Vec<tokio::task::AbortHandle>> {
+        self.tasks
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn listen(&self, port: u16) -> std::io::Result<u16> {
+        let socket = tokio::net::TcpSocket::new_v4()?;
+        socket.set_reuseaddr(true)?;
+        socket.bind(([127, 0, 0, 1], port).into())?;
+        let listener = socket.listen(64)?;
+        let bound = listener.local_addr()?.port();
+        let (tasks, target) = (self.tasks.clone(), self.target);
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                let conn = tokio::spawn(async move {
+                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                tasks
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push(conn.abort_handle());
+            }
+        });
+        self.tasks().push(accept.abort_handle());
+        Ok(bound)
+    }
+
+    /// Closes the listener and every connection.
+    pub fn down(&self) {
+        for task in self.tasks().drain(..) {
+            task.abort();
+        }
+    }
+
+    /// Listens again on the same port.
+    pub async fn up(&self) -> std::io::Result<()> {
+        self.listen(self.port).map(|_| ())
+    }
+}
+
 /// Declares one test per database for a body that takes a [`TestDatabase`].
 #[macro_export]
 macro_rules! db_test {

@@ -7,7 +7,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use framework_data::prelude::*;
@@ -375,52 +374,6 @@ async fn caches_fill_from_the_primary(
     ctx.shutdown().await.unwrap();
 }
 
-/// A TCP proxy in front of the replica that can be taken down (listener and every
-/// connection closed) and brought back on the same port.
-struct Proxy {
-    port: u16,
-    target: std::net::SocketAddr,
-    tasks: Arc<Mutex<Vec<tokio::task::AbortHandle>>>,
-}
-
-impl Proxy {
-    async fn start(target: std::net::SocketAddr) -> Proxy {
-        let proxy = Proxy {
-            port: 0,
-            target,
-            tasks: Arc::default(),
-        };
-        proxy.up(0).await
-    }
-
-    async fn up(mut self, port: u16) -> Proxy {
-        let socket = tokio::net::TcpSocket::new_v4().unwrap();
-        socket.set_reuseaddr(true).unwrap();
-        socket.bind(([127, 0, 0, 1], port).into()).unwrap();
-        let listener = socket.listen(64).unwrap();
-        self.port = listener.local_addr().unwrap().port();
-        let (tasks, target) = (self.tasks.clone(), self.target);
-        let accept = tokio::spawn(async move {
-            while let Ok((mut inbound, _)) = listener.accept().await {
-                let conn = tokio::spawn(async move {
-                    if let Ok(mut outbound) = tokio::net::TcpStream::connect(target).await {
-                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
-                    }
-                });
-                tasks.lock().unwrap().push(conn.abort_handle());
-            }
-        });
-        self.tasks.lock().unwrap().push(accept.abort_handle());
-        self
-    }
-
-    fn down(&self) {
-        for task in self.tasks.lock().unwrap().drain(..) {
-            task.abort();
-        }
-    }
-}
-
 async fn replica_down_and_back(db: &TestDatabase, replica: &str) {
     let target: std::net::SocketAddr = {
         let authority = replica
@@ -436,8 +389,11 @@ async fn replica_down_and_back(db: &TestDatabase, replica: &str) {
             .next()
             .unwrap()
     };
-    let proxy = Proxy::start(target).await;
-    let through = replica.replace(&format!(":{}", target.port()), &format!(":{}", proxy.port));
+    let proxy = tests::TcpProxy::start(target).await.unwrap();
+    let through = replica.replace(
+        &format!(":{}", target.port()),
+        &format!(":{}", proxy.port()),
+    );
     for fallback in ["primary", "fail"] {
         let ctx = db
             .context()
@@ -473,13 +429,7 @@ async fn replica_down_and_back(db: &TestDatabase, replica: &str) {
         }
         assert!(!ds.replica_states()[0].1);
         // Back on the same port: the monitor finds it and reads return to it.
-        let back = Proxy {
-            port: 0,
-            target: proxy.target,
-            tasks: proxy.tasks.clone(),
-        }
-        .up(proxy.port)
-        .await;
+        proxy.up().await.unwrap();
         assert!(
             eventually(Duration::from_secs(10), || ds.replica_states()[0].1).await,
             "the replica is used again once it answers: {:?}",
@@ -488,7 +438,6 @@ async fn replica_down_and_back(db: &TestDatabase, replica: &str) {
         assert!(on_standby(&ds).await);
         assert!(repo.find_by_id(1).await.unwrap().is_some());
         ctx.shutdown().await.unwrap();
-        drop(back);
     }
     proxy.down();
 }

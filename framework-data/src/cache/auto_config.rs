@@ -32,10 +32,15 @@ impl AutoConfiguration for CacheAutoConfiguration {
             let config: CacheConfig = ctx.config().section_or_default("cache")?;
             let manager = Arc::new(CacheManager::new(config));
             if let Some(all) = ctx.beans().get::<DataSources>() {
+                manager.start_broadcast(&all).await?;
                 for ds in all.iter() {
                     ds.attach_cache(manager.clone());
                 }
             }
+            let stopping = manager.clone();
+            ctx.on_shutdown("cache invalidation", move || async move {
+                stopping.stop_broadcast();
+            });
             ctx.beans()
                 .get_or_insert_default::<MetricsRegistry>()
                 .register(manager.clone());

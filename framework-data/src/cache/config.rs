@@ -39,6 +39,8 @@ pub struct CacheConfig {
     pub default: RegionSettings,
     /// Per-region overrides.
     pub regions: BTreeMap<String, RegionSettings>,
+    /// Cluster-wide invalidation (see [`InvalidationConfig`]).
+    pub invalidation: super::InvalidationConfig,
 }
 
 /// A region's effective settings.

@@ -23,21 +23,24 @@
 //! The store is moka's synchronous cache: nothing here waits on I/O, and a hit takes a fifth
 //! fewer instructions than through its future cache (no shared housekeeping future per read).
 
+use std::collections::HashMap;
 use std::hash::BuildHasher;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
 
 use moka::ops::compute::Op;
 use moka::sync::Cache;
 
 use super::EffectiveSettings;
+use super::broadcast::{Address, Broadcaster, Event};
 use super::stats::RegionStats;
 
 const STRIPES: usize = 256;
 
-/// What a cache is keyed by: an entity's id.
-pub trait CacheKey: Clone + Eq + std::hash::Hash + Send + Sync + 'static {}
-impl<T: Clone + Eq + std::hash::Hash + Send + Sync + 'static> CacheKey for T {}
+/// What a cache is keyed by: an entity's id (its `Debug` text names it in the invalidation
+/// messages other instances receive).
+pub trait CacheKey: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static {}
+impl<T: Clone + Eq + std::hash::Hash + std::fmt::Debug + Send + Sync + 'static> CacheKey for T {}
 
 /// What a cache holds: an entity, or an association's children.
 pub trait CacheValue: Clone + Send + Sync + 'static {}
@@ -59,6 +62,16 @@ pub struct KeyedCache<K: CacheKey, V: CacheValue> {
     hasher: Hasher,
     pub(crate) stats: Arc<RegionStats>,
     fill_hook: Arc<std::sync::RwLock<Option<super::FillHook>>>,
+    /// With cluster-wide invalidation: where this cache's writes are announced, and its keys by
+    /// their `Debug` text (what a message names).
+    peer: Option<Peer<K>>,
+}
+
+/// A cache's part in cluster-wide invalidation (see `broadcast`).
+struct Peer<K> {
+    link: Arc<Broadcaster>,
+    address: Address,
+    keys: Arc<Mutex<HashMap<String, K, Hasher>>>,
 }
 
 /// What a loader must show to put: the generation and epoch seen before its SELECT.
@@ -73,6 +86,7 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
         settings: EffectiveSettings,
         stats: Arc<RegionStats>,
         fill_hook: Arc<std::sync::RwLock<Option<super::FillHook>>>,
+        broadcast: Option<(Arc<Broadcaster>, Address)>,
     ) -> Self {
         let mut builder = Cache::builder().max_capacity(settings.max_capacity);
         if let Some(ttl) = settings.ttl {
@@ -82,10 +96,23 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
             builder = builder.time_to_idle(tti);
         }
         let listener_stats = stats.clone();
+        let peer = broadcast.map(|(link, address)| Peer {
+            link,
+            address,
+            keys: Arc::new(Mutex::new(HashMap::default())),
+        });
+        let keys = peer.as_ref().map(|p| p.keys.clone());
         let cache = builder
-            .eviction_listener(move |_k, _v, cause| {
+            .eviction_listener(move |k: Arc<K>, _v, cause| {
                 if cause.was_evicted() {
                     listener_stats.evicted();
+                }
+                if let Some(keys) = &keys
+                    && cause != moka::notification::RemovalCause::Replaced
+                {
+                    keys.lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .remove(&format!("{k:?}"));
                 }
             })
             .build_with_hasher(Hasher::default());
@@ -98,6 +125,7 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
             hasher: Default::default(),
             stats,
             fill_hook,
+            peer,
         }
     }
 
@@ -108,6 +136,13 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
     /// The cached entity, counting a hit or a miss. An entry loaded before the last whole-type
     /// write is a miss.
     pub async fn get(&self, id: &K) -> Option<V> {
+        // Without the invalidation link, another instance's write could go unnoticed.
+        if let Some(peer) = &self.peer
+            && !peer.link.is_up()
+        {
+            self.stats.miss();
+            return None;
+        }
         match self.cache.get(id) {
             Some((entity, epoch)) if epoch == self.epoch.load(Ordering::Acquire) => {
                 self.stats.hit();
@@ -155,11 +190,20 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
                 Op::Nop
             }
         });
-        let put = matches!(
-            result,
-            moka::ops::compute::CompResult::Inserted(_)
-                | moka::ops::compute::CompResult::ReplacedWith(_)
-        );
+        let put = match result {
+            moka::ops::compute::CompResult::Inserted(entry)
+            | moka::ops::compute::CompResult::ReplacedWith(entry) => {
+                if let Some(peer) = &self.peer {
+                    let key = entry.key().clone();
+                    peer.keys
+                        .lock()
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .insert(format!("{key:?}"), key);
+                }
+                true
+            }
+            _ => false,
+        };
         if put {
             self.stats.put();
         }
@@ -184,9 +228,14 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
         for id in &ids {
             self.remove(id);
         }
+        let announced = self
+            .peer
+            .as_ref()
+            .map(|_| ids.iter().map(|id| format!("{id:?}")).collect());
         WriteGuard {
             cache: self.clone(),
             stripes: Some(stripes),
+            announced,
         }
     }
 
@@ -199,6 +248,7 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
         WriteGuard {
             cache: self.clone(),
             stripes: None,
+            announced: None,
         }
     }
 
@@ -211,6 +261,31 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
     pub fn evict_all(&self) {
         self.epoch.fetch_add(1, Ordering::AcqRel);
         self.cache.invalidate_all();
+        if let Some(peer) = &self.peer {
+            peer.keys
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .clear();
+        }
+    }
+
+    /// Another instance committed a write of the entries its message names (by `Debug` text):
+    /// they are removed, and no load that began before now may put (every stripe's generation
+    /// moves, since a key not cached here has no known stripe).
+    pub(crate) fn evict_announced(&self, ids: &[String]) {
+        for generation in &self.generations {
+            generation.fetch_add(1, Ordering::AcqRel);
+        }
+        let Some(peer) = &self.peer else {
+            return;
+        };
+        let found: Vec<K> = {
+            let keys = peer.keys.lock().unwrap_or_else(PoisonError::into_inner);
+            ids.iter().filter_map(|id| keys.get(id).cloned()).collect()
+        };
+        for id in &found {
+            self.remove(id);
+        }
     }
 
     /// Entries now (approximate, as moka counts them).
@@ -224,6 +299,8 @@ impl<K: CacheKey, V: CacheValue> KeyedCache<K, V> {
 pub struct WriteGuard<K: CacheKey, V: CacheValue> {
     cache: Arc<KeyedCache<K, V>>,
     stripes: Option<Vec<usize>>,
+    /// The written ids' `Debug` texts, announced to other instances when the write ends.
+    announced: Option<Vec<String>>,
 }
 
 impl<K: CacheKey, V: CacheValue> Drop for WriteGuard<K, V> {
@@ -241,6 +318,13 @@ impl<K: CacheKey, V: CacheValue> Drop for WriteGuard<K, V> {
                 c.epoch.fetch_add(1, Ordering::AcqRel);
                 c.pending_all.fetch_sub(1, Ordering::AcqRel);
                 c.cache.invalidate_all();
+            }
+        }
+        // After the commit (or rollback: an extra eviction elsewhere costs only a reload).
+        if let Some(peer) = &c.peer {
+            match self.announced.take() {
+                Some(ids) => peer.link.announce(Event::Evict(peer.address.clone(), ids)),
+                None => peer.link.announce(Event::EvictAll(peer.address.clone())),
             }
         }
     }

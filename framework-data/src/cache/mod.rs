@@ -20,6 +20,7 @@
 //! `ctx.cache().evict_region("name")` after it.
 
 mod auto_config;
+mod broadcast;
 mod collection;
 mod config;
 mod keyed;
@@ -35,6 +36,8 @@ use framework_core::management::{Metric, MetricKind, MetricSource, MetricValue, 
 use shaku::Module;
 
 pub use auto_config::CacheAutoConfiguration;
+pub use broadcast::InvalidationConfig;
+use broadcast::{Broadcaster, Event};
 #[doc(hidden)]
 pub use collection::{CACHED_COLLECTIONS, CachedCollection, begin_collection_write};
 pub(crate) use collection::over as collections_over;
@@ -65,6 +68,8 @@ pub struct CacheManager {
     tables: query::TableStamps,
     regions: RwLock<HashMap<String, Arc<Region>>>,
     fill_hook: Arc<RwLock<Option<FillHook>>>,
+    /// Cluster-wide invalidation, when `[cache.invalidation] broadcast` is set.
+    broadcast: std::sync::OnceLock<Arc<Broadcaster>>,
 }
 
 impl DataSource {
@@ -87,7 +92,109 @@ impl CacheManager {
             tables: query::TableStamps::default(),
             regions: RwLock::new(HashMap::new()),
             fill_hook: Arc::new(RwLock::new(None)),
+            broadcast: std::sync::OnceLock::new(),
         }
+    }
+
+    /// Starts cluster-wide invalidation (`[cache.invalidation]`) before any region is used.
+    pub(crate) async fn start_broadcast(
+        self: &Arc<Self>,
+        datasources: &crate::datasource::DataSources,
+    ) -> crate::DataResult<()> {
+        if self.config.invalidation.broadcast.is_none() {
+            return Ok(());
+        }
+        let link =
+            Broadcaster::start(&self.config.invalidation, datasources, Arc::downgrade(self))
+                .await?;
+        let _ = self.broadcast.set(link);
+        Ok(())
+    }
+
+    /// Stops cluster-wide invalidation (at shutdown).
+    pub(crate) fn stop_broadcast(&self) {
+        if let Some(link) = self.broadcast.get() {
+            link.stop();
+        }
+    }
+
+    /// With cluster-wide invalidation (`[cache.invalidation]`), whether this instance is
+    /// listening to the others now (while it is not, the caches answer nothing); `None`
+    /// without it.
+    ///
+    /// ```no_run
+    /// # fn demo(ctx: &framework_data::prelude::ApplicationContext) {
+    /// use framework_data::cache::CacheContextExt;
+    /// if ctx.cache().invalidation_listening() == Some(false) {
+    ///     eprintln!("cache invalidation is reconnecting; reads go to the database meanwhile");
+    /// }
+    /// # }
+    /// ```
+    pub fn invalidation_listening(&self) -> Option<bool> {
+        self.broadcast.get().map(|l| l.is_up())
+    }
+
+    /// Whether the caches may answer: always, except with cluster-wide invalidation whose
+    /// listening connection is down.
+    pub(crate) fn answers(&self) -> bool {
+        self.broadcast.get().is_none_or(|l| l.is_up())
+    }
+
+    fn announce(&self, event: Event) {
+        if let Some(link) = self.broadcast.get() {
+            link.announce(event);
+        }
+    }
+
+    /// Another instance's write of entries (`ids`) or of a whole cache (`None`).
+    pub(crate) fn apply_announced(
+        &self,
+        region: &str,
+        value: &str,
+        association: &str,
+        datasource: usize,
+        ids: Option<&[String]>,
+    ) {
+        let found = self
+            .regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(region)
+            .cloned();
+        if let Some(r) = found {
+            r.apply(value, association, datasource, ids);
+        }
+    }
+
+    /// Another instance's write of `table` (the query cache).
+    pub(crate) fn apply_table(&self, datasource: usize, table: &str) {
+        self.tables.apply_announced(datasource, table);
+    }
+
+    /// Empties region `name` here only (another instance emptied it).
+    pub(crate) fn evict_region_here(&self, name: &str) {
+        if let Some(r) = self
+            .regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .get(name)
+        {
+            r.evict_all();
+        }
+    }
+
+    /// Empties every cache and outdates every query result: what was announced while the
+    /// listening connection was down is unknown.
+    pub(crate) fn clear_for_broadcast(&self) {
+        for r in self
+            .regions
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+        {
+            r.evict_all();
+        }
+        self.tables.outdate_all();
     }
 
     /// The region `name`.
@@ -109,6 +216,7 @@ impl CacheManager {
                     name,
                     self.config.settings(name),
                     self.fill_hook.clone(),
+                    self.broadcast.get().cloned(),
                 ))
             })
             .clone()
@@ -120,34 +228,41 @@ impl CacheManager {
         self.region(region).entity_cache::<E>(ds.identity())
     }
 
-    /// Removes one entity from the cache (of every DataSource).
+    /// Removes one entity from the cache (with cluster-wide invalidation, in every instance).
     pub async fn evict<E: Entity>(&self, ds: &DataSource, id: &E::Id) {
         if let Some(c) = self.entity_cache::<E>(ds) {
             c.evict(id).await;
+            if let Some(region) = E::metadata().cache_region {
+                self.announce(Event::Evict(
+                    broadcast::Address {
+                        region: region.into(),
+                        value: std::any::type_name::<E>(),
+                        association: "",
+                        datasource: ds.identity(),
+                    },
+                    vec![format!("{id:?}")],
+                ));
+            }
         }
     }
 
-    /// Empties the region `name`.
+    /// Empties the region `name` (with cluster-wide invalidation, in every instance).
     pub fn evict_region(&self, name: &str) {
-        if let Some(r) = self
-            .regions
-            .read()
-            .unwrap_or_else(|e| e.into_inner())
-            .get(name)
-        {
-            r.evict_all();
-        }
+        self.evict_region_here(name);
+        self.announce(Event::Region(name.to_owned()));
     }
 
-    /// Empties every region.
+    /// Empties every region (with cluster-wide invalidation, in every instance).
     pub fn clear(&self) {
-        for r in self
+        let names: Vec<String> = self
             .regions
             .read()
             .unwrap_or_else(|e| e.into_inner())
-            .values()
-        {
-            r.evict_all();
+            .keys()
+            .cloned()
+            .collect();
+        for name in names {
+            self.evict_region(&name);
         }
     }
 

@@ -73,8 +73,14 @@ impl TableStamps {
             .clone()
     }
 
-    /// Marks a write of `table` on `datasource`; it ends when the returned guard drops.
-    pub(crate) fn begin_write(&self, datasource: usize, table: &'static str) -> TableWrite {
+    /// Marks a write of `table` on `datasource`; it ends when the returned guard drops (and
+    /// is then announced through `link`, with cluster-wide invalidation).
+    pub(crate) fn begin_write(
+        &self,
+        datasource: usize,
+        table: &'static str,
+        link: Option<Arc<super::broadcast::Broadcaster>>,
+    ) -> TableWrite {
         let stamp = self.stamp(datasource, table);
         stamp.writing.fetch_add(1, Ordering::AcqRel);
         stamp.version.fetch_add(1, Ordering::AcqRel);
@@ -82,6 +88,26 @@ impl TableStamps {
         TableWrite {
             stamp,
             changes: self.changes.clone(),
+            announce: link.map(|l| (l, datasource, table)),
+        }
+    }
+
+    /// Another instance committed a write of `table`: results that read it are outdated, and
+    /// so is any computation running now.
+    pub(crate) fn apply_announced(&self, datasource: usize, table: &str) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        for ((d, t), stamp) in self.tables.read().unwrap_or_else(|e| e.into_inner()).iter() {
+            if *d == datasource && *t == table {
+                stamp.version.fetch_add(1, Ordering::AcqRel);
+            }
+        }
+    }
+
+    /// Outdates every result.
+    pub(crate) fn outdate_all(&self) {
+        self.changes.fetch_add(1, Ordering::AcqRel);
+        for stamp in self.tables.read().unwrap_or_else(|e| e.into_inner()).values() {
+            stamp.version.fetch_add(1, Ordering::AcqRel);
         }
     }
 }
@@ -91,6 +117,7 @@ impl TableStamps {
 pub(crate) struct TableWrite {
     stamp: Arc<TableStamp>,
     changes: Arc<AtomicU64>,
+    announce: Option<(Arc<super::broadcast::Broadcaster>, usize, &'static str)>,
 }
 
 impl Drop for TableWrite {
@@ -98,6 +125,9 @@ impl Drop for TableWrite {
         self.stamp.version.fetch_add(1, Ordering::AcqRel);
         self.changes.fetch_add(1, Ordering::AcqRel);
         self.stamp.writing.fetch_sub(1, Ordering::AcqRel);
+        if let Some((link, datasource, table)) = self.announce.take() {
+            link.announce(super::broadcast::Event::Table(datasource, table));
+        }
     }
 }
 
@@ -136,7 +166,8 @@ impl super::CacheManager {
     {
         let Some(cache) = self
             .region(region)
-            .cache::<String, QueryEntry>("__query", datasource)
+            .cache::<String, QueryEntry>(super::region::QUERY_CACHE, datasource)
+            .filter(|_| self.answers())
         else {
             return compute.await;
         };
@@ -190,6 +221,7 @@ impl super::CacheManager {
 
     /// Marks a write of `table` on `datasource` (see the module docs).
     pub(crate) fn begin_table_write(&self, datasource: usize, table: &'static str) -> TableWrite {
-        self.tables.begin_write(datasource, table)
+        self.tables
+            .begin_write(datasource, table, self.broadcast.get().cloned())
     }
 }

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
 use super::EffectiveSettings;
+use super::broadcast::{Address, Broadcaster};
 use super::stats::{RegionSnapshot, RegionStats};
 use super::keyed::{CacheKey, CacheValue, KeyedCache};
 use super::EntityCache;
@@ -13,6 +14,8 @@ use crate::entity::Entity;
 /// Type-erased access to a cache, for region-wide operations.
 trait AnyCache: Send + Sync {
     fn evict_all(&self);
+    fn evict_announced(&self, ids: &[String]);
+    fn value_type(&self) -> &'static str;
     fn entry_count(&self) -> u64;
     fn as_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
@@ -20,6 +23,12 @@ trait AnyCache: Send + Sync {
 impl<K: CacheKey, V: CacheValue> AnyCache for KeyedCache<K, V> {
     fn evict_all(&self) {
         KeyedCache::evict_all(self);
+    }
+    fn evict_announced(&self, ids: &[String]) {
+        KeyedCache::evict_announced(self, ids);
+    }
+    fn value_type(&self) -> &'static str {
+        std::any::type_name::<V>()
     }
     fn entry_count(&self) -> u64 {
         KeyedCache::entry_count(self)
@@ -29,6 +38,9 @@ impl<K: CacheKey, V: CacheValue> AnyCache for KeyedCache<K, V> {
     }
 }
 
+/// The name of the query cache's cache in a region.
+pub(crate) const QUERY_CACHE: &str = "__query";
+
 /// Which cache of a region: its value type, its association's name ("" for an entity's) and
 /// its DataSource's identity.
 type CacheId = (TypeId, &'static str, usize);
@@ -36,6 +48,7 @@ type CacheId = (TypeId, &'static str, usize);
 /// One region.
 pub struct Region {
     fill_hook: Arc<RwLock<Option<super::FillHook>>>,
+    broadcast: Option<Arc<Broadcaster>>,
     name: String,
     settings: EffectiveSettings,
     stats: Arc<RegionStats>,
@@ -48,9 +61,11 @@ impl Region {
         name: &str,
         settings: EffectiveSettings,
         fill_hook: Arc<RwLock<Option<super::FillHook>>>,
+        broadcast: Option<Arc<Broadcaster>>,
     ) -> Self {
         Region {
             fill_hook,
+            broadcast,
             name: name.to_owned(),
             settings,
             stats: Arc::new(RegionStats::new(name)),
@@ -98,15 +113,50 @@ impl Region {
                 .unwrap_or_else(|e| e.into_inner())
                 .entry(key)
                 .or_insert_with(|| {
+                    // The query cache's keys are this process's statements: other instances
+                    // hear of its tables instead.
+                    let peer = self.broadcast.clone().filter(|_| name != QUERY_CACHE).map(|link| {
+                        let address = Address {
+                            region: self.name.as_str().into(),
+                            value: std::any::type_name::<V>(),
+                            association: name,
+                            datasource,
+                        };
+                        (link, address)
+                    });
                     Arc::new(KeyedCache::<K, V>::new(
                         self.settings,
                         self.stats.clone(),
                         self.fill_hook.clone(),
+                        peer,
                     ))
                 })
                 .clone(),
         };
         any.as_any().downcast::<KeyedCache<K, V>>().ok()
+    }
+
+    /// Applies another instance's announcement to the cache it names by value type,
+    /// association and DataSource (`ids`: those entries; `None`: all of them).
+    pub(crate) fn apply(
+        &self,
+        value: &str,
+        association: &str,
+        datasource: usize,
+        ids: Option<&[String]>,
+    ) {
+        let caches = self.caches.read().unwrap_or_else(|e| e.into_inner());
+        for ((_, own_association, own_datasource), cache) in caches.iter() {
+            if *own_association == association
+                && *own_datasource == datasource
+                && cache.value_type() == value
+            {
+                match ids {
+                    Some(ids) => cache.evict_announced(ids),
+                    None => cache.evict_all(),
+                }
+            }
+        }
     }
 
     /// Removes every entry of every entity type.
