@@ -296,16 +296,26 @@ async fn while_the_listener_is_down_the_cache_answers_nothing_and_misses_no_writ
             .await,
             "A notices its lost link"
         );
-        set(&rb, 1, 2).await; // announced to nobody in A
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        // Down: every read of A goes to the database.
+        // Down: every read of A goes to the database (what it loads is still kept).
         let before = ds.statements_executed();
-        assert_eq!(value_of(&ra, 1).await, Some(2));
-        assert!(
-            ds.statements_executed() > before,
+        assert_eq!(value_of(&ra, 1).await, Some(1));
+        assert_eq!(value_of(&ra, 1).await, Some(1));
+        assert_eq!(
+            ds.statements_executed(),
+            before + 2,
             "no hit while not listening"
         );
-        // Back: A starts empty, then caches again.
+        // B's write is announced to nobody in A.
+        set(&rb, 1, 2).await;
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(
+            value_of(&ra, 1).await,
+            Some(2),
+            "not the entry kept while down"
+        );
+        // B writes again, unheard; A does not read before it listens again.
+        set(&rb, 1, 5).await;
+        // Back: A starts empty (the entry it kept while down is gone), then caches again.
         proxy.up().await.unwrap();
         assert!(
             eventually(Duration::from_secs(10), || a
@@ -315,12 +325,12 @@ async fn while_the_listener_is_down_the_cache_answers_nothing_and_misses_no_writ
             .await,
             "A listens again"
         );
-        assert_eq!(value_of(&ra, 1).await, Some(2));
+        assert_eq!(value_of(&ra, 1).await, Some(5));
         let before = ds.statements_executed();
-        assert_eq!(value_of(&ra, 1).await, Some(2));
+        assert_eq!(value_of(&ra, 1).await, Some(5));
         assert_eq!(ds.statements_executed(), before, "a hit again");
-        set(&rb, 1, 3).await;
-        until_fresh(&ra, 1, 3).await;
+        set(&rb, 1, 6).await;
+        until_fresh(&ra, 1, 6).await;
         proxy.down();
         a.shutdown().await.unwrap();
         b.shutdown().await.unwrap();

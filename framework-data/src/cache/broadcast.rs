@@ -394,6 +394,9 @@ async fn listen(
     loop {
         let connected = async {
             let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
+            // A lost connection is reported at once; this task reconnects (and empties the
+            // caches) itself instead of the listener retrying inside `try_recv`.
+            listener.eager_reconnect(false);
             listener.listen(&channel).await?;
             Ok::<_, sqlx::Error>(listener)
         }
