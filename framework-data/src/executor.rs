@@ -9,6 +9,7 @@ use tracing::Instrument;
 use crate::datasource::{DataSource, ExecResult, Operation, Target, operation_word, reads_only, writes};
 use crate::driver::{ArgsKind, ConnKind, Driver, TxConn, dispatch};
 use crate::error::{DataError, DataResult};
+use sqlx_core::transaction::TransactionManager;
 use crate::sql::Sql;
 use crate::value::{Args, Row};
 
@@ -26,6 +27,29 @@ macro_rules! route {
                 let done: Result<$ok, sqlx::Error> = dispatch!(
                     (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
                         let done = match pc.raw() {
+                            // `statement_cache = false` on PostgreSQL: a transaction of its
+                            // own, so that a transaction pooler keeps the server connection
+                            // from the unnamed statement's Parse to its Execute.
+                            Ok(raw) if $ds.wraps_statements() => {
+                                type Tm = <$db as sqlx::Database>::TransactionManager;
+                                match <Tm as TransactionManager>::begin(&mut *raw, None).await {
+                                    Ok(()) => {
+                                        let done = {
+                                            let $c = &mut *raw;
+                                            $body
+                                        };
+                                        let ended = match &done {
+                                            Ok(_) => <Tm as TransactionManager>::commit(&mut *raw).await,
+                                            Err(_) => <Tm as TransactionManager>::rollback(&mut *raw).await,
+                                        };
+                                        match (done, ended) {
+                                            (Ok(v), Ok(())) => Ok(v),
+                                            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
+                                        }
+                                    }
+                                    Err(e) => Err(e),
+                                }
+                            }
                             Ok($c) => $body,
                             Err(e) => Err(e),
                         };
@@ -164,6 +188,7 @@ impl DataSource {
         args: Args,
     ) -> DataResult<Option<Row>> {
         route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
+            .persistent(self.statement_cache())
             .fetch_optional(c)
             .await
             .map(|r| r.map(<DB as Driver>::row)))
@@ -178,6 +203,7 @@ impl DataSource {
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
         route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
+            .persistent(self.statement_cache())
             .fetch_all(c)
             .await
             .map(|rows| rows.into_iter().map(<DB as Driver>::row).collect()))
@@ -202,6 +228,7 @@ impl DataSource {
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
         route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
+            .persistent(self.statement_cache())
             .execute(c)
             .await
             .map(<DB as Driver>::exec_result))
@@ -257,7 +284,7 @@ impl DataSource {
                     dispatch!(
                         (&mut *conn, args.0) => (TxConn(t), ArgsKind(a)), DB => {
                             match t.raw() {
-                                Ok(c) => pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(c), on_error),
+                                Ok(c) => pump!(DB; sqlx::query_with(sql.to_driver(), a).persistent(ds.statement_cache()).fetch(c), on_error),
                                 Err(e) => {
                                     let _ = tx_rows.send(Err(on_error(e))).await;
                                 }
@@ -288,10 +315,32 @@ impl DataSource {
                         (conn.0, args.0) => (ConnKind(mut pc), ArgsKind(a)), DB => {
                             let mut lost = false;
                             match pc.raw() {
-                                Ok(c) => pump!(DB; sqlx::query_with(sql.to_driver(), a).fetch(c), |e: sqlx::Error| {
-                                    lost |= crate::driver::connection_lost(&e).is_some();
-                                    on_error(e)
-                                }),
+                                Ok(raw) => {
+                                    // See `route!`: a transaction of its own for a pooler.
+                                    type Tm = <DB as sqlx::Database>::TransactionManager;
+                                    let wrap = ds.wraps_statements();
+                                    let begun = match wrap {
+                                        true => <Tm as TransactionManager>::begin(&mut *raw, None).await,
+                                        false => Ok(()),
+                                    };
+                                    match begun {
+                                        Ok(()) => {
+                                            let c = &mut *raw;
+                                            pump!(DB; sqlx::query_with(sql.to_driver(), a).persistent(ds.statement_cache()).fetch(c), |e: sqlx::Error| {
+                                                lost |= crate::driver::connection_lost(&e).is_some();
+                                                on_error(e)
+                                            });
+                                            // Only reads stream: a rollback ends it as well.
+                                            if wrap && !lost {
+                                                let _ = <Tm as TransactionManager>::rollback(&mut *raw).await;
+                                            }
+                                        }
+                                        Err(e) => {
+                                            lost |= crate::driver::connection_lost(&e).is_some();
+                                            let _ = tx_rows.send(Err(on_error(e))).await;
+                                        }
+                                    }
+                                }
                                 Err(e) => {
                                     let _ = tx_rows.send(Err(on_error(e))).await;
                                 }

@@ -295,6 +295,49 @@ where
     .await
 }
 
+/// Default PgBouncer in front of the default PostgreSQL server, in transaction pooling mode
+/// (`TEST_PGBOUNCER_URL`; `.ci/pgbouncer.sh` starts one).
+pub const DEFAULT_PGBOUNCER_URL: &str = "postgres://postgres@127.0.0.1:6433/test";
+
+/// Runs `body` on a fresh PostgreSQL database with the URL of the same database through
+/// PgBouncer. Without PgBouncer the test skips with a message, or fails under
+/// `REQUIRE_ALL_DATABASES=1`.
+pub async fn run_through_pgbouncer<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(TestDatabase, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    run(Backend::Postgres, test, |db| async move {
+        let server =
+            std::env::var("TEST_PGBOUNCER_URL").unwrap_or_else(|_| DEFAULT_PGBOUNCER_URL.into());
+        let url = with_database(&server, db.name());
+        let reachable = async {
+            let mut c = sqlx::PgConnection::connect(&url).await?;
+            sqlx::raw_sql("SELECT 1").execute(&mut c).await?;
+            c.close().await
+        };
+        match tokio::time::timeout(Duration::from_secs(5), reachable).await {
+            Ok(Ok(())) => body(db, url).await,
+            outcome => {
+                let reason = match outcome {
+                    Ok(Err(e)) => e.to_string(),
+                    _ => "no answer within 5s".to_owned(),
+                };
+                if require_all() {
+                    panic!(
+                        "PgBouncer is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
+                    );
+                }
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "SKIPPED {test}: no PgBouncer ({reason}); start one with .ci/pgbouncer.sh"
+                );
+            }
+        }
+    })
+    .await
+}
+
 /// Waits (10 s at most) until `url` answers as a server in recovery.
 async fn replica_ready(url: &str) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

@@ -49,6 +49,13 @@ pub struct DataSourceConfig {
     /// Check every entity of this DataSource against the live schema at start-up.
     #[serde(default = "default_true")]
     pub validate_schema: bool,
+    /// Prepare each statement once per connection and keep it (named prepared statements, the
+    /// default). `false` sends every statement unnamed, re-prepared each time, and on PostgreSQL
+    /// runs each statement outside a transaction inside one of its own: what a transaction
+    /// pooler without prepared-statement support needs (PgBouncer before 1.21 in
+    /// `pool_mode = transaction`).
+    #[serde(default = "default_true")]
+    pub statement_cache: bool,
     /// Statements at least this slow are logged at warn. Default `"500ms"`.
     #[serde(default = "default_slow", with = "humantime_serde")]
     pub slow_statement_threshold: Duration,
@@ -88,6 +95,7 @@ impl DataSourceConfig {
             seed: false,
             seeds: default_seeds(),
             validate_schema: true,
+            statement_cache: true,
             slow_statement_threshold: default_slow(),
         }
     }
@@ -108,6 +116,7 @@ impl std::fmt::Debug for DataSourceConfig {
             .field("seed", &self.seed)
             .field("seeds", &self.seeds)
             .field("validate_schema", &self.validate_schema)
+            .field("statement_cache", &self.statement_cache)
             .field("slow_statement_threshold", &self.slow_statement_threshold)
             .finish()
     }

@@ -98,6 +98,9 @@ struct Inner {
     extensions: std::sync::RwLock<HashMap<TypeId, Arc<dyn Any + Send + Sync>>>,
     admission: Admission,
     losses: Arc<LossMark>,
+    /// `statement_cache = false` on PostgreSQL: statements outside transactions run in one
+    /// of their own (see `DataSourceConfig::statement_cache`).
+    wraps_statements: bool,
     /// The read replicas and their routing, when configured.
     replicas: std::sync::OnceLock<Arc<replica::Replicas>>,
 }
@@ -116,7 +119,13 @@ impl DataSource {
             ),
         })?;
         let losses = Arc::new(LossMark::new());
-        let pool = Pool::connect_lazy(dialect, &config.url, &config.pool, &losses)
+        let pool = Pool::connect_lazy(
+            dialect,
+            &config.url,
+            &config.pool,
+            config.statement_cache,
+            &losses,
+        )
             .map_err(|e| DataError::InvalidUrl {
                 datasource: name.to_owned(),
                 url: masked_url.clone(),
@@ -142,6 +151,7 @@ impl DataSource {
                 extensions: std::sync::RwLock::new(HashMap::new()),
                 admission: Admission::new(config.pool.max_connections),
                 losses,
+                wraps_statements: !config.statement_cache && dialect == Dialect::Postgres,
                 replicas: std::sync::OnceLock::new(),
             }),
         };
@@ -228,6 +238,16 @@ impl DataSource {
     /// The pool settings it was built with.
     pub fn pool_config(&self) -> &PoolConfig {
         &self.inner.config.pool
+    }
+
+    /// Whether statements are prepared once per connection and kept (`statement_cache`).
+    pub(crate) fn statement_cache(&self) -> bool {
+        self.inner.config.statement_cache
+    }
+
+    /// Whether a statement outside a transaction runs in a transaction of its own.
+    pub(crate) fn wraps_statements(&self) -> bool {
+        self.inner.wraps_statements
     }
 
     /// Its whole configuration (`migrate`, `migrations`, `validate_schema`, ...), as read at

@@ -152,21 +152,27 @@ impl Pool {
         dialect: Dialect,
         url: &str,
         cfg: &PoolConfig,
+        statement_cache: bool,
         losses: &Arc<LossMark>,
     ) -> Result<Option<Pool>, sqlx::Error> {
         let state = Arc::new(PoolState::new());
-        let _ = (url, losses, &state);
+        let _ = (url, losses, &state, statement_cache);
         let kind = match dialect {
             #[cfg(feature = "postgres")]
-            Dialect::Postgres => PoolKind::Postgres(build(
-                super::postgres::options(url)?,
-                cfg,
-                losses,
-                &state,
-            )),
+            Dialect::Postgres => {
+                let mut options = super::postgres::options(url)?;
+                if !statement_cache {
+                    options = options.statement_cache_capacity(0);
+                }
+                PoolKind::Postgres(build(options, cfg, losses, &state))
+            }
             #[cfg(feature = "mysql")]
             Dialect::MySql => {
-                PoolKind::MySql(build(super::mysql::options(url)?, cfg, losses, &state))
+                let mut options = super::mysql::options(url)?;
+                if !statement_cache {
+                    options = options.statement_cache_capacity(0);
+                }
+                PoolKind::MySql(build(options, cfg, losses, &state))
             }
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
@@ -232,7 +238,8 @@ impl Pool {
     pub(crate) async fn select_one(&self) -> Result<(), sqlx::Error> {
         let mut conn = self.acquire().await?;
         super::dispatch!(&mut conn.0 => ConnKind(c), DB => {
-            let done = sqlx::query::<DB>("SELECT 1").execute(c.raw()?).await.map(|_| ());
+            // The simple protocol: no prepared statement (a transaction pooler may sit between).
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe("SELECT 1")).execute(c.raw()?).await.map(|_| ());
             c.observe(&done);
             done
         })
@@ -243,7 +250,10 @@ impl Pool {
         let sql = self.dialect().version_query();
         let mut conn = self.acquire().await?;
         super::dispatch!(&mut conn.0 => ConnKind(c), DB => {
-            let done = sqlx::query_scalar::<DB, String>(sql).fetch_one(c.raw()?).await;
+            let done = sqlx::raw_sql(sqlx::AssertSqlSafe(sql))
+                .fetch_one(c.raw()?)
+                .await
+                .and_then(|row| sqlx::Row::try_get::<String, _>(&row, 0));
             c.observe(&done);
             done
         })

@@ -61,7 +61,9 @@ const REPLICA_LAG: &str = "SELECT CASE \
 pub(crate) async fn replica_lag(
     conn: &mut sqlx::PgConnection,
 ) -> Result<Option<std::time::Duration>, sqlx::Error> {
-    let ms: Option<f64> = sqlx::query_scalar(REPLICA_LAG).fetch_one(conn).await?;
+    // The simple protocol: no prepared statement (a transaction pooler may sit between).
+    let row = sqlx::raw_sql(sqlx::AssertSqlSafe(REPLICA_LAG)).fetch_one(conn).await?;
+    let ms: Option<f64> = sqlx::Row::try_get(&row, 0)?;
     Ok(ms.map(|ms| std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0)))
 }
 

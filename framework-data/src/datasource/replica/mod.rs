@@ -181,7 +181,7 @@ impl Replicas {
                 )));
             }
             let losses = Arc::new(LossMark::new());
-            let pool = Pool::connect_lazy(dialect, url, &config.pool, &losses)
+            let pool = Pool::connect_lazy(dialect, url, &config.pool, config.statement_cache, &losses)
                 .map_err(|e| DataError::InvalidUrl {
                     datasource: datasource.to_owned(),
                     url: masked.clone(),
