@@ -1451,6 +1451,9 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
             if want("9") {
                 out.extend(tokio_postgres_rows(&ds, db.url(), n, span).await);
             }
+            if want("11") {
+                out.extend(pooler_rows(&db, &ds, n).await);
+            }
         }
         Backend::MySql => {
             let options: sqlx::mysql::MySqlConnectOptions = db.url().parse().unwrap();
@@ -1478,6 +1481,90 @@ async fn bench(db: TestDatabase, quick: bool, rows: Arc<std::sync::Mutex<Vec<Row
     }
     rows.lock().unwrap().extend(out);
     ctx.shutdown().await.unwrap();
+}
+
+/// Workload 11 (PostgreSQL): what `statement_cache = false` costs (unnamed statements, each
+/// outside a transaction in one of its own) against the default on the same server, and the
+/// same through PgBouncer in transaction pooling mode (`.ci/pgbouncer.sh`; skipped without it).
+async fn pooler_rows(db: &TestDatabase, ds: &DataSource, n: usize) -> Vec<Row> {
+    let cached = PersonRepositoryImpl::new(ds.clone());
+    let mut rows = Vec::new();
+    let mut contexts = vec![("direct", db.url().to_owned())];
+    let bouncer = tests::with_database(tests::DEFAULT_PGBOUNCER_URL, db.name());
+    if <sqlx::PgConnection as sqlx::Connection>::connect(&bouncer)
+        .await
+        .is_ok()
+    {
+        contexts.push(("PgBouncer", bouncer));
+    }
+    for (via, url) in contexts {
+        let ctx = db
+            .context()
+            .set("datasource.url", url)
+            .set("datasource.statement_cache", false)
+            .start()
+            .await
+            .unwrap();
+        let ds_off = ctx.datasource_default().unwrap();
+        let off = PersonRepositoryImpl::new(ds_off.clone());
+        let m = compare(
+            &ds_off,
+            n,
+            async |k| {
+                off.find_by_id(id_of(k)).await.unwrap().unwrap();
+            },
+            async |k| {
+                cached.find_by_id(id_of(k)).await.unwrap().unwrap();
+            },
+        )
+        .await;
+        let (label, note) = match via {
+            "direct" => (
+                "11a. find_by_id, statement_cache = false vs true",
+                "both direct; raw column: the framework with its statement cache",
+            ),
+            _ => (
+                "11c. find_by_id through PgBouncer (statement_cache = false) vs direct",
+                "raw column: the framework direct, with its statement cache",
+            ),
+        };
+        rows.push(measured_row(label, "PostgreSQL", m, 1.0, note.into()));
+        let m = compare(
+            &ds_off,
+            n / 5,
+            async |k| {
+                off.save(Person {
+                    id: 0,
+                    email: format!("pool-{via}-off-{k}-{}@x", uuid::Uuid::new_v4()),
+                    owner: "pool".into(),
+                    cents: 1,
+                    version: 0,
+                })
+                .await
+                .unwrap();
+            },
+            async |k| {
+                cached
+                    .save(Person {
+                        id: 0,
+                        email: format!("pool-{via}-on-{k}-{}@x", uuid::Uuid::new_v4()),
+                        owner: "pool".into(),
+                        cents: 1,
+                        version: 0,
+                    })
+                    .await
+                    .unwrap();
+            },
+        )
+        .await;
+        let label = match via {
+            "direct" => "11b. save (new), statement_cache = false vs true",
+            _ => "11d. save (new) through PgBouncer (statement_cache = false) vs direct",
+        };
+        rows.push(measured_row(label, "PostgreSQL", m, 1.0, note.into()));
+        ctx.shutdown().await.unwrap();
+    }
+    rows
 }
 
 /// Workload 9 (PostgreSQL): the framework against raw tokio-postgres on bb8 (the driver
