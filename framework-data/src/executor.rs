@@ -23,7 +23,6 @@ macro_rules! route {
     (@pooled $ok:ty; $ds:expr, $target:expr, $args:expr, |$c:ident, $a:ident, $db:ident| $body:expr) => {{
         match $ds.acquire_on($target, std::time::Instant::now()).await {
             Ok(conn) => {
-                let held = std::time::Instant::now();
                 let done: Result<$ok, sqlx::Error> = dispatch!(
                     (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
                         let done = match pc.raw() {
@@ -59,7 +58,6 @@ macro_rules! route {
                     },
                     else => return Err($ds.mismatch())
                 );
-                $ds.pool_metrics($target).record_use(held.elapsed());
                 done
             }
             Err(e) => Err(e),

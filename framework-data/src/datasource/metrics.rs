@@ -133,15 +133,31 @@ impl PoolMetrics {
         self.timeouts_facade.increment(1);
     }
 
-    fn labels(&self) -> Vec<(&'static str, String)> {
+    pub(crate) fn labels(&self) -> Vec<(&'static str, String)> {
         vec![("pool", self.pool.clone()), ("role", self.role.as_str().to_owned())]
+    }
+}
+
+// The actuator's connection metrics are one listener of the pool's lifecycle events.
+impl crate::driver::PoolListener for PoolMetrics {
+    fn on_event(&self, _pool: &crate::driver::PoolInfo, event: crate::driver::PoolEvent) {
+        use crate::driver::PoolEvent;
+        match event {
+            PoolEvent::Acquired { waited } => self.record_wait(waited),
+            PoolEvent::Timeout { waited } => {
+                self.record_wait(waited);
+                self.record_timeout();
+            }
+            PoolEvent::Released { held } => self.record_use(held),
+            _ => {}
+        }
     }
 }
 
 /// The counters and histograms of one DataSource: its primary pool's and its statements'.
 pub(crate) struct DataSourceMetrics {
     datasource: String,
-    pub(crate) primary: PoolMetrics,
+    pub(crate) primary: Arc<PoolMetrics>,
     /// foldhash: every statement hashes its operation's two names to find its histogram.
     operations: RwLock<HashMap<Operation, Arc<OperationHistogram>, foldhash::quality::RandomState>>,
 }
@@ -158,7 +174,7 @@ impl DataSourceMetrics {
     pub(crate) fn new(datasource: &str) -> Self {
         DataSourceMetrics {
             datasource: datasource.to_owned(),
-            primary: PoolMetrics::new(datasource, Role::Primary),
+            primary: Arc::new(PoolMetrics::new(datasource, Role::Primary)),
             operations: RwLock::new(HashMap::default()),
         }
     }
@@ -260,7 +276,7 @@ impl MetricSource for DataSourcesMetrics {
         );
         let mut used = metric(
             "db.client.connection.use_time",
-            "Time a connection was held for one statement",
+            "Time between borrowing a connection and returning it",
             Some("seconds"),
             MetricKind::Histogram,
         );

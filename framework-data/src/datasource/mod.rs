@@ -119,12 +119,22 @@ impl DataSource {
             ),
         })?;
         let losses = Arc::new(LossMark::new());
+        let metrics = metrics::DataSourceMetrics::new(name);
+        let events = crate::driver::PoolEvents::new(
+            crate::driver::PoolInfo {
+                datasource: name.to_owned(),
+                pool: name.to_owned(),
+                role: metrics::Role::Primary.as_str(),
+            },
+            Some(metrics.primary.clone()),
+        );
         let pool = Pool::connect_lazy(
             dialect,
             &config.url,
             &config.pool,
             config.statement_cache,
             &losses,
+            events,
         )
             .map_err(|e| DataError::InvalidUrl {
                 datasource: name.to_owned(),
@@ -145,7 +155,7 @@ impl DataSource {
                 pool,
                 config: config.clone(),
                 statements: std::sync::atomic::AtomicU64::new(0),
-                metrics: metrics::DataSourceMetrics::new(name),
+                metrics,
                 slow_statement_threshold: config.slow_statement_threshold,
                 extension: std::sync::OnceLock::new(),
                 extensions: std::sync::RwLock::new(HashMap::new()),
@@ -254,6 +264,14 @@ impl DataSource {
     /// start-up: later stages read it here instead of parsing the sections again.
     pub fn config(&self) -> &DataSourceConfig {
         &self.inner.config
+    }
+
+    /// Adds `listener` to the lifecycle events of this DataSource's pools (the primary's and
+    /// every replica's): connections created, closed, borrowed, returned, and borrows that
+    /// timed out. See [`PoolListener`](crate::driver::PoolListener).
+    pub fn add_pool_listener(&self, listener: Arc<dyn crate::driver::PoolListener>) {
+        self.inner.pool.add_listener(listener.clone());
+        self.add_replica_pool_listener(listener);
     }
 
     /// Borrows a connection; [`DataError::PoolTimeout`] when none frees up within

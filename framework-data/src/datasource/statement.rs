@@ -58,8 +58,8 @@ impl DataSource {
             .map_err(|e| self.error(e))
     }
 
-    /// Borrows a connection of the pool `target` names, measured in that pool's metrics; a
-    /// replica's borrow waits at most a second (the statement then runs elsewhere).
+    /// Borrows a connection of the pool `target` names, counted as pending in that pool's
+    /// metrics; a replica's borrow waits at most a second (the statement then runs elsewhere).
     pub(crate) async fn acquire_on(
         &self,
         target: Target,
@@ -77,8 +77,10 @@ impl DataSource {
             }
         };
         m.pending.fetch_sub(1, Ordering::Relaxed);
-        m.record_wait(started.elapsed());
-        if matches!(conn, Err(sqlx::Error::PoolTimedOut)) {
+        // The pool reports waits and timeouts as events (the metrics are a listener); a
+        // replica's wait cut short here is this layer's to count.
+        if matches!(target, Target::Replica(_)) && started.elapsed() >= self.acquire_bound(target)
+        {
             m.record_timeout();
         }
         conn

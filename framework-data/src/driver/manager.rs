@@ -31,6 +31,8 @@ pub(crate) struct Manager<DB: sqlx::Database> {
 #[derive(Debug)]
 pub(crate) struct PoolState {
     pub(crate) closed: AtomicBool,
+    /// Its lifecycle events' listeners.
+    pub(crate) events: super::events::PoolEvents,
     epoch: Instant,
     /// Microseconds after `epoch` (+1) of the last failed and the last successful connect.
     last_connect_failure: AtomicU64,
@@ -38,9 +40,10 @@ pub(crate) struct PoolState {
 }
 
 impl PoolState {
-    pub(crate) fn new() -> Self {
+    pub(crate) fn new(events: super::events::PoolEvents) -> Self {
         PoolState {
             closed: AtomicBool::new(false),
+            events,
             epoch: Instant::now(),
             last_connect_failure: AtomicU64::new(0),
             last_connect_success: AtomicU64::new(0),
@@ -67,6 +70,17 @@ pub struct Conn<DB: sqlx::Database> {
     raw: Option<DB::Connection>,
     idle_since: Instant,
     broken: bool,
+    opened: Instant,
+    checked_out: Instant,
+    state: Arc<PoolState>,
+}
+
+impl<DB: sqlx::Database> Drop for Conn<DB> {
+    fn drop(&mut self) {
+        self.state.events.fire(super::PoolEvent::Closed {
+            lifetime: self.opened.elapsed(),
+        });
+    }
 }
 
 impl<DB: sqlx::Database> std::fmt::Debug for Conn<DB> {
@@ -122,16 +136,24 @@ impl<DB: sqlx::Database> bb8::ManageConnection for Manager<DB> {
         if self.state.closed.load(Ordering::Acquire) {
             return Err(sqlx::Error::PoolClosed);
         }
+        let started = Instant::now();
         match self.options.connect().await {
             Ok(raw) => {
                 let now = self.state.now();
                 self.state
                     .last_connect_success
                     .fetch_max(now, Ordering::AcqRel);
+                self.state.events.fire(super::PoolEvent::Created {
+                    took: started.elapsed(),
+                });
+                let now = Instant::now();
                 Ok(Conn {
                     raw: Some(raw),
-                    idle_since: Instant::now(),
+                    idle_since: now,
                     broken: false,
+                    opened: now,
+                    checked_out: now,
+                    state: self.state.clone(),
                 })
             }
             Err(e) => {
@@ -145,6 +167,8 @@ impl<DB: sqlx::Database> bb8::ManageConnection for Manager<DB> {
     }
 
     async fn is_valid(&self, conn: &mut Conn<DB>) -> Result<(), sqlx::Error> {
+        // Called at every checkout of an idle connection (`test_on_check_out`).
+        conn.checked_out = Instant::now();
         let idle = conn.idle_since.elapsed();
         if idle >= self.window || self.losses.suspects(idle) {
             // An error here makes bb8 drop this connection and try another.
@@ -156,6 +180,9 @@ impl<DB: sqlx::Database> bb8::ManageConnection for Manager<DB> {
     fn has_broken(&self, conn: &mut Conn<DB>) -> bool {
         // Called as the connection goes back: it is idle from now.
         conn.idle_since = Instant::now();
+        self.state.events.fire(super::PoolEvent::Released {
+            held: conn.checked_out.elapsed(),
+        });
         conn.broken || conn.raw.is_none() || self.state.closed.load(Ordering::Acquire)
     }
 }

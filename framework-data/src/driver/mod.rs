@@ -5,6 +5,7 @@
 mod args;
 mod config;
 mod dispatch;
+mod events;
 mod loss;
 mod manager;
 #[cfg(feature = "mysql")]
@@ -22,6 +23,8 @@ use std::fmt;
 pub(crate) use args::{ArgsKind, IntoDriverError, RowKind};
 pub use args::{Args, DecodeError, Driver, ExecResult, Row};
 pub use config::PoolConfig;
+pub(crate) use events::PoolEvents;
+pub use events::{PoolEvent, PoolInfo, PoolListener};
 pub(crate) use dispatch::dispatch;
 pub use value::{ColumnValue, DriverValue, MySqlValue, PgValue, SqliteValue};
 

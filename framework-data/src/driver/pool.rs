@@ -154,8 +154,9 @@ impl Pool {
         cfg: &PoolConfig,
         statement_cache: bool,
         losses: &Arc<LossMark>,
+        events: super::PoolEvents,
     ) -> Result<Option<Pool>, sqlx::Error> {
-        let state = Arc::new(PoolState::new());
+        let state = Arc::new(PoolState::new(events));
         let _ = (url, losses, &state, statement_cache);
         let kind = match dialect {
             #[cfg(feature = "postgres")]
@@ -207,14 +208,33 @@ impl Pool {
         }
         // bb8's get future is large; boxed, it does not make every statement's future that
         // size, to be copied on each call.
-        Ok(PooledConnection(match &self.kind {
+        let started = std::time::Instant::now();
+        let got = match &self.kind {
             #[cfg(feature = "postgres")]
-            PoolKind::Postgres(p) => ConnKind::Postgres(Box::pin(get(p)).await?),
+            PoolKind::Postgres(p) => Box::pin(get(p)).await.map(ConnKind::Postgres),
             #[cfg(feature = "mysql")]
-            PoolKind::MySql(p) => ConnKind::MySql(Box::pin(get(p)).await?),
+            PoolKind::MySql(p) => Box::pin(get(p)).await.map(ConnKind::MySql),
             #[cfg(feature = "sqlite")]
-            PoolKind::Sqlite(p) => ConnKind::Sqlite(Box::pin(get(p)).await?),
-        }))
+            PoolKind::Sqlite(p) => Box::pin(get(p)).await.map(ConnKind::Sqlite),
+        };
+        let waited = started.elapsed();
+        match got {
+            Ok(conn) => {
+                self.state.events.fire(super::PoolEvent::Acquired { waited });
+                Ok(PooledConnection(conn))
+            }
+            Err(e) => {
+                if matches!(e, sqlx::Error::PoolTimedOut) {
+                    self.state.events.fire(super::PoolEvent::Timeout { waited });
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Adds a listener of this pool's lifecycle events.
+    pub(crate) fn add_listener(&self, listener: Arc<dyn super::PoolListener>) {
+        self.state.events.add(listener);
     }
 
     /// Opens one connection outside the pool and closes it: the pool retries refused

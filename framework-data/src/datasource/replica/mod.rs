@@ -67,7 +67,7 @@ pub(crate) enum Target {
 pub(crate) struct Replica {
     pub(crate) pool: Pool,
     url: String,
-    pub(crate) metrics: PoolMetrics,
+    pub(crate) metrics: Arc<PoolMetrics>,
     pub(crate) losses: Arc<LossMark>,
     usable: AtomicBool,
     reachable: AtomicBool,
@@ -181,7 +181,24 @@ impl Replicas {
                 )));
             }
             let losses = Arc::new(LossMark::new());
-            let pool = Pool::connect_lazy(dialect, url, &config.pool, config.statement_cache, &losses)
+            let name = format!("{datasource}/replica-{}", i + 1);
+            let metrics = Arc::new(PoolMetrics::new(&name, Role::Replica));
+            let events = crate::driver::PoolEvents::new(
+                crate::driver::PoolInfo {
+                    datasource: datasource.to_owned(),
+                    pool: name,
+                    role: Role::Replica.as_str(),
+                },
+                Some(metrics.clone()),
+            );
+            let pool = Pool::connect_lazy(
+                dialect,
+                url,
+                &config.pool,
+                config.statement_cache,
+                &losses,
+                events,
+            )
                 .map_err(|e| DataError::InvalidUrl {
                     datasource: datasource.to_owned(),
                     url: masked.clone(),
@@ -190,7 +207,7 @@ impl Replicas {
                 .ok_or_else(|| invalid(format!("the {dialect} driver is not compiled in")))?;
             nodes.push(Replica {
                 pool,
-                metrics: PoolMetrics::new(&format!("{datasource}/replica-{}", i + 1), Role::Replica),
+                metrics,
                 url: masked,
                 losses,
                 usable: AtomicBool::new(false),
@@ -515,6 +532,14 @@ impl DataSource {
             }
         }
         views
+    }
+
+    pub(super) fn add_replica_pool_listener(&self, listener: Arc<dyn crate::driver::PoolListener>) {
+        if let Some(r) = self.replica_set() {
+            for node in &r.nodes {
+                node.pool.add_listener(listener.clone());
+            }
+        }
     }
 
     /// Stops routing to replicas and closes their pools.
