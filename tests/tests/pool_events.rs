@@ -9,7 +9,7 @@ use std::time::Duration;
 use framework_data::driver::{PoolEvent, PoolInfo, PoolListener};
 use framework_data::prelude::*;
 use framework_data::sql::Sql;
-use tests::{TestDatabase, db_test, eventually};
+use tests::{db_test, eventually};
 
 #[derive(Default)]
 struct Recorder(Mutex<Vec<(String, PoolEvent)>>);
