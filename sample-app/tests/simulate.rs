@@ -47,25 +47,25 @@ fn prepare(dir: &std::path::Path, env: &[(&str, String)]) {
     assert!(out.status.success(), "{}", text(&out));
 }
 
-fn simulate_passes(backend: Backend, url: &str) {
+fn simulate_passes(backend: Backend, url: &str) -> String {
+    simulate_passes_with(&env_for(backend, url), &[])
+}
+
+/// `simulate` with `env` (and `extra` arguments) keeps the invariants; its report.
+fn simulate_passes_with(env: &[(&str, String)], extra: &[&str]) -> String {
     let dir = tempfile::tempdir().unwrap();
-    let env = env_for(backend, url);
-    prepare(dir.path(), &env);
-    let out = sample_app(
-        dir.path(),
-        &[
-            "simulate",
-            "--accounts",
-            "20",
-            "--transfers",
-            "3000",
-            "--concurrency",
-            "32",
-        ],
-        &env,
-    )
-    .output()
-    .unwrap();
+    prepare(dir.path(), env);
+    let mut args = vec![
+        "simulate",
+        "--accounts",
+        "20",
+        "--transfers",
+        "3000",
+        "--concurrency",
+        "32",
+    ];
+    args.extend_from_slice(extra);
+    let out = sample_app(dir.path(), &args, env).output().unwrap();
     let report = text(&out);
     assert!(out.status.success(), "{report}");
     assert!(
@@ -85,6 +85,7 @@ fn simulate_passes(backend: Backend, url: &str) {
     // transfer failed for want of a connection.
     assert!(report.contains("unavailable 0,"), "{report}");
     assert!(!report.contains("BROKEN"), "{report}");
+    report
 }
 
 fn killed_mid_run_leaves_the_invariants(backend: Backend, url: &str) {
@@ -146,6 +147,49 @@ async fn simulate_keeps_the_invariants_on_postgres_and_mariadb() {
         })
         .await;
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_keeps_the_invariants_on_a_galera_cluster_with_the_pool_over_its_nodes() {
+    tests::run_on_galera("sample_simulate_galera", |urls| async move {
+        let env = vec![
+            ("APP_PROFILES_ACTIVE", "prod".to_owned()),
+            ("APP_DATASOURCE__URL", urls[0].clone()),
+            ("APP_DATASOURCE__NODES", format!("{:?}", &urls[1..])),
+        ];
+        tokio::task::spawn_blocking(move || simulate_passes_with(&env, &[]))
+            .await
+            .unwrap();
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_with_a_replica_keeps_the_invariants_and_reads_there() {
+    tests::run_with_replica("sample_simulate_replica", |db, replica| async move {
+        let env = vec![
+            ("APP_PROFILES_ACTIVE", "prod".to_owned()),
+            ("APP_DATASOURCE__URL", db.url().to_owned()),
+            ("APP_DATASOURCE__REPLICAS", format!("{:?}", [replica])),
+        ];
+        let report =
+            tokio::task::spawn_blocking(move || simulate_passes_with(&env, &["--reads", "1"]))
+                .await
+                .unwrap();
+        // "statements: N, M of them on replicas (x %)"
+        let on_replicas: u64 = report
+            .lines()
+            .find(|l| l.starts_with("statements: "))
+            .and_then(|l| l.split(", ").nth(1))
+            .and_then(|part| part.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0);
+        assert!(
+            on_replicas >= 6_000,
+            "a page and its count per transfer on the replica: {report}"
+        );
+    })
+    .await;
 }
 
 #[test]

@@ -338,6 +338,50 @@ where
     .await
 }
 
+/// Default nodes of the MariaDB Galera cluster for tests (`TEST_GALERA_URLS`, comma-separated;
+/// `.ci/galera.sh` starts one).
+pub const DEFAULT_GALERA_URLS: &str = "mysql://root@127.0.0.1:3311/test,mysql://root@127.0.0.1:3312/test,mysql://root@127.0.0.1:3313/test";
+
+/// Runs `body` with the URLs of a fresh database on every node of the Galera cluster (created
+/// on the first, replicated to the others; dropped afterwards). Without the cluster the test
+/// skips with a message, or fails under `REQUIRE_ALL_DATABASES=1`.
+pub async fn run_on_galera<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(Vec<String>) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let servers: Vec<String> = std::env::var("TEST_GALERA_URLS")
+        .unwrap_or_else(|_| DEFAULT_GALERA_URLS.into())
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    let name = format!("fwt_{}", uuid::Uuid::new_v4().simple());
+    let first = servers.first().cloned().unwrap_or_default();
+    if let Err(reason) = admin(Backend::MySql, &first, &format!("CREATE DATABASE {name}")).await {
+        if require_all() {
+            panic!(
+                "the Galera cluster is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
+            );
+        }
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED {test}: no Galera cluster ({reason}); start one with .ci/galera.sh"
+        );
+        return;
+    }
+    let urls: Vec<String> = servers.iter().map(|s| with_database(s, &name)).collect();
+    let outcome = AssertUnwindSafe(body(urls)).catch_unwind().await;
+    let _ = admin(
+        Backend::MySql,
+        &first,
+        &format!("DROP DATABASE IF EXISTS {name}"),
+    )
+    .await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Waits (10 s at most) until `url` answers as a server in recovery.
 async fn replica_ready(url: &str) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);

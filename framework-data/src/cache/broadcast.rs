@@ -392,15 +392,7 @@ async fn listen(
     let mut subscribed = Some(subscribed);
     let mut backoff = Duration::from_millis(50);
     loop {
-        let connected = async {
-            let mut listener = sqlx::postgres::PgListener::connect(&url).await?;
-            // A lost connection is reported at once; this task reconnects (and empties the
-            // caches) itself instead of the listener retrying inside `try_recv`.
-            listener.eager_reconnect(false);
-            listener.listen(&channel).await?;
-            Ok::<_, sqlx::Error>(listener)
-        }
-        .await;
+        let connected = crate::driver::Listener::connect(&url, &channel).await;
         let mut listener = match connected {
             Ok(listener) => listener,
             Err(e) => {
@@ -423,12 +415,12 @@ async fn listen(
         }
         drop((l, m));
         loop {
-            let received = listener.try_recv().await;
+            let received = listener.next().await;
             let (Some(l), Some(m)) = (link.upgrade(), manager.upgrade()) else {
                 return;
             };
             match received {
-                Ok(Some(notification)) => l.apply(&m, notification.payload()),
+                Ok(Some(payload)) => l.apply(&m, &payload),
                 Ok(None) | Err(_) => {
                     l.up.store(false, Ordering::Release);
                     m.clear_for_broadcast();

@@ -24,6 +24,12 @@ pub struct DataSourceConfig {
     /// Pool settings (each replica gets a pool of its own with the same settings).
     #[serde(default)]
     pub pool: PoolConfig,
+    /// The other nodes of a multi-primary cluster (MariaDB Galera) that `url` is a node of: the
+    /// pool opens its connections on `url` and these in turn, skipping a node that refuses.
+    /// Every node takes writes; a conflict between nodes fails at COMMIT as a deadlock, which
+    /// `retry = N` re-runs.
+    #[serde(default)]
+    pub nodes: Vec<String>,
     /// Read replicas of the same database (PostgreSQL streaming replicas, MySQL/MariaDB
     /// replicas): reads go there by the `routing` rules, writes never do.
     #[serde(default)]
@@ -88,6 +94,7 @@ impl DataSourceConfig {
         Self {
             url: url.into(),
             pool: PoolConfig::default(),
+            nodes: Vec::new(),
             replicas: Vec::new(),
             routing: RoutingConfig::default(),
             migrate: false,
@@ -106,6 +113,10 @@ impl std::fmt::Debug for DataSourceConfig {
         f.debug_struct("DataSourceConfig")
             .field("url", &mask_url(&self.url))
             .field("pool", &self.pool)
+            .field(
+                "nodes",
+                &self.nodes.iter().map(|u| mask_url(u)).collect::<Vec<_>>(),
+            )
             .field(
                 "replicas",
                 &self.replicas.iter().map(|u| mask_url(u)).collect::<Vec<_>>(),

@@ -101,6 +101,8 @@ struct Inner {
     /// `statement_cache = false` on PostgreSQL: statements outside transactions run in one
     /// of their own (see `DataSourceConfig::statement_cache`).
     wraps_statements: bool,
+    /// MySQL's `auto_increment_increment`, learnt at start-up (more than 1 on a Galera node).
+    auto_increment_step: std::sync::OnceLock<i64>,
     /// The read replicas and their routing, when configured.
     replicas: std::sync::OnceLock<Arc<replica::Replicas>>,
 }
@@ -128,9 +130,24 @@ impl DataSource {
             },
             Some(metrics.primary.clone()),
         );
+        for (i, node) in config.nodes.iter().enumerate() {
+            if url::dialect_of(node) != Some(dialect) {
+                return Err(DataError::InvalidConfig {
+                    datasource: name.to_owned(),
+                    reason: format!(
+                        "node {} ({}) is not a {dialect} URL like `url`",
+                        i + 1,
+                        mask_url(node)
+                    ),
+                });
+            }
+        }
+        let urls: Vec<&str> = std::iter::once(config.url.as_str())
+            .chain(config.nodes.iter().map(String::as_str))
+            .collect();
         let pool = Pool::connect_lazy(
             dialect,
-            &config.url,
+            &urls,
             &config.pool,
             config.statement_cache,
             &losses,
@@ -162,6 +179,7 @@ impl DataSource {
                 admission: Admission::new(config.pool.max_connections),
                 losses,
                 wraps_statements: !config.statement_cache && dialect == Dialect::Postgres,
+                auto_increment_step: std::sync::OnceLock::new(),
                 replicas: std::sync::OnceLock::new(),
             }),
         };
@@ -203,6 +221,10 @@ impl DataSource {
                 reason,
                 source,
             });
+        }
+        if dialect == Dialect::MySql {
+            let step = ds.read_auto_increment_step().await;
+            let _ = ds.inner.auto_increment_step.set(step);
         }
         let replicas = match replica::Replicas::connect(name, dialect, config).await {
             Ok(replicas) => replicas,
@@ -248,6 +270,25 @@ impl DataSource {
     /// The pool settings it was built with.
     pub fn pool_config(&self) -> &PoolConfig {
         &self.inner.config.pool
+    }
+
+    /// How far apart generated ids are (MySQL's `auto_increment_increment`; 1 elsewhere).
+    pub(crate) fn auto_increment_step(&self) -> i64 {
+        self.inner.auto_increment_step.get().copied().unwrap_or(1)
+    }
+
+    /// MySQL's `auto_increment_increment` (1 when it cannot be read).
+    async fn read_auto_increment_step(&self) -> i64 {
+        self.fetch_optional(
+            crate::sql::Sql::from("SELECT CAST(@@auto_increment_increment AS SIGNED)"),
+            self.args(),
+        )
+        .await
+        .ok()
+        .flatten()
+        .and_then(|row| row.get::<i64>(0).ok())
+        .unwrap_or(1)
+        .max(1)
     }
 
     /// Whether statements are prepared once per connection and kept (`statement_cache`).
@@ -608,3 +649,4 @@ impl DataSources {
         }
     }
 }
+

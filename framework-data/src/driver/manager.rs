@@ -20,7 +20,10 @@ use super::LossMark;
 
 /// Opens connections of `DB` for one pool.
 pub(crate) struct Manager<DB: sqlx::Database> {
-    pub(crate) options: <DB::Connection as Connection>::Options,
+    /// Where connections are opened: one server, or every node of a multi-primary cluster,
+    /// taken in turn.
+    pub(crate) options: Vec<<DB::Connection as Connection>::Options>,
+    pub(crate) next: std::sync::atomic::AtomicUsize,
     pub(crate) window: Duration,
     pub(crate) losses: Arc<LossMark>,
     pub(crate) state: Arc<PoolState>,
@@ -128,6 +131,26 @@ impl<DB: sqlx::Database> Conn<DB> {
     }
 }
 
+impl<DB: sqlx::Database> Manager<DB> {
+    /// A connection to the next server in turn; one that refuses is skipped for the next
+    /// (a cluster node down), and the last error is returned when all refuse.
+    async fn open(&self) -> Result<DB::Connection, sqlx::Error> {
+        let n = self.options.len().max(1);
+        let first = self.next.fetch_add(1, Ordering::Relaxed);
+        let mut last = sqlx::Error::PoolClosed;
+        for k in 0..n {
+            let Some(options) = self.options.get((first + k) % n) else {
+                break;
+            };
+            match options.connect().await {
+                Ok(raw) => return Ok(raw),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+}
+
 impl<DB: sqlx::Database> bb8::ManageConnection for Manager<DB> {
     type Connection = Conn<DB>;
     type Error = sqlx::Error;
@@ -137,7 +160,7 @@ impl<DB: sqlx::Database> bb8::ManageConnection for Manager<DB> {
             return Err(sqlx::Error::PoolClosed);
         }
         let started = Instant::now();
-        match self.options.connect().await {
+        match self.open().await {
             Ok(raw) => {
                 let now = self.state.now();
                 self.state

@@ -6,6 +6,7 @@ mod args;
 mod config;
 mod dispatch;
 mod events;
+mod listen;
 mod loss;
 mod manager;
 #[cfg(feature = "mysql")]
@@ -24,6 +25,7 @@ pub(crate) use args::{ArgsKind, IntoDriverError, RowKind};
 pub use args::{Args, DecodeError, Driver, ExecResult, Row};
 pub use config::PoolConfig;
 pub(crate) use events::PoolEvents;
+pub(crate) use listen::Listener;
 pub use events::{PoolEvent, PoolInfo, PoolListener};
 pub(crate) use dispatch::dispatch;
 pub use value::{ColumnValue, DriverValue, MySqlValue, PgValue, SqliteValue};

@@ -98,7 +98,7 @@ use with_pool;
 
 /// The bb8 pool for `options`, opening no connection yet.
 fn build<DB: sqlx::Database>(
-    options: <DB::Connection as sqlx::Connection>::Options,
+    options: Vec<<DB::Connection as sqlx::Connection>::Options>,
     cfg: &PoolConfig,
     losses: &Arc<LossMark>,
     state: &Arc<PoolState>,
@@ -114,6 +114,7 @@ fn build<DB: sqlx::Database>(
         .queue_strategy(bb8::QueueStrategy::Lifo)
         .build_unchecked(Manager {
             options,
+            next: std::sync::atomic::AtomicUsize::new(0),
             window: cfg.validation_window,
             losses: losses.clone(),
             state: state.clone(),
@@ -146,38 +147,51 @@ async fn drain<DB: sqlx::Database>(pool: &Bb8<DB>) {
 }
 
 impl Pool {
-    /// Creates the pool without opening a connection yet. `url` must be of `dialect`, and that
-    /// driver must be compiled in (checked by the caller).
+    /// Creates the pool without opening a connection yet. `urls` (one server, or the nodes of a
+    /// multi-primary cluster, opened in turn) must be of `dialect`, and that driver must be
+    /// compiled in (checked by the caller).
     pub(crate) fn connect_lazy(
         dialect: Dialect,
-        url: &str,
+        urls: &[&str],
         cfg: &PoolConfig,
         statement_cache: bool,
         losses: &Arc<LossMark>,
         events: super::PoolEvents,
     ) -> Result<Option<Pool>, sqlx::Error> {
         let state = Arc::new(PoolState::new(events));
-        let _ = (url, losses, &state, statement_cache);
+        let _ = (urls, losses, &state, statement_cache);
         let kind = match dialect {
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let mut options = super::postgres::options(url)?;
-                if !statement_cache {
-                    options = options.statement_cache_capacity(0);
+                let mut all = Vec::with_capacity(urls.len());
+                for url in urls {
+                    let options = super::postgres::options(url)?;
+                    all.push(match statement_cache {
+                        true => options,
+                        false => options.statement_cache_capacity(0),
+                    });
                 }
-                PoolKind::Postgres(build(options, cfg, losses, &state))
+                PoolKind::Postgres(build(all, cfg, losses, &state))
             }
             #[cfg(feature = "mysql")]
             Dialect::MySql => {
-                let mut options = super::mysql::options(url)?;
-                if !statement_cache {
-                    options = options.statement_cache_capacity(0);
+                let mut all = Vec::with_capacity(urls.len());
+                for url in urls {
+                    let options = super::mysql::options(url)?;
+                    all.push(match statement_cache {
+                        true => options,
+                        false => options.statement_cache_capacity(0),
+                    });
                 }
-                PoolKind::MySql(build(options, cfg, losses, &state))
+                PoolKind::MySql(build(all, cfg, losses, &state))
             }
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
-                PoolKind::Sqlite(build(super::sqlite::options(url)?, cfg, losses, &state))
+                let mut all = Vec::with_capacity(urls.len());
+                for url in urls {
+                    all.push(super::sqlite::options(url)?);
+                }
+                PoolKind::Sqlite(build(all, cfg, losses, &state))
             }
             #[allow(unreachable_patterns)]
             _ => return Ok(None),

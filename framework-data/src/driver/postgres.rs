@@ -87,3 +87,23 @@ impl Driver for sqlx::Postgres {
         }
     }
 }
+
+/// A connection LISTENing on one channel (cluster-wide cache invalidation).
+pub(crate) struct Listener(sqlx::postgres::PgListener);
+
+impl Listener {
+    /// Connects to `url` and LISTENs on `channel`.
+    pub(crate) async fn connect(url: &str, channel: &str) -> Result<Listener, sqlx::Error> {
+        let mut listener = sqlx::postgres::PgListener::connect(url).await?;
+        // A lost connection is reported at once; the caller reconnects (and acts on the loss)
+        // itself instead of the listener retrying inside `try_recv`.
+        listener.eager_reconnect(false);
+        listener.listen(channel).await?;
+        Ok(Listener(listener))
+    }
+
+    /// The next notification's payload; `None` when the connection was lost.
+    pub(crate) async fn next(&mut self) -> Result<Option<String>, sqlx::Error> {
+        Ok(self.0.try_recv().await?.map(|n| n.payload().to_owned()))
+    }
+}

@@ -713,9 +713,15 @@ impl<E: Entity> Repository<E> {
         existing + new.div_ceil(self.rows_per_insert())
     }
 
-    /// As many rows as the bind limit allows: one statement for any count up to it.
+    /// As many rows as the bind limit allows: one statement for any count up to it. One
+    /// when generated ids step by more than one (a Galera node's `auto_increment_increment`
+    /// is the cluster's size, and changes with it): each row's id is then its statement's.
     pub(super) fn rows_per_insert(&self) -> usize {
-        let width = E::metadata().insert_columns().count().max(1);
+        let meta = E::metadata();
+        if meta.id_generated && self.ds.auto_increment_step() > 1 {
+            return 1;
+        }
+        let width = meta.insert_columns().count().max(1);
         (bind_limit(self.dialect()) / width).max(1)
     }
 
@@ -803,8 +809,9 @@ impl<E: Entity> Repository<E> {
                 .await?;
             if meta.id_generated {
                 // The last insert id: SQLite's rowid of its one row; MySQL's first id of a
-                // multi-row INSERT, the rest following it (innodb_autoinc_lock_mode 0 or 1,
-                // MariaDB's default).
+                // multi-row INSERT, the others following it (a "simple insert" takes its ids
+                // in one block in every lock mode; where they step by more than one, as on a
+                // Galera node, each row has a statement of its own: see `rows_per_insert`).
                 for (k, e) in batch.iter_mut().enumerate() {
                     e.set_generated_id(done.last_insert_id + k as i64);
                 }

@@ -193,7 +193,7 @@ impl Replicas {
             );
             let pool = Pool::connect_lazy(
                 dialect,
-                url,
+                &[url.as_str()],
                 &config.pool,
                 config.statement_cache,
                 &losses,
