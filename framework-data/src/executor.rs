@@ -29,26 +29,6 @@ macro_rules! route {
                             // `statement_cache = false` on PostgreSQL: a transaction of its
                             // own, so that a transaction pooler keeps the server connection
                             // from the unnamed statement's Parse to its Execute.
-                            Ok(raw) if $ds.wraps_statements() => {
-                                type Tm = <$db as sqlx::Database>::TransactionManager;
-                                match <Tm as TransactionManager>::begin(&mut *raw, None).await {
-                                    Ok(()) => {
-                                        let done = {
-                                            let $c = &mut *raw;
-                                            $body
-                                        };
-                                        let ended = match &done {
-                                            Ok(_) => <Tm as TransactionManager>::commit(&mut *raw).await,
-                                            Err(_) => <Tm as TransactionManager>::rollback(&mut *raw).await,
-                                        };
-                                        match (done, ended) {
-                                            (Ok(v), Ok(())) => Ok(v),
-                                            (Err(e), _) | (Ok(_), Err(e)) => Err(e),
-                                        }
-                                    }
-                                    Err(e) => Err(e),
-                                }
-                            }
                             Ok($c) => $body,
                             Err(e) => Err(e),
                         };
@@ -172,6 +152,30 @@ macro_rules! route {
 }
 
 impl DataSource {
+    /// Whether a statement sent now must run in a transaction of its own: with
+    /// `statement_cache = false` on PostgreSQL, outside any transaction, so that a transaction
+    /// pooler keeps the server connection from the unnamed statement's Parse to its Execute
+    /// (sqlx sends them in two round trips).
+    #[inline]
+    fn needs_own_transaction(&self) -> bool {
+        self.wraps_statements() && crate::tx::ambient::current(self).is_none()
+    }
+
+    /// `statement` in a transaction of its own (read-only for a read, so that it may run on a
+    /// replica), begun, committed and counted like any other.
+    async fn in_own_transaction<T>(
+        &self,
+        read_only: bool,
+        statement: impl std::future::Future<Output = DataResult<T>>,
+    ) -> DataResult<T> {
+        let def = crate::tx::TransactionDefinition::new()
+            .name("statement")
+            .read_only(read_only);
+        crate::tx::TransactionManager::new(self.clone())
+            .execute(&def, statement)
+            .await
+    }
+
     /// Runs a query expected to return at most one row, in the task's current transaction on
     /// this DataSource if there is one.
     pub async fn fetch_optional(&self, sql: Sql, args: Args) -> DataResult<Option<Row>> {
@@ -185,6 +189,10 @@ impl DataSource {
         sql: Sql,
         args: Args,
     ) -> DataResult<Option<Row>> {
+        if self.needs_own_transaction() {
+            let read_only = reads_only(sql.as_str());
+            return Box::pin(self.in_own_transaction(read_only, self.fetch_optional_as(op, sql, args))).await;
+        }
         route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .persistent(self.statement_cache())
             .fetch_optional(c)
@@ -200,6 +208,10 @@ impl DataSource {
 
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
+        if self.needs_own_transaction() {
+            let read_only = reads_only(sql.as_str());
+            return Box::pin(self.in_own_transaction(read_only, self.fetch_all_as(op, sql, args))).await;
+        }
         route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .persistent(self.statement_cache())
             .fetch_all(c)
@@ -225,6 +237,10 @@ impl DataSource {
 
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
+        if self.needs_own_transaction() {
+            let read_only = reads_only(sql.as_str());
+            return Box::pin(self.in_own_transaction(read_only, self.execute_as(op, sql, args))).await;
+        }
         route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
             .persistent(self.statement_cache())
             .execute(c)

@@ -196,6 +196,7 @@ async fn reads_writes_and_read_only_transactions(
     assert!(!locked.get::<bool>(0).unwrap());
     // With replay paused, what the primary wrote is not on the replica: repository reads
     // outside a transaction come from there.
+    caught_up(db, admin).await;
     replay(admin, false).await;
     repo.save(note(3, "unreplayed")).await.unwrap();
     assert_eq!(

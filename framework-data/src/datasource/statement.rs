@@ -69,9 +69,10 @@ impl DataSource {
         m.pending.fetch_add(1, Ordering::Relaxed);
         let conn = match target {
             Target::Primary => self.pool().acquire().await,
+            // Boxed: the timer would otherwise add to every statement's future.
             Target::Replica(_) => {
                 let bound = self.acquire_bound(target);
-                tokio::time::timeout(bound, self.pool_of(target).acquire())
+                Box::pin(tokio::time::timeout(bound, self.pool_of(target).acquire()))
                     .await
                     .unwrap_or(Err(sqlx::Error::PoolTimedOut))
             }

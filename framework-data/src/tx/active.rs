@@ -81,7 +81,9 @@ impl ActiveTransaction {
             read_only: def.read_only,
             timeout: def.timeout,
         };
-        let (conn, admitted, target) = ds.begin_transaction(&spec, held).await?;
+        // Boxed: admission, the borrow (on a replica or the primary) and BEGIN would otherwise
+        // add to the future of every transactional call.
+        let (conn, admitted, target) = Box::pin(ds.begin_transaction(&spec, held)).await?;
         Ok(ActiveTransaction {
             manager: manager.clone(),
             ds: ds.clone(),
