@@ -39,7 +39,7 @@ pub struct CacheConfig {
     pub default: RegionSettings,
     /// Per-region overrides.
     pub regions: BTreeMap<String, RegionSettings>,
-    /// Cluster-wide invalidation (see [`InvalidationConfig`]).
+    /// Cluster-wide invalidation (see [`InvalidationConfig`](super::InvalidationConfig)).
     pub invalidation: super::InvalidationConfig,
 }
 
