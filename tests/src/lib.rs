@@ -32,6 +32,20 @@ pub const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test"
 /// Default MySQL/MariaDB server for tests.
 pub const DEFAULT_MYSQL_URL: &str = "mysql://root@127.0.0.1:3306/test";
 
+/// A server a scale-out test needs is not there: the test skips with a message naming the
+/// script that starts it, or fails under `REQUIRE_ALL_DATABASES=1`.
+fn unavailable(test: &str, what: &str, script: &str, reason: &str) {
+    if require_all() {
+        panic!(
+            "{test}: the {what} is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
+        );
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "SKIPPED {test}: no {what} ({reason}); start one with .ci/{script}"
+    );
+}
+
 /// Default PostgreSQL streaming replica of the default server, for the replica tests
 /// (`TEST_POSTGRES_REPLICA_URL`; `.ci/pg-replica.sh` starts one).
 pub const DEFAULT_POSTGRES_REPLICA_URL: &str = "postgres://postgres@127.0.0.1:5433/test";
@@ -281,15 +295,7 @@ where
         let url = with_database(&server, db.name());
         match replica_ready(&url).await {
             Ok(()) => body(db, url).await,
-            Err(reason) if require_all() => {
-                panic!("the PostgreSQL replica is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}")
-            }
-            Err(reason) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED {test}: no PostgreSQL replica ({reason}); start one with .ci/pg-replica.sh"
-                );
-            }
+            Err(reason) => unavailable(test, "PostgreSQL replica", "pg-replica.sh", &reason),
         }
     })
     .await
@@ -323,15 +329,7 @@ where
                     Ok(Err(e)) => e.to_string(),
                     _ => "no answer within 5s".to_owned(),
                 };
-                if require_all() {
-                    panic!(
-                        "PgBouncer is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
-                    );
-                }
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "SKIPPED {test}: no PgBouncer ({reason}); start one with .ci/pgbouncer.sh"
-                );
+                unavailable(test, "PgBouncer", "pgbouncer.sh", &reason);
             }
         }
     })
@@ -358,15 +356,7 @@ where
     let name = format!("fwt_{}", uuid::Uuid::new_v4().simple());
     let first = servers.first().cloned().unwrap_or_default();
     if let Err(reason) = admin(Backend::MySql, &first, &format!("CREATE DATABASE {name}")).await {
-        if require_all() {
-            panic!(
-                "the Galera cluster is required (REQUIRE_ALL_DATABASES=1) but unavailable: {reason}"
-            );
-        }
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED {test}: no Galera cluster ({reason}); start one with .ci/galera.sh"
-        );
+        unavailable(test, "Galera cluster", "galera.sh", &reason);
         return;
     }
     let urls: Vec<String> = servers.iter().map(|s| with_database(s, &name)).collect();
