@@ -26,9 +26,6 @@ macro_rules! route {
                 let done: Result<$ok, sqlx::Error> = dispatch!(
                     (conn.0, $args.0) => (ConnKind(mut pc), ArgsKind($a)), $db => {
                         let done = match pc.raw() {
-                            // `statement_cache = false` on PostgreSQL: a transaction of its
-                            // own, so that a transaction pooler keeps the server connection
-                            // from the unnamed statement's Parse to its Execute.
                             Ok($c) => $body,
                             Err(e) => Err(e),
                         };
