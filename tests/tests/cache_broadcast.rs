@@ -46,6 +46,27 @@ async fn create(ctx: &ApplicationContext) {
         .unwrap();
 }
 
+/// The two instances' repositories, with row 1 (value 1) saved through A and cached there.
+async fn with_row_cached_in_a(
+    a: &ApplicationContext,
+    b: &ApplicationContext,
+) -> (Repository<Tally>, Repository<Tally>) {
+    create(a).await;
+    let (ra, rb) = (
+        a.repository::<Tally>().unwrap(),
+        b.repository::<Tally>().unwrap(),
+    );
+    ra.save(Tally {
+        id: 1,
+        value: 1,
+        version: 0,
+    })
+    .await
+    .unwrap();
+    assert_eq!(value_of(&ra, 1).await, Some(1), "cached in A");
+    (ra, rb)
+}
+
 async fn value_of(repo: &Repository<Tally>, id: i64) -> Option<i64> {
     repo.find_by_id(id).await.unwrap().map(|t| t.value)
 }
@@ -79,19 +100,7 @@ async fn without_broadcast_the_other_instance_stays_stale() {
         "cache_broadcast_control",
         |db| async move {
             let (a, b) = (instance(&db, false).await, instance(&db, false).await);
-            create(&a).await;
-            let (ra, rb) = (
-                a.repository::<Tally>().unwrap(),
-                b.repository::<Tally>().unwrap(),
-            );
-            ra.save(Tally {
-                id: 1,
-                value: 1,
-                version: 0,
-            })
-            .await
-            .unwrap();
-            assert_eq!(value_of(&ra, 1).await, Some(1)); // cached in A
+            let (ra, rb) = with_row_cached_in_a(&a, &b).await;
             set(&rb, 1, 2).await;
             tokio::time::sleep(Duration::from_millis(300)).await;
             assert_eq!(value_of(&ra, 1).await, Some(1), "A serves its stale entry");
@@ -197,10 +206,7 @@ async fn a_write_on_one_instance_evicts_the_entry_on_the_other() {
 async fn a_lost_listener_stops_the_cache_until_it_listens_again_and_then_starts_empty() {
     tests::run(Backend::Postgres, "cache_broadcast_lost", |db| async move {
         let (a, b) = (instance(&db, true).await, instance(&db, true).await);
-        create(&a).await;
-        let (ra, rb) = (a.repository::<Tally>().unwrap(), b.repository::<Tally>().unwrap());
-        ra.save(Tally { id: 1, value: 1, version: 0 }).await.unwrap();
-        assert_eq!(value_of(&ra, 1).await, Some(1));
+        let (ra, rb) = with_row_cached_in_a(&a, &b).await;
         // Kill every LISTEN connection on this database (both instances'), from outside.
         let admin = DataSource::connect("admin", &DataSourceConfig::new(db.url())).await.unwrap();
         let killed = admin
@@ -270,19 +276,7 @@ async fn while_the_listener_is_down_the_cache_answers_nothing_and_misses_no_writ
             .await
             .unwrap();
         let b = instance(&db, true).await;
-        create(&a).await;
-        let (ra, rb) = (
-            a.repository::<Tally>().unwrap(),
-            b.repository::<Tally>().unwrap(),
-        );
-        ra.save(Tally {
-            id: 1,
-            value: 1,
-            version: 0,
-        })
-        .await
-        .unwrap();
-        assert_eq!(value_of(&ra, 1).await, Some(1)); // cached in A
+        let (ra, rb) = with_row_cached_in_a(&a, &b).await;
         let ds = a.datasource_default().unwrap();
         let before = ds.statements_executed();
         assert_eq!(value_of(&ra, 1).await, Some(1));
