@@ -158,8 +158,8 @@ impl DataSource {
         self.wraps_statements() && crate::tx::ambient::current(self).is_none()
     }
 
-    /// `statement` in a transaction of its own (read-only for a read, so that it may run on a
-    /// replica), begun, committed and counted like any other.
+    /// `statement` in a transaction of its own (read-only for a read that the routing sends to
+    /// a replica, so that it runs there), begun, committed and counted like any other.
     async fn in_own_transaction<T>(
         &self,
         read_only: bool,
@@ -187,7 +187,7 @@ impl DataSource {
         args: Args,
     ) -> DataResult<Option<Row>> {
         if self.needs_own_transaction() {
-            let read_only = reads_only(sql.as_str());
+            let read_only = self.reads_on_replicas(sql.as_str());
             return Box::pin(self.in_own_transaction(read_only, self.fetch_optional_as(op, sql, args))).await;
         }
         route!(Option<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
@@ -206,7 +206,7 @@ impl DataSource {
     /// [`fetch_all`](Self::fetch_all), measured as `op`.
     pub async fn fetch_all_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<Vec<Row>> {
         if self.needs_own_transaction() {
-            let read_only = reads_only(sql.as_str());
+            let read_only = self.reads_on_replicas(sql.as_str());
             return Box::pin(self.in_own_transaction(read_only, self.fetch_all_as(op, sql, args))).await;
         }
         route!(Vec<Row>; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)
@@ -235,7 +235,7 @@ impl DataSource {
     /// [`execute`](Self::execute), measured as `op`.
     pub async fn execute_as(&self, op: Operation, sql: Sql, args: Args) -> DataResult<ExecResult> {
         if self.needs_own_transaction() {
-            let read_only = reads_only(sql.as_str());
+            let read_only = self.reads_on_replicas(sql.as_str());
             return Box::pin(self.in_own_transaction(read_only, self.execute_as(op, sql, args))).await;
         }
         route!(ExecResult; self, op, sql.as_str(), args, |c, a, DB| sqlx::query_with(sql.to_driver(), a)

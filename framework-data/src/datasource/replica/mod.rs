@@ -382,6 +382,14 @@ impl DataSource {
         r.route_read(None)
     }
 
+    /// Whether `sql`, sent outside a transaction, is a read the routing sends to replicas
+    /// (when one is usable).
+    pub(crate) fn reads_on_replicas(&self, sql: &str) -> bool {
+        self.replica_set().is_some_and(|r| {
+            r.routing.reads_outside_transactions == Destination::Replica && reads_only(sql)
+        })
+    }
+
     /// Where a transaction begins.
     pub(crate) fn transaction_target(&self, read_only: bool) -> DataResult<Target> {
         let Some(r) = self.replica_set() else {
