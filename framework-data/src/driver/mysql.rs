@@ -14,13 +14,18 @@ use sqlx::mysql::MySqlConnectOptions;
 use sqlx::SqlSafeStr;
 
 
-/// The connect options of `url` (`mariadb:` is read as `mysql:`, the same protocol).
-pub(crate) fn options(url: &str) -> Result<MySqlConnectOptions, sqlx::Error> {
+/// The connect options of `url` (`mariadb:` is read as `mysql:`, the same protocol); without
+/// the statement cache, statements are not kept per connection.
+pub(crate) fn options(url: &str, statement_cache: bool) -> Result<MySqlConnectOptions, sqlx::Error> {
     let url = match url.strip_prefix("mariadb:") {
         Some(rest) => format!("mysql:{rest}"),
         None => url.to_owned(),
     };
-    MySqlConnectOptions::from_str(&url)
+    let options = MySqlConnectOptions::from_str(&url)?;
+    Ok(match statement_cache {
+        true => options,
+        false => options.statement_cache_capacity(0),
+    })
 }
 
 /// Begins a transaction on a pooled connection. The isolation level is set for the next

@@ -163,35 +163,18 @@ impl Pool {
         let kind = match dialect {
             #[cfg(feature = "postgres")]
             Dialect::Postgres => {
-                let mut all = Vec::with_capacity(urls.len());
-                for url in urls {
-                    let options = super::postgres::options(url)?;
-                    all.push(match statement_cache {
-                        true => options,
-                        false => options.statement_cache_capacity(0),
-                    });
-                }
-                PoolKind::Postgres(build(all, cfg, losses, &state))
+                let all = urls.iter().map(|u| super::postgres::options(u, statement_cache));
+                PoolKind::Postgres(build(all.collect::<Result<_, _>>()?, cfg, losses, &state))
             }
             #[cfg(feature = "mysql")]
             Dialect::MySql => {
-                let mut all = Vec::with_capacity(urls.len());
-                for url in urls {
-                    let options = super::mysql::options(url)?;
-                    all.push(match statement_cache {
-                        true => options,
-                        false => options.statement_cache_capacity(0),
-                    });
-                }
-                PoolKind::MySql(build(all, cfg, losses, &state))
+                let all = urls.iter().map(|u| super::mysql::options(u, statement_cache));
+                PoolKind::MySql(build(all.collect::<Result<_, _>>()?, cfg, losses, &state))
             }
             #[cfg(feature = "sqlite")]
             Dialect::Sqlite => {
-                let mut all = Vec::with_capacity(urls.len());
-                for url in urls {
-                    all.push(super::sqlite::options(url)?);
-                }
-                PoolKind::Sqlite(build(all, cfg, losses, &state))
+                let all = urls.iter().map(|u| super::sqlite::options(u));
+                PoolKind::Sqlite(build(all.collect::<Result<_, _>>()?, cfg, losses, &state))
             }
             #[allow(unreachable_patterns)]
             _ => return Ok(None),

@@ -14,9 +14,14 @@ use sqlx::postgres::PgConnectOptions;
 use sqlx::SqlSafeStr;
 
 
-/// The connect options of `url`.
-pub(crate) fn options(url: &str) -> Result<PgConnectOptions, sqlx::Error> {
-    PgConnectOptions::from_str(url)
+/// The connect options of `url`; without the statement cache, statements are not kept per
+/// connection (see `DataSourceConfig::statement_cache`).
+pub(crate) fn options(url: &str, statement_cache: bool) -> Result<PgConnectOptions, sqlx::Error> {
+    let options = PgConnectOptions::from_str(url)?;
+    Ok(match statement_cache {
+        true => options,
+        false => options.statement_cache_capacity(0),
+    })
 }
 
 /// Begins a transaction on a connection the caller borrowed (through the DataSource, which
