@@ -336,6 +336,53 @@ where
     .await
 }
 
+/// Default Redis server for the cache-broadcast tests (`TEST_REDIS_URL`; `.ci/run` starts one).
+pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
+
+/// Runs `body` on a fresh database of `backend` with the URL of a Redis server that answers a
+/// PING. Without Redis the test skips with a message, or fails under `REQUIRE_ALL_DATABASES=1`.
+pub async fn run_with_redis<F, Fut>(backend: Backend, test: &str, body: F)
+where
+    F: FnOnce(TestDatabase, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let url = std::env::var("TEST_REDIS_URL").unwrap_or_else(|_| DEFAULT_REDIS_URL.into());
+    match redis_ping(&url).await {
+        Ok(()) => run(backend, test, |db| body(db, url)).await,
+        Err(reason) => unavailable(test, "Redis server", "run", &reason),
+    }
+}
+
+/// A PING over RESP on a plain TCP connection (the tests need no Redis client for it).
+async fn redis_ping(url: &str) -> Result<(), String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let address = url
+        .trim_start_matches("redis://")
+        .split(['/', '?'])
+        .next()
+        .unwrap_or_default()
+        .rsplit('@')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let ping = async {
+        let mut s = tokio::net::TcpStream::connect(&address).await?;
+        s.write_all(b"PING\r\n").await?;
+        let mut reply = [0u8; 7];
+        s.read_exact(&mut reply).await?;
+        Ok::<_, std::io::Error>(reply)
+    };
+    match tokio::time::timeout(Duration::from_secs(5), ping).await {
+        Ok(Ok(reply)) if &reply == b"+PONG\r\n" => Ok(()),
+        Ok(Ok(reply)) => Err(format!(
+            "{address} answered {:?}",
+            String::from_utf8_lossy(&reply)
+        )),
+        Ok(Err(e)) => Err(format!("{address}: {e}")),
+        Err(_) => Err(format!("{address}: no answer within 5s")),
+    }
+}
+
 /// Default nodes of the MariaDB Galera cluster for tests (`TEST_GALERA_URLS`, comma-separated;
 /// `.ci/galera.sh` starts one).
 pub const DEFAULT_GALERA_URLS: &str = "mysql://root@127.0.0.1:3311/test,mysql://root@127.0.0.1:3312/test,mysql://root@127.0.0.1:3313/test";

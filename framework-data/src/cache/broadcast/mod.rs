@@ -9,12 +9,22 @@
 //! #                                                  # transaction pooler (PgBouncer)
 //! ```
 //!
+//! or, with the `redis` feature, Redis pub/sub (any database, SQLite and MySQL included):
+//!
+//! ```toml
+//! [cache.invalidation]
+//! broadcast = "redis://127.0.0.1:6379"
+//! channel = "orders-cache"    # default "framework_cache"
+//! ```
+//!
 //! When a write ends (after its statement outside a transaction, with its transaction inside
 //! one), the caches it emptied announce what they emptied: the entity cache's ids (by their
 //! `Debug` text), a whole entity type or collection for a write without known ids, the tables
 //! for the query cache. A task sends them in batches (everything queued while the last message
-//! was on its way goes in the next), each `pg_notify` on the primary. Every instance LISTENs on
-//! its own connection and evicts what others announce; its own messages it skips.
+//! was on its way goes in the next), each a `pg_notify` on the primary or a Redis PUBLISH.
+//! Every instance LISTENs (SUBSCRIBEs) on its own connection and evicts what others announce;
+//! its own messages it skips. Both carriers deliver only to whoever is subscribed at the time,
+//! which is why a lost connection empties the caches (below).
 //!
 //! A message that names an id this instance has not cached still moves every stripe's
 //! generation of that cache, so that a load which read before the other instance's commit
@@ -32,23 +42,28 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 
 use super::CacheManager;
-use crate::datasource::{DataSource, DataSources, Operation};
-use crate::error::{DataError, DataResult};
-use crate::sql::Sql;
+use crate::datasource::DataSources;
+use crate::error::DataResult;
+use transport::Transport;
+
+#[cfg(feature = "redis")]
+mod redis;
+mod transport;
 
 /// The `[cache.invalidation]` section.
 #[derive(Debug, Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields, default)]
 pub struct InvalidationConfig {
-    /// `"postgres"`: LISTEN/NOTIFY on the DataSource's primary. Unset (the default): each
-    /// instance only evicts what its own writes touched.
+    /// `"postgres"`: LISTEN/NOTIFY on the DataSource's primary; `"redis://host:port"`: Redis
+    /// pub/sub (the `redis` feature). Unset (the default): each instance only evicts what its
+    /// own writes touched.
     pub broadcast: Option<String>,
     /// The DataSource whose primary carries the messages. Default `"default"`.
     pub datasource: String,
-    /// Where to LISTEN, when it must not be the DataSource's URL (a transaction pooler such as
+    /// With `"postgres"`: where to LISTEN, when it must not be the DataSource's URL (a transaction pooler such as
     /// PgBouncer cannot hold a LISTEN): a direct URL of the same primary.
     pub listen_url: Option<String>,
-    /// The NOTIFY channel. Default `"framework_cache"`.
+    /// The NOTIFY (or Redis pub/sub) channel. Default `"framework_cache"`.
     pub channel: String,
 }
 
@@ -146,31 +161,7 @@ impl Broadcaster {
         datasources: &DataSources,
         manager: Weak<CacheManager>,
     ) -> DataResult<Arc<Broadcaster>> {
-        let invalid = |reason: String| DataError::InvalidConfig {
-            datasource: config.datasource.clone(),
-            reason,
-        };
-        match config.broadcast.as_deref() {
-            Some("postgres") => {}
-            Some(other) => {
-                return Err(invalid(format!(
-                    "cache.invalidation.broadcast = \"{other}\": expected \"postgres\""
-                )));
-            }
-            None => return Err(invalid("cache.invalidation.broadcast is not set".into())),
-        }
-        let ds = datasources.get(&config.datasource)?;
-        if ds.dialect() != crate::driver::Dialect::Postgres {
-            return Err(invalid(format!(
-                "cache.invalidation.broadcast = \"postgres\" needs a PostgreSQL DataSource; `{}` is {}",
-                ds.name(),
-                ds.dialect()
-            )));
-        }
-        let listen_url = config
-            .listen_url
-            .clone()
-            .unwrap_or_else(|| ds.config().url.clone());
+        let transport = Transport::from_config(config, datasources)?;
         let (events, queue) = mpsc::unbounded_channel();
         let names: HashMap<usize, String> = datasources
             .iter()
@@ -187,28 +178,26 @@ impl Broadcaster {
         });
         let sender = tokio::spawn(send(
             Arc::downgrade(&link),
-            ds.clone(),
+            transport.clone(),
             config.channel.clone(),
             queue,
         ));
         let (subscribed, first) = tokio::sync::oneshot::channel();
+        let timeout = transport.start_timeout();
+        let carrier = transport.describe();
         let listener = tokio::spawn(listen(
             Arc::downgrade(&link),
             manager,
-            listen_url,
+            transport,
             config.channel.clone(),
-            ds.name().to_owned(),
             subscribed,
         ));
         link.tasks
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .extend([sender.abort_handle(), listener.abort_handle()]);
-        if tokio::time::timeout(ds.pool_config().acquire_timeout, first)
-            .await
-            .is_err()
-        {
-            tracing::warn!(datasource = %ds.name(), "cache invalidation is not listening yet; the caches answer nothing until it is");
+        if tokio::time::timeout(timeout, first).await.is_err() {
+            tracing::warn!(via = %carrier, "cache invalidation is not listening yet; the caches answer nothing until it is");
         }
         Ok(link)
     }
@@ -329,10 +318,10 @@ fn split(m: Message) -> Vec<String> {
     out
 }
 
-/// The sender task: everything queued while the last NOTIFY was on its way goes in the next.
+/// The sender task: everything queued while the last message was on its way goes in the next.
 async fn send(
     link: Weak<Broadcaster>,
-    ds: DataSource,
+    transport: Transport,
     channel: String,
     mut queue: mpsc::UnboundedReceiver<Event>,
 ) {
@@ -347,56 +336,43 @@ async fn send(
             return;
         };
         for payload in link.encode(batch) {
-            notify(&ds, &channel, &payload).await;
+            publish(&transport, &channel, &payload).await;
         }
     }
 }
 
-/// One NOTIFY on the primary, tried three times: a message that cannot be sent means the
-/// primary is unreachable, and then the other instances' listeners lose it too and empty
-/// their caches when they reconnect.
-async fn notify(ds: &DataSource, channel: &str, payload: &str) {
+/// One message, tried three times: a message that cannot be sent means the carrier is
+/// unreachable, and then the other instances' subscriptions lose it too and empty their
+/// caches when they reconnect.
+async fn publish(transport: &Transport, channel: &str, payload: &str) {
     for attempt in 0..3u32 {
-        let mut args = ds.args();
-        let bound = args.add_str(channel).and_then(|()| args.add_str(payload));
-        if let Err(e) = bound {
-            tracing::warn!(error = %e, "cache invalidation message could not be bound");
-            return;
-        }
-        let sent = crate::datasource::on_primary(ds.execute_as(
-            Operation::new("cache", "broadcast"),
-            Sql::from("SELECT pg_notify($1, $2)"),
-            args,
-        ))
-        .await;
-        match sent {
-            Ok(_) => return,
+        match transport.publish(channel, payload).await {
+            Ok(()) => return,
             Err(e) if attempt == 2 => {
-                tracing::warn!(datasource = %ds.name(), error = %e, "cache invalidation message lost");
+                tracing::warn!(via = %transport.describe(), error = %e, "cache invalidation message lost");
             }
             Err(_) => tokio::time::sleep(Duration::from_millis(50 << attempt)).await,
         }
     }
 }
 
-/// The listener task: LISTEN on a connection of its own, apply what the others announce, and
-/// on a lost connection stop answering from the caches until it LISTENs again.
+/// The listener task: subscribe on a connection of its own, apply what the others announce,
+/// and on a lost connection stop answering from the caches until it subscribes again.
 async fn listen(
     link: Weak<Broadcaster>,
     manager: Weak<CacheManager>,
-    url: String,
+    transport: Transport,
     channel: String,
-    datasource: String,
     subscribed: tokio::sync::oneshot::Sender<()>,
 ) {
     let mut subscribed = Some(subscribed);
     let mut backoff = Duration::from_millis(50);
+    let via = transport.describe();
     loop {
-        let connected = crate::driver::Listener::connect(&url, &channel).await;
-        let mut listener = match connected {
-            Ok(listener) => listener,
+        let mut subscription = match transport.subscribe(&channel).await {
+            Ok(s) => s,
             Err(e) => {
-                tracing::warn!(datasource = %datasource, error = %crate::datasource::mask_url(&e.to_string()), "cache invalidation cannot LISTEN; retrying");
+                tracing::warn!(via = %via, error = %crate::datasource::mask_url(&e.to_string()), "cache invalidation cannot subscribe; retrying");
                 tokio::time::sleep(backoff).await;
                 backoff = (backoff * 2).min(MAX_BACKOFF);
                 continue;
@@ -409,22 +385,22 @@ async fn listen(
         // Whatever was announced while nobody listened is unknown: start empty.
         m.clear_for_broadcast();
         l.up.store(true, Ordering::Release);
-        tracing::info!(datasource = %datasource, channel = %channel, "cache invalidation listening");
+        tracing::info!(via = %via, channel = %channel, "cache invalidation listening");
         if let Some(first) = subscribed.take() {
             let _ = first.send(());
         }
         drop((l, m));
         loop {
-            let received = listener.next().await;
+            let received = subscription.next().await;
             let (Some(l), Some(m)) = (link.upgrade(), manager.upgrade()) else {
                 return;
             };
             match received {
-                Ok(Some(payload)) => l.apply(&m, &payload),
-                Ok(None) | Err(_) => {
+                Some(payload) => l.apply(&m, &payload),
+                None => {
                     l.up.store(false, Ordering::Release);
                     m.clear_for_broadcast();
-                    tracing::warn!(datasource = %datasource, "cache invalidation lost its connection; the caches answer nothing until it listens again");
+                    tracing::warn!(via = %via, "cache invalidation lost its connection; the caches answer nothing until it listens again");
                     break;
                 }
             }
