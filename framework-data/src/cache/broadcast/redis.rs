@@ -7,7 +7,8 @@ use std::time::Duration;
 use futures_util::StreamExt;
 use tokio::sync::Mutex;
 
-use super::transport::TransportError;
+/// A failure, only logged.
+type TransportError = sqlx::error::BoxDynError;
 
 /// How long a connection attempt may take before it counts as failed (Redis' own connect
 /// timeout does not cover the SUBSCRIBE handshake).

@@ -8,7 +8,7 @@ use crate::sql::Sql;
 use super::InvalidationConfig;
 
 /// A transport failure; only logged (the listener's reconnect logic is the recovery).
-pub(super) type TransportError = Box<dyn std::error::Error + Send + Sync>;
+pub(super) type TransportError = sqlx::error::BoxDynError;
 
 /// The configured carrier (`[cache.invalidation] broadcast`).
 #[derive(Clone)]
