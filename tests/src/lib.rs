@@ -419,6 +419,84 @@ where
     }
 }
 
+/// Default MariaDB primary with a binlog, and its replica, for the MySQL replica tests
+/// (`TEST_MYSQL_REPLICA_PRIMARY_URL`, `TEST_MYSQL_REPLICA_URL`; `.ci/mariadb-replica.sh`
+/// starts them).
+pub const DEFAULT_MYSQL_REPLICA_PRIMARY_URL: &str = "mysql://root@127.0.0.1:3321/test";
+/// See [`DEFAULT_MYSQL_REPLICA_PRIMARY_URL`].
+pub const DEFAULT_MYSQL_REPLICA_URL: &str = "mysql://root@127.0.0.1:3322/test";
+
+/// Runs `body` with the URLs of a fresh database on the MariaDB primary and on its replica
+/// (created on the primary, replicated; dropped afterwards). Without the pair the test skips
+/// with a message, or fails under `REQUIRE_ALL_DATABASES=1`.
+pub async fn run_with_mysql_replica<F, Fut>(test: &str, body: F)
+where
+    F: FnOnce(String, String) -> Fut,
+    Fut: Future<Output = ()>,
+{
+    let primary = std::env::var("TEST_MYSQL_REPLICA_PRIMARY_URL")
+        .unwrap_or_else(|_| DEFAULT_MYSQL_REPLICA_PRIMARY_URL.into());
+    let replica = std::env::var("TEST_MYSQL_REPLICA_URL")
+        .unwrap_or_else(|_| DEFAULT_MYSQL_REPLICA_URL.into());
+    let name = format!("fwt_{}", uuid::Uuid::new_v4().simple());
+    if let Err(reason) = admin(Backend::MySql, &primary, &format!("CREATE DATABASE {name}")).await {
+        unavailable(
+            test,
+            "MariaDB primary and replica",
+            "mariadb-replica.sh",
+            &reason,
+        );
+        return;
+    }
+    let (primary_db, replica_db) = (
+        with_database(&primary, &name),
+        with_database(&replica, &name),
+    );
+    // The replica has the database once it replayed the CREATE.
+    let replicated = async {
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        loop {
+            let attempt = async {
+                let c = sqlx::MySqlConnection::connect(&replica_db).await?;
+                c.close().await
+            };
+            match tokio::time::timeout(Duration::from_secs(2), attempt).await {
+                Ok(Ok(())) => return Ok(()),
+                Ok(Err(e)) if std::time::Instant::now() >= deadline => return Err(e.to_string()),
+                Err(_) if std::time::Instant::now() >= deadline => {
+                    return Err("no answer within 2s".to_owned());
+                }
+                _ => tokio::time::sleep(Duration::from_millis(50)).await,
+            }
+        }
+    };
+    let outcome = match replicated.await {
+        Ok(()) => {
+            AssertUnwindSafe(body(primary_db, replica_db))
+                .catch_unwind()
+                .await
+        }
+        Err(reason) => {
+            unavailable(
+                test,
+                "MariaDB replica",
+                "mariadb-replica.sh",
+                &format!("{replica_db}: {reason}"),
+            );
+            Ok(())
+        }
+    };
+    let _ = admin(
+        Backend::MySql,
+        &primary,
+        &format!("DROP DATABASE IF EXISTS {name}"),
+    )
+    .await;
+    if let Err(panic) = outcome {
+        std::panic::resume_unwind(panic);
+    }
+}
+
 /// Waits (10 s at most) until `url` answers as a server in recovery.
 async fn replica_ready(url: &str) -> Result<(), String> {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
