@@ -5,7 +5,7 @@
 use std::future::Future;
 use std::sync::Arc;
 
-use framework_core::ApplicationContext;
+use framework_core::{ApplicationContext, ApplicationContextBuilder};
 use shaku::Module;
 
 use crate::datasource::{AuditorAware, DEFAULT_DATASOURCE, DataSource, DataSources};
@@ -127,5 +127,40 @@ impl<M: Module> DataContextExt for ApplicationContext<M> {
             .get::<TransactionManagers>()
             .unwrap_or_default();
         Ambient::snapshot().with_managers(managers).run(fut)
+    }
+}
+
+/// Adds the data layer's start-up registrations to the context builder (in the prelude).
+///
+/// ```no_run
+/// use std::sync::Arc;
+/// use framework_data::driver::{PoolEvent, PoolInfo, PoolListener};
+/// use framework_data::prelude::*;
+///
+/// struct Timeouts;
+/// impl PoolListener for Timeouts {
+///     fn on_event(&self, pool: &PoolInfo, event: PoolEvent) {
+///         if let PoolEvent::Timeout { waited } = event {
+///             eprintln!("{}: no connection within {waited:?}", pool.pool);
+///         }
+///     }
+/// }
+/// # async fn run() -> Result<(), framework_core::Error> {
+/// let ctx = ApplicationContext::builder().pool_listener(Arc::new(Timeouts)).start().await?;
+/// # Ok(()) }
+/// ```
+pub trait DataBuilderExt: Sized {
+    /// Adds `listener` to every pool of every DataSource the context opens (primaries and
+    /// replicas), from their first connection on: HikariCP's metrics tracker as a bean. The
+    /// actuator's connection metrics are one such listener.
+    fn pool_listener(self, listener: Arc<dyn crate::driver::PoolListener>) -> Self;
+}
+
+impl<M> DataBuilderExt for ApplicationContextBuilder<M> {
+    fn pool_listener(self, listener: Arc<dyn crate::driver::PoolListener>) -> Self {
+        self.beans()
+            .get_or_insert_default::<crate::driver::PoolListeners>()
+            .add(listener);
+        self
     }
 }

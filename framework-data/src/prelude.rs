@@ -2,7 +2,7 @@
 
 pub use crate::association::{Ref, Related};
 pub use crate::cache::CacheContextExt;
-pub use crate::context::DataContextExt;
+pub use crate::context::{DataBuilderExt, DataContextExt};
 pub use crate::datasource::{AuditorAware, DataSource, DataSources};
 pub use crate::driver::Dialect;
 pub use crate::entity::{Embeddable, Entity, Lifecycle, LifecycleEvent};

@@ -101,3 +101,68 @@ db_test! {
         );
     }
 }
+
+db_test! {
+    async fn a_listener_registered_on_the_builder_sees_the_first_connections(db: TestDatabase) {
+        // Registered before start: it sees the connection start-up opens (which
+        // `add_pool_listener` after start cannot), and the same events as any listener.
+        let recorder = Arc::new(Recorder::default());
+        let second = Arc::new(Recorder::default());
+        let ctx = db
+            .context()
+            .pool_listener(recorder.clone())
+            .pool_listener(second.clone())
+            .set("datasource.pool.max_connections", 2)
+            .start()
+            .await
+            .unwrap();
+        let created_at_start = recorder.count(|e| matches!(e, PoolEvent::Created { .. }));
+        assert!(created_at_start >= 1, "start-up opened a connection: {created_at_start}");
+        assert_eq!(recorder.count(|e| matches!(e, PoolEvent::Acquired { .. })), second.count(|e| matches!(e, PoolEvent::Acquired { .. })));
+        let ds = ctx.datasource_default().unwrap();
+        let borrowed = recorder.count(|e| matches!(e, PoolEvent::Acquired { .. }));
+        ds.fetch_all(Sql::from("SELECT 1"), ds.args()).await.unwrap();
+        assert_eq!(recorder.count(|e| matches!(e, PoolEvent::Acquired { .. })), borrowed + 1);
+        assert_eq!(second.count(|e| matches!(e, PoolEvent::Acquired { .. })), borrowed + 1);
+        // The registry is a bean like the others.
+        let registered = ctx.bean::<framework_data::driver::PoolListeners>().unwrap();
+        assert_eq!(registered.all().len(), 2);
+        ctx.shutdown().await.unwrap();
+        assert!(
+            eventually(Duration::from_secs(2), || recorder.count(|e| matches!(e, PoolEvent::Closed { .. }))
+                == recorder.count(|e| matches!(e, PoolEvent::Created { .. })))
+            .await,
+            "every connection it saw opened, it sees closed"
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_builder_listener_sees_the_replica_pools_too() {
+    tests::run_with_replica("pool_events_replica", |db, replica| async move {
+        let recorder = Arc::new(Recorder::default());
+        let ctx = db
+            .context()
+            .pool_listener(recorder.clone())
+            .set("datasource.replicas", vec![replica])
+            .set("datasource.routing.read_your_writes", "0s")
+            .start()
+            .await
+            .unwrap();
+        let ds = ctx.datasource_default().unwrap();
+        ds.fetch_all(Sql::from("SELECT 1"), ds.args())
+            .await
+            .unwrap();
+        let pools: std::collections::BTreeSet<String> = recorder
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .map(|(p, _)| p.clone())
+            .collect();
+        assert!(pools.contains("default:primary"), "{pools:?}");
+        assert!(pools.contains("default/replica-1:replica"), "{pools:?}");
+        ctx.shutdown().await.unwrap();
+    })
+    .await;
+}

@@ -190,6 +190,7 @@ pub struct ApplicationContextBuilder<M> {
     auto_configurations: Vec<&'static dyn AutoConfiguration>,
     discover: bool,
     sections: Vec<&'static str>,
+    beans: Beans,
     _module: PhantomData<fn() -> M>,
 }
 
@@ -200,6 +201,7 @@ impl ApplicationContextBuilder<NoModule> {
             auto_configurations: Vec::new(),
             discover: true,
             sections: Vec::new(),
+            beans: Beans::new(),
             _module: PhantomData,
         }
     }
@@ -271,6 +273,31 @@ impl<M> ApplicationContextBuilder<M> {
         self
     }
 
+    /// Registers `bean` before anything starts (Spring's `@Bean` in a configuration class):
+    /// the start-up stages find it, and so do the user's components (through [`Beans`]) and
+    /// [`ApplicationContext::bean`] afterwards. It replaces a bean of the same type.
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use framework_core::ApplicationContext;
+    ///
+    /// struct Clock(&'static str);
+    /// # async fn run() -> Result<(), framework_core::Error> {
+    /// let ctx = ApplicationContext::builder().bean(Arc::new(Clock("UTC"))).start().await?;
+    /// assert_eq!(ctx.bean::<Clock>()?.0, "UTC");
+    /// # Ok(()) }
+    /// ```
+    pub fn bean<T: std::any::Any + Send + Sync>(self, bean: Arc<T>) -> Self {
+        self.beans.insert(bean);
+        self
+    }
+
+    /// The beans registered so far (see [`bean`](Self::bean)): for extensions that add to a
+    /// registry bean (`Beans::get_or_insert_default`) before start.
+    pub fn beans(&self) -> &Beans {
+        &self.beans
+    }
+
     /// Uses the shaku module `M2` for the user's components. It must list [`Beans`] among its
     /// components.
     pub fn module<M2>(self) -> ApplicationContextBuilder<M2>
@@ -282,6 +309,7 @@ impl<M> ApplicationContextBuilder<M> {
             auto_configurations: self.auto_configurations,
             discover: self.discover,
             sections: self.sections,
+            beans: self.beans,
             _module: PhantomData,
         }
     }
@@ -332,7 +360,7 @@ where
 
         let mut ctx = StartContext {
             config,
-            beans: Beans::new(),
+            beans: self.beans,
             shutdown: Vec::new(),
         };
         ctx.beans.insert(Arc::new(ctx.config.clone()));

@@ -36,8 +36,15 @@ impl AutoConfiguration for DataSourcesAutoConfiguration {
         Box::pin(async move {
             let configs = read_configs(ctx.config())?;
             let mut all = DataSources::default();
+            // Listeners registered before start (the builder's `pool_listener`) see every
+            // pool from its first connection.
+            let listeners = ctx
+                .beans()
+                .get::<crate::driver::PoolListeners>()
+                .map(|l| l.all())
+                .unwrap_or_default();
             for (name, config) in &configs {
-                match DataSource::connect(name, config).await {
+                match DataSource::connect_with_listeners(name, config, &listeners).await {
                     Ok(ds) => all.insert(ds),
                     Err(e) => {
                         all.close_all().await;

@@ -111,6 +111,38 @@ impl DataSource {
     /// Builds the pool for `config` and opens its first connection, failing within
     /// `acquire_timeout` when the database cannot be reached.
     pub async fn connect(name: &str, config: &DataSourceConfig) -> DataResult<DataSource> {
+        Self::connect_with_listeners(name, config, &[]).await
+    }
+
+    /// [`connect`](Self::connect), with `listeners` on its pools (the primary's and every
+    /// replica's) from the start: they see the first connections too, which
+    /// [`add_pool_listener`](Self::add_pool_listener) after `connect` would miss. In a context,
+    /// register them on the builder instead
+    /// ([`DataBuilderExt::pool_listener`](crate::context::DataBuilderExt::pool_listener)).
+    ///
+    /// ```no_run
+    /// use std::sync::Arc;
+    /// use framework_data::datasource::{DataSource, DataSourceConfig};
+    /// use framework_data::driver::{PoolEvent, PoolInfo, PoolListener};
+    ///
+    /// struct Opened;
+    /// impl PoolListener for Opened {
+    ///     fn on_event(&self, pool: &PoolInfo, event: PoolEvent) {
+    ///         if let PoolEvent::Created { took } = event {
+    ///             eprintln!("{}: connection opened in {took:?}", pool.pool);
+    ///         }
+    ///     }
+    /// }
+    /// # async fn demo() -> framework_data::DataResult<()> {
+    /// let config = DataSourceConfig::new("sqlite::memory:");
+    /// let ds = DataSource::connect_with_listeners("default", &config, &[Arc::new(Opened)]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn connect_with_listeners(
+        name: &str,
+        config: &DataSourceConfig,
+        listeners: &[Arc<dyn crate::driver::PoolListener>],
+    ) -> DataResult<DataSource> {
         let masked_url = mask_url(&config.url);
         let scheme = url::scheme(&config.url).to_owned();
         let dialect = url::dialect_of(&config.url).ok_or_else(|| DataError::InvalidUrl {
@@ -130,6 +162,9 @@ impl DataSource {
             },
             Some(metrics.primary.clone()),
         );
+        for l in listeners {
+            events.add(l.clone());
+        }
         for (i, node) in config.nodes.iter().enumerate() {
             if url::dialect_of(node) != Some(dialect) {
                 return Err(DataError::InvalidConfig {
@@ -226,7 +261,7 @@ impl DataSource {
             let step = ds.read_auto_increment_step().await;
             let _ = ds.inner.auto_increment_step.set(step);
         }
-        let replicas = match replica::Replicas::connect(name, dialect, config).await {
+        let replicas = match replica::Replicas::connect(name, dialect, config, listeners).await {
             Ok(replicas) => replicas,
             Err(e) => {
                 ds.inner.pool.close().await;

@@ -77,6 +77,48 @@ pub trait PoolListener: Send + Sync + 'static {
     fn on_event(&self, pool: &PoolInfo, event: PoolEvent);
 }
 
+/// The pool listeners every DataSource of a context gets at start-up, before its first
+/// connection: a bean that start-up stages read. Add to it with
+/// [`DataBuilderExt::pool_listener`](crate::context::DataBuilderExt::pool_listener).
+///
+/// ```
+/// use std::sync::Arc;
+/// use framework_data::driver::{PoolEvent, PoolInfo, PoolListener, PoolListeners};
+///
+/// struct Quiet;
+/// impl PoolListener for Quiet {
+///     fn on_event(&self, _: &PoolInfo, _: PoolEvent) {}
+/// }
+/// let listeners = PoolListeners::default();
+/// listeners.add(Arc::new(Quiet));
+/// assert_eq!(listeners.all().len(), 1);
+/// ```
+#[derive(Default)]
+pub struct PoolListeners(RwLock<Vec<Arc<dyn PoolListener>>>);
+
+impl std::fmt::Debug for PoolListeners {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PoolListeners")
+            .field("len", &self.all().len())
+            .finish()
+    }
+}
+
+impl PoolListeners {
+    /// Adds `listener`; DataSources opened afterwards call it.
+    pub fn add(&self, listener: Arc<dyn PoolListener>) {
+        self.0
+            .write()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(listener);
+    }
+
+    /// Every listener, in the order added.
+    pub fn all(&self) -> Vec<Arc<dyn PoolListener>> {
+        self.0.read().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+}
+
 /// A pool's listeners: its metrics first (fixed at creation), then any added later.
 pub(crate) struct PoolEvents {
     info: PoolInfo,

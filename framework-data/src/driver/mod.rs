@@ -26,7 +26,7 @@ pub use args::{Args, DecodeError, Driver, ExecResult, Row};
 pub use config::PoolConfig;
 pub(crate) use events::PoolEvents;
 pub(crate) use listen::Listener;
-pub use events::{PoolEvent, PoolInfo, PoolListener};
+pub use events::{PoolEvent, PoolInfo, PoolListener, PoolListeners};
 pub(crate) use dispatch::dispatch;
 pub use value::{ColumnValue, DriverValue, MySqlValue, PgValue, SqliteValue};
 

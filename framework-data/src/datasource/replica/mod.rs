@@ -158,6 +158,7 @@ impl Replicas {
         datasource: &str,
         dialect: Dialect,
         config: &DataSourceConfig,
+        listeners: &[Arc<dyn crate::driver::PoolListener>],
     ) -> DataResult<Option<Arc<Replicas>>> {
         if config.replicas.is_empty() {
             return Ok(None);
@@ -191,6 +192,9 @@ impl Replicas {
                 },
                 Some(metrics.clone()),
             );
+            for l in listeners {
+                events.add(l.clone());
+            }
             let pool = Pool::connect_lazy(
                 dialect,
                 &[url.as_str()],
