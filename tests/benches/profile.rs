@@ -7,6 +7,8 @@
 //! valgrind --tool=callgrind target/release/deps/profile-<hash> raw_transaction 2000
 //! ```
 //!
+//! `PROFILE_WORKERS=2` runs it on a multi-threaded runtime of two workers, as the suite does.
+//!
 //! Workloads: `hit` (cached `find_by_id` over 10,000 rows), `hit_hot` (over 64), `transaction` / `raw_transaction` (an empty
 //! `#[transactional]` method / `pool.begin()` + `commit()`), `find_by_email` /
 //! `raw_find_by_email` (a derived query / the same statement by hand), `save_all` / `raw_save_all`
@@ -144,10 +146,21 @@ fn main() {
     if workload == "--bench" {
         return; // `cargo bench` runs every bench target; this one only runs by hand
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .unwrap();
+    // `PROFILE_WORKERS=2`: the suite's multi-threaded runtime (wake-ups cross threads there).
+    let runtime = match std::env::var("PROFILE_WORKERS")
+        .ok()
+        .and_then(|n| n.parse().ok())
+    {
+        Some(workers) => tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+            .unwrap(),
+        None => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap(),
+    };
     runtime.block_on(tests::run(Backend::Sqlite, "profile", move |db| {
         profile(db, workload, iterations)
     }));

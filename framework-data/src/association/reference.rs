@@ -112,6 +112,11 @@ where
     fn decode_opt(row: &DB::Row, idx: usize) -> Result<Option<Self>, sqlx::Error> {
         <T::Id as ColumnValue<DB>>::decode_opt(row, idx).map(|id| id.map(Ref::to))
     }
+    const ARRAY: bool = <T::Id as ColumnValue<DB>>::ARRAY;
+    fn bind_array(values: &[Option<&Self>], args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        let ids: Vec<Option<&T::Id>> = values.iter().map(|v| v.map(|r| &r.id)).collect();
+        <T::Id as ColumnValue<DB>>::bind_array(&ids, args)
+    }
 }
 
 impl<T: Entity> SqlValue for Ref<T>

@@ -52,6 +52,20 @@ impl Args {
         dispatch!(&mut self.0 => ArgsKind(a), DB => <T as super::ColumnValue<DB>>::bind(value, a))
     }
 
+    /// Whether `T` binds as an array for this driver ([`add_array`](Self::add_array)).
+    pub(crate) fn supports_array<T: DriverValue>(&self) -> bool {
+        dispatch!(&self.0 => ArgsKind(_a), DB => <T as super::ColumnValue<DB>>::ARRAY)
+    }
+
+    /// Appends one column of many rows as one array (`None`: NULL); see
+    /// [`ColumnValue::bind_array`](super::ColumnValue::bind_array).
+    pub(crate) fn add_array<T: DriverValue>(
+        &mut self,
+        values: &[Option<&T>],
+    ) -> Result<(), BoxDynError> {
+        dispatch!(&mut self.0 => ArgsKind(a), DB => <T as super::ColumnValue<DB>>::bind_array(values, a))
+    }
+
     /// Appends a borrowed string (no copy into a `String` first where the driver allows).
     pub fn add_str(&mut self, value: &str) -> Result<(), BoxDynError> {
         dispatch!(&mut self.0 => ArgsKind(a), DB => <DB as super::Driver>::add_str(a, value))

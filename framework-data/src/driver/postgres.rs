@@ -72,7 +72,7 @@ pub(crate) async fn replica_lag(
     Ok(ms.map(|ms| std::time::Duration::from_secs_f64(ms.max(0.0) / 1000.0)))
 }
 
-native!(sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
+native!(arrays sqlx::Postgres: i16, i32, i64, f32, f64, bool, String, Vec<u8>, NaiveDateTime, NaiveDate,
     Uuid, serde_json::Value, DateTime<Utc>, Decimal);
 
 impl Driver for sqlx::Postgres {

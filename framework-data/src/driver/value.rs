@@ -16,6 +16,15 @@ pub trait ColumnValue<DB: sqlx::Database>: Sized {
     fn decode(row: &DB::Row, idx: usize) -> Result<Self, sqlx::Error>;
     /// Decodes nullable column `idx`.
     fn decode_opt(row: &DB::Row, idx: usize) -> Result<Option<Self>, sqlx::Error>;
+    /// Whether [`bind_array`](Self::bind_array) binds: PostgreSQL's native types, which
+    /// PostgreSQL's `INSERT .. SELECT * FROM UNNEST(..)` then inserts a column at a time.
+    const ARRAY: bool = false;
+    /// Appends one column of many rows as one array parameter (`None`: NULL). Called only
+    /// when [`ARRAY`](Self::ARRAY) holds.
+    fn bind_array(values: &[Option<&Self>], args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        let _ = (values, args);
+        Err("this type has no array form for this driver".into())
+    }
 }
 
 impl<DB: sqlx::Database, T: ColumnValue<DB>> ColumnValue<DB> for Option<T> {
@@ -34,14 +43,38 @@ impl<DB: sqlx::Database, T: ColumnValue<DB>> ColumnValue<DB> for Option<T> {
     fn decode_opt(row: &DB::Row, idx: usize) -> Result<Option<Self>, sqlx::Error> {
         T::decode_opt(row, idx).map(Some)
     }
+    const ARRAY: bool = T::ARRAY;
+    fn bind_array(values: &[Option<&Self>], args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        let inner: Vec<Option<&T>> = values.iter().map(|v| v.and_then(Option::as_ref)).collect();
+        T::bind_array(&inner, args)
+    }
 }
 
 /// Implements [`ColumnValue<$db>`] with sqlx's own encoding for each listed type (what a
 /// driver supports natively). A NULL for a required value is an error on every driver, also
 /// where sqlx's decoder would read it as a default ([`Driver::NULL_DECODES_AS_DEFAULT`]).
+/// `native!(arrays DB: ..)` also binds arrays of them ([`ColumnValue::bind_array`]).
 macro_rules! native {
-    ($db:ty: $($t:ty),* $(,)?) => {$(
+    ($db:ty: $($t:ty),* $(,)?) => {
+        $crate::driver::value::native!(@impl $db, {}, $($t),*);
+    };
+    (arrays $db:ty: $($t:ty),* $(,)?) => {
+        $crate::driver::value::native!(@impl $db, {
+            const ARRAY: bool = true;
+            fn bind_array(
+                values: &[Option<&Self>],
+                args: &mut <$db as sqlx::Database>::Arguments,
+            ) -> Result<(), $crate::driver::BoxDynError> {
+                sqlx::Arguments::add(args, values.to_vec())
+            }
+        }, $($t),*);
+    };
+    (@impl $db:ty, $extra:tt, $($t:ty),*) => {$(
+        $crate::driver::value::native!(@one $db, $extra, $t);
+    )*};
+    (@one $db:ty, {$($extra:tt)*}, $t:ty) => {
         impl $crate::driver::ColumnValue<$db> for $t {
+            $($extra)*
             fn bind(
                 &self,
                 args: &mut <$db as sqlx::Database>::Arguments,
@@ -71,7 +104,7 @@ macro_rules! native {
                 sqlx::Row::try_get::<Option<$t>, _>(row, idx)
             }
         }
-    )*};
+    };
 }
 pub(crate) use native;
 

@@ -156,6 +156,10 @@ const MAX_BATCH_ROWS: usize = 1_000;
 /// `save_all` with ever new large counts does not keep a text per count.
 pub(super) const MAX_CACHED_INSERT_ROWS: usize = 1_000;
 
+/// From this many new rows, `save_all` on PostgreSQL inserts by `UNNEST` (one array per
+/// column) instead of a multi-row VALUES (see `inserts_by_unnest`).
+const MIN_UNNEST_ROWS: usize = 2;
+
 /// The current time as the databases store it (microseconds), so a saved entity equals the
 /// one read back.
 pub(super) fn now() -> DateTime<Utc> {
@@ -710,7 +714,27 @@ impl<E: Entity> Repository<E> {
     fn statements_for(&self, entities: &[E]) -> usize {
         let new = entities.iter().filter(|e| e.is_new()).count();
         let existing = entities.len() - new;
-        existing + new.div_ceil(self.rows_per_insert())
+        match entities.iter().find(|e| e.is_new()) {
+            Some(first) if self.inserts_by_unnest(first, new) => existing + 1,
+            _ => existing + new.div_ceil(self.rows_per_insert()),
+        }
+    }
+
+    /// Whether `rows` new rows like `sample` go in one `INSERT .. SELECT * FROM UNNEST(..)`:
+    /// on PostgreSQL, from [`MIN_UNNEST_ROWS`] rows, when every inserted column's type binds as
+    /// an array (PostgreSQL's native types do; `DbEnum`s do not). One statement for any count,
+    /// in one shape, with one parameter per column instead of one per value.
+    fn inserts_by_unnest(&self, sample: &E, rows: usize) -> bool {
+        if self.dialect() != Dialect::Postgres || rows < MIN_UNNEST_ROWS {
+            return false;
+        }
+        let meta = E::metadata();
+        if meta.id_generated && self.ds.auto_increment_step() > 1 {
+            return false;
+        }
+        let args = self.ds.args();
+        meta.insert_columns()
+            .all(|(i, _)| sample.__fw_column(i).is_some_and(|c| c.__fw_array_in(&args)))
     }
 
     /// As many rows as the bind limit allows: one statement for any count up to it. One
@@ -761,6 +785,12 @@ impl<E: Entity> Repository<E> {
         let stamp = self.stamp();
         for e in rows.iter_mut() {
             Self::prepare_insert(e, &stamp);
+        }
+        if let Some(first) = rows.first()
+            && self.inserts_by_unnest(first, rows.len())
+        {
+            self.insert_unnest(&mut rows).await?;
+            return Ok(rows);
         }
         // Full batches, then the rest in one statement of its exact size: one round trip per
         // batch (each row count's text is built once and kept in the shape cache).
@@ -816,6 +846,48 @@ impl<E: Entity> Repository<E> {
                     e.set_generated_id(done.last_insert_id + k as i64);
                 }
             }
+        }
+        Ok(())
+    }
+
+    /// Every row in one `INSERT .. SELECT * FROM UNNEST(..)` (see `inserts_by_unnest`).
+    async fn insert_unnest(&self, rows: &mut [E]) -> DataResult<()> {
+        let _write = self.insert_write();
+        let meta = E::metadata();
+        let sql = E::sql().variable(Dialect::Postgres, "insert:unnest", || {
+            Builder::new(meta, Dialect::Postgres).insert_unnest_text()
+        });
+        let mut args = self.ds.args();
+        let mut column: Vec<&dyn crate::value::ColumnRef> = Vec::with_capacity(rows.len());
+        for (i, _) in meta.insert_columns() {
+            column.clear();
+            for e in rows.iter() {
+                column.push(e.__fw_column(i).ok_or_else(|| {
+                    self.bind_err(format!("{} has no column {i}", meta.name).into())
+                })?);
+            }
+            column[0]
+                .__fw_bind_array(&column, &mut args)
+                .map_err(|e| self.bind_err(e))?;
+        }
+        if meta.id_generated {
+            let returned = self
+                .ds
+                .fetch_all_as(self.op("insert_batch"), sql, args)
+                .await?;
+            let mut ids: Vec<i64> = Vec::with_capacity(returned.len());
+            for row in &returned {
+                ids.push(self.generated_id_of(row)?);
+            }
+            // Generated keys rise in UNNEST's order; RETURNING's row order is not promised.
+            ids.sort_unstable();
+            for (e, id) in rows.iter_mut().zip(ids) {
+                e.set_generated_id(id);
+            }
+        } else {
+            self.ds
+                .execute_as(self.op("insert_batch"), sql, args)
+                .await?;
         }
         Ok(())
     }

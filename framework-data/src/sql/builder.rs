@@ -214,6 +214,39 @@ impl<'m> Builder<'m> {
         self.render(&q)
     }
 
+    /// PostgreSQL's insert of any number of rows in one shape: `INSERT INTO t (cols) SELECT *
+    /// FROM UNNEST($1, .., $k)`, one array parameter per column (its element type comes with
+    /// the parameter), `RETURNING` the generated ids.
+    pub(crate) fn insert_unnest_text(&self) -> String {
+        let d = super::dialect::of(self.dialect);
+        let mut out = String::from("INSERT INTO ");
+        d.quote(self.meta.table, &mut out);
+        out.push_str(" (");
+        let mut width = 0;
+        for (_, c) in self.meta.insert_columns() {
+            if width > 0 {
+                out.push_str(", ");
+            }
+            d.quote(c.column, &mut out);
+            width += 1;
+        }
+        out.push_str(") SELECT * FROM UNNEST(");
+        for n in 1..=width {
+            if n > 1 {
+                out.push_str(", ");
+            }
+            d.placeholder(n, &mut out);
+        }
+        out.push(')');
+        if self.meta.id_generated
+            && let Some(id) = self.meta.id_columns().next()
+        {
+            out.push_str(" RETURNING ");
+            d.quote(id.column, &mut out);
+        }
+        out
+    }
+
     /// `SELECT cols FROM t ORDER BY ...` and, when `paged`, `LIMIT ? OFFSET ?`.
     pub(crate) fn select_sorted(&self, sort: &[SortKey], paged: bool) -> String {
         let mut q = self.select_all_columns();

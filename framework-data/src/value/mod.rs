@@ -54,6 +54,15 @@ pub trait ColumnRef: QueryArg + Send + Sync {
     fn is_null(&self) -> bool;
     /// Its text, for a `String` (or a `Some` of one).
     fn as_text(&self) -> Option<&str>;
+    /// Whether its type binds as an array into `args` (PostgreSQL's native types).
+    #[doc(hidden)]
+    fn __fw_array_in(&self, args: &Args) -> bool;
+    /// Binds `column` (values of this one's type, one per row) as one array.
+    #[doc(hidden)]
+    fn __fw_bind_array(&self, column: &[&dyn ColumnRef], args: &mut Args)
+    -> Result<(), BoxDynError>;
+    #[doc(hidden)]
+    fn __fw_any(&self) -> &dyn std::any::Any;
 }
 
 impl<T: SqlValue> ColumnRef for T {
@@ -66,5 +75,28 @@ impl<T: SqlValue> ColumnRef for T {
         any.downcast_ref::<String>()
             .map(String::as_str)
             .or_else(|| any.downcast_ref::<Option<String>>().and_then(|o| o.as_deref()))
+    }
+
+    fn __fw_array_in(&self, args: &Args) -> bool {
+        args.supports_array::<T>()
+    }
+
+    fn __fw_bind_array(
+        &self,
+        column: &[&dyn ColumnRef],
+        args: &mut Args,
+    ) -> Result<(), BoxDynError> {
+        let mut values: Vec<Option<&T>> = Vec::with_capacity(column.len());
+        for v in column {
+            match v.__fw_any().downcast_ref::<T>() {
+                Some(v) => values.push(Some(v)),
+                None => return Err("a column's values are not all of one type".into()),
+            }
+        }
+        args.add_array(&values)
+    }
+
+    fn __fw_any(&self) -> &dyn std::any::Any {
+        self
     }
 }

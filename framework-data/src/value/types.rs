@@ -115,6 +115,15 @@ where
             .map(|s| parse_enum(idx, &s))
             .transpose()
     }
+    const ARRAY: bool = <String as ColumnValue<DB>>::ARRAY;
+    fn bind_array(values: &[Option<&Self>], args: &mut DB::Arguments) -> Result<(), BoxDynError> {
+        let texts: Vec<Option<String>> = values
+            .iter()
+            .map(|v| v.map(|e| e.as_db_str().to_owned()))
+            .collect();
+        let refs: Vec<Option<&String>> = texts.iter().map(Option::as_ref).collect();
+        <String as ColumnValue<DB>>::bind_array(&refs, args)
+    }
 }
 
 impl<E: DbEnum> SqlValue for E {

@@ -87,6 +87,82 @@ pub struct AllTypes {
     pub o_status: Option<Status>,
 }
 
+/// `AllTypes` with a generated id (table `typed_rows`): new rows, so `save_all` batches them.
+#[derive(Entity, Debug, Clone, PartialEq)]
+#[entity(table = "typed_rows")]
+pub struct TypedRow {
+    #[id(generated)]
+    pub id: i64,
+    pub small: i16,
+    pub int: i32,
+    pub big: i64,
+    pub real: f32,
+    pub double: f64,
+    pub flag: bool,
+    pub text: String,
+    pub bytes: Vec<u8>,
+    pub ts: DateTime<Utc>,
+    pub naive_ts: NaiveDateTime,
+    pub day: NaiveDate,
+    pub uid: Uuid,
+    pub amount: Decimal,
+    pub doc: serde_json::Value,
+    pub status: Status,
+    pub o_small: Option<i16>,
+    pub o_int: Option<i32>,
+    pub o_big: Option<i64>,
+    pub o_real: Option<f32>,
+    pub o_double: Option<f64>,
+    pub o_flag: Option<bool>,
+    pub o_text: Option<String>,
+    pub o_bytes: Option<Vec<u8>>,
+    pub o_ts: Option<DateTime<Utc>>,
+    pub o_naive_ts: Option<NaiveDateTime>,
+    pub o_day: Option<NaiveDate>,
+    pub o_uid: Option<Uuid>,
+    pub o_amount: Option<Decimal>,
+    pub o_doc: Option<serde_json::Value>,
+    pub o_status: Option<Status>,
+}
+
+impl From<AllTypes> for TypedRow {
+    fn from(t: AllTypes) -> TypedRow {
+        TypedRow {
+            id: 0,
+            small: t.small,
+            int: t.int,
+            big: t.big,
+            real: t.real,
+            double: t.double,
+            flag: t.flag,
+            text: t.text,
+            bytes: t.bytes,
+            ts: t.ts,
+            naive_ts: t.naive_ts,
+            day: t.day,
+            uid: t.uid,
+            amount: t.amount,
+            doc: t.doc,
+            status: t.status,
+            o_small: t.o_small,
+            o_int: t.o_int,
+            o_big: t.o_big,
+            o_real: t.o_real,
+            o_double: t.o_double,
+            o_flag: t.o_flag,
+            o_text: t.o_text,
+            o_bytes: t.o_bytes,
+            o_ts: t.o_ts,
+            o_naive_ts: t.o_naive_ts,
+            o_day: t.o_day,
+            o_uid: t.o_uid,
+            o_amount: t.o_amount,
+            o_doc: t.o_doc,
+            o_status: t.o_status,
+        }
+    }
+}
+
 /// Column types per backend, in `AllTypes` field order (without the `o_` copies).
 fn all_types_columns(backend: Backend) -> [(&'static str, &'static str); 15] {
     match backend {
@@ -173,9 +249,18 @@ pub fn schema(backend: Backend) -> Vec<String> {
     for (name, ty) in all_types_columns(backend) {
         cols.push(format!("{} {ty} NULL", q(&format!("o_{name}"))));
     }
+    let generated = match backend {
+        Backend::Postgres => "id BIGSERIAL PRIMARY KEY",
+        Backend::MySql => "id BIGINT AUTO_INCREMENT PRIMARY KEY",
+        Backend::Sqlite => "id INTEGER PRIMARY KEY AUTOINCREMENT",
+    };
+    let typed: Vec<String> = std::iter::once(generated.to_owned())
+        .chain(cols[1..].iter().cloned())
+        .collect();
     vec![
         accounts.to_owned(),
         format!("CREATE TABLE all_types ({})", cols.join(", ")),
+        format!("CREATE TABLE typed_rows ({})", typed.join(", ")),
     ]
 }
 
