@@ -11,7 +11,6 @@
 
 use std::time::Duration;
 
-use framework_core::{ApplicationContextBuilder, NoModule};
 use framework_data::prelude::*;
 use framework_data::sql::Sql;
 use sqlx::Connection;
@@ -35,12 +34,8 @@ fn note(id: i64, body: &str) -> Note {
     }
 }
 
-/// A context on the primary with `replica`, plus `settings`.
-fn context(
-    primary: &str,
-    replica: &str,
-    settings: &[(&str, &str)],
-) -> ApplicationContextBuilder<NoModule> {
+/// A started context on the primary with `replica`, plus `settings`.
+async fn start(primary: &str, replica: &str, settings: &[(&str, &str)]) -> ApplicationContext {
     let mut b = ApplicationContext::builder()
         .environment(Vec::<(String, String)>::new())
         .set("datasource.url", primary.to_owned())
@@ -50,7 +45,7 @@ fn context(
     for (k, v) in settings {
         b = b.set(k, *v);
     }
-    b
+    b.start().await.unwrap()
 }
 
 /// The server a statement ran on, as `ds` routes a SELECT: 1 the primary, 2 the replica.
@@ -156,7 +151,7 @@ async fn reads_writes_and_read_only_transactions(
     replication: &mut Replication,
 ) {
     // A long check interval: the replica stays in use while its applying is stopped below.
-    let ctx = context(
+    let ctx = start(
         primary,
         replica,
         &[
@@ -164,9 +159,7 @@ async fn reads_writes_and_read_only_transactions(
             ("datasource.routing.check_interval", "1h"),
         ],
     )
-    .start()
-    .await
-    .unwrap();
+    .await;
     let ds = ctx.datasource_default().unwrap();
     ds.execute_script("CREATE TABLE notes (id BIGINT PRIMARY KEY, body VARCHAR(100) NOT NULL, version BIGINT NOT NULL)")
         .await
@@ -244,7 +237,7 @@ async fn reads_writes_and_read_only_transactions(
 }
 
 async fn read_your_writes(primary: &str, replica: &str, replication: &mut Replication) {
-    let ctx = context(
+    let ctx = start(
         primary,
         replica,
         &[
@@ -252,9 +245,7 @@ async fn read_your_writes(primary: &str, replica: &str, replication: &mut Replic
             ("datasource.routing.check_interval", "1h"),
         ],
     )
-    .start()
-    .await
-    .unwrap();
+    .await;
     let repo = ctx.repository::<Note>().unwrap();
     replication.caught_up().await;
     replication.stop_applying().await;
@@ -287,7 +278,7 @@ async fn lag_and_stopped_replication_route_to_the_primary(
     replica: &str,
     replication: &mut Replication,
 ) {
-    let ctx = context(
+    let ctx = start(
         primary,
         replica,
         &[
@@ -296,9 +287,7 @@ async fn lag_and_stopped_replication_route_to_the_primary(
             ("datasource.routing.check_interval", "100ms"),
         ],
     )
-    .start()
-    .await
-    .unwrap();
+    .await;
     let ds = ctx.datasource_default().unwrap();
     let repo = ctx.repository::<Note>().unwrap();
     replication.caught_up().await;
@@ -363,7 +352,7 @@ async fn replica_down_and_back(primary: &str, replica: &str) {
         &format!(":{}", proxy.port()),
     );
     for fallback in ["primary", "fail"] {
-        let ctx = context(
+        let ctx = start(
             primary,
             &through,
             &[
@@ -373,9 +362,7 @@ async fn replica_down_and_back(primary: &str, replica: &str) {
                 ("datasource.pool.acquire_timeout", "2s"),
             ],
         )
-        .start()
-        .await
-        .unwrap();
+        .await;
         let ds = ctx.datasource_default().unwrap();
         let repo = ctx.repository::<Note>().unwrap();
         assert_eq!(server_id(&ds).await, REPLICA);

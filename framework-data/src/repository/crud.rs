@@ -819,19 +819,7 @@ impl<E: Entity> Repository<E> {
             self.bind_columns(&mut args, e, meta.insert_columns().map(|(i, _)| i))?;
         }
         if meta.id_generated && Builder::returns_ids(dialect, n) {
-            let rows = self
-                .ds
-                .fetch_all_as(self.op("insert_batch"), sql, args)
-                .await?;
-            let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
-            for row in &rows {
-                ids.push(self.generated_id_of(row)?);
-            }
-            // Generated keys rise in VALUES order; RETURNING's row order is not promised.
-            ids.sort_unstable();
-            for (e, id) in batch.iter_mut().zip(ids) {
-                e.set_generated_id(id);
-            }
+            self.insert_returning_ids(batch, sql, args).await?;
         } else {
             let done = self
                 .ds
@@ -866,28 +854,37 @@ impl<E: Entity> Repository<E> {
                     self.bind_err(format!("{} has no column {i}", meta.name).into())
                 })?);
             }
-            column[0]
-                .__fw_bind_array(&column, &mut args)
-                .map_err(|e| self.bind_err(e))?;
+            if let Some(first) = column.first() {
+                first
+                    .__fw_bind_array(&column, &mut args)
+                    .map_err(|e| self.bind_err(e))?;
+            }
         }
         if meta.id_generated {
-            let returned = self
-                .ds
-                .fetch_all_as(self.op("insert_batch"), sql, args)
-                .await?;
-            let mut ids: Vec<i64> = Vec::with_capacity(returned.len());
-            for row in &returned {
-                ids.push(self.generated_id_of(row)?);
-            }
-            // Generated keys rise in UNNEST's order; RETURNING's row order is not promised.
-            ids.sort_unstable();
-            for (e, id) in rows.iter_mut().zip(ids) {
-                e.set_generated_id(id);
-            }
+            self.insert_returning_ids(rows, sql, args).await?;
         } else {
             self.ds
                 .execute_as(self.op("insert_batch"), sql, args)
                 .await?;
+        }
+        Ok(())
+    }
+
+    /// Runs an INSERT .. RETURNING of `batch`'s rows and gives each its generated id.
+    async fn insert_returning_ids(&self, batch: &mut [E], sql: Sql, args: Args) -> DataResult<()> {
+        let rows = self
+            .ds
+            .fetch_all_as(self.op("insert_batch"), sql, args)
+            .await?;
+        let mut ids: Vec<i64> = Vec::with_capacity(rows.len());
+        for row in &rows {
+            ids.push(self.generated_id_of(row)?);
+        }
+        // Generated keys rise in the order the rows are given (VALUES' or UNNEST's);
+        // RETURNING's row order is not promised.
+        ids.sort_unstable();
+        for (e, id) in batch.iter_mut().zip(ids) {
+            e.set_generated_id(id);
         }
         Ok(())
     }
