@@ -722,8 +722,9 @@ impl<E: Entity> Repository<E> {
 
     /// Whether `rows` new rows like `sample` go in one `INSERT .. SELECT * FROM UNNEST(..)`:
     /// on PostgreSQL, from [`MIN_UNNEST_ROWS`] rows, when every inserted column's type binds as
-    /// an array (PostgreSQL's native types do; `DbEnum`s do not). One statement for any count,
-    /// in one shape, with one parameter per column instead of one per value.
+    /// an array (the native types, their `Option`s, `DbEnum`s and `Ref`s do; a user's own
+    /// `ColumnValue` without `bind_array` does not). One statement for any count, in one
+    /// shape, with one parameter per column instead of one per value.
     fn inserts_by_unnest(&self, sample: &E, rows: usize) -> bool {
         if self.dialect() != Dialect::Postgres || rows < MIN_UNNEST_ROWS {
             return false;
