@@ -321,7 +321,7 @@ fn split(m: Message) -> Vec<String> {
 /// The sender task: everything queued while the last message was on its way goes in the next.
 async fn send(
     link: Weak<Broadcaster>,
-    transport: Transport,
+    mut transport: Transport,
     channel: String,
     mut queue: mpsc::UnboundedReceiver<Event>,
 ) {
@@ -336,7 +336,7 @@ async fn send(
             return;
         };
         for payload in link.encode(batch) {
-            publish(&transport, &channel, &payload).await;
+            publish(&mut transport, &channel, &payload).await;
         }
     }
 }
@@ -344,7 +344,7 @@ async fn send(
 /// One message, tried three times: a message that cannot be sent means the carrier is
 /// unreachable, and then the other instances' subscriptions lose it too and empty their
 /// caches when they reconnect.
-async fn publish(transport: &Transport, channel: &str, payload: &str) {
+async fn publish(transport: &mut Transport, channel: &str, payload: &str) {
     for attempt in 0..3u32 {
         match transport.publish(channel, payload).await {
             Ok(()) => return,

@@ -1,11 +1,9 @@
 //! Redis pub/sub as the carrier (`broadcast = "redis://host:port"`): PUBLISH on a multiplexed
 //! connection, SUBSCRIBE on a connection of its own.
 
-use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use tokio::sync::Mutex;
 
 /// A failure, only logged.
 type TransportError = sqlx::error::BoxDynError;
@@ -19,8 +17,9 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 pub(crate) struct Redis {
     client: ::redis::Client,
     url: String,
-    /// The publishing connection, opened on first use and again after a failure.
-    publisher: Arc<Mutex<Option<::redis::aio::MultiplexedConnection>>>,
+    /// The publishing connection, opened on first use and again after a failure. Only the
+    /// sender task's copy publishes, so it needs no lock.
+    publisher: Option<::redis::aio::MultiplexedConnection>,
 }
 
 impl Redis {
@@ -29,7 +28,7 @@ impl Redis {
         Ok(Redis {
             client: ::redis::Client::open(url)?,
             url: url.to_owned(),
-            publisher: Arc::new(Mutex::new(None)),
+            publisher: None,
         })
     }
 
@@ -38,8 +37,12 @@ impl Redis {
     }
 
     /// PUBLISH `payload` on `channel`; a failed connection is dropped and reopened next time.
-    pub(crate) async fn publish(&self, channel: &str, payload: &str) -> Result<(), TransportError> {
-        let mut slot = self.publisher.lock().await;
+    pub(crate) async fn publish(
+        &mut self,
+        channel: &str,
+        payload: &str,
+    ) -> Result<(), TransportError> {
+        let slot = &mut self.publisher;
         let connection = match slot.as_mut() {
             Some(c) => c,
             None => {

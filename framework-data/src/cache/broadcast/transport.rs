@@ -17,7 +17,7 @@ pub(super) enum Transport {
     Postgres { ds: DataSource, listen_url: String },
     /// PUBLISH and SUBSCRIBE on a Redis server.
     #[cfg(feature = "redis")]
-    Redis(super::redis::Redis),
+    Redis(Box<super::redis::Redis>),
 }
 
 impl Transport {
@@ -51,7 +51,7 @@ impl Transport {
                 #[cfg(feature = "redis")]
                 {
                     super::redis::Redis::open(url)
-                        .map(Transport::Redis)
+                        .map(|r| Transport::Redis(Box::new(r)))
                         .map_err(|e| {
                             invalid(format!(
                                 "cache.invalidation.broadcast = \"{}\": {e}",
@@ -94,7 +94,11 @@ impl Transport {
     }
 
     /// Sends one message on `channel`.
-    pub(super) async fn publish(&self, channel: &str, payload: &str) -> Result<(), TransportError> {
+    pub(super) async fn publish(
+        &mut self,
+        channel: &str,
+        payload: &str,
+    ) -> Result<(), TransportError> {
         match self {
             Transport::Postgres { ds, .. } => {
                 let mut args = ds.args();
